@@ -1,0 +1,160 @@
+"""Organizations, user accounts and refresh tokens."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict, EmailStr, Field as PField, StringConstraints, field_validator
+from sqlmodel import Field, SQLModel
+
+from app.auth.permissions import Role
+from app.core.types import UTCDateTime, enum_col, utcnow
+from app.core.validation import clean_text
+
+
+class Organization(SQLModel, table=True):
+    __tablename__ = "organization"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    name: str = Field(max_length=200)
+    slug: str = Field(max_length=80, unique=True)
+    timezone: str = Field(default="America/New_York", max_length=64)
+    default_court_state: str | None = Field(default=None, max_length=2)
+    whereabouts_unknown_hours: int = Field(default=12)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+
+
+class UserAccount(SQLModel, table=True):
+    __tablename__ = "user_account"
+    __table_args__ = (sa.Index("user_account_email_lower_key", sa.text("lower(email)"), unique=True),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    organization_id: uuid.UUID = Field(foreign_key="organization.id", index=True, nullable=False)
+    email: str = Field(max_length=254)
+    full_name: str = Field(max_length=200)
+    role: str = Field(sa_column=enum_col(32))
+    password_hash: str | None = Field(default=None, max_length=255)
+    is_active: bool = Field(default=True, nullable=False)
+    token_version: int = Field(default=0, nullable=False)
+    preferred_language: str = Field(default="en", max_length=2)
+    bar_number: str | None = Field(default=None, max_length=40)
+    bar_state: str | None = Field(default=None, max_length=2)
+    firm_name: str | None = Field(default=None, max_length=200)
+    office_address: str | None = Field(default=None, max_length=500)
+    phone: str | None = Field(default=None, max_length=40)
+    calendar_token_hash: str | None = Field(default=None, max_length=64, unique=True)
+    version: int = Field(default=1, nullable=False)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+
+
+class RefreshToken(SQLModel, table=True):
+    """Opaque refresh tokens, stored as SHA-256; rotated on use; replay revokes the family (RFC 9700)."""
+
+    __tablename__ = "refresh_token"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    organization_id: uuid.UUID = Field(foreign_key="organization.id", index=True, nullable=False)
+    user_id: uuid.UUID = Field(foreign_key="user_account.id", index=True, nullable=False)
+    family_id: uuid.UUID = Field(index=True, nullable=False)
+    parent_id: uuid.UUID | None = Field(default=None)
+    token_hash: str = Field(max_length=64, unique=True)
+    issued_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+    expires_at: datetime = Field(sa_type=UTCDateTime(), nullable=False)
+    family_expires_at: datetime = Field(sa_type=UTCDateTime(), nullable=False)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+
+
+# --- API schemas ---------------------------------------------------------------------------------
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Password = Annotated[str, StringConstraints(min_length=12, max_length=256)]
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+    refresh_token: str
+
+
+class RefreshRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    refresh_token: str = PField(min_length=1, max_length=512)
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    current_password: str = PField(min_length=1, max_length=256)
+    new_password: Password
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: EmailStr
+    full_name: Name
+    role: Role
+    password: Password
+    preferred_language: str = PField(default="en", pattern="^(en|es)$")
+    bar_number: str | None = PField(default=None, max_length=40)
+    bar_state: str | None = PField(default=None, pattern="^[A-Z]{2}$")
+    firm_name: str | None = PField(default=None, max_length=200)
+    office_address: str | None = PField(default=None, max_length=500)
+    phone: str | None = PField(default=None, max_length=40)
+
+    _clean = field_validator("full_name", "firm_name", "office_address", "phone", "bar_number")(clean_text)
+
+
+class UserUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    full_name: Name | None = None
+    role: Role | None = None
+    is_active: bool | None = None
+    preferred_language: str | None = PField(default=None, pattern="^(en|es)$")
+    bar_number: str | None = PField(default=None, max_length=40)
+    bar_state: str | None = PField(default=None, pattern="^[A-Z]{2}$")
+    firm_name: str | None = PField(default=None, max_length=200)
+    office_address: str | None = PField(default=None, max_length=500)
+    phone: str | None = PField(default=None, max_length=40)
+
+    _clean = field_validator("full_name", "firm_name", "office_address", "phone", "bar_number")(clean_text)
+
+
+class UserPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    email: str
+    full_name: str
+    role: Role
+    is_active: bool
+    preferred_language: str
+    bar_number: str | None
+    bar_state: str | None
+    firm_name: str | None
+    office_address: str | None
+    phone: str | None
+    version: int
+    created_at: datetime
+
+
+class OrganizationPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    name: str
+    slug: str
+    timezone: str
+
+
+class MeResponse(UserPublic):
+    organization: OrganizationPublic
+    permissions: list[str]
+
+
+class CalendarTokenResponse(BaseModel):
+    token: str
+    url: str

@@ -1,0 +1,102 @@
+"""Roles and permissions as data (DESIGN §4.6). Routes declare the permission they need."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    admin = "admin"
+    attorney = "attorney"
+    paralegal = "paralegal"
+    family_liaison = "family_liaison"
+
+
+class Permission(StrEnum):
+    account_self = "account:self"  # /auth/me and friends: every authenticated user
+    users_manage = "users:manage"
+    audit_read = "audit:read"
+    clients_read = "clients:read"
+    clients_write = "clients:write"
+    clients_delete = "clients:delete"
+    clients_import = "clients:import"
+    facilities_write = "facilities:write"
+    custody_write = "custody:write"
+    protection_write = "protection:write"
+    protection_verify = "protection:verify"  # only attorneys mark an order verified
+    court_orders_write = "court_orders:write"
+    alerts_read = "alerts:read"
+    alerts_ack = "alerts:ack"
+    deadlines_read = "deadlines:read"
+    deadlines_write = "deadlines:write"
+    deadlines_confirm = "deadlines:confirm"
+    deadline_rules_write = "deadline_rules:write"
+    filings_read = "filings:read"
+    filings_draft = "filings:draft"
+    filings_finalize = "filings:finalize"
+    liaison_grant = "liaison:grant"
+    liaison_read = "liaison:read"
+    portal_read = "portal:read"
+
+
+_STAFF = {
+    Permission.account_self,
+    Permission.clients_read,
+    Permission.clients_write,
+    Permission.clients_import,
+    Permission.facilities_write,
+    Permission.custody_write,
+    Permission.protection_write,
+    Permission.court_orders_write,
+    Permission.alerts_read,
+    Permission.alerts_ack,
+    Permission.deadlines_read,
+    Permission.deadlines_write,
+    Permission.filings_read,
+    Permission.filings_draft,
+}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.admin: frozenset(
+        _STAFF
+        | {
+            Permission.users_manage,
+            Permission.audit_read,
+            Permission.clients_delete,
+            Permission.liaison_grant,
+            Permission.liaison_read,
+        }
+    ),
+    Role.attorney: frozenset(
+        _STAFF
+        | {
+            Permission.clients_delete,
+            Permission.protection_verify,
+            Permission.deadlines_confirm,
+            Permission.deadline_rules_write,
+            Permission.filings_finalize,
+            Permission.liaison_grant,
+            Permission.liaison_read,
+        }
+    ),
+    Role.paralegal: frozenset(_STAFF),
+    Role.family_liaison: frozenset({Permission.account_self, Permission.portal_read}),
+}
+
+# Routes that need no token at all (checked by tests/test_route_permissions.py).
+PUBLIC_ROUTES: set[tuple[str, str]] = {
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("POST", "/api/v1/auth/token"),
+    ("POST", "/api/v1/auth/refresh"),
+    ("POST", "/api/v1/auth/logout"),
+    ("POST", "/api/v1/auth/accept-invite"),
+    ("GET", "/calendar/{feed_token}.ics"),
+}
+
+
+def has_permission(role: str, permission: Permission) -> bool:
+    try:
+        return permission in ROLE_PERMISSIONS[Role(role)]
+    except ValueError:
+        return False

@@ -1,0 +1,154 @@
+"""/auth and /users routes (DESIGN §6, §7)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Query, Request, Response, status
+from sqlmodel import Session
+
+from app.auth import service
+from app.auth.deps import Ctx, client_ip, get_session, require
+from app.auth.models import (
+    CalendarTokenResponse,
+    MeResponse,
+    OrganizationPublic,
+    PasswordChange,
+    RefreshRequest,
+    TokenResponse,
+    UserCreate,
+    UserPublic,
+    UserUpdate,
+)
+from app.auth.permissions import ROLE_PERMISSIONS, Permission, Role
+from app.core.concurrency import require_if_match, set_etag
+from app.core.pagination import Page, PageParams, page_params, paginate
+
+router = APIRouter(tags=["auth"])
+users_router = APIRouter(prefix="/users", tags=["users"])
+
+
+def _pair(pair: service.TokenPair) -> TokenResponse:
+    return TokenResponse(access_token=pair.access_token, expires_in=pair.expires_in,
+                         refresh_token=pair.refresh_token)
+
+
+@router.post("/auth/token", response_model=TokenResponse)
+def token(
+    request: Request,
+    username: Annotated[str, Form(max_length=320)],
+    password: Annotated[str, Form(max_length=256)],
+    session: Session = Depends(get_session),
+) -> TokenResponse:
+    """Sign in with e-mail and password (OAuth2 password form)."""
+    st = request.app.state
+    pair = service.login(session, st.settings, st.passwords, st.login_throttle, email=username,
+                         password=password, ip=client_ip(request),
+                         request_id=getattr(request.state, "request_id", None))
+    return _pair(pair)
+
+
+@router.post("/auth/refresh", response_model=TokenResponse)
+def refresh(request: Request, body: RefreshRequest, session: Session = Depends(get_session)) -> TokenResponse:
+    """Exchange a refresh token for a new pair (rotation; replay revokes the family)."""
+    pair = service.refresh(session, request.app.state.settings, raw_token=body.refresh_token,
+                           request_id=getattr(request.state, "request_id", None), ip=client_ip(request))
+    return _pair(pair)
+
+
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(body: RefreshRequest, session: Session = Depends(get_session)) -> Response:
+    """Revoke the refresh token's family."""
+    service.logout(session, raw_token=body.refresh_token)
+    return Response(status_code=204)
+
+
+@router.post("/auth/logout-all", status_code=status.HTTP_204_NO_CONTENT)
+def logout_all(ctx: Ctx = Depends(require(Permission.account_self))) -> Response:
+    """End every session of the caller (bumps the token version)."""
+    service.logout_all(ctx, ctx.session, ctx.user)
+    return Response(status_code=204)
+
+
+@router.get("/auth/me", response_model=MeResponse)
+def me(ctx: Ctx = Depends(require(Permission.account_self))) -> MeResponse:
+    """The caller's account, organization and permissions."""
+    from app.auth.models import Organization
+
+    org = ctx.session.get(Organization, ctx.org_id)
+    perms = sorted(p.value for p in ROLE_PERMISSIONS[Role(ctx.user.role)])
+    return MeResponse(**UserPublic.model_validate(ctx.user).model_dump(),
+                      organization=OrganizationPublic.model_validate(org), permissions=perms)
+
+
+@router.post("/auth/password", status_code=status.HTTP_204_NO_CONTENT)
+def change_password(request: Request, body: PasswordChange,
+                    ctx: Ctx = Depends(require(Permission.account_self))) -> Response:
+    """Change the caller's password (needs the current one); ends all other sessions."""
+    service.change_password(ctx, ctx.session, request.app.state.passwords, ctx.user,
+                            body.current_password, body.new_password)
+    return Response(status_code=204)
+
+
+@router.post("/auth/me/calendar-token", response_model=CalendarTokenResponse, status_code=201)
+def create_calendar_token(ctx: Ctx = Depends(require(Permission.account_self))) -> CalendarTokenResponse:
+    """Create (or replace) the caller's secret calendar-feed token."""
+    raw = service.set_calendar_token(ctx, ctx.session, ctx.user)
+    base = ctx.settings.public_base_url.rstrip("/")
+    return CalendarTokenResponse(token=raw, url=f"{base}/calendar/{raw}.ics")
+
+
+@router.delete("/auth/me/calendar-token", status_code=status.HTTP_204_NO_CONTENT)
+def delete_calendar_token(ctx: Ctx = Depends(require(Permission.account_self))) -> Response:
+    """Revoke the caller's calendar-feed token."""
+    service.revoke_calendar_token(ctx, ctx.session, ctx.user)
+    return Response(status_code=204)
+
+
+@users_router.get("", response_model=Page[UserPublic])
+def list_users(
+    ctx: Ctx = Depends(require(Permission.users_manage)),
+    params: PageParams = Depends(page_params),
+    role: Role | None = None,
+    is_active: bool | None = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+) -> Page[UserPublic]:
+    """Users of the caller's organization."""
+    from app.auth.models import UserAccount
+
+    stmt = service.list_users(ctx.session, ctx.org_id, role=role, is_active=is_active, q=q)
+    rows, total = paginate(ctx.session, stmt, params, UserAccount.created_at, UserAccount.id)
+    return Page(items=[UserPublic.model_validate(u) for u in rows], total=total, limit=params.limit,
+                offset=params.offset)
+
+
+@users_router.post("", response_model=UserPublic, status_code=201)
+def create_user(request: Request, body: UserCreate, response: Response,
+                ctx: Ctx = Depends(require(Permission.users_manage))) -> UserPublic:
+    """Create a user in the caller's organization."""
+    user = service.create_user(ctx, ctx.session, request.app.state.passwords, body, org_id=ctx.org_id)
+    set_etag(response, user.version)
+    return UserPublic.model_validate(user)
+
+
+@users_router.get("/{user_id}", response_model=UserPublic)
+def get_user(user_id: uuid.UUID, response: Response,
+             ctx: Ctx = Depends(require(Permission.users_manage))) -> UserPublic:
+    """One user of the caller's organization."""
+    user = service.get_user(ctx.session, ctx.org_id, user_id)
+    set_etag(response, user.version)
+    return UserPublic.model_validate(user)
+
+
+@users_router.patch("/{user_id}", response_model=UserPublic)
+def update_user(user_id: uuid.UUID, body: UserUpdate, request: Request, response: Response,
+                ctx: Ctx = Depends(require(Permission.users_manage))) -> UserPublic:
+    """Change role, deactivate, or edit profile fields (If-Match required; the last admin stays)."""
+    user = service.get_user(ctx.session, ctx.org_id, user_id)
+    expected = require_if_match(request)
+    user = service.update_user(ctx, ctx.session, user, body, expected)
+    set_etag(response, user.version)
+    return UserPublic.model_validate(user)
+
+

@@ -1,0 +1,160 @@
+"""``dueprocess`` command line (DESIGN §9). Operators script these commands; keep names stable."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+from pathlib import Path
+
+import typer
+
+from app.core.config import get_settings
+
+cli = typer.Typer(help="Due Process: immigration due-process defense backend.", no_args_is_help=True)
+audit_cli = typer.Typer(help="Audit trail commands.", no_args_is_help=True)
+cli.add_typer(audit_cli, name="audit")
+DEV_CREDENTIALS = Path("var") / "dev-admin.txt"
+
+
+def _db():  # type: ignore[no-untyped-def]
+    from app.core.db import make_database
+
+    return make_database(get_settings())
+
+
+def _passwords():  # type: ignore[no-untyped-def]
+    from app.core.security import PasswordService
+
+    s = get_settings()
+    return PasswordService(s.password_hash_profile, s.password_hash_concurrency)
+
+
+@cli.command()
+def migrate(revision: str = typer.Argument("heads", help="Target revision (default: all heads).")) -> None:
+    """Apply database migrations (= alembic upgrade head)."""
+    from app.migrations import upgrade
+
+    upgrade(get_settings().database_url, revision)
+    typer.echo("database is at the migration head")
+
+
+@cli.command()
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+    """Serve the API with uvicorn."""
+    import uvicorn
+
+    uvicorn.run("app.main:build", factory=True, host=host, port=port, workers=workers, access_log=False,
+                proxy_headers=False)
+
+
+@cli.command("create-admin")
+def create_admin(
+    org: str = typer.Option(..., help="Organization name (created)."),
+    email: str = typer.Option(..., help="Admin e-mail."),
+    full_name: str = typer.Option("Administrator", help="Admin full name."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input."),
+) -> None:
+    """Create an organization and its first admin."""
+    from app.auth import service
+    from app.core.errors import ProblemError
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    db = _db()
+    try:
+        with db.session(write=True) as session:
+            user = service.bootstrap_admin(session, _passwords(), org_name=org, email=email, password=password,
+                                           full_name=full_name)
+    except ProblemError as exc:
+        typer.echo(f"error: {exc.code}: {exc.detail}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        db.dispose()
+    typer.echo(f"created admin {user.email} (organization {org})")
+
+
+@cli.command("dev-bootstrap")
+def dev_bootstrap() -> None:
+    """Development only: if the database has no user, create a demo admin and print its password once."""
+    from app.auth import service
+
+    settings = get_settings()
+    if settings.app_env != "development":
+        typer.echo("dev-bootstrap runs only with APP_ENV=development", err=True)
+        raise typer.Exit(2)
+    db = _db()
+    try:
+        with db.session(write=True) as session:
+            if service.count_users(session) > 0:
+                typer.echo(f"users exist; development admin credentials were printed once (see {DEV_CREDENTIALS} "
+                           "if you kept them)")
+                return
+            password = secrets.token_urlsafe(12)
+            email = "admin@example.org"
+            service.bootstrap_admin(session, _passwords(), org_name="Demo Legal Aid (fictional)", email=email,
+                                    password=password, full_name="Demo Admin")
+    finally:
+        db.dispose()
+    DEV_CREDENTIALS.parent.mkdir(parents=True, exist_ok=True)
+    DEV_CREDENTIALS.write_text(f"email: {email}\npassword: {password}\n")
+    DEV_CREDENTIALS.chmod(0o600)
+    bar = "=" * 64
+    typer.echo(f"{bar}\nDevelopment admin created (shown once; also saved to {DEV_CREDENTIALS}):\n"
+               f"  email:    {email}\n  password: {password}\n{bar}")
+
+
+@audit_cli.command("verify")
+def audit_verify(org_slug: str = typer.Option(None, "--org", help="Organization slug (default: all).")) -> None:
+    """Recompute every organization's audit hash chain; exit 1 on a broken chain."""
+    from sqlmodel import select
+
+    from app.auth.models import Organization
+    from app.core.audit import verify_chain
+
+    db = _db()
+    bad = False
+    try:
+        with db.session() as session:
+            stmt = select(Organization)
+            if org_slug:
+                stmt = stmt.where(Organization.slug == org_slug)
+            for org in session.exec(stmt).all():
+                result = verify_chain(session, org.id)
+                bad = bad or not result["ok"]
+                typer.echo(json.dumps({"organization": org.slug, **result}))
+    finally:
+        db.dispose()
+    if bad:
+        raise typer.Exit(1)
+
+
+def register(command_group: typer.Typer, name: str) -> None:
+    cli.add_typer(command_group, name=name)
+
+
+def _load_domain_commands() -> None:
+    """Domains contribute sub-commands through ``app/<domain>/cli.py`` exposing ``commands(cli)``."""
+    import importlib
+
+    for domain in ("clients", "custody", "protection", "deadlines", "filings", "portal", "seed"):
+        try:
+            module = importlib.import_module(f"app.{domain}.cli")
+        except ModuleNotFoundError as exc:
+            if exc.name not in (f"app.{domain}.cli", f"app.{domain}"):
+                raise
+            continue
+        module.commands(cli)
+
+
+_load_domain_commands()
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

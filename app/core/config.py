@@ -1,0 +1,111 @@
+"""Settings from the environment (and `.env`), validated once at start-up.
+
+Production refuses weak or placeholder JWT keys (RFC 7518 §3.2: an HS256 key must be at least 256 bits);
+in development a random key is generated once and kept under ./var/ so tokens survive restarts.
+"""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_KEYS = {
+    "",
+    "change-me",
+    "changeme",
+    "secret",
+    "CHANGE_ME_TO_A_LONG_RANDOM_STRING",
+    "please-change-this-key-to-something-random",
+}
+DEV_KEY_FILE = Path("var") / "jwt_secret.key"
+
+
+class AppEnv(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    app_env: AppEnv = AppEnv.development
+    database_url: str = "sqlite:///./var/dueprocess.sqlite3"
+    jwt_secret_key: str = ""
+    jwt_issuer: str = "dueprocess"
+    access_token_minutes: int = Field(default=15, ge=1, le=30)
+    refresh_token_idle_minutes: int = Field(default=120, ge=5, le=24 * 60)
+    refresh_token_absolute_hours: int = Field(default=12, ge=1, le=24 * 7)
+    cors_origins: list[str] = Field(default_factory=list)
+    enable_docs: bool | None = None
+    rate_limit_enabled: bool = True
+    rate_limit_per_minute_user: int = Field(default=600, ge=1)
+    rate_limit_per_minute_ip: int = Field(default=1200, ge=1)
+    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_ip: int = Field(default=30, ge=1)
+    login_window_seconds: int = Field(default=900, ge=1)
+    password_hash_profile: str = Field(default="strong", pattern="^(strong|fast)$")
+    password_hash_concurrency: int = Field(default=4, ge=1, le=64)
+    db_pool_size: int = Field(default=10, ge=1)
+    db_statement_timeout_ms: int = Field(default=15000, ge=100)
+    sqlite_busy_timeout_ms: int = Field(default=15000, ge=100)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    max_import_bytes: int = Field(default=10 * 1_048_576, ge=1024)
+    log_level: str = "INFO"
+    trusted_proxies: list[str] = Field(default_factory=list)
+    whereabouts_unknown_hours: int = Field(default=12, ge=1)
+    render_workers: int = Field(default=0, ge=0, description="0 = one per CPU")
+    render_timeout_seconds: float = Field(default=60.0, gt=0)
+    render_max_pages: int = Field(default=200, ge=1)
+    render_queue_limit: int = Field(default=16, ge=1)
+    pdf_max_bytes: int = Field(default=30 * 1_048_576, ge=1024)
+    public_base_url: str = "http://127.0.0.1:8000"
+
+    @property
+    def docs_enabled(self) -> bool:
+        if self.enable_docs is not None:
+            return self.enable_docs
+        return self.app_env != AppEnv.production
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @model_validator(mode="after")
+    def _check_key(self) -> Settings:
+        key = self.jwt_secret_key
+        if self.app_env == AppEnv.development and (not key or key in PLACEHOLDER_KEYS):
+            self.jwt_secret_key = _dev_key()
+            return self
+        if key in PLACEHOLDER_KEYS or len(key.encode()) < 32:
+            raise ValueError(
+                "JWT_SECRET_KEY must be at least 32 random bytes and not a placeholder "
+                "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        if self.app_env == AppEnv.production and "*" in self.cors_origins:
+            raise ValueError("CORS_ORIGINS may not contain '*' in production")
+        return self
+
+
+def _dev_key() -> str:
+    """A development key generated once and kept under ./var/ (never committed)."""
+    try:
+        if DEV_KEY_FILE.exists():
+            return DEV_KEY_FILE.read_text().strip()
+        DEV_KEY_FILE.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        DEV_KEY_FILE.write_text(key)
+        DEV_KEY_FILE.chmod(0o600)
+        return key
+    except OSError:
+        return secrets.token_urlsafe(48)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

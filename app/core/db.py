@@ -1,0 +1,117 @@
+"""Engine factory and sessions.
+
+SQLite: WAL, foreign keys on, busy timeout; transactions are begun explicitly so that write
+requests take the write lock up front (``BEGIN IMMEDIATE``) and never fail with a stale snapshot.
+PostgreSQL: pooled, with a per-connection ``statement_timeout``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.pool import NullPool
+from sqlmodel import Session, create_engine
+
+from app.core.config import Settings
+
+
+@dataclass
+class Database:
+    """The read engine and the write engine (the same object except on SQLite)."""
+
+    engine: Engine
+    write_engine: Engine
+
+    def session(self, *, write: bool = False) -> Session:
+        return Session(self.write_engine if write else self.engine, expire_on_commit=False)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        if self.write_engine is not self.engine:
+            self.write_engine.dispose()
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+
+def _sqlite_engine(url: str, settings: Settings, *, immediate: bool) -> Engine:
+    parsed = make_url(url)
+    if parsed.database and parsed.database != ":memory:":
+        from pathlib import Path
+
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": settings.sqlite_busy_timeout_ms / 1000},
+        pool_size=settings.db_pool_size,
+        max_overflow=20,
+        pool_pre_ping=False,
+    )
+    begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (SQLAlchemy pysqlite recipe)
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={int(settings.sqlite_busy_timeout_ms)}")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+        _register_sqlite_functions(dbapi_conn)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql(begin)
+
+    return engine
+
+
+def _register_sqlite_functions(dbapi_conn: Any) -> None:
+    """Accent- and case-insensitive folding for search (PostgreSQL uses unaccent/lower)."""
+    import unicodedata
+
+    def fold(value: str | None) -> str | None:
+        if value is None:
+            return None
+        decomposed = unicodedata.normalize("NFKD", value)
+        return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+    dbapi_conn.create_function("dp_fold", 1, fold, deterministic=True)
+
+
+def _postgres_engine(url: str, settings: Settings, *, null_pool: bool = False) -> Engine:
+    kwargs: dict[str, Any] = {
+        "connect_args": {"options": f"-c statement_timeout={int(settings.db_statement_timeout_ms)}"},
+        "pool_pre_ping": True,
+    }
+    if null_pool:
+        kwargs["poolclass"] = NullPool
+    else:
+        kwargs.update(pool_size=settings.db_pool_size, max_overflow=20, pool_recycle=1800)
+    return create_engine(url, **kwargs)
+
+
+def make_database(settings: Settings, url: str | None = None) -> Database:
+    url = url or settings.database_url
+    if url.startswith("sqlite"):
+        return Database(
+            engine=_sqlite_engine(url, settings, immediate=False),
+            write_engine=_sqlite_engine(url, settings, immediate=True),
+        )
+    engine = _postgres_engine(url, settings)
+    return Database(engine=engine, write_engine=engine)
+
+
+def session_scope(db: Database, *, write: bool = False) -> Iterator[Session]:
+    """Yield a session and always close it; services commit once per use case (DESIGN §4.11)."""
+    session = db.session(write=write)
+    try:
+        yield session
+    finally:
+        session.close()

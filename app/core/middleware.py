@@ -1,0 +1,121 @@
+"""One pure-ASGI middleware for every request: request id, body-size cap, security headers, access log.
+
+Pure ASGI (not BaseHTTPMiddleware) keeps the per-request overhead small (DESIGN §2 asks for few hops).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.core.logging import request_id_var
+
+log = logging.getLogger("app.access")
+_RID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+]
+API_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+DOCS_CSP = (
+    b"content-security-policy",
+    b"default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
+    b"frame-ancestors 'none'",
+)
+
+
+def _problem_413(path: str, rid: str, limit: int) -> bytes:
+    return json.dumps({
+        "type": "https://dueprocess.invalid/problems/payload_too_large", "title": "Content Too Large",
+        "status": 413, "detail": f"The request body exceeds {limit} bytes.", "instance": path,
+        "code": "payload_too_large", "request_id": rid,
+    }).encode()
+
+
+class BodyTooLarge(StarletteHTTPException):
+    """Raised from ``receive`` so FastAPI's body parsing re-raises it as-is (an HTTPException) -> 413."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=413, detail="The request body is too large.")
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: Any, *, max_body_bytes: int, max_import_bytes: int,
+                 large_body_paths: tuple[str, ...] = ("/api/v1/clients/import", "/api/v1/facilities/import")) -> None:
+        self.app = app
+        self.max_body = max_body_bytes
+        self.max_import = max_import_bytes
+        self.large_paths = large_body_paths
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        headers = dict(scope.get("headers") or [])
+        raw_rid = headers.get(b"x-request-id", b"").decode("latin-1")
+        rid = raw_rid if _RID.match(raw_rid) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = rid
+        token = request_id_var.set(rid)
+        path: str = scope.get("path", "")
+        limit = self.max_import if path in self.large_paths else self.max_body
+        status_holder = {"status": 0}
+        is_docs = path in ("/docs", "/redoc", "/openapi.json") or path.startswith("/docs/")
+
+        async def send_wrapper(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                hdrs = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
+                hdrs.append((b"x-request-id", rid.encode()))
+                hdrs.extend(SECURITY_HEADERS)
+                hdrs.append(DOCS_CSP if is_docs else API_CSP)
+                if not any(k.lower() == b"cache-control" for k, _ in hdrs):
+                    hdrs.append((b"cache-control", b"no-store"))
+                message["headers"] = hdrs
+            await send(message)
+
+        try:
+            declared = headers.get(b"content-length")
+            if declared is not None and declared.isdigit() and int(declared) > limit:
+                await self._reject(send_wrapper, path, rid, limit)
+                return
+            received = 0
+
+            async def receive_capped() -> dict[str, Any]:
+                nonlocal received
+                message = await receive()
+                if message["type"] == "http.request":
+                    received += len(message.get("body", b""))
+                    if received > limit:
+                        raise BodyTooLarge()
+                return message
+
+            try:
+                await self.app(scope, receive_capped, send_wrapper)
+            except BodyTooLarge:
+                if status_holder["status"] == 0:
+                    await self._reject(send_wrapper, path, rid, limit)
+        finally:
+            log.info("request", extra={
+                "method": scope.get("method"), "path": path, "status": status_holder["status"],
+                "duration_ms": round((time.perf_counter() - start) * 1000, 2),
+            })
+            request_id_var.reset(token)
+
+    @staticmethod
+    async def _reject(send: Any, path: str, rid: str, limit: int) -> None:
+        body = _problem_413(path, rid, limit)
+        await send({"type": "http.response.start", "status": 413, "headers": [
+            (b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode()),
+            (b"connection", b"close"),
+        ]})
+        await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,40 @@
+"""Limit/offset pagination (DESIGN §4.8): ``{items, total, limit, offset}`` with a stable order."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Query
+from pydantic import BaseModel
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+T = TypeVar("T")
+MAX_LIMIT = 200
+MAX_OFFSET = 1_000_000
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+class PageParams(BaseModel):
+    limit: int = 50
+    offset: int = 0
+
+
+def page_params(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+) -> PageParams:
+    return PageParams(limit=limit, offset=offset)
+
+
+def paginate(session: Session, stmt: Any, params: PageParams, *order_by: Any) -> tuple[list[Any], int]:
+    """Run a scoped select with a stable order; return (rows, total)."""
+    total = session.exec(select(func.count()).select_from(stmt.order_by(None).subquery())).one()
+    rows = list(session.exec(stmt.order_by(*order_by).limit(params.limit).offset(params.offset)).all())
+    return rows, int(total)

@@ -1,0 +1,41 @@
+"""Column types and small value helpers shared by every domain."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field
+from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
+
+import app.core.base  # noqa: F401  (naming convention before any table)
+
+__all__ = ["UTCDateTime", "AutoString", "utcnow", "new_id", "id_field", "org_field", "enum_col", "json_col"]
+
+
+def utcnow() -> datetime:
+    """Now, timezone-aware UTC, truncated to microseconds (what both backends store)."""
+    return datetime.now(UTC)
+
+
+def new_id() -> uuid.UUID:
+    return uuid.uuid4()
+
+
+def id_field() -> Any:
+    return Field(default_factory=uuid.uuid4, primary_key=True)
+
+
+def org_field() -> Any:
+    return Field(foreign_key="organization.id", index=True, nullable=False)
+
+
+def enum_col(length: int = 40, *, nullable: bool = False, index: bool = False) -> Any:
+    """StrEnum values are stored as VARCHAR (no native PostgreSQL ENUM, DESIGN §4.3)."""
+    return sa.Column(sa.String(length), nullable=nullable, index=index)
+
+
+def json_col(nullable: bool = False) -> Any:
+    return sa.Column(sa.JSON, nullable=nullable)

@@ -1,0 +1,36 @@
+"""Text hygiene at the schema edge (DESIGN §4.3, SECURITY V3/V4).
+
+NUL bytes (PostgreSQL rejects them with a 500 otherwise), C0 control characters other than tab/newline,
+bidirectional overrides/isolates (U+202A-U+202E, U+2066-U+2069, "Trojan Source") and zero-width
+format characters are refused; everything else is stored NFC-normalized.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def check_text(value: str, *, multiline: bool = False) -> str:
+    if _FORBIDDEN.search(value):
+        raise ValueError("contains control, zero-width or bidirectional-override characters")
+    if not multiline and ("\n" in value or "\r" in value):
+        raise ValueError("must be a single line")
+    return unicodedata.normalize("NFC", value).strip()
+
+
+def clean_text(cls: Any, value: Any) -> Any:
+    """pydantic field validator: single-line text."""
+    if isinstance(value, str):
+        return check_text(value)
+    return value
+
+
+def clean_multiline(cls: Any, value: Any) -> Any:
+    """pydantic field validator: multi-line text (notes, narratives)."""
+    if isinstance(value, str):
+        return check_text(value, multiline=True)
+    return value

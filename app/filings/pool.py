@@ -1,0 +1,248 @@
+"""Process pool for PDF renders: CPU-count workers, wall-clock timeout with a hard kill,
+page cap, memory cap per worker, and bounded admission (running + queued) -> RenderBusy.
+
+A timed-out render cannot be cancelled inside ProcessPoolExecutor, so the whole pool is killed
+and replaced (the hung worker must not stay). Renders that were running in the killed pool are
+retried once on the new pool; a worker that died on its own (crash, memory cap) is not retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import threading
+import time
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
+from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING, Any
+
+from app.filings.errors import RenderBusy, RenderFailed, RenderTimeout
+from app.filings.pdf import DEFAULT_MAX_PAGES, PDF_VARIANTS
+from app.filings.preflight import DEFAULT_MAX_BYTES
+from app.filings.registry import check
+
+if TYPE_CHECKING:
+    from app.filings.renderer import RenderResult
+    from app.filings.viewmodels import FilingContext
+
+log = logging.getLogger("app.filings.pool")
+
+_WARM_HTML = (
+    '<html><head><link rel="stylesheet" href="static/filing.css"></head>'
+    "<body><p>Warm up José محمد 王小明</p></body></html>"
+)
+
+
+def _init_worker(memory_limit_bytes: int | None) -> None:
+    """Worker start: cap address space, load WeasyPrint, fonts and templates once."""
+    if memory_limit_bytes:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = memory_limit_bytes if hard == resource.RLIM_INFINITY else min(hard, memory_limit_bytes)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    from app.filings.pdf import render_pdf_bytes
+    from app.filings.renderer import get_environment
+
+    get_environment()
+    render_pdf_bytes(_WARM_HTML, max_pages=2)
+
+
+def _ping() -> int:
+    return os.getpid()
+
+
+def _job(key: str, ctx_json: str, max_pages: int | None, variant: str | None, max_bytes: int) -> Any:
+    from app.filings.renderer import render_filing
+    from app.filings.viewmodels import FilingContext
+
+    ctx = FilingContext.model_validate_json(ctx_json)
+    return render_filing(key, ctx, max_pages=max_pages, pdf_variant=variant, max_bytes=max_bytes)
+
+
+class Renderer:
+    """Bounded, killable process pool for filings. One per process (e.g. on app state)."""
+
+    def __init__(
+        self,
+        max_workers: int | None = None,
+        *,
+        timeout: float = 60.0,
+        max_pages: int | None = DEFAULT_MAX_PAGES,
+        queue_limit: int | None = None,
+        queue_timeout: float = 30.0,
+        retry_after: int = 5,
+        memory_limit_mb: int | None = 2048,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        mp_context: str = "forkserver",
+        max_tasks_per_child: int | None = None,
+    ) -> None:
+        self.max_workers = max_workers or os.cpu_count() or 1
+        self.timeout = timeout
+        self.max_pages = max_pages
+        self.queue_limit = self.max_workers * 2 if queue_limit is None else queue_limit
+        self.queue_timeout = queue_timeout
+        self.retry_after = retry_after
+        self.memory_limit = memory_limit_mb * 1024 * 1024 if memory_limit_mb else None
+        self.max_bytes = max_bytes
+        self.max_tasks_per_child = max_tasks_per_child
+        self._mp = multiprocessing.get_context(mp_context)
+        if mp_context == "forkserver":
+            self._mp.set_forkserver_preload(["app.filings.renderer"])
+        self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(self.max_workers)
+        self._admitted = 0
+        self._executor: ProcessPoolExecutor | None = None
+        self._generation = 0
+        self._killed: set[int] = set()
+
+    # ---- pool lifecycle -------------------------------------------------------------------
+    def _new_executor(self) -> ProcessPoolExecutor:
+        kwargs: dict[str, Any] = {}
+        if self.max_tasks_per_child:
+            kwargs["max_tasks_per_child"] = self.max_tasks_per_child
+        return ProcessPoolExecutor(
+            max_workers=self.max_workers, mp_context=self._mp, initializer=_init_worker,
+            initargs=(self.memory_limit,), **kwargs,
+        )
+
+    def _current(self) -> tuple[ProcessPoolExecutor, int]:
+        with self._lock:
+            if self._executor is None:
+                self._executor = self._new_executor()
+            return self._executor, self._generation
+
+    def start(self, wait: bool = True) -> None:
+        """Spawn and warm every worker now instead of on the first request."""
+        executor, _ = self._current()
+        futures = [executor.submit(_ping) for _ in range(self.max_workers)]
+        if wait:
+            for f in futures:
+                f.result(timeout=max(self.timeout, 120))
+
+    def _kill(self, generation: int) -> None:
+        with self._lock:
+            if generation != self._generation or self._executor is None:
+                return  # somebody already replaced this pool
+            executor, self._executor = self._executor, None
+            self._killed.add(generation)
+            self._generation += 1
+        processes = list(getattr(executor, "_processes", {}).values())
+        for process in processes:
+            process.kill()
+        executor.shutdown(wait=False, cancel_futures=True)
+        log.warning("render pool killed after a timeout; %d workers replaced", len(processes))
+        threading.Thread(target=self._safe_start, daemon=True).start()
+
+    def _safe_start(self) -> None:
+        try:
+            self.start(wait=False)
+        except Exception:  # a later request will create the pool again
+            log.warning("could not pre-start the render pool")
+
+    def shutdown(self) -> None:
+        with self._lock:
+            executor, self._executor = self._executor, None
+            self._generation += 1
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    # ---- admission ------------------------------------------------------------------------
+    def _admit(self) -> None:
+        with self._lock:
+            if self._admitted >= self.max_workers + self.queue_limit:
+                raise RenderBusy(self.retry_after)
+            self._admitted += 1
+
+    def _leave(self, slot: bool) -> None:
+        if slot:
+            self._slots.release()
+        with self._lock:
+            self._admitted -= 1
+
+    def _job_args(self, key: str, ctx: FilingContext, variant: str | None) -> tuple[Any, ...]:
+        if variant is not None and variant not in PDF_VARIANTS:
+            raise ValueError(f"unsupported PDF variant: {variant}")
+        check(key, ctx)  # fail fast, before any queueing: FilingDataError
+        return (key, ctx.model_dump_json(), self.max_pages, variant, self.max_bytes)
+
+    def _broken(self, generation: int, attempt: int) -> bool:
+        """After BrokenProcessPool: True to retry (the pool was killed for someone else)."""
+        with self._lock:
+            killed_by_timeout = generation in self._killed
+        if not killed_by_timeout:
+            self._kill(generation)  # a worker died on its own: replace the pool
+        return killed_by_timeout and attempt == 0
+
+    # ---- sync -----------------------------------------------------------------------------
+    def render(self, key: str, ctx: FilingContext, *, pdf_variant: str | None = None) -> RenderResult:
+        """Render in the pool, blocking this thread (not for the event loop)."""
+        args = self._job_args(key, ctx, pdf_variant)
+        self._admit()
+        slot = False
+        try:
+            slot = self._slots.acquire(timeout=self.queue_timeout)
+            if not slot:
+                raise RenderBusy(self.retry_after)
+            for attempt in (0, 1):
+                executor, generation = self._current()
+                future: Future[Any] = executor.submit(_job, *args)
+                try:
+                    return future.result(timeout=self.timeout)  # type: ignore[no-any-return]
+                except FuturesTimeout:
+                    self._kill(generation)
+                    raise RenderTimeout(f"render exceeded {self.timeout} s") from None
+                except BrokenProcessPool:
+                    if not self._broken(generation, attempt):
+                        raise RenderFailed("render worker stopped") from None
+            raise RenderFailed("render worker stopped")
+        finally:
+            self._leave(slot)
+
+    # ---- async ----------------------------------------------------------------------------
+    async def _acquire_slot(self) -> bool:
+        deadline = time.monotonic() + self.queue_timeout
+        delay = 0.005
+        while not self._slots.acquire(blocking=False):
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.05)
+        return True
+
+    async def render_async(
+        self, key: str, ctx: FilingContext, *, pdf_variant: str | None = None
+    ) -> RenderResult:
+        """Render in the pool without blocking the event loop."""
+        args = self._job_args(key, ctx, pdf_variant)
+        self._admit()
+        slot = False
+        handed_off = False
+        try:
+            slot = await self._acquire_slot()
+            if not slot:
+                raise RenderBusy(self.retry_after)
+            loop = asyncio.get_running_loop()
+            for attempt in (0, 1):
+                executor, generation = self._current()
+                future = loop.run_in_executor(executor, _job, *args)
+                try:
+                    return await asyncio.wait_for(asyncio.shield(future), self.timeout)  # type: ignore[no-any-return]
+                except asyncio.TimeoutError:
+                    self._kill(generation)
+                    raise RenderTimeout(f"render exceeded {self.timeout} s") from None
+                except BrokenProcessPool:
+                    if not self._broken(generation, attempt):
+                        raise RenderFailed("render worker stopped") from None
+                except asyncio.CancelledError:
+                    # Caller went away; the worker is still busy: free the slot when it is done.
+                    handed_off = True
+                    future.add_done_callback(lambda _f, s=slot: self._leave(s))
+                    raise
+            raise RenderFailed("render worker stopped")
+        finally:
+            if not handed_off:
+                self._leave(slot)

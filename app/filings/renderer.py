@@ -1,0 +1,116 @@
+"""Filing renderer: sandboxed Jinja2 -> HTML -> WeasyPrint PDF in a process pool.
+
+Public API (the web layer calls these):
+
+- `render_html(key, ctx) -> str` — validate (FilingDataError) and fill the template.
+- `Renderer(...)` with `render(key, ctx)` (sync, for threads/CLI/batches) and
+  `await render_async(key, ctx)` (never blocks the event loop) -> `RenderResult`.
+- Errors: FilingDataError (422 missing_filing_data), RenderBusy (503 + Retry-After),
+  RenderTimeout (503), PageLimitExceeded (422), BlockedResource/RenderFailed (422/503).
+
+User data reaches templates only as context variables (autoescape on, StrictUndefined, sandbox);
+templates are developer-owned files, never built from user text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import FileSystemLoader, StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+
+from app.filings.errors import (
+    BlockedResource,
+    PageLimitExceeded,
+    RenderBusy,
+    RenderError,
+    RenderFailed,
+    RenderTimeout,
+)
+from app.filings.fetcher import TEMPLATES_DIR
+from app.filings.pdf import DEFAULT_MAX_PAGES, PDF_VARIANTS, layout_and_write, render_pdf_bytes
+from app.filings.preflight import DEFAULT_MAX_BYTES, preflight
+from app.filings.registry import FilingDataError, check, get_spec
+from app.filings.template_context import FILTERS, build_template_context
+from app.filings.viewmodels import FilingContext
+
+__all__ = [
+    "BlockedResource",
+    "FilingDataError",
+    "PDF_VARIANTS",
+    "PageLimitExceeded",
+    "RenderBusy",
+    "RenderError",
+    "RenderFailed",
+    "RenderResult",
+    "RenderTimeout",
+    "Renderer",
+    "get_environment",
+    "render_filing",
+    "render_html",
+    "render_pdf_bytes",
+]
+
+_ENV: SandboxedEnvironment | None = None
+
+
+def get_environment() -> SandboxedEnvironment:
+    """The one Jinja2 environment: FileSystemLoader on <repo>/templates, autoescape, strict."""
+    global _ENV
+    if _ENV is None:
+        env = SandboxedEnvironment(
+            loader=FileSystemLoader(str(TEMPLATES_DIR)),
+            autoescape=True,
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            auto_reload=False,
+        )
+        env.filters.update(FILTERS)
+        _ENV = env
+    return _ENV
+
+
+def render_html(key: str, ctx: FilingContext) -> str:
+    """HTML of filing `key` for `ctx`; raises FilingDataError listing every problem."""
+    check(key, ctx)
+    spec = get_spec(key)
+    template = get_environment().get_template(f"filings/{spec.template}")
+    return template.render(**build_template_context(key, ctx))
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    pdf: bytes
+    sha256: str
+    pages: int
+    bytes: int
+    preflight: dict[str, Any]
+
+
+def render_filing(
+    key: str,
+    ctx: FilingContext,
+    *,
+    max_pages: int | None = DEFAULT_MAX_PAGES,
+    pdf_variant: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> RenderResult:
+    """Whole pipeline in this process: HTML, PDF (page cap before writing), preflight."""
+    html = render_html(key, ctx)
+    pdf, pages = layout_and_write(
+        html, max_pages=max_pages, pdf_variant=pdf_variant, title=get_spec(key).title
+    )
+    return RenderResult(
+        pdf=pdf,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        pages=pages,
+        bytes=len(pdf),
+        preflight=preflight(pdf, max_bytes=max_bytes),
+    )
+
+
+# Imported last: pool.py needs the names above (worker entry points live there).
+from app.filings.pool import Renderer  # noqa: E402

@@ -1,0 +1,174 @@
+"""Turn a FilingContext into the variables a template sees: caption, resolved options, labels.
+
+Derived once here (not in templates) so every document shows the same court, parties and
+A-number line, and templates stay plain markup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from app.filings.countries import country_name, executed_within_united_states
+from app.filings.districts import District, get_district
+from app.filings.registry import get_spec, resolve_options
+from app.filings.specs import TemplateSpec
+from app.filings.viewmodels import FilingContext, RespondentView
+
+BLANK_CASE_NUMBER = "____________________"
+
+DETENTION_AUTHORITY_LABELS = {
+    "ina_236a": "section 236(a) of the Immigration and Nationality Act, 8 U.S.C. § 1226(a)",
+    "ina_236c": "section 236(c) of the Immigration and Nationality Act, 8 U.S.C. § 1226(c)",
+    "ina_235b": "section 235(b) of the Immigration and Nationality Act, 8 U.S.C. § 1225(b)",
+    "ina_241a": "section 241(a) of the Immigration and Nationality Act, 8 U.S.C. § 1231(a)",
+    "aea": "the Alien Enemies Act, 50 U.S.C. § 21",
+    "unknown": "an authority Respondents have not identified",
+}
+
+SERVICE_METHOD_LABELS = {
+    "cm_ecf": "the Court's CM/ECF system",
+    "email": "electronic mail, by consent",
+    "first_class_mail": "first-class United States mail, postage prepaid",
+    "certified_mail": "certified United States mail, return receipt requested",
+    "overnight_courier": "overnight courier",
+    "hand_delivery": "hand delivery",
+}
+
+ENGLISH = {"en", "eng", "english", "inglés", "ingles"}
+
+
+@dataclass(frozen=True)
+class Caption:
+    court_lines: list[str]
+    district_name: str
+    petitioner_name: str
+    a_number_line: str | None
+    petitioner_detail: str | None
+    respondents: list[RespondentView]
+    case_number: str
+    judge: str | None = None
+    division: str | None = None
+    circuit: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def caption_court_id(spec: TemplateSpec, ctx: FilingContext) -> str | None:
+    proceeding_district = ctx.proceeding.district if ctx.proceeding else None
+    facility_district = ctx.facility.federal_district if ctx.facility else None
+    if spec.court_from == "facility":
+        return facility_district
+    if spec.court_from == "proceeding":
+        return proceeding_district
+    return proceeding_district or facility_district
+
+
+def _court_lines(district: District | None, division: str | None) -> list[str]:
+    if district is None:
+        lines = ["UNITED STATES DISTRICT COURT"]
+    elif district.court_name.startswith("United States District Court for the "):
+        lines = ["UNITED STATES DISTRICT COURT", f"FOR THE {district.name.upper()}"]
+    else:
+        lines = [district.court_name.upper()]
+    if division:
+        label = division if "division" in division.lower() else f"{division} Division"
+        lines.append(f"({label})")
+    return lines
+
+
+def build_caption(spec: TemplateSpec, ctx: FilingContext) -> Caption:
+    district = get_district(caption_court_id(spec, ctx))
+    proceeding = ctx.proceeding
+    division = (proceeding.division if proceeding else None) or (
+        ctx.facility.division if ctx.facility else None
+    )
+    client = ctx.client
+    if client.a_number_sealed:
+        a_line: str | None = "A-number filed under seal"
+    elif client.a_number_display:
+        a_line = client.a_number_display
+    else:
+        a_line = None
+    case_number = (proceeding.docket_number if proceeding else None) or BLANK_CASE_NUMBER
+    return Caption(
+        court_lines=_court_lines(district, division),
+        district_name=district.name if district else "",
+        petitioner_name=client.display_name,
+        a_number_line=a_line,
+        petitioner_detail=None,
+        respondents=ctx.all_respondents,
+        case_number=case_number,
+        judge=(f"Hon. {proceeding.judge}" if proceeding and proceeding.judge else None),
+        division=division,
+        circuit=district.circuit if district else None,
+    )
+
+
+def is_english(language: str | None) -> bool:
+    return not language or language.strip().casefold() in ENGLISH
+
+
+def build_template_context(key: str, ctx: FilingContext) -> dict[str, Any]:
+    """Variables for `templates/filings/<key>.html` (call after registry.check)."""
+    spec = get_spec(key)
+    opts = resolve_options(key, ctx.options)
+    caption = build_caption(spec, ctx)
+    variables: dict[str, Any] = {
+        "ctx": ctx,
+        "client": ctx.client,
+        "facility": ctx.facility,
+        "attorney": ctx.attorney,
+        "proceeding": ctx.proceeding,
+        "opts": opts,
+        "spec": spec,
+        "caption": caption,
+        "today": ctx.today,
+        "removed": ctx.removed,
+        "doc_title": spec.title.upper(),
+        "authority_label": DETENTION_AUTHORITY_LABELS.get(
+            str(opts.get("detention_authority") or "unknown"), DETENTION_AUTHORITY_LABELS["unknown"]
+        ),
+        "service_method_label": SERVICE_METHOD_LABELS.get(str(opts.get("service_method")), ""),
+        "protected_countries": sorted(
+            {c.display for p in ctx.active_protection_orders for c in p.countries}
+        ),
+        "latest_event": ctx.latest_custody_event,
+    }
+    if key == "declaration":
+        variables["within_us"] = executed_within_united_states(opts["execution_country"])
+        variables["execution_country_name"] = country_name(opts["execution_country"])
+        variables["needs_interpreter"] = not is_english(opts.get("language"))
+        variables["doc_title"] = f"DECLARATION OF {opts['declarant_name'].upper()}"
+    if key == "habeas_2241":
+        variables["verifier_within_us"] = not (opts.get("verifier") == "petitioner" and ctx.removed)
+    return variables
+
+
+def longdate(value: date | None) -> str:
+    """date(2026, 11, 3) -> "November 3, 2026"."""
+    if value is None:
+        return ""
+    return f"{value:%B} {value.day}, {value.year}"
+
+
+def paragraphs(text: str | None) -> list[str]:
+    """Split attorney-written text into paragraphs on blank lines; single newlines join."""
+    if not text:
+        return []
+    blocks = [b.strip() for b in text.replace("\r\n", "\n").split("\n\n")]
+    return [" ".join(line.strip() for line in b.splitlines()) for b in blocks if b]
+
+
+def roman(number: int) -> str:
+    numerals = ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
+    out = ""
+    for value, letters in numerals:
+        while number >= value:
+            out += letters
+            number -= value
+    return out
+
+
+FILTERS = {"longdate": longdate, "paragraphs": paragraphs, "roman": roman,
+           "country_name": country_name}

@@ -1,0 +1,93 @@
+"""Application factory: routers, problem+json handlers, middleware, shared services on ``app.state``."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from app.api import api_router
+from app.auth.throttle import LoginThrottle
+from app.core.config import Settings, get_settings
+from app.core.db import Database, make_database
+from app.core.errors import install_error_handlers
+from app.core.logging import configure_logging
+from app.core.middleware import RequestContextMiddleware
+from app.core.security import PasswordService
+from app.health import router as health_router
+from app.migrations import script_heads
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        for hook in list(app.state.startup_hooks):
+            await hook(app)
+        yield
+        for hook in list(app.state.shutdown_hooks):
+            await hook(app)
+        if app.state.owns_db:
+            app.state.db.dispose()
+
+    app = FastAPI(
+        title="Due Process API",
+        version="0.1.0",
+        description="Immigration due-process defense: clients, custody, protection orders, deadlines, filings.",
+        docs_url="/docs" if settings.docs_enabled else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.owns_db = db is None
+    app.state.db = db or make_database(settings)
+    app.state.passwords = PasswordService(settings.password_hash_profile, settings.password_hash_concurrency)
+    app.state.login_throttle = LoginThrottle(
+        settings.login_max_failures_per_account, settings.login_max_failures_per_ip, settings.login_window_seconds
+    )
+    app.state.migration_heads = script_heads()
+    app.state.startup_hooks = []
+    app.state.shutdown_hooks = []
+
+    install_error_handlers(app)
+    app.include_router(health_router)
+    app.include_router(api_router)
+    _include_optional_routers(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "X-Request-ID"],
+            expose_headers=["ETag", "X-Request-ID", "Retry-After"],
+        )
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes,
+                       max_import_bytes=settings.max_import_bytes)
+    _run_domain_setup(app)
+    return app
+
+
+def _include_optional_routers(app: FastAPI) -> None:
+    """Routers mounted at the root (outside /api/v1), e.g. the calendar feed."""
+    from app.deadlines import router as deadlines_router_module
+
+    root = getattr(deadlines_router_module, "root_router", None)
+    if root is not None:
+        app.include_router(root)
+
+
+def _run_domain_setup(app: FastAPI) -> None:
+    """Let domains attach services to app.state (e.g. the PDF renderer pool)."""
+    from app.filings import router as filings_router_module
+
+    setup = getattr(filings_router_module, "setup", None)
+    if setup is not None:
+        setup(app)
+
+
+def build() -> FastAPI:
+    return create_app()
