@@ -160,7 +160,7 @@ def _validate_row(raw: dict[str, str], line: int) -> tuple[dict[str, Any] | None
         fail("federal_district", "district_abroad", "Facilities outside the U.S. have no federal district.")
     elif district_id and district is None:
         fail("federal_district", "invalid_district", f"{district_id!r} is not a PACER district court id.")
-    elif district and state and district.state != state:
+    elif district and is_valid_us_state(state) and district.state != state:
         fail("federal_district", "district_state_mismatch", f"{district_id} is not in {state}.")
     elif in_us and not district_id and "federal_district" not in bad_cols:
         fail(

@@ -1,1 +1,102 @@
-"""Tables of this domain (filled in by its issue)."""
+"""Facilities, the append-only custody history, and its current-status projection (DESIGN §5, DOMAIN §1.3-§1.4)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from app.core.types import UTCDateTime, enum_col, json_col, utcnow
+
+
+class Facility(SQLModel, table=True):
+    """A place where people are held. ``organization_id`` NULL = shared reference data (seeded/imported);
+    organizations add their own (hospitals, hold rooms) with their id. Venue for habeas is the district of
+    confinement, so ``federal_district`` (PACER court id) is the critical field (DOMAIN §1.4)."""
+
+    __tablename__ = "facility"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    organization_id: uuid.UUID | None = Field(default=None, foreign_key="organization.id", index=True)
+    external_id: str | None = Field(default=None, max_length=80, index=True)
+    ice_detloc_code: str | None = Field(default=None, max_length=40)
+    name: str = Field(max_length=300)
+    aliases: list[str] = Field(default_factory=list, sa_column=json_col())
+    type: str = Field(sa_column=enum_col(40))
+    operator: str | None = Field(default=None, max_length=200)
+    address: str | None = Field(default=None, max_length=300)
+    city: str | None = Field(default=None, max_length=120)
+    state: str | None = Field(default=None, max_length=2, index=True)
+    zip: str | None = Field(default=None, max_length=12)
+    county: str | None = Field(default=None, max_length=120)
+    country: str = Field(default="US", max_length=2)
+    federal_district: str | None = Field(default=None, max_length=8, index=True)
+    circuit: str | None = Field(default=None, max_length=8)
+    ice_field_office: str | None = Field(default=None, max_length=80)
+    immigration_court: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=80)
+    visitation_info: str | None = Field(default=None, max_length=2000)
+    custodian_name: str | None = Field(default=None, max_length=200)
+    custodian_title: str | None = Field(default=None, max_length=200)
+    source: str | None = Field(default=None, max_length=300)
+    as_of: date | None = None
+    verified: bool = Field(default=False, nullable=False)
+    version: int = Field(default=1, nullable=False)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+
+
+class CustodyEvent(SQLModel, table=True):
+    """One fact about where a person was, from a source, at an instant. Never edited or deleted:
+    corrections are retractions (with a reason) plus a new event."""
+
+    __tablename__ = "custody_event"
+    __table_args__ = (sa.Index("ix_custody_event_client_effective", "client_id", "effective_at"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    organization_id: uuid.UUID = Field(foreign_key="organization.id", index=True, nullable=False)
+    client_id: uuid.UUID = Field(foreign_key="client.id", nullable=False)
+    status: str = Field(sa_column=enum_col(40))
+    effective_at: datetime = Field(sa_type=UTCDateTime(), nullable=False)
+    reported_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+    facility_id: uuid.UUID | None = Field(default=None, foreign_key="facility.id", index=True)
+    location_text: str | None = Field(default=None, max_length=500)
+    country: str | None = Field(default=None, max_length=2)
+    custodian: str | None = Field(default=None, max_length=40)
+    detention_authority: str | None = Field(default=None, max_length=40)
+    source_type: str = Field(max_length=40)
+    source_detail: str | None = Field(default=None, max_length=1000)
+    confidence: str = Field(max_length=20)
+    family_visible: bool = Field(default=False, nullable=False)
+    notes: str | None = Field(default=None, max_length=5000)
+    entered_by: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
+    retracted_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    retracted_by: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
+    retraction_reason: str | None = Field(default=None, max_length=1000)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+
+
+class CustodyCurrent(SQLModel, table=True):
+    """Projection of each client's latest non-retracted custody event, rebuilt from the events in the same
+    transaction as every event insert or retraction (never edited on its own). It exists so that list
+    filters by status/facility cost what the page costs, not what the table costs."""
+
+    __tablename__ = "custody_current"
+    __table_args__ = (
+        sa.Index("ix_custody_current_org_status", "organization_id", "status"),
+        sa.Index("ix_custody_current_org_facility", "organization_id", "facility_id"),
+    )
+
+    client_id: uuid.UUID = Field(foreign_key="client.id", primary_key=True)
+    organization_id: uuid.UUID = Field(foreign_key="organization.id", nullable=False)
+    event_id: uuid.UUID = Field(foreign_key="custody_event.id", nullable=False)
+    status: str = Field(max_length=40)
+    facility_id: uuid.UUID | None = Field(default=None, foreign_key="facility.id")
+    country: str | None = Field(default=None, max_length=2)
+    federal_district: str | None = Field(default=None, max_length=8)
+    effective_at: datetime = Field(sa_type=UTCDateTime(), nullable=False)
+
+

@@ -49,12 +49,16 @@ def merge_readings(first: list[TraceStep], second: list[TraceStep], label: str) 
 
     Both lists describe the same computation under two readings of the law (e.g. an observed
     Friday treated or not treated as a legal holiday). Steps shared by both readings are shown
-    once; the divergent steps of the second reading are prefixed with ``label``.
+    once; the divergent steps of the second reading (except its final ``due`` step, which names
+    itself) are prefixed with ``label``.
     """
     shared = 0
     for a, b in zip(first, second, strict=False):
         if a.date != b.date or a.action != b.action or a.action == "due":
             break
         shared += 1
-    tail = [TraceStep(s.date, s.action, f"{label}: {s.reason}", s.citation) for s in second[shared:]]
+    tail = [
+        s if s.action == "due" else TraceStep(s.date, s.action, f"{label}: {s.reason}", s.citation)
+        for s in second[shared:]
+    ]
     return first + tail

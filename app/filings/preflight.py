@@ -91,6 +91,8 @@ def _page_fonts(resources: Any, out: dict[str, bool], depth: int = 0) -> None:
             font = ref.get_object()
             base = str(font.get("/BaseFont", name))
             out[base] = out.get(base, True) and _font_is_embedded(font)
+            if font.get("/Subtype") != "/Type3" and "/ToUnicode" not in font:
+                out[f"{base} (no ToUnicode)"] = False
     xobjects = resources.get("/XObject")
     if xobjects is not None:
         for ref in xobjects.get_object().values():
@@ -99,8 +101,27 @@ def _page_fonts(resources: Any, out: dict[str, bool], depth: int = 0) -> None:
                 _page_fonts(xobj.get("/Resources"), out, depth + 1)
 
 
-def preflight(pdf_bytes: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, Any]:
-    """Check a PDF against court e-filing rules; {"ok", "checks": [...], "pages", "bytes"}."""
+def _has_text(page: Any, full: bool) -> bool:
+    """Full extraction, or (fast path) text-showing operators in the page content; with the
+    ToUnicode check on every font that is what makes the text extractable."""
+    try:
+        if full:
+            return bool((page.extract_text() or "").strip())
+        contents = page.get_contents()
+        data = contents.get_data() if contents is not None else b""
+        return b"Tj" in data or b"TJ" in data
+    except Exception:
+        return False
+
+
+def preflight(
+    pdf_bytes: bytes, max_bytes: int = DEFAULT_MAX_BYTES, *, thorough: bool = False
+) -> dict[str, Any]:
+    """Check a PDF against court e-filing rules; {"ok", "checks": [...], "pages", "bytes"}.
+
+    Text is extracted from the first page (every page when `thorough`); the other pages must
+    show text with fonts that carry a ToUnicode map.
+    """
     size = len(pdf_bytes)
     checks = [_check("size", size <= max_bytes, f"{size} bytes (limit {max_bytes})")]
     try:
@@ -123,11 +144,7 @@ def preflight(pdf_bytes: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str,
         if rotate or abs(width - LETTER[0]) > TOLERANCE_PT or abs(height - LETTER[1]) > TOLERANCE_PT:
             bad_size.append(f"p{number}: {width:.0f}x{height:.0f} rot {rotate}")
         _page_fonts(page.get("/Resources"), fonts)
-        try:
-            text = page.extract_text() or ""
-        except Exception:
-            text = ""
-        if not text.strip():
+        if not _has_text(page, full=thorough or number == 1):
             no_text.append(number)
 
     checks.append(_check("page_count", page_count > 0, f"{page_count} pages"))

@@ -170,5 +170,10 @@ def roman(number: int) -> str:
     return out
 
 
+def capfirst(text: str) -> str:
+    """Upper-case the first character only (Jinja's `capitalize` lowers the rest)."""
+    return text[:1].upper() + text[1:] if text else text
+
+
 FILTERS = {"longdate": longdate, "paragraphs": paragraphs, "roman": roman,
-           "country_name": country_name}
+           "country_name": country_name, "capfirst": capfirst}

@@ -34,6 +34,12 @@ _S = 300  # default max length of a short string
 _L = 2000
 
 
+def _is_cjk(char: str) -> bool:
+    code = ord(char)
+    return (0x3040 <= code <= 0x30FF or 0x3400 <= code <= 0x4DBF or 0x4E00 <= code <= 0x9FFF
+            or 0xAC00 <= code <= 0xD7AF or 0xF900 <= code <= 0xFAFF or 0x20000 <= code <= 0x2FA1F)
+
+
 class _View(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
@@ -44,10 +50,17 @@ class PersonName(_View):
     second_surname: str | None = Field(default=None, max_length=_S)
     # Exactly as on the charging document (NTA); often differs from the legal name.
     name_on_charging_document: str | None = Field(default=None, max_length=_S)
+    # Family name first (Chinese, Korean, Japanese, Hungarian, Vietnamese usage).
+    surname_first: bool = False
 
     @property
     def full_name(self) -> str:
-        """Given names + both surnames ("José Ramírez Núñez"): the caption name."""
+        """Given names + both surnames ("José Ramírez Núñez"): the caption name. Surname-first
+        names keep their order; CJK names are written without a space ("王小明")."""
+        if self.surname_first:
+            parts = [self.surnames, self.given_names]
+            joiner = "" if all(_is_cjk(c) for c in "".join(parts)) else " "
+            return joiner.join(p for p in parts if p)
         parts = [self.given_names, self.first_surname, self.second_surname or ""]
         return " ".join(p for p in parts if p)
 

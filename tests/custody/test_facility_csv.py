@@ -202,7 +202,9 @@ def test_bad_rows_report_line_column_code() -> None:
 
 
 def test_multiline_quoted_field_keeps_line_numbers() -> None:
-    text = HEADER + ",notes\n" + 'A,ice_spc,Miami,FL,US,flsd,,,,,,"two\nlines"\nB,nope,Miami,FL,US,flsd,,,,,,\n'
+    text = (
+        HEADER + ",notes\n" + 'A,ice_spc,Miami,FL,US,flsd,,,,,,"two\nlines"\nB,nope,Miami,FL,US,flsd,,,,,,\n'
+    )
     rows, errors = parse_facilities_csv(text)
     assert rows[0]["notes"] == "two\nlines"
     assert codes(errors) == [(4, "type", "invalid_type")]
@@ -214,7 +216,11 @@ def test_malformed_csv() -> None:
 
 
 def test_normalisations() -> None:
-    text = HEADER + ",aliases,zip\n" + "  Krome   North ,ICE_SPC,Miami,fl,us,FLSD,11,miami,,TRUE,,A| B ||C,33194\n"
+    text = (
+        HEADER
+        + ",aliases,zip\n"
+        + "  Krome   North ,ICE_SPC,Miami,fl,us,FLSD,11,miami,,TRUE,,A| B ||C,33194\n"
+    )
     rows, errors = parse_facilities_csv(text)
     assert errors == []
     row = rows[0]
@@ -230,7 +236,10 @@ def test_too_long_value() -> None:
 
 
 def test_identity() -> None:
-    assert facility_identity({"external_id": "us-ga-stewart", "name": "X"}) == ("external_id", "us-ga-stewart")
+    assert facility_identity({"external_id": "us-ga-stewart", "name": "X"}) == (
+        "external_id",
+        "us-ga-stewart",
+    )
     a = facility_identity({"name": "Ábrego Jail", "state": "MD", "country": "US"})
     b = facility_identity({"name": "abrego  jail", "state": "md", "country": "US"})
     assert a == b and a[0] == "name_state"
