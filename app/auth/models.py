@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict, EmailStr, Field as PField, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, StringConstraints, field_validator
+from pydantic import Field as PField
 from sqlmodel import Field, SQLModel
 
 from app.auth.permissions import Role
@@ -77,7 +78,7 @@ Password = Annotated[str, StringConstraints(min_length=12, max_length=256)]
 
 class TokenResponse(BaseModel):
     access_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
     expires_in: int
     refresh_token: str
 

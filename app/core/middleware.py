@@ -105,6 +105,11 @@ class RequestContextMiddleware:
                 if status_holder["status"] == 0:
                     await self._reject(send_wrapper, path, rid, limit)
         finally:
+            for session in scope["state"].pop("dp_sessions", ()):
+                try:
+                    session.close()
+                except Exception:  # noqa: BLE001 - closing must never mask the response
+                    log.warning("session close failed")
             log.info("request", extra={
                 "method": scope.get("method"), "path": path, "status": status_holder["status"],
                 "duration_ms": round((time.perf_counter() - start) * 1000, 2),

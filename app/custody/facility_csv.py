@@ -34,33 +34,16 @@ __all__ = [
     "parse_facilities_csv",
 ]
 
-# column -> max length. Order is the canonical header order of the seed file.
+# column -> max length (within the Facility model's limits). Order = header order of the seed file.
 COLUMNS: dict[str, int] = {
-    "external_id": 100,
-    "name": 200,
-    "aliases": 1000,
-    "type": 40,
-    "operator": 200,
-    "address": 300,
-    "city": 100,
-    "state": 100,
-    "zip": 10,
-    "county": 100,
-    "country": 60,
-    "federal_district": 20,
-    "circuit": 20,
-    "ice_field_office": 40,
-    "immigration_court": 200,
-    "ice_detloc_code": 16,
-    "phone": 100,
-    "custodian_name": 200,
-    "custodian_title": 200,
-    "source": 300,
-    "as_of": 40,
-    "verified": 10,
-    "notes": 2000,
-}
+    "external_id": 80, "name": 200, "aliases": 1000, "type": 40, "operator": 200, "address": 300,
+    "city": 100, "state": 100, "zip": 10, "county": 100, "country": 60, "federal_district": 20,
+    "circuit": 20, "ice_field_office": 40, "immigration_court": 200, "ice_detloc_code": 16,
+    "phone": 80, "visitation_info": 2000, "custodian_name": 200, "custodian_title": 200,
+    "source": 300, "as_of": 40, "verified": 10, "notes": 2000,
+}  # fmt: skip
 REQUIRED_COLUMNS: tuple[str, ...] = ("name", "type", "city")
+_MULTILINE = frozenset({"notes", "visitation_info"})
 MAX_ROWS = 10_000
 
 # ICE ERO field offices / areas of responsibility (DOMAIN §1.4).
@@ -109,12 +92,12 @@ def _clean(raw: dict[str, str], line: int, errors: list[dict[str, Any]]) -> dict
         if value is None:
             out[col] = None
             continue
-        if _FORBIDDEN.search(value) or (col != "notes" and "\n" in value):
+        if _FORBIDDEN.search(value) or (col not in _MULTILINE and "\n" in value):
             errors.append(_err(line, col, "invalid_characters", "Contains control or invisible characters."))
             out[col] = None
             continue
         value = unicodedata.normalize("NFC", value).strip()
-        if col != "notes":
+        if col not in _MULTILINE:
             value = _SPACES.sub(" ", value)
         if len(value) > limit:
             errors.append(_err(line, col, "too_long", f"Longer than {limit} characters."))
@@ -145,6 +128,8 @@ def _validate_row(raw: dict[str, str], line: int) -> tuple[dict[str, Any] | None
     in_us = country == "US"
 
     state = v["state"]
+    if not in_us and state:
+        fail("state", "state_abroad", "Outside the U.S. leave 'state' empty; put the province in 'county'.")
     if in_us:
         state = state.upper() if state else None
         if state is None and "state" not in bad_cols:

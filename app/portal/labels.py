@@ -96,7 +96,7 @@ def _zone(tz: str | tzinfo) -> tuple[tzinfo, str | None]:
     return tz, getattr(tz, "key", None)
 
 
-def format_datetime(dt: datetime, lang: str = "en", tz: str | tzinfo = "America/New_York") -> str:
+def format_datetime(dt: datetime, lang: str, tz: str | tzinfo) -> str:
     """An instant in the court's/facility's zone: ``March 12, 2025, 5:00 PM EDT`` /
     ``12 de marzo de 2025, 17:00 (hora del Este)``. Naive datetimes are refused (``ValueError``)."""
     if dt.tzinfo is None or dt.utcoffset() is None:

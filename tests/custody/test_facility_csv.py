@@ -55,7 +55,8 @@ def test_seed_has_cecot_as_foreign_prison() -> None:
     foreign = [r for r in load_seed_facilities() if r["type"] == FacilityType.FOREIGN_PRISON]
     assert foreign
     cecot = next(r for r in foreign if "CECOT" in r["name"])
-    assert (cecot["country"], cecot["city"], cecot["state"]) == ("SV", "Tecoluca", "San Vicente")
+    assert (cecot["country"], cecot["city"], cecot["county"]) == ("SV", "Tecoluca", "San Vicente")
+    assert cecot["state"] is None  # the model's state column holds USPS codes only
     assert cecot["federal_district"] is None and cecot["circuit"] is None
 
 
@@ -187,6 +188,7 @@ def test_bad_rows_report_line_column_code() -> None:
         (12, "state", "invalid_state"),
         (13, "state", "missing_required"),
         (14, "country", "invalid_country"),
+        (15, "state", "state_abroad"),
         (15, "federal_district", "district_abroad"),
         (16, "ice_field_office", "invalid_field_office"),
         (17, None, "wrong_field_count"),
@@ -208,6 +210,14 @@ def test_multiline_quoted_field_keeps_line_numbers() -> None:
     rows, errors = parse_facilities_csv(text)
     assert rows[0]["notes"] == "two\nlines"
     assert codes(errors) == [(4, "type", "invalid_type")]
+
+
+def test_visitation_info_may_span_lines() -> None:
+    text = HEADER + ",visitation_info\n" + 'A,ice_spc,Miami,FL,US,flsd,,,,,,"Sat 8-3\nSun 8-3"\n'
+    rows, errors = parse_facilities_csv(text)
+    assert errors == [] and rows[0]["visitation_info"] == "Sat 8-3\nSun 8-3"
+    rows, errors = parse_facilities_csv(HEADER + "\n" + 'A,ice_spc,"Mi\nami",FL,US,flsd,,,,,\n')
+    assert codes(errors) == [(2, "city", "invalid_characters")]
 
 
 def test_malformed_csv() -> None:

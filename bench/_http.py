@@ -1,0 +1,113 @@
+"""Tiny keep-alive HTTP/1.1 load generator (asyncio streams), so the client costs little CPU next to the server.
+
+Shared by the bench scripts; not a test. Loopback only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Result:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)
+    duration: float = 0.0
+
+    @property
+    def rps(self) -> float:
+        return len(self.latencies) / self.duration if self.duration else 0.0
+
+    def pct(self, p: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        s = sorted(self.latencies)
+        return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))] * 1000
+
+
+async def _read_response(reader: asyncio.StreamReader) -> int:
+    status_line = await reader.readline()
+    status = int(status_line.split()[1])
+    length = 0
+    while True:
+        line = await reader.readline()
+        if line in (b"\r\n", b"\n", b""):
+            break
+        k, _, v = line.decode("latin-1").partition(":")
+        if k.lower() == "content-length":
+            length = int(v.strip())
+    if length:
+        await reader.readexactly(length)
+    return status
+
+
+async def _worker(host: str, port: int, request: bytes, deadline: float, res: Result) -> None:
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        while time.perf_counter() < deadline:
+            t0 = time.perf_counter()
+            writer.write(request)
+            await writer.drain()
+            status = await _read_response(reader)
+            res.latencies.append(time.perf_counter() - t0)
+            res.statuses[status] = res.statuses.get(status, 0) + 1
+            if status >= 400:
+                res.errors += 1
+    finally:
+        writer.close()
+
+
+def build_request(method: str, path: str, headers: dict[str, str] | None = None, body: bytes = b"") -> bytes:
+    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: keep-alive"]
+    for k, v in (headers or {}).items():
+        lines.append(f"{k}: {v}")
+    if body:
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def run_load(port: int, request: bytes, *, concurrency: int, seconds: float) -> Result:
+    res = Result()
+
+    async def main() -> None:
+        deadline = time.perf_counter() + seconds
+        t0 = time.perf_counter()
+        await asyncio.gather(*[_worker("127.0.0.1", port, request, deadline, res) for _ in range(concurrency)])
+        res.duration = time.perf_counter() - t0
+
+    asyncio.run(main())
+    return res
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(env: dict[str, str], port: int, workers: int = 1) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "app.main:build", "--factory", "--host", "127.0.0.1", "--port", str(port),
+         "--workers", str(workers), "--no-access-log", "--log-level", "warning"],
+        env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    for _ in range(200):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return proc
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("server did not start: " + (proc.stderr.read().decode() if proc.stderr else ""))
+
+
+def median(xs: list[float]) -> float:
+    return statistics.median(xs) if xs else float("nan")

@@ -1,0 +1,65 @@
+"""Benchmark: authenticated GET /api/v1/auth/me vs GET /healthz under the same concurrent load.
+
+Starts the API as a separate process (uvicorn, one worker) on a scratch SQLite database, creates an admin,
+logs in, then drives each endpoint with the same keep-alive load and prints a table with requests/s,
+p50/p99 and the ratio. Goal (issue: foundation): /auth/me reaches >= 50% of /healthz throughput.
+
+    .venv/bin/python bench/auth.py [--seconds 10] [--concurrency 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench._http import build_request, free_port, run_load, start_server  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--concurrency", type=int, default=32)
+    args = ap.parse_args()
+
+    tmp = tempfile.mkdtemp(prefix="dp-bench-")
+    env = {"DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3", "APP_ENV": "production",
+           "JWT_SECRET_KEY": "bench-only-" + "x" * 40, "RATE_LIMIT_ENABLED": "false", "LOG_LEVEL": "WARNING"}
+    full_env = {**os.environ, **env}
+    subprocess.run([sys.executable, "-m", "app.cli", "migrate"], env=full_env, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "app.cli", "create-admin", "--org", "Bench Org", "--email",
+                    "bench@example.org", "--password-stdin"], input=b"bench passphrase long\n", env=full_env,
+                   check=True, capture_output=True)
+    port = free_port()
+    proc = start_server(env, port)
+    try:
+        data = urllib.parse.urlencode({"username": "bench@example.org", "password": "bench passphrase long"}).encode()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/auth/token", data=data) as r:  # noqa: S310
+            token = json.load(r)["access_token"]
+        health = build_request("GET", "/healthz")
+        me = build_request("GET", "/api/v1/auth/me", {"Authorization": f"Bearer {token}"})
+        run_load(port, health, concurrency=4, seconds=1)  # warm-up
+        run_load(port, me, concurrency=4, seconds=1)
+        rh = run_load(port, health, concurrency=args.concurrency, seconds=args.seconds)
+        rm = run_load(port, me, concurrency=args.concurrency, seconds=args.seconds)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    print(f"\nconcurrency {args.concurrency}, {args.seconds:.0f} s per endpoint, 1 uvicorn worker, SQLite\n")
+    print("| endpoint | requests/s | p50 ms | p99 ms | errors |")
+    print("|---|---:|---:|---:|---:|")
+    for name, r in (("GET /healthz", rh), ("GET /api/v1/auth/me", rm)):
+        print(f"| {name} | {r.rps:,.0f} | {r.pct(50):.1f} | {r.pct(99):.1f} | {r.errors} |")
+    ratio = rm.rps / rh.rps if rh.rps else 0.0
+    print(f"\n/auth/me throughput = {ratio:.0%} of /healthz (goal >= 50%)")
+
+
+if __name__ == "__main__":
+    main()
