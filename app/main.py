@@ -15,6 +15,7 @@ from app.core.db import Database, make_database
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
 from app.core.middleware import RequestContextMiddleware
+from app.core.ratelimit import RateLimiter
 from app.core.security import PasswordService
 from app.health import router as health_router
 from app.migrations import script_heads
@@ -50,6 +51,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.login_throttle = LoginThrottle(
         settings.login_max_failures_per_account, settings.login_max_failures_per_ip, settings.login_window_seconds
     )
+    app.state.rate_limiter = (
+        RateLimiter(settings.rate_limit_per_minute_user, settings.rate_limit_per_minute_ip)
+        if settings.rate_limit_enabled else None
+    )
     app.state.migration_heads = script_heads()
     app.state.startup_hooks = []
     app.state.shutdown_hooks = []
@@ -66,7 +71,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             expose_headers=["ETag", "X-Request-ID", "Retry-After"],
         )
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes,
-                       max_import_bytes=settings.max_import_bytes)
+                       max_import_bytes=settings.max_import_bytes, rate_limiter=app.state.rate_limiter)
     _run_domain_setup(app)
     return app
 

@@ -49,9 +49,10 @@ class BodyTooLarge(StarletteHTTPException):
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: Any, *, max_body_bytes: int, max_import_bytes: int,
+    def __init__(self, app: Any, *, max_body_bytes: int, max_import_bytes: int, rate_limiter: Any = None,
                  large_body_paths: tuple[str, ...] = ("/api/v1/clients/import", "/api/v1/facilities/import")) -> None:
         self.app = app
+        self.rate_limiter = rate_limiter
         self.max_body = max_body_bytes
         self.max_import = max_import_bytes
         self.large_paths = large_body_paths
@@ -80,10 +81,19 @@ class RequestContextMiddleware:
                 hdrs.append(DOCS_CSP if is_docs else API_CSP)
                 if not any(k.lower() == b"cache-control" for k, _ in hdrs):
                     hdrs.append((b"cache-control", b"no-store"))
+                rl = scope["state"].get("dp_ratelimit")
+                if rl and not any(k.lower() == b"x-ratelimit-limit" for k, _ in hdrs):
+                    hdrs.extend((k.lower().encode(), v.encode()) for k, v in rl.items())
                 message["headers"] = hdrs
             await send(message)
 
         try:
+            if self.rate_limiter is not None and path not in ("/healthz", "/readyz"):
+                client = scope.get("client")
+                allowed, rl_headers = self.rate_limiter.check_ip(client[0] if client else "unknown")
+                if not allowed:
+                    await self._reject_429(send_wrapper, path, rid, rl_headers)
+                    return
             declared = headers.get(b"content-length")
             if declared is not None and declared.isdigit() and int(declared) > limit:
                 await self._reject(send_wrapper, path, rid, limit)
@@ -115,6 +125,20 @@ class RequestContextMiddleware:
                 "duration_ms": round((time.perf_counter() - start) * 1000, 2),
             })
             request_id_var.reset(token)
+
+    @staticmethod
+    async def _reject_429(send: Any, path: str, rid: str, rl_headers: dict[str, str]) -> None:
+        body = json.dumps({
+            "type": "https://dueprocess.invalid/problems/rate_limited", "title": "Too Many Requests",
+            "status": 429, "detail": "Too many requests from this address; slow down.", "instance": path,
+            "code": "rate_limited", "request_id": rid,
+        }).encode()
+        reset = rl_headers.get("X-RateLimit-Reset", "60")
+        hdrs = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode()),
+                (b"retry-after", reset.encode())]
+        hdrs.extend((k.lower().encode(), v.encode()) for k, v in rl_headers.items())
+        await send({"type": "http.response.start", "status": 429, "headers": hdrs})
+        await send({"type": "http.response.body", "body": body})
 
     @staticmethod
     async def _reject(send: Any, path: str, rid: str, limit: int) -> None:
