@@ -43,8 +43,8 @@ BUILTIN_RULES: Final[tuple[RuleSpec, ...]] = (
     _r("EOIR-APPEAL-DHS-BOND", "BIA appeal of a DHS custody decision (limited cases)", "DHS custody decision",
        10, D, _E, "8 CFR 1236.1(d)(3)(ii)", extendable=False),
     _r("EOIR-DHS-AUTOSTAY", "DHS notice of appeal keeping its automatic stay of an IJ release order",
-       "IJ bond/release order", 10, D, _E, "8 CFR 1003.19(i)(2); 8 CFR 1003.6(c)", obligated_party="government",
-       verification="P",
+       "IJ bond/release order", 10, D, _E, "8 CFR 1003.19(i)(2); 8 CFR 1003.6(c)",
+       obligated_party="government", verification="P",
        notes="Opposing-party clock. DHS must also file Form EOIR-43 within 1 business day of the order; if "
        "DHS misses either, the automatic stay ends."),
     _r("EOIR-BIA-BRIEF-ND", "BIA brief, non-detained case",
@@ -52,8 +52,8 @@ BUILTIN_RULES: Final[tuple[RuleSpec, ...]] = (
        "8 CFR 1003.3(c)(1); BIA Practice Manual 4.7(a)(1)",
        extension_note="One 21-day extension per party if timely requested; second extensions only in "
        "extraordinary circumstances."),
-    _r("EOIR-BIA-BRIEF-D", "BIA brief, detained case", "briefing-schedule notice (simultaneous briefs)", 21, D,
-       _E, "BIA Practice Manual 4.7(a)(2)",
+    _r("EOIR-BIA-BRIEF-D", "BIA brief, detained case", "briefing-schedule notice (simultaneous briefs)",
+       21, D, _E, "BIA Practice Manual 4.7(a)(2)",
        notes="Simultaneous briefing; reply within 14 days after the schedule expires - the Board will not "
        "wait for replies."),
     _r("EOIR-MTR-IJ", "Motion to reopen before the IJ", "final administrative order", 90, D, _E,
@@ -73,7 +73,8 @@ BUILTIN_RULES: Final[tuple[RuleSpec, ...]] = (
        extension_note="Some circuits allow equitable tolling (partly verified).",
        notes="Filing triggers an automatic stay of removal pending the IJ's ruling."),
     _r("EOIR-MTR-INABSENTIA-NOTICE", "Motion to reopen an in-absentia order (no notice, or in custody)",
-       "any time", None, D, _E, "8 U.S.C. 1229a(b)(5)(C)(ii)", notes="May be filed at any time: no deadline."),
+       "any time", None, D, _E, "8 U.S.C. 1229a(b)(5)(C)(ii)",
+       notes="May be filed at any time: no deadline."),
     _r("EOIR-PREHEARING-MC", "Filings before a master calendar hearing (non-detained)",
        "master calendar hearing date (day 0)", 15, D, _E, "ICPM 3.1(b)(1)", direction=BEFORE,
        notes="Applies when a ruling is requested before the hearing; responses 10 days after filing. "
@@ -107,7 +108,8 @@ BUILTIN_RULES: Final[tuple[RuleSpec, ...]] = (
        notes="At most 60 days, as ordered (period_override); a last day on a weekend or holiday rolls to the "
        "next business day."),
     _r("PFR-30", "Petition for review in the court of appeals",
-       "final order of removal (usually the BIA decision date)", 30, D, _A, "8 U.S.C. 1252(b)(1); FRAP 26(b)(2)",
+       "final order of removal (usually the BIA decision date)", 30, D, _A,
+       "8 U.S.C. 1252(b)(1); FRAP 26(b)(2)",
        jurisdictional=True, extendable=False,
        extension_note="No extension (FRAP 26(b)(2)), no equitable tolling, not extended by a motion to "
        "reopen or reconsider - each BIA decision needs its own petition.",
@@ -116,8 +118,9 @@ BUILTIN_RULES: Final[tuple[RuleSpec, ...]] = (
     _r("PFR-BRIEF", "Opening brief on a petition for review", "administrative record available", 40, D, _A,
        "8 U.S.C. 1252(b)(3)(C)",
        notes="Reply 14 days after the government's brief. Circuit scheduling orders control in practice."),
-    _r("HC-RETURN", "Return to a habeas writ / order to show cause", "service of the writ or order to show cause",
-       3, D, _S, "28 U.S.C. 2243", runs_from_service=True, max_period=23, obligated_party="government",
+    _r("HC-RETURN", "Return to a habeas writ / order to show cause",
+       "service of the writ or order to show cause", 3, D, _S, "28 U.S.C. 2243", runs_from_service=True,
+       max_period=23, obligated_party="government",
        extension_note="The court may allow up to 20 more days for good cause (period_override up to 23); "
        "courts also have inherent power to extend (Wallace v. Heinze, 9th Cir. 1965).",
        notes="Hearing within 5 days after the return unless good cause. Courts usually set an explicit date: "
@@ -138,25 +141,28 @@ BUILTIN_RULES: Final[tuple[RuleSpec, ...]] = (
        "court order (no national rule)", verification="U",
        notes="Often hours to a few days. Default local periods where no order: E.D./S.D.N.Y. L. Civ. R. "
        "6.1(b) 14 days, reply 7; D. Md. L.R. 105.2(a) 14 days (unverified)."),
-    _r("FRCP59E", "Motion to alter or amend a judgment", "entry of judgment", 28, D, _F, "FRCP 59(e); FRCP 6(b)(2)",
+    _r("FRCP59E", "Motion to alter or amend a judgment", "entry of judgment", 28, D, _F,
+       "FRCP 59(e); FRCP 6(b)(2)",
        extendable=False, extension_note="Cannot be extended (FRCP 6(b)(2)).",
        notes="A timely motion resets the time to appeal (FRAP 4(a)(4)(A)(iv))."),
-    _r("FRAP4-60", "Notice of appeal when a federal party is in the case", "entry of the judgment or order", 60,
-       D, _A, "FRAP 4(a)(1)(B); 28 U.S.C. 2107(b)", jurisdictional=True, extendable=False,
+    _r("FRAP4-60", "Notice of appeal when a federal party is in the case",
+       "entry of the judgment or order", 60, D, _A, "FRAP 4(a)(1)(B); 28 U.S.C. 2107(b)", jurisdictional=True,
+       extendable=False,
        extension_note="Jurisdictional (Bowles v. Russell). Extension motion within 30 days after expiry for "
        "excusable neglect or good cause, up to 30 days past the deadline or 14 days after the order "
        "(FRAP 4(a)(5)).",
        notes="30 days if no federal party; other parties get 14 days after a first notice (FRAP 4(a)(3))."),
-    _r("ORDER-COMPLIANCE", "Court-ordered status report or declaration", "the order's literal time", None, D, _O,
-       "court order, e.g. D. Md. ECF 51 (Apr. 10, 2025) and order of Apr. 11, 2025", obligated_party="government",
-       as_of=date(2025, 4, 11),
+    _r("ORDER-COMPLIANCE", "Court-ordered status report or declaration", "the order's literal time",
+       None, D, _O, "court order, e.g. D. Md. ECF 51 (Apr. 10, 2025) and order of Apr. 11, 2025",
+       obligated_party="government", as_of=date(2025, 4, 11),
        notes="Recurring obligations are court orders with an RRULE; each occurrence is one instant."),
     _r("REMOVAL-PERIOD", "Post-order removal period (tracking)",
        "final order, or the later of release or end of a court stay", 90, D, _S,
        "INA 241(a)(1)(A), 8 U.S.C. 1231(a)(1)(A)", obligated_party="government", roll=False, verification="P",
        notes="Elapsed-time clock, no weekend roll; detention authority changes after it."),
-    _r("ZADVYDAS-6M", "Presumptively reasonable post-order detention (tracking)", "start of the removal period",
-       6, MO, _S, "Zadvydas v. Davis, 533 U.S. 678 (2001)", obligated_party="government", roll=False,
+    _r("ZADVYDAS-6M", "Presumptively reasonable post-order detention (tracking)",
+       "start of the removal period", 6, MO, _S, "Zadvydas v. Davis, 533 U.S. 678 (2001)",
+       obligated_party="government", roll=False,
        notes="Not automatic release (burden-shifting); prompts a habeas review task."),
 )
 

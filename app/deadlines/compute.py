@@ -10,63 +10,41 @@ the instant the earliest-safe reading ends; convert with ``.astimezone(UTC)`` fo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from enum import StrEnum
 from functools import lru_cache
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.deadlines import regimes
 from app.deadlines.holidays_us import SUPPORTED_STATES
-from app.deadlines.regimes import END_OF_DAY, MAIL_METHODS, SERVICE_METHODS, Outcome
+from app.deadlines.regimes import (
+    END_OF_DAY,
+    MAIL_METHODS,
+    MAX_PERIOD,
+    MAX_YEAR,
+    MIN_YEAR,
+    SERVICE_METHODS,
+    DeadlineInputError,
+    Direction,
+    Outcome,
+    Regime,
+    ServiceMethod,
+    Unit,
+)
 from app.deadlines.regimes_special import order_citations, order_defined_cap
 from app.deadlines.trace import TraceStep
 
-
-class Regime(StrEnum):
-    FRCP6 = "frcp6"
-    FRAP26 = "frap26"
-    EOIR = "eoir"
-    STATUTE_FIXED = "statute_fixed"
-    ORDER_DEFINED = "order_defined"
-    BUSINESS_DAYS = "business_days"
-    ANNIVERSARY = "anniversary"
-
-
-class Unit(StrEnum):
-    DAYS = "days"
-    HOURS = "hours"
-    BUSINESS_DAYS = "business_days"
-    MONTHS = "months"
-    YEARS = "years"
-
-
-class Direction(StrEnum):
-    AFTER = "after"
-    BEFORE = "before"
-
-
-class ServiceMethod(StrEnum):
-    ELECTRONIC = "electronic"
-    MAIL = "mail"
-    HAND = "hand"
-    CLERK = "clerk"  # leaving it with the clerk, FRCP 5(b)(2)(D)
-    OTHER_CONSENTED = "other_consented"  # FRCP 5(b)(2)(F)
-
-
-#: Upper bounds keep a mistyped organization rule from running for minutes.
-MAX_PERIOD: Final[dict[str, int]] = {"days": 3660, "hours": 8784, "business_days": 2610, "months": 240, "years": 20}
-MIN_YEAR, MAX_YEAR = 1971, 2199  # EO 11582 (observed days) onward; far enough ahead for any case
-
-
-class DeadlineInputError(ValueError):
-    """Bad input to the engine; the web layer answers 422 with ``code``."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+__all__ = [
+    "Computation",
+    "DeadlineInputError",
+    "Direction",
+    "Regime",
+    "RuleSpec",
+    "ServiceMethod",
+    "Unit",
+    "compute",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +73,10 @@ class RuleSpec:
     allowed_periods: tuple[int, ...] = ()
     obligated_party: str = "us"  # us | government | court
     verification: str = "V"  # DOMAIN.md legend: V verified, P partly, U unverified
+    #: Derived once per rule for the hot path: (service note per method, end time, regime, unit).
+    _plan: tuple[dict[str, str | None], time, str, str] = field(
+        init=False, repr=False, compare=False, default=({}, END_OF_DAY, "", "")
+    )
 
     def __post_init__(self) -> None:
         try:
@@ -106,6 +88,9 @@ class RuleSpec:
         problems = self._problems()
         if problems:
             raise DeadlineInputError("invalid_rule", f"rule {self.id!r}: " + "; ".join(problems))
+        notes = {m: _service_note(self.regime, m, self.runs_from_service) for m in SERVICE_METHODS}
+        plan = (notes, self.time_of_day or END_OF_DAY, self.regime.value, self.unit.value)
+        object.__setattr__(self, "_plan", plan)
 
     def _problems(self) -> list[str]:
         p: list[str] = []
@@ -118,8 +103,9 @@ class RuleSpec:
             p.append(f"period must be an integer from 1 to {MAX_PERIOD[self.unit]} {self.unit}")
         if (self.regime is Regime.BUSINESS_DAYS) != (self.unit is Unit.BUSINESS_DAYS):
             p.append("the business_days unit goes with the business_days regime and only with it")
+        whole = self.unit in (Unit.YEARS, Unit.MONTHS)
         if self.regime is Regime.ANNIVERSARY and (
-            self.unit not in (Unit.YEARS, Unit.MONTHS) or self.direction is Direction.BEFORE or self.period is None
+            not whole or self.direction is Direction.BEFORE or self.period is None
         ):
             p.append("an anniversary rule counts whole years or months after the trigger")
         if self.unit is Unit.HOURS and self.time_of_day is not None:
@@ -183,9 +169,8 @@ def _zone(name: str) -> ZoneInfo:
         raise DeadlineInputError("unknown_timezone", f"unknown IANA time zone: {name!r}") from None
 
 
-@lru_cache(maxsize=64)
 def _service_note(regime: Regime, method: str, runs_from_service: bool) -> str | None:
-    if regime in (Regime.EOIR, Regime.ANNIVERSARY):
+    if regime is Regime.EOIR:
         return regimes.eoir_receipt_rule(method)
     if regime not in (Regime.FRCP6, Regime.FRAP26, Regime.STATUTE_FIXED):
         return None
@@ -199,8 +184,9 @@ def _service_note(regime: Regime, method: str, runs_from_service: bool) -> str |
     return None
 
 
-_JURISDICTIONAL_NOTE: Final = ("Jurisdictional deadline: no extension, no equitable tolling - file well before "
-                               "the earliest safe date.")
+_JURISDICTIONAL_NOTE: Final = (
+    "Jurisdictional deadline: no extension, no equitable tolling - file well before the earliest safe date."
+)
 
 
 def compute(
@@ -218,7 +204,9 @@ def compute(
     tz = _zone(court_timezone)
     method = service_method.lower() if isinstance(service_method, str) else ""
     if method not in SERVICE_METHODS:
-        raise DeadlineInputError("unknown_service_method", f"service_method must be one of {sorted(SERVICE_METHODS)}")
+        raise DeadlineInputError(
+            "unknown_service_method", f"service_method must be one of {sorted(SERVICE_METHODS)}"
+        )
     state = None
     if court_state is not None:
         state = court_state.upper() if isinstance(court_state, str) else ""
@@ -228,14 +216,14 @@ def compute(
     day, at = _trigger(rule, trigger_date, trigger_at, tz)
     out = _dispatch(rule, period, day, at, method, state, tz, with_trace)
     notes = list(out.notes)
-    note = _service_note(rule.regime, method, rule.runs_from_service)
+    note = rule._plan[0][method]
     if note:
         notes.append(note)
     if rule.jurisdictional:
         notes.append(_JURISDICTIONAL_NOTE)
     return Computation(
         rule.id, out.earliest, out.latest, out.earliest_at, rule.jurisdictional, out.trace, notes,
-        out.latest_at, rule.regime.value, period, rule.unit.value, court_timezone,
+        out.latest_at, rule._plan[2], period, rule._plan[3], court_timezone,
     )
 
 
@@ -248,14 +236,17 @@ def _period(rule: RuleSpec, override: int | None) -> int | None:
         return rule.period
     if rule.period is None:
         raise DeadlineInputError("invalid_period_override", f"{rule.id}: the time is set by the order itself")
-    if isinstance(override, bool) or not isinstance(override, int) or not 1 <= override <= MAX_PERIOD[rule.unit]:
+    valid = isinstance(override, int) and not isinstance(override, bool)
+    if not valid or not 1 <= override <= MAX_PERIOD[rule.unit]:
         raise DeadlineInputError("invalid_period_override", "period_override must be a positive integer")
     if rule.allowed_periods and override not in rule.allowed_periods:
         raise DeadlineInputError(
             "invalid_period_override", f"{rule.id}: period must be one of {list(rule.allowed_periods)}"
         )
     if rule.max_period is not None and override > rule.max_period:
-        raise DeadlineInputError("invalid_period_override", f"{rule.id}: period may not exceed {rule.max_period}")
+        raise DeadlineInputError(
+            "invalid_period_override", f"{rule.id}: period may not exceed {rule.max_period}"
+        )
     return override
 
 
@@ -270,18 +261,23 @@ def _trigger(
         day = trigger_at.astimezone(tz).date()
         if trigger_date is not None and trigger_date != day:
             raise DeadlineInputError(
-                "conflicting_trigger", f"trigger_date {trigger_date} is not the court-local date of trigger_at ({day})"
+                "conflicting_trigger",
+                f"trigger_date {trigger_date} is not the court-local date of trigger_at ({day})",
             )
     elif trigger_date is None:
         raise DeadlineInputError("trigger_required", "give trigger_date or trigger_at")
     elif isinstance(trigger_date, datetime) or not isinstance(trigger_date, date):
         raise DeadlineInputError("invalid_trigger_date", "trigger_date must be a date (YYYY-MM-DD)")
     elif rule.unit is Unit.HOURS:
-        raise DeadlineInputError("trigger_at_required", f"{rule.id} runs in hours: give trigger_at (an instant)")
+        raise DeadlineInputError(
+            "trigger_at_required", f"{rule.id} runs in hours: give trigger_at (an instant)"
+        )
     else:
         day = trigger_date
     if not MIN_YEAR <= day.year <= MAX_YEAR:
-        raise DeadlineInputError("trigger_out_of_range", f"trigger year must be between {MIN_YEAR} and {MAX_YEAR}")
+        raise DeadlineInputError(
+            "trigger_out_of_range", f"trigger year must be between {MIN_YEAR} and {MAX_YEAR}"
+        )
     return day, trigger_at
 
 
@@ -289,9 +285,8 @@ def _dispatch(
     rule: RuleSpec, period: int | None, day: date, at: datetime | None, method: str, state: str | None,
     tz: ZoneInfo, with_trace: bool,
 ) -> Outcome:
-    regime, unit = rule.regime, rule.unit
+    regime, unit, end_time = rule.regime, rule.unit, rule._plan[1]
     backward = rule.direction is Direction.BEFORE
-    end_time = rule.time_of_day or END_OF_DAY
     if regime is Regime.ORDER_DEFINED:
         if period is None:
             return regimes.order_defined(tz=tz, at=at, day=day, end_time=end_time, source=rule.citation,
@@ -319,13 +314,21 @@ def _dispatch(
         return regimes.statute_fixed_hours(at, period, statute=rule.citation, tz=tz, backward=backward,
                                            court_state=None if regime is Regime.EOIR else state,
                                            with_trace=with_trace)
-    common: dict[str, Any] = {"tz": tz, "backward": backward, "unit": unit.value, "roll": rule.roll,
-                              "end_time": end_time, "trigger_label": rule.trigger, "with_trace": with_trace}
     if regime is Regime.EOIR:
-        return regimes.eoir_calendar_days(day, period, **common)
-    service = {"service_method": method, "runs_from_service": rule.runs_from_service, "court_state": state}
+        return regimes.eoir_calendar_days(day, period, tz=tz, backward=backward, unit=unit, roll=rule.roll,
+                                          end_time=end_time, trigger_label=rule.trigger,
+                                          with_trace=with_trace)
     if regime is Regime.FRCP6:
-        return regimes.frcp6_days(day, period, **common, **service)
+        return regimes.frcp6_days(day, period, tz=tz, backward=backward, service_method=method,
+                                  runs_from_service=rule.runs_from_service, court_state=state, unit=unit,
+                                  roll=rule.roll, end_time=end_time, trigger_label=rule.trigger,
+                                  with_trace=with_trace)
     if regime is Regime.FRAP26:
-        return regimes.frap26_days(day, period, **common, **service)
-    return regimes.statute_fixed_days(day, period, statute=rule.citation, **common, **service)
+        return regimes.frap26_days(day, period, tz=tz, backward=backward, service_method=method,
+                                   runs_from_service=rule.runs_from_service, court_state=state, unit=unit,
+                                   roll=rule.roll, end_time=end_time, trigger_label=rule.trigger,
+                                   with_trace=with_trace)
+    return regimes.statute_fixed_days(day, period, statute=rule.citation, tz=tz, backward=backward,
+                                      service_method=method, runs_from_service=rule.runs_from_service,
+                                      court_state=state, unit=unit, roll=rule.roll, end_time=end_time,
+                                      trigger_label=rule.trigger, with_trace=with_trace)

@@ -98,7 +98,9 @@ PRESIDENTIAL_CLOSURES: Final[tuple[HolidayEntry, ...]] = (
         "Christmas Eve closure",
         "Executive Order 13965 of Dec. 11, 2020 (Fed. Reg. doc. 2020-27807)",
     ),
-    _closure(date(2024, 12, 24), "Christmas Eve closure", "Executive Order 14129, 89 Fed. Reg. 104857 (2024)"),
+    _closure(
+        date(2024, 12, 24), "Christmas Eve closure", "Executive Order 14129, 89 Fed. Reg. 104857 (2024)"
+    ),
     _closure(
         date(2025, 1, 9),
         "National Day of Mourning for President Jimmy Carter",
@@ -118,7 +120,7 @@ PRESIDENTIAL_CLOSURES: Final[tuple[HolidayEntry, ...]] = (
 
 #: Court states accepted for FRCP 6(a)(6)(C): every subdivision the `holidays` package knows.
 #: Reviewed first: MD, VA, TX, CA, NY, FL, LA, AZ, GA, NJ, PA, WA, IL, MA (and DC).
-SUPPORTED_STATES: Final[frozenset[str]] = frozenset(holidays.US.subdivisions)
+SUPPORTED_STATES: Final[frozenset[str]] = frozenset(holidays.list_supported_countries()["US"])
 
 _Layer = dict[date, tuple[HolidayEntry, ...]]
 
@@ -135,13 +137,13 @@ def _freeze(layer: dict[date, list[HolidayEntry]]) -> _Layer:
 def _federal_layer(year: int) -> _Layer:
     """Statutory dates, observed days and presidential closures falling in ``year``."""
     layer: dict[date, list[HolidayEntry]] = {}
-    actual = holidays.US(years=year, observed=False)
+    actual = holidays.country_holidays("US", years=year, observed=False)
     for day, names in actual.items():
         for name in names.split("; "):
             _add(layer, HolidayEntry(day, _STATUTORY_NAME.get(name, name), "federal", FEDERAL_CITATION))
     # With observed=True the package adds the Friday/Monday of 6103(b)/EO 11582, including a
     # Friday 31 December observed for a Saturday New Year's Day of the next year.
-    for day, names in holidays.US(years=year).items():
+    for day, names in holidays.country_holidays("US", years=year).items():
         if day not in actual:
             for name in names.split("; "):
                 _add(layer, HolidayEntry(day, name, "observed", OBSERVED_CITATION))
@@ -155,8 +157,8 @@ def _federal_layer(year: int) -> _Layer:
 def _state_layer(year: int, state: str) -> _Layer:
     """Days the court's state adds to the federal calendar in ``year``."""
     layer: dict[date, list[HolidayEntry]] = {}
-    federal = holidays.US(years=year)
-    for day, names in holidays.US(subdiv=state, years=year).items():
+    federal = holidays.country_holidays("US", years=year)
+    for day, names in holidays.country_holidays("US", subdiv=state, years=year).items():
         if day in federal:
             continue
         for name in names.split("; "):

@@ -8,6 +8,7 @@ a rule's regime and unit; call these directly only for ad-hoc arithmetic.
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from enum import StrEnum
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -34,9 +35,18 @@ from app.deadlines.regimes_special import (
 )
 
 __all__ = [
+    "END_OF_DAY",
     "MAIL_METHODS",
+    "MAX_PERIOD",
+    "MAX_YEAR",
+    "MIN_YEAR",
     "SERVICE_METHODS",
+    "DeadlineInputError",
+    "Direction",
     "Outcome",
+    "Regime",
+    "ServiceMethod",
+    "Unit",
     "asylum_one_year",
     "business_days",
     "eoir_calendar_days",
@@ -53,6 +63,54 @@ __all__ = [
 ]
 
 END_OF_DAY: Final = time(23, 59, 59)
+
+
+class Regime(StrEnum):
+    FRCP6 = "frcp6"
+    FRAP26 = "frap26"
+    EOIR = "eoir"
+    STATUTE_FIXED = "statute_fixed"
+    ORDER_DEFINED = "order_defined"
+    BUSINESS_DAYS = "business_days"
+    ANNIVERSARY = "anniversary"
+
+
+class Unit(StrEnum):
+    DAYS = "days"
+    HOURS = "hours"
+    BUSINESS_DAYS = "business_days"
+    MONTHS = "months"
+    YEARS = "years"
+
+
+class Direction(StrEnum):
+    AFTER = "after"
+    BEFORE = "before"
+
+
+class ServiceMethod(StrEnum):
+    ELECTRONIC = "electronic"
+    MAIL = "mail"
+    HAND = "hand"
+    CLERK = "clerk"  # leaving it with the clerk, FRCP 5(b)(2)(D)
+    OTHER_CONSENTED = "other_consented"  # FRCP 5(b)(2)(F)
+
+
+#: Upper bounds keep a mistyped organization rule from running for minutes.
+MAX_PERIOD: Final[dict[str, int]] = {
+    "days": 3660, "hours": 8784, "business_days": 2610, "months": 240, "years": 20,
+}
+MIN_YEAR, MAX_YEAR = 1971, 2199  # EO 11582 (observed days) onward; far enough ahead for any case
+
+
+class DeadlineInputError(ValueError):
+    """Bad input to the engine; the web layer answers 422 with ``code``."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
 _MAIL_LABEL: Final[dict[str, str]] = {
     "mail": "service by mail (Rule 5(b)(2)(C))",
     "clerk": "service by leaving with the clerk (Rule 5(b)(2)(D))",
@@ -152,8 +210,8 @@ def eoir_calendar_days(
 def statute_fixed_days(
     trigger: date, days: int, *, statute: str, tz: ZoneInfo, backward: bool = False,
     service_method: str = "electronic", runs_from_service: bool = False, court_state: str | None = None,
-    unit: str = "days", roll: bool = True, end_time: time = END_OF_DAY, trigger_label: str = "triggering event",
-    with_trace: bool = True,
+    unit: str = "days", roll: bool = True, end_time: time = END_OF_DAY,
+    trigger_label: str = "triggering event", with_trace: bool = True,
 ) -> Outcome:
     """A statute giving only the period (e.g. 28 U.S.C. 2243's 3 days): FRCP 6(a) supplies the
     method, since 6(a) applies to "any statute that does not specify a method of computing time"."""

@@ -23,7 +23,14 @@ from functools import lru_cache
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from app.deadlines.holidays_us import AMBIGUOUS, KIND_REASON, STATE, STRICT, entries_on, year_flags
+from app.deadlines.holidays_us import (
+    AMBIGUOUS,
+    KIND_REASON,
+    STATE,
+    STRICT,
+    entries_on,
+    year_flags,
+)
 from app.deadlines.trace import WEEKDAY_NAMES, TraceStep, merge_readings
 
 ONE_DAY: Final = timedelta(days=1)
@@ -171,14 +178,17 @@ def count_calendar_period(
     notes: tuple[str, ...] = ()
     if roll and year_flags(earliest.year, state).get(earliest, 0) & broad:
         notes = (
-            f"The earliest safe date ({earliest.isoformat()}) is an observed holiday, closure or state "
-            "holiday: the clerk's office may be closed - file electronically or the day before.",
+            (
+                f"The earliest safe date ({earliest.isoformat()}) is an observed holiday, closure or state "
+                "holiday: the clerk's office may be closed - file electronically or the day before."
+            ),
         )
     trace: list[TraceStep] = []
     if with_trace:
         trace = count_steps(trigger, period, unit, sign, cites, state, trigger_label)
-        strict_path = _reading_path(last, step, STRICT_MASK, state, cites, backward, mail_days, mail_label, roll)
-        broad_path = _reading_path(last_alt, step, broad, state, cites, backward, mail_days, mail_label, roll)
+        mail = (mail_days, mail_label)
+        strict_path = _reading_path(last, step, STRICT_MASK, state, cites, backward, mail, roll)
+        broad_path = _reading_path(last_alt, step, broad, state, cites, backward, mail, roll)
         if last_alt != last:
             broad_path.insert(0, TraceStep(
                 last_alt.isoformat(), "count",
@@ -221,17 +231,33 @@ def count_steps(
         return steps
     direction = " (counting backward)" if sign < 0 else ""
     day, step = trigger, ONE_DAY * sign
+    year, flags = day.year, year_flags(day.year, state)
+    cite, append = cites.count, steps.append
     for k in range(1, period + 1):
         day += step
+        if day.year != year:
+            year, flags = day.year, year_flags(day.year, state)
         wd = day.weekday()
-        flags = year_flags(day.year, state).get(day, 0)
-        if wd < 5 and not flags:
-            reason = f"day {k} of {period}{direction}"
-        else:
-            what = ([WEEKDAY_NAMES[wd]] if wd >= 5 else []) + [e.name for e in entries_on(day, state)]
-            reason = f"day {k} of {period}{direction} ({', '.join(what)}: counted)"
-        steps.append(TraceStep(day.isoformat(), "count", reason, cites.count))
+        if wd < 5 and day not in flags:
+            append(TraceStep(iso(day), "count", f"day {k} of {period}{direction}", cite))
+            continue
+        what = ([WEEKDAY_NAMES[wd]] if wd >= 5 else []) + [e.name for e in entries_on(day, state)]
+        reason = f"day {k} of {period}{direction} ({', '.join(what)}: counted)"
+        append(TraceStep(iso(day), "count", reason, cite))
     return steps
+
+
+_ISO_CACHE: dict[date, str] = {}
+
+
+def iso(day: date) -> str:
+    """``day.isoformat()``, memoised: traces format the same few thousand dates over and over."""
+    text = _ISO_CACHE.get(day)
+    if text is None:
+        if len(_ISO_CACHE) > 200_000:
+            _ISO_CACHE.clear()
+        text = _ISO_CACHE[day] = day.isoformat()
+    return text
 
 
 def roll_steps(
@@ -271,8 +297,9 @@ def roll_steps(
 
 def _reading_path(
     day: date, step: timedelta, mask: int, state: str | None, cites: Citations, backward: bool,
-    mail_days: int, mail_label: str, roll: bool,
+    mail: tuple[int, str], roll: bool,
 ) -> list[TraceStep]:
+    mail_days, mail_label = mail
     path: list[TraceStep] = []
     cite = cites.backward_roll if backward else cites.roll
     if roll:
@@ -280,10 +307,8 @@ def _reading_path(
     if mail_days:
         for i in range(1, mail_days + 1):
             day += ONE_DAY
-            path.append(TraceStep(
-                day.isoformat(), "add-mail-days",
-                f"{mail_label}: day {i} of {mail_days} added after the period would otherwise expire", cites.mail,
-            ))
+            reason = f"{mail_label}: day {i} of {mail_days} added after the period would otherwise expire"
+            path.append(TraceStep(day.isoformat(), "add-mail-days", reason, cites.mail))
         if roll:
             roll_steps(day, ONE_DAY, mask, state, cites.roll, False, path)
     return path

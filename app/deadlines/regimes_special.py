@@ -101,7 +101,8 @@ def _finish_instant(at: datetime, step: timedelta, mask: int, state: str | None,
 
 def count_hours(
     start: datetime, hours: int, *, cites: Citations, tz: ZoneInfo, backward: bool = False,
-    state: str | None = None, mail_days: int = 0, mail_label: str = "service by mail", with_trace: bool = True,
+    state: str | None = None, mail_days: int = 0, mail_label: str = "service by mail",
+    with_trace: bool = True,
 ) -> Outcome:
     """Count every hour from the event (FRCP 6(a)(2)(A)-(B)); roll to the same time (6(a)(2)(C)).
 
@@ -122,8 +123,12 @@ def count_hours(
     second = max(options, key=lambda o: o[0])
     notes: tuple[str, ...] = ()
     if wall != elapsed:
-        notes = (f"The period crosses a daylight-saving change: counting every elapsed hour ends at "
-                 f"{elapsed.isoformat()}, the wall clock reading at {wall.isoformat()}; the earlier is safe.",)
+        notes = (
+            (
+                f"The period crosses a daylight-saving change: counting every elapsed hour ends at "
+                f"{elapsed.isoformat()}, the wall clock reading at {wall.isoformat()}; the earlier is safe."
+            ),
+        )
     trace: list[TraceStep] = []
     if with_trace:
         trace = [TraceStep(local.date().isoformat(), "start",
@@ -141,9 +146,8 @@ def count_hours(
             due_at, end, mask = option
             out: list[TraceStep] = []
             if end is not elapsed:
-                out.append(TraceStep(end.date().isoformat(), "count",
-                                     f"wall-clock reading across the daylight-saving change: {end.isoformat()}",
-                                     cites.count))
+                reason = f"wall-clock reading across the daylight-saving change: {end.isoformat()}"
+                out.append(TraceStep(end.date().isoformat(), "count", reason, cites.count))
             day = roll_steps(end.date(), step, mask, state, cites.backward_roll if backward else cites.roll,
                              backward, out)
             if mail_days:
@@ -186,8 +190,8 @@ def count_business_days(
             else:
                 counted += 1
                 if out is not None:
-                    out.append(TraceStep(day.isoformat(), "count",
-                                         f"business day {counted} of {days} ({WEEKDAY_NAMES[wd]})", cites.count))
+                    reason = f"business day {counted} of {days} ({WEEKDAY_NAMES[wd]})"
+                    out.append(TraceStep(day.isoformat(), "count", reason, cites.count))
         return day
 
     ends = sorted(((walk(STRICT_MASK, None), STRICT_MASK), (walk(broad, None), broad)))
@@ -223,8 +227,12 @@ def anniversary(
     latest = roll_day(alt, ONE_DAY, BROAD_MASK, None)
     earliest_at = datetime.combine(earliest, end_time, tz)
     latest_at = datetime.combine(latest, end_time, tz)
-    notes = ["Earliest safe = the day before the anniversary (cautious guides); latest arguable = the "
-             "anniversary (Minasyan v. Mukasey), rolled past a weekend or legal holiday."]
+    notes = [
+        (
+            "Earliest safe = the day before the anniversary (cautious guides); latest arguable = the "
+            "anniversary (Minasyan v. Mukasey), rolled past a weekend or legal holiday."
+        )
+    ]
     if alt != anniv:
         notes.append(f"Last arrival on 29 February: no anniversary in {anniv.year}; 28 February is used "
                      "for the safe date and 1 March for the arguable one.")
@@ -233,9 +241,12 @@ def anniversary(
                      "may be closed - file by the previous business day.")
     trace: list[TraceStep] = []
     if with_trace:
-        trace = [TraceStep(trigger.isoformat(), "start", f"last arrival on {WEEKDAY_NAMES[trigger.weekday()]}: "
-                           "day 0", cites.start),
-                 TraceStep(anniv.isoformat(), "count", f"anniversary ({period} {unit}) of last arrival", cites.count)]
+        span = f"{period} {unit.rstrip('s') if period == 1 else unit}"
+        trace = [
+            TraceStep(trigger.isoformat(), "start",
+                      f"last arrival on {WEEKDAY_NAMES[trigger.weekday()]}: day 0", cites.start),
+            TraceStep(anniv.isoformat(), "count", f"anniversary ({span}) of last arrival", cites.count),
+        ]
         second: list[TraceStep] = []
         if alt != anniv:
             second.append(TraceStep(alt.isoformat(), "count", "1 March stands in for the missing 29 February",
@@ -253,12 +264,13 @@ def order_defined(*, tz: ZoneInfo, at: datetime | None = None, day: date | None 
     """The literal instant a court order names, returned as is (only shown in the court's zone)."""
     if at is not None:
         due_at = at.astimezone(tz)
-    else:
-        assert day is not None
+    elif day is not None:
         due_at = datetime.combine(day, end_time, tz)
+    else:
+        raise ValueError("order_defined needs the ordered instant or date")
     trace: list[TraceStep] = []
     if with_trace:
-        given = at.isoformat() if at is not None else f"{due_at.date().isoformat()} (no time given: end of day)"
+        given = at.isoformat() if at is not None else f"{due_at.date()} (no time given: end of day)"
         trace = [TraceStep(due_at.date().isoformat(), "start", f"time set by the order: {given}", source),
                  TraceStep(due_at.date().isoformat(), "due", f"due {due_at.isoformat()}: set by the order, "
                            "never recomputed (no weekend or holiday roll)", source)]
@@ -270,7 +282,8 @@ def order_defined_cap(trigger: date, period: int, *, cites: Citations, tz: ZoneI
                       with_trace: bool = True) -> Outcome:
     """Outer limit a rule puts on an order (FRCP 65(b)(2): a TRO lasts at most 14 days). No roll."""
     if unit == "hours":
-        assert at is not None
+        if at is None:
+            raise ValueError("an hours limit needs the instant of entry")
         due_at = (at.astimezone(UTC) + timedelta(hours=period)).astimezone(tz)
     else:
         last = add_months(trigger, period * (12 if unit == "years" else 1)) if unit != "days" \
@@ -283,5 +296,6 @@ def order_defined_cap(trigger: date, period: int, *, cites: Citations, tz: ZoneI
             trace = [TraceStep(trigger.isoformat(), "start", "entry of the order", cites.start)]
         else:
             trace = count_steps(trigger, period, unit, 1, cites, None, "entry of the order")
-        trace.append(due_step(due_at, "latest possible expiry under the rule - check the order itself", cites))
+        label = "latest possible expiry under the rule - check the order itself"
+        trace.append(due_step(due_at, label, cites))
     return Outcome(due_at.date(), due_at.date(), due_at, due_at, trace)
