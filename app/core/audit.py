@@ -52,11 +52,16 @@ class AuditEvent(SQLModel, table=True):
 
 
 class AuditActor(Protocol):
-    org_id: uuid.UUID
-    user_id: uuid.UUID | None
-    role: str | None
-    request_id: str | None
-    ip: str | None
+    @property
+    def org_id(self) -> uuid.UUID: ...
+    @property
+    def user_id(self) -> uuid.UUID | None: ...
+    @property
+    def role(self) -> str | None: ...
+    @property
+    def request_id(self) -> str | None: ...
+    @property
+    def ip(self) -> str | None: ...
 
 
 def canonical_json(value: Any) -> str:

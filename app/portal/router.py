@@ -1,5 +1,176 @@
-"""HTTP routes of this domain (filled in by its issue)."""
+"""Liaison grants (attorneys, admins), invitation acceptance (public) and the family portal (liaisons)."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from sqlmodel import Session
+
+from app.auth.deps import Ctx, client_ip, get_session, require
+from app.auth.models import UserAccount
+from app.auth.permissions import Permission
+from app.clients import service as clients_service
+from app.core.audit import AuditEvent
+from app.core.db import Database
+from app.core.pagination import Page, PageParams, page_params, paginate
+from app.core.types import utcnow
+from app.portal import service, view
+from app.portal.models import GrantStatus, LiaisonGrant
+from app.portal.schemas import (
+    AcceptInvite,
+    ConsentPublic,
+    GrantCreate,
+    GrantCreated,
+    GrantPublic,
+    InvitationIssued,
+    Lang,
+    LiaisonAccessItem,
+    LiaisonSummary,
+    PortalClientSummary,
+    PortalClientView,
+    RevokeBody,
+)
 
 router = APIRouter()
+
+
+def _grant_public(grant: LiaisonGrant, liaison: UserAccount | None) -> GrantPublic:
+    summary = LiaisonSummary(
+        id=grant.liaison_user_id,
+        full_name=liaison.full_name if liaison else "",
+        email=liaison.email if liaison else "",
+        preferred_language=liaison.preferred_language if liaison else "en",
+        is_active=bool(liaison and liaison.is_active),
+        invitation_pending=bool(liaison and liaison.password_hash is None),
+    )
+    return GrantPublic(
+        id=grant.id, client_id=grant.client_id, liaison_user_id=grant.liaison_user_id, liaison=summary,
+        scopes=grant.scopes,
+        consent=ConsentPublic(method=grant.consent_method, obtained_at=grant.consent_obtained_at,
+                              language=grant.consent_language, interpreter=grant.interpreter_name,
+                              obtained_by=grant.obtained_by),
+        attorney_id=grant.attorney_id, notes=grant.notes, expires_at=grant.expires_at,
+        status=grant.status_at(utcnow()), revoked_at=grant.revoked_at, revoked_by=grant.revoked_by,
+        revocation_reason=grant.revocation_reason, created_at=grant.created_at,
+    )
+
+
+def _portal_session(request: Request, ctx: Ctx) -> Session:
+    """Portal reads write an audit row: use a write transaction for the whole read (on SQLite a read
+    transaction that later writes can fail with a stale snapshot), and release the auth session first."""
+    ctx.session.close()
+    db: Database = request.app.state.db
+    return db.session(write=True)
+
+
+# --- grants ----------------------------------------------------------------------------------------
+
+@router.get("/clients/{client_id}/liaison-grants", response_model=Page[GrantPublic], tags=["liaison"])
+def list_grants(
+    client_id: uuid.UUID,
+    ctx: Ctx = Depends(require(Permission.liaison_read)),
+    params: PageParams = Depends(page_params),
+    grant_status: Annotated[GrantStatus | None, Query(alias="status")] = None,
+) -> Page[GrantPublic]:
+    """The client's liaison grants (consent records), newest first."""
+    clients_service.get_client(ctx.session, ctx.org_id, client_id)
+    stmt = service.grants_for_client(ctx.org_id, client_id, grant_status)
+    rows, total = paginate(ctx.session, stmt, params, LiaisonGrant.created_at.desc(),  # type: ignore[attr-defined]
+                           LiaisonGrant.id)
+    users = service.liaisons_by_id(ctx.session, {g.liaison_user_id for g in rows})
+    return Page(items=[_grant_public(g, users.get(g.liaison_user_id)) for g in rows], total=total,
+                limit=params.limit, offset=params.offset)
+
+
+@router.post("/clients/{client_id}/liaison-grants", response_model=GrantCreated, status_code=201,
+             tags=["liaison"])
+def create_grant(client_id: uuid.UUID, body: GrantCreate,
+                 ctx: Ctx = Depends(require(Permission.liaison_grant))) -> GrantCreated:
+    """Record the client's consent to share scopes with a family liaison (existing, or invited now)."""
+    result = service.create_grant(ctx, ctx.session, client_id, body, ctx.user)
+    public = _grant_public(result.grant, result.liaison)
+    return GrantCreated(**public.model_dump(), invitation_token=result.invitation_token,
+                        invitation_expires_at=result.invitation_expires_at)
+
+
+@router.get("/liaison-grants/{grant_id}", response_model=GrantPublic, tags=["liaison"])
+def get_grant(grant_id: uuid.UUID, ctx: Ctx = Depends(require(Permission.liaison_read))) -> GrantPublic:
+    """One liaison grant."""
+    grant = service.get_grant(ctx.session, ctx.org_id, grant_id)
+    return _grant_public(grant, ctx.session.get(UserAccount, grant.liaison_user_id))
+
+
+@router.post("/liaison-grants/{grant_id}/revoke", response_model=GrantPublic, tags=["liaison"])
+def revoke_grant(grant_id: uuid.UUID, body: RevokeBody,
+                 ctx: Ctx = Depends(require(Permission.liaison_grant))) -> GrantPublic:
+    """Revoke a grant; the liaison loses access on the very next request."""
+    grant = service.revoke_grant(ctx, ctx.session, grant_id, body.reason)
+    return _grant_public(grant, ctx.session.get(UserAccount, grant.liaison_user_id))
+
+
+@router.post("/liaison-grants/{grant_id}/invitation", response_model=InvitationIssued, status_code=201,
+             tags=["liaison"])
+def reissue_invitation(grant_id: uuid.UUID,
+                       ctx: Ctx = Depends(require(Permission.liaison_grant))) -> InvitationIssued:
+    """A new 72-hour invitation for a liaison who has not accepted yet (earlier links stop working)."""
+    user, raw, expires = service.reissue_invitation(ctx, ctx.session, grant_id)
+    return InvitationIssued(liaison_user_id=user.id, invitation_token=raw, invitation_expires_at=expires)
+
+
+@router.get("/clients/{client_id}/liaison-access", response_model=Page[LiaisonAccessItem], tags=["liaison"])
+def liaison_access(
+    client_id: uuid.UUID,
+    ctx: Ctx = Depends(require(Permission.liaison_read)),
+    params: PageParams = Depends(page_params),
+    liaison_user_id: uuid.UUID | None = None,
+) -> Page[LiaisonAccessItem]:
+    """Who viewed this client's portal view, and when (from the audit trail), newest first."""
+    clients_service.get_client(ctx.session, ctx.org_id, client_id)
+    stmt = service.liaison_access_query(ctx.org_id, client_id, liaison_user_id)
+    rows, total = paginate(ctx.session, stmt, params, AuditEvent.seq.desc())  # type: ignore[attr-defined]
+    items = [
+        LiaisonAccessItem(
+            viewed_at=ev.occurred_at, liaison_user_id=ev.actor_user_id,
+            liaison_name=user.full_name if user else None, liaison_email=user.email if user else None,
+            view=(ev.detail or {}).get("view"), lang=(ev.detail or {}).get("lang"),
+        )
+        for ev, user in rows
+    ]
+    return Page(items=items, total=total, limit=params.limit, offset=params.offset)
+
+
+# --- invitation (public) ---------------------------------------------------------------------------
+
+@router.post("/auth/accept-invite", status_code=status.HTTP_204_NO_CONTENT, tags=["auth"])
+def accept_invite(request: Request, body: AcceptInvite, session: Session = Depends(get_session)) -> Response:
+    """Set a password with a one-time invitation token (activates the account; then sign in normally)."""
+    service.accept_invitation(session, request.app.state.passwords, raw_token=body.token, password=body.password,
+                              request_id=getattr(request.state, "request_id", None), ip=client_ip(request))
+    return Response(status_code=204)
+
+
+# --- family portal ---------------------------------------------------------------------------------
+
+@router.get("/portal/clients", response_model=Page[PortalClientSummary], tags=["portal"])
+def portal_clients(request: Request, ctx: Ctx = Depends(require(Permission.portal_read)),
+                   params: PageParams = Depends(page_params)) -> Page[PortalClientSummary]:
+    """Clients the caller may follow (active grants only)."""
+    session = _portal_session(request, ctx)
+    try:
+        items, total = view.list_clients(ctx, session, params)
+    finally:
+        session.close()
+    return Page(items=items, total=total, limit=params.limit, offset=params.offset)
+
+
+@router.get("/portal/clients/{client_id}", response_model=PortalClientView, tags=["portal"])
+def portal_client(request: Request, client_id: uuid.UUID, lang: Lang | None = None,
+                  ctx: Ctx = Depends(require(Permission.portal_read))) -> PortalClientView:
+    """The redacted status view of one client, in English or Spanish (default: the caller's language)."""
+    session = _portal_session(request, ctx)
+    try:
+        return view.client_view(ctx, session, ctx.user, client_id, lang)
+    finally:
+        session.close()

@@ -1,0 +1,265 @@
+"""The family-facing, redacted status view (DOMAIN §6.2 visibility matrix, §6.4 what families need).
+
+Built field by field from an allow-list — never by copying a record and deleting keys — so a new
+column on a client, custody event, facility or proceeding cannot reach a family by accident.
+Only custody events the legal team marked ``family_visible`` are used (the latest one). Every read,
+list or detail, writes a ``portal.viewed`` audit row in the same transaction as the read; a refused
+detail read writes ``portal.denied``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlmodel import Session, col, select
+
+from app.auth.models import Organization, UserAccount
+from app.auth.permissions import Role
+from app.clients import service as clients_service
+from app.clients.anumber import InvalidANumber, mask_a_number
+from app.clients.models import Client, Proceeding
+from app.core import audit
+from app.core.errors import ProblemError, not_found
+from app.core.pagination import PageParams, paginate
+from app.core.types import utcnow
+from app.core_data.districts import district_court_name, district_timezone, is_valid_district
+from app.custody import service as custody_service
+from app.custody.models import Facility
+from app.deadlines import service as deadlines_service
+from app.portal.labels import format_date, format_datetime, normalize_lang, status_label, t
+from app.portal.models import LiaisonGrant, LiaisonScope
+from app.portal.schemas import (
+    Lang,
+    PortalAttorney,
+    PortalClientSummary,
+    PortalClientView,
+    PortalCustodyStatus,
+    PortalFiling,
+    PortalHearing,
+    PortalLocation,
+)
+from app.portal.service import PORTAL_DENIED, PORTAL_VIEWED, active_grant_filter
+
+_OPEN_DEADLINE_STATUSES = {None, "open", "extended"}
+
+
+def _granted_client_ids(org_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> Any:
+    return select(LiaisonGrant.client_id).where(
+        LiaisonGrant.organization_id == org_id, LiaisonGrant.liaison_user_id == user_id, active_grant_filter(now)
+    )
+
+
+def list_clients(ctx: audit.AuditActor, session: Session, params: PageParams) -> tuple[list[PortalClientSummary], int]:
+    """Clients the caller holds an active grant for (audited: one row per listed client)."""
+    now = utcnow()
+    stmt = select(Client).where(
+        Client.organization_id == ctx.org_id, col(Client.deleted_at).is_(None),
+        col(Client.id).in_(_granted_client_ids(ctx.org_id, ctx.user_id, now)),  # type: ignore[arg-type]
+    )
+    rows, total = paginate(session, stmt, params, Client.first_surname, Client.given_names, Client.id)
+    for c in rows:
+        audit.record(session, ctx, PORTAL_VIEWED, "client", c.id, {"view": "list"})
+    if not rows:
+        audit.record(session, ctx, PORTAL_VIEWED, "portal", None, {"view": "list", "count": 0})
+    session.commit()
+    items = [PortalClientSummary(client_id=c.id, display_name=clients_service.display_name(c)) for c in rows]
+    return items, total
+
+
+def active_grant(session: Session, org_id: uuid.UUID, user_id: uuid.UUID, client_id: uuid.UUID,
+                 now: datetime) -> tuple[LiaisonGrant, Client]:
+    """The caller's active grant for a live client of their organization, or 404 ``client_not_found``."""
+    stmt = (
+        select(LiaisonGrant, Client)
+        .join(Client, Client.id == LiaisonGrant.client_id)  # type: ignore[arg-type]
+        .where(
+            LiaisonGrant.organization_id == org_id, LiaisonGrant.liaison_user_id == user_id,
+            LiaisonGrant.client_id == client_id, Client.organization_id == org_id,
+            Client.deleted_at.is_(None),  # type: ignore[union-attr]
+            active_grant_filter(now),
+        )
+        .order_by(LiaisonGrant.created_at.desc(), LiaisonGrant.id.desc())  # type: ignore[attr-defined]
+        .limit(1)
+    )
+    row = session.exec(stmt).first()
+    if row is None:
+        raise not_found("client_not_found", "No such client.")
+    return row[0], row[1]
+
+
+def client_view(ctx: audit.AuditActor, session: Session, user: UserAccount, client_id: uuid.UUID,
+                lang: str | None) -> PortalClientView:
+    """The redacted view of one granted client, in ``lang`` (default: the liaison's language). Audited."""
+    now = utcnow()
+    try:
+        grant, client = active_grant(session, ctx.org_id, ctx.user_id, client_id, now)  # type: ignore[arg-type]
+    except ProblemError:
+        # SECURITY L1: a refused read is a security event (probing, or a liaison whose consent ended).
+        audit.record(session, ctx, PORTAL_DENIED, "client", client_id, {"view": "detail"})
+        session.commit()
+        raise
+    language: Lang = normalize_lang(lang if lang is not None else user.preferred_language)
+    org = session.get(Organization, ctx.org_id)
+    org_tz = _zone(org.timezone if org is not None else None)
+    scopes = set(grant.scopes or [])
+    view = PortalClientView(
+        client_id=client.id,
+        display_name=clients_service.display_name(client),
+        a_number_masked=_masked(client),
+        lang=language,
+        custody_status=None,
+        location=None,
+        next_hearing=None,
+        next_filing=None,
+        attorney=_attorney(session, grant),
+    )
+    if LiaisonScope.custody_status in scopes or LiaisonScope.location in scopes:
+        event = custody_service.latest_event(session, ctx.org_id, client.id, now, family_visible_only=True)
+        facility = _facility(session, ctx.org_id, event.facility_id if event is not None else None)
+        show_place = LiaisonScope.location in scopes
+        if LiaisonScope.custody_status in scopes:
+            view.custody_status = _status(event, facility if show_place else None, show_place, language, org_tz)
+        if show_place:
+            view.location = _location(facility)
+    if LiaisonScope.hearings in scopes:
+        view.next_hearing = _hearing(session, ctx.org_id, client.id, now, language, org_tz)
+    if LiaisonScope.deadlines_generic in scopes:
+        view.next_filing = _filing(session, ctx.org_id, client.id, now, language, org_tz)
+    audit.record(session, ctx, PORTAL_VIEWED, "client", client.id,
+                 {"view": "detail", "lang": language, "grant_id": str(grant.id)})
+    session.commit()
+    return view
+
+
+# --- sections ----------------------------------------------------------------------------------
+
+def _zone(name: str | None) -> tzinfo:
+    try:
+        return ZoneInfo(name or "America/New_York")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("America/New_York")
+
+
+def _masked(client: Client) -> str | None:
+    if not client.a_number or client.a_number_sealed:
+        return None
+    try:
+        return mask_a_number(client.a_number)
+    except InvalidANumber:
+        return None
+
+
+def _facility(session: Session, org_id: uuid.UUID, facility_id: uuid.UUID | None) -> Facility | None:
+    if facility_id is None:
+        return None
+    fac = session.get(Facility, facility_id)
+    if fac is None or (fac.organization_id is not None and fac.organization_id != org_id):
+        return None
+    return fac
+
+
+def _status(event: Any, facility: Facility | None, show_place: bool, lang: Lang,
+            tz: tzinfo) -> PortalCustodyStatus:
+    """Label + last-confirmed time; names a facility or a country only with the ``location`` scope."""
+    if event is None:
+        return PortalCustodyStatus(label=None, last_confirmed_at=None, last_confirmed_text=None)
+    try:
+        label: str | None = status_label(
+            event.status, lang,
+            facility_name=facility.name if facility is not None else None,
+            country_code=event.country if show_place else None,
+        )
+    except (ValueError, KeyError):  # a status value this release does not know: say nothing
+        label = None
+    # "Last confirmed" is when the shown fact held (effective_at), not when someone typed it in.
+    when = event.effective_at
+    return PortalCustodyStatus(
+        label=label, last_confirmed_at=when,
+        last_confirmed_text=t("last_confirmed_at", lang, datetime=format_datetime(when, lang, tz)),
+    )
+
+
+def _location(facility: Facility | None) -> PortalLocation:
+    if facility is None:
+        return PortalLocation(facility_name=None, address=None, city=None, state=None, zip=None, phone=None,
+                              visitation_info=None)
+    return PortalLocation(facility_name=facility.name, address=facility.address, city=facility.city,
+                          state=facility.state, zip=facility.zip, phone=facility.phone,
+                          visitation_info=facility.visitation_info)
+
+
+def _hearing(session: Session, org_id: uuid.UUID, client_id: uuid.UUID, now: datetime, lang: Lang,
+             org_tz: tzinfo) -> PortalHearing:
+    stmt = (
+        select(Proceeding)
+        .where(Proceeding.organization_id == org_id, Proceeding.client_id == client_id,
+               Proceeding.next_hearing_at > now,  # type: ignore[operator]
+               Proceeding.sealed == False)  # noqa: E712 - sealed proceedings never reach the portal
+        .order_by(Proceeding.next_hearing_at, Proceeding.id)  # type: ignore[arg-type]
+        .limit(1)
+    )
+    proc = session.exec(stmt).first()
+    if proc is None or proc.next_hearing_at is None:
+        return PortalHearing(at=None, text=t("no_hearing_scheduled", lang), court=None)
+    has_district = bool(proc.federal_district) and is_valid_district(proc.federal_district)
+    tz: tzinfo = ZoneInfo(district_timezone(proc.federal_district)) if has_district else org_tz  # type: ignore[arg-type]
+    court = proc.court_name or (district_court_name(proc.federal_district) if has_district else None)  # type: ignore[arg-type]
+    return PortalHearing(at=proc.next_hearing_at, court=court,
+                         text=t("next_hearing_at", lang, datetime=format_datetime(proc.next_hearing_at, lang, tz)))
+
+
+def _as_date(value: Any, tz: tzinfo) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(tz).date() if value.tzinfo is not None else value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            if len(value) > 10:
+                return _as_date(datetime.fromisoformat(value), tz)
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def next_filing_date(items: list[dict[str, Any]], today: date, tz: tzinfo) -> date | None:
+    """Soonest open deadline date on or after ``today``: the conservative date when there is one."""
+    dates = []
+    for item in items or []:
+        if not isinstance(item, dict) or item.get("status") not in _OPEN_DEADLINE_STATUSES:
+            continue
+        d = None
+        for key in ("due_earliest_safe", "due_date", "due_at"):
+            d = _as_date(item.get(key), tz)
+            if d is not None:
+                break
+        if d is not None and d >= today:
+            dates.append(d)
+    return min(dates) if dates else None
+
+
+def _filing(session: Session, org_id: uuid.UUID, client_id: uuid.UUID, now: datetime, lang: Lang,
+            tz: tzinfo) -> PortalFiling:
+    items = deadlines_service.next_deadlines_for_client(session, org_id, client_id, limit=5)
+    due = next_filing_date(items, now.astimezone(tz).date(), tz)
+    if due is None:
+        return PortalFiling(due_date=None, text=t("no_deadlines", lang))
+    return PortalFiling(due_date=due, text=t("filing_due", lang, date=format_date(due, lang)))
+
+
+def _attorney(session: Session, grant: LiaisonGrant) -> PortalAttorney | None:
+    """The grant's attorney, else the person who obtained consent if an attorney; active ones only."""
+    for uid in (grant.attorney_id, grant.obtained_by):
+        if uid is None:
+            continue
+        user = session.get(UserAccount, uid)
+        if (user is not None and user.organization_id == grant.organization_id and user.is_active
+                and user.role == Role.attorney):
+            return PortalAttorney(name=user.full_name, phone=user.phone, email=user.email)
+    return None
