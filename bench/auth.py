@@ -20,6 +20,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from app.core.crypto import new_index_key, new_key_spec  # noqa: E402
 from bench._http import build_request, free_port, run_load, start_server  # noqa: E402
 
 
@@ -31,7 +32,9 @@ def main() -> None:
 
     tmp = tempfile.mkdtemp(prefix="dp-bench-")
     env = {"DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3", "APP_ENV": "production",
-           "JWT_SECRET_KEY": "bench-only-" + "x" * 40, "RATE_LIMIT_ENABLED": "false", "LOG_LEVEL": "WARNING"}
+           "JWT_SECRET_KEY": "bench-only-" + "x" * 40, "RATE_LIMIT_ENABLED": "false", "LOG_LEVEL": "WARNING",
+           "DATA_ENCRYPTION_KEYS": new_key_spec("b1"), "DATA_ENCRYPTION_ACTIVE_KEY": "b1",
+           "BLIND_INDEX_KEY": new_index_key()}
     full_env = {**os.environ, **env}
     subprocess.run([sys.executable, "-m", "app.cli", "migrate"], env=full_env, check=True, capture_output=True)
     subprocess.run([sys.executable, "-m", "app.cli", "create-admin", "--org", "Bench Org", "--email",

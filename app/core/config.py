@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     render_queue_limit: int = Field(default=16, ge=1)
     pdf_max_bytes: int = Field(default=30 * 1_048_576, ge=1024)
     public_base_url: str = "http://127.0.0.1:8000"
+    data_encryption_keys: str = Field(default="", repr=False)
+    data_encryption_active_key: str = ""
+    blind_index_key: str = Field(default="", repr=False)
 
     @property
     def docs_enabled(self) -> bool:
@@ -76,8 +79,26 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    def _check_data_keys(self) -> None:
+        """Field-encryption keys: required in production; generated (kept under ./var/) in development,
+        ephemeral in tests."""
+        from app.core import crypto
+
+        if not self.data_encryption_keys:
+            if self.app_env == AppEnv.production:
+                raise ValueError("DATA_ENCRYPTION_KEYS, DATA_ENCRYPTION_ACTIVE_KEY and BLIND_INDEX_KEY are "
+                                 "required in production (see .env.example)")
+            if self.app_env == AppEnv.development:
+                spec, active, index = crypto.dev_keys()
+            else:
+                spec, active, index = crypto.process_test_keys()
+            self.data_encryption_keys, self.data_encryption_active_key, self.blind_index_key = spec, active, index
+        crypto.KeyRing(crypto.parse_keys(self.data_encryption_keys), self.data_encryption_active_key,
+                       crypto.b64d(self.blind_index_key))  # validates, or raises ValueError
+
     @model_validator(mode="after")
     def _check_key(self) -> Settings:
+        self._check_data_keys()
         key = self.jwt_secret_key
         if self.app_env == AppEnv.development and (not key or key in PLACEHOLDER_KEYS):
             self.jwt_secret_key = _dev_key()

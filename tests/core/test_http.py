@@ -81,10 +81,20 @@ def test_production_refuses_weak_keys(key: str) -> None:
         Settings(app_env="production", jwt_secret_key=key)
 
 
-def test_production_accepts_strong_key_and_hides_docs() -> None:
-    s = Settings(app_env="production", jwt_secret_key="k" * 48)
+PROD_KEYS = {"jwt_secret_key": "k" * 48, "data_encryption_keys": "p1:" + "A" * 43,
+             "data_encryption_active_key": "p1", "blind_index_key": "B" * 43}
+
+
+def test_production_accepts_strong_keys_and_hides_docs() -> None:
+    s = Settings(app_env="production", **PROD_KEYS)
     assert s.docs_enabled is False
-    assert Settings(app_env="production", jwt_secret_key="k" * 48, enable_docs=True).docs_enabled is True
+    assert Settings(app_env="production", enable_docs=True, **PROD_KEYS).docs_enabled is True
+
+
+@pytest.mark.parametrize("missing", ["data_encryption_keys", "blind_index_key"])
+def test_production_requires_data_encryption_keys(missing: str) -> None:
+    with pytest.raises(ValueError):
+        Settings(app_env="production", **{**PROD_KEYS, missing: ""})
 
 
 def test_docs_off_in_production(settings: Any) -> None:
@@ -92,7 +102,7 @@ def test_docs_off_in_production(settings: Any) -> None:
 
     from app.main import create_app
 
-    prod = create_app(Settings(app_env="production", jwt_secret_key="k" * 48, database_url=settings.database_url))
+    prod = create_app(Settings(app_env="production", database_url=settings.database_url, **PROD_KEYS))
     with TestClient(prod) as c:
         assert c.get("/openapi.json").status_code == 404
         assert c.get("/docs").status_code == 404
