@@ -31,7 +31,7 @@ MAX_STATIC_FILE_BYTES = 8 * 1024 * 1024
 _EXTRA_TYPES = {".woff2": "font/woff2", ".woff": "font/woff", ".ttf": "font/ttf", ".otf": "font/otf"}
 
 
-class SafeURLFetcher(URLFetcher):
+class SafeURLFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint ships no type hints
     """Allowlist fetcher: `file:` inside the static folder and small `data:` URIs only."""
 
     def __init__(

@@ -34,7 +34,7 @@ class OptionSpec:
             return True
         if self.required_if is not None:
             other, value = self.required_if
-            return options.get(other) == value
+            return bool(options.get(other) == value)
         return False
 
     def describe(self) -> dict[str, Any]:

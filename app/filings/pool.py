@@ -19,10 +19,10 @@ from concurrent.futures import TimeoutError as FuturesTimeout
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any
 
-from app.filings.errors import RenderBusy, RenderFailed, RenderTimeout
+from app.filings.errors import RenderBusy, RenderError, RenderFailed, RenderTimeout
 from app.filings.pdf import DEFAULT_MAX_PAGES, PDF_VARIANTS
 from app.filings.preflight import DEFAULT_MAX_BYTES
-from app.filings.registry import check
+from app.filings.registry import FilingDataError, check
 
 if TYPE_CHECKING:
     from app.filings.renderer import RenderResult
@@ -53,6 +53,12 @@ def _init_worker(memory_limit_bytes: int | None) -> None:
 
 def _ping() -> int:
     return os.getpid()
+
+
+def _consume(future: Any) -> None:
+    """Mark an abandoned future's outcome as retrieved (no "never retrieved" noise)."""
+    if not future.cancelled():
+        future.exception()
 
 
 def _job(key: str, ctx_json: str, max_pages: int | None, variant: str | None, max_bytes: int) -> Any:
@@ -98,6 +104,7 @@ class Renderer:
         self._executor: ProcessPoolExecutor | None = None
         self._generation = 0
         self._killed: set[int] = set()
+        self._closed = False
 
     # ---- pool lifecycle -------------------------------------------------------------------
     def _new_executor(self) -> ProcessPoolExecutor:
@@ -111,6 +118,8 @@ class Renderer:
 
     def _current(self) -> tuple[ProcessPoolExecutor, int]:
         with self._lock:
+            if self._closed:
+                raise RenderFailed("renderer is shut down")
             if self._executor is None:
                 self._executor = self._new_executor()
             return self._executor, self._generation
@@ -138,13 +147,17 @@ class Renderer:
         threading.Thread(target=self._safe_start, daemon=True).start()
 
     def _safe_start(self) -> None:
+        if self._closed:
+            return
         try:
             self.start(wait=False)
         except Exception:  # a later request will create the pool again
             log.warning("could not pre-start the render pool")
 
     def shutdown(self) -> None:
+        """Stop the workers (at application shutdown); the renderer cannot be used after."""
         with self._lock:
+            self._closed = True
             executor, self._executor = self._executor, None
             self._generation += 1
         if executor is not None:
@@ -162,6 +175,12 @@ class Renderer:
             self._slots.release()
         with self._lock:
             self._admitted -= 1
+
+    def _leave_later(self, slot: bool) -> Any:
+        def callback(_future: Any) -> None:
+            self._leave(slot)
+
+        return callback
 
     def _job_args(self, key: str, ctx: FilingContext, variant: str | None) -> tuple[Any, ...]:
         if variant is not None and variant not in PDF_VARIANTS:
@@ -189,15 +208,20 @@ class Renderer:
                 raise RenderBusy(self.retry_after)
             for attempt in (0, 1):
                 executor, generation = self._current()
-                future: Future[Any] = executor.submit(_job, *args)
                 try:
+                    future: Future[Any] = executor.submit(_job, *args)
                     return future.result(timeout=self.timeout)  # type: ignore[no-any-return]
                 except FuturesTimeout:
                     self._kill(generation)
                     raise RenderTimeout(f"render exceeded {self.timeout} s") from None
-                except BrokenProcessPool:
+                except (BrokenProcessPool, RuntimeError):  # pool broke or was replaced meanwhile
                     if not self._broken(generation, attempt):
                         raise RenderFailed("render worker stopped") from None
+                except (RenderError, FilingDataError):
+                    raise
+                except Exception as exc:  # e.g. MemoryError under the worker's memory cap
+                    log.warning("render failed in worker: %s", type(exc).__name__)
+                    raise RenderFailed("the document could not be rendered") from None
             raise RenderFailed("render worker stopped")
         finally:
             self._leave(slot)
@@ -228,20 +252,32 @@ class Renderer:
             loop = asyncio.get_running_loop()
             for attempt in (0, 1):
                 executor, generation = self._current()
-                future = loop.run_in_executor(executor, _job, *args)
                 try:
-                    return await asyncio.wait_for(asyncio.shield(future), self.timeout)  # type: ignore[no-any-return]
-                except asyncio.TimeoutError:
+                    future = loop.run_in_executor(executor, _job, *args)
+                except (BrokenProcessPool, RuntimeError):  # pool replaced between the two lines
+                    if not self._broken(generation, attempt):
+                        raise RenderFailed("render worker stopped") from None
+                    continue
+                future.add_done_callback(_consume)
+                try:
+                    result: RenderResult = await asyncio.wait_for(asyncio.shield(future), self.timeout)
+                    return result
+                except TimeoutError:
                     self._kill(generation)
                     raise RenderTimeout(f"render exceeded {self.timeout} s") from None
                 except BrokenProcessPool:
                     if not self._broken(generation, attempt):
                         raise RenderFailed("render worker stopped") from None
+                except (RenderError, FilingDataError):
+                    raise
                 except asyncio.CancelledError:
                     # Caller went away; the worker is still busy: free the slot when it is done.
                     handed_off = True
-                    future.add_done_callback(lambda _f, s=slot: self._leave(s))
+                    future.add_done_callback(self._leave_later(slot))
                     raise
+                except Exception as exc:  # e.g. MemoryError under the worker's memory cap
+                    log.warning("render failed in worker: %s", type(exc).__name__)
+                    raise RenderFailed("the document could not be rendered") from None
             raise RenderFailed("render worker stopped")
         finally:
             if not handed_off:

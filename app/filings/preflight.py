@@ -38,7 +38,7 @@ def _walk(reader: PdfReader) -> dict[str, int]:
             seen.add(ref)
             try:
                 obj = obj.get_object()
-            except Exception:  # dangling reference: nothing to inspect
+            except Exception:  # noqa: S112 - dangling reference: nothing to inspect
                 continue
         if isinstance(obj, DictionaryObject):
             keys = set(obj.keys())
@@ -54,8 +54,8 @@ def _walk(reader: PdfReader) -> dict[str, int]:
                     or obj.get("/Subtype") == "/FileAttachment" or "/EF" in keys):
                 found["embedded_files"] += 1
             if "/OpenAction" in keys:
-                action = obj["/OpenAction"]
-                action = action.get_object() if isinstance(action, IndirectObject) else action
+                raw_action = obj["/OpenAction"]
+                action = raw_action.get_object() if isinstance(raw_action, IndirectObject) else raw_action
                 if isinstance(action, DictionaryObject) and (
                     action.get("/S") == "/JavaScript" or "/JS" in action
                 ):
@@ -136,7 +136,9 @@ def preflight(
         checks.append(_check("parse", False, f"unreadable PDF ({type(exc).__name__})"))
         return {"ok": False, "checks": checks, "pages": 0, "bytes": size}
 
-    bad_size, no_text, fonts = [], [], {}
+    bad_size: list[str] = []
+    no_text: list[int] = []
+    fonts: dict[str, bool] = {}
     for number, page in enumerate(pages, start=1):
         box = page.mediabox
         width, height = float(box.width), float(box.height)

@@ -69,10 +69,12 @@ def make_context(
     a_number: str | None = "A-012-345-678",
     sealed: bool = False,
     events: list[CustodyEventView] | None = None,
+    surname_first: bool = False,
 ) -> FilingContext:
     client = ClientView(
         name=PersonName(given_names=given, first_surname=first, second_surname=second,
-                        name_on_charging_document="JOSE RAMIREZ-NUNEZ"),
+                        name_on_charging_document="JOSE RAMIREZ-NUNEZ",
+                        surname_first=surname_first),
         a_number_display=a_number,
         a_number_sealed=sealed,
         country_of_birth="SV",

@@ -1,0 +1,180 @@
+"""The process-pool renderer: async and sync renders, page cap before writing, wall-clock timeout
+that kills and replaces the worker, bounded admission (SECURITY §8 R1-R3)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import pytest
+
+from app.filings.errors import PageLimitExceeded, RenderBusy, RenderTimeout
+from app.filings.pdf import layout_and_write
+from app.filings.registry import FilingDataError
+from app.filings.renderer import Renderer, render_html
+
+from .conftest import context_for, flat, pdf_text
+
+BIG_FACTS = "\n\n".join(
+    f"Paragraph {i}: on an ordinary day Petitioner went to work, came home and cared for family." * 3
+    for i in range(200)
+)
+
+
+def test_async_render_returns_checked_pdf(renderer: Renderer) -> None:
+    ctx = context_for("habeas_2241")
+
+    async def go():
+        return await asyncio.gather(renderer.render_async("habeas_2241", ctx),
+                                    renderer.render_async("declaration", context_for(
+                                        "declaration", given="小明", first="王", second=None,
+                                        surname_first=True)))
+
+    habeas, declaration = asyncio.run(go())
+    assert habeas.preflight["ok"] and declaration.preflight["ok"]
+    assert "王小明" in pdf_text(declaration.pdf)  # CJK fonts load under the worker memory cap
+    assert "José Ramírez Núñez" in flat(pdf_text(habeas.pdf))
+    assert habeas.pages > 3 and declaration.pages >= 1
+
+
+def test_sync_render_matches_in_process_pages(renderer: Renderer) -> None:
+    ctx = context_for("tro_motion")
+    result = renderer.render("tro_motion", ctx)
+    _, pages = layout_and_write(render_html("tro_motion", ctx))
+    assert result.pages == pages
+    assert result.preflight["ok"]
+
+
+def test_missing_data_fails_before_the_pool(renderer: Renderer) -> None:
+    ctx = context_for("declaration", options={"declarant_name": "", "statements": []})
+    with pytest.raises(FilingDataError) as info:
+        renderer.render("declaration", ctx)
+    assert "options.declarant_name" in info.value.missing
+    assert "options.statements" in info.value.missing
+
+
+def test_page_cap_is_checked_before_the_pdf_is_written() -> None:
+    html = render_html("habeas_2241", context_for("habeas_2241"))
+    with pytest.raises(PageLimitExceeded) as info:
+        layout_and_write(html, max_pages=2)
+    assert info.value.pages > 2 and info.value.limit == 2
+    capped = Renderer(max_workers=1, max_pages=3, timeout=60)
+    try:
+        with pytest.raises(PageLimitExceeded):
+            capped.render("habeas_2241", context_for("habeas_2241"))
+    finally:
+        capped.shutdown()
+
+
+def test_timeout_kills_worker_and_pool_recovers() -> None:
+    r = Renderer(max_workers=1, timeout=0.2)
+    try:
+        r.start()
+        old_pids = set(r._executor._processes)  # noqa: SLF001 - white-box check of the kill
+        big = context_for("habeas_2241", options={"facts": BIG_FACTS})
+        started = time.monotonic()
+        with pytest.raises(RenderTimeout):
+            r.render("habeas_2241", big)
+        assert time.monotonic() - started < 5
+        r.timeout = 60
+        result = r.render("declaration", context_for("declaration"))
+        assert result.preflight["ok"]
+        assert not (set(r._executor._processes) & old_pids)  # noqa: SLF001 - hung worker gone
+    finally:
+        r.shutdown()
+
+
+def test_async_timeout_then_recovery() -> None:
+    r = Renderer(max_workers=1, timeout=0.2)
+    try:
+        r.start()
+        big = context_for("habeas_2241", options={"facts": BIG_FACTS})
+
+        async def go():
+            with pytest.raises(RenderTimeout):
+                await r.render_async("habeas_2241", big)
+            r.timeout = 60
+            return await r.render_async("status_report", context_for("status_report"))
+
+        assert asyncio.run(go()).preflight["ok"]
+    finally:
+        r.shutdown()
+
+
+def test_admission_limit_raises_busy_async() -> None:
+    r = Renderer(max_workers=1, queue_limit=1, timeout=60, retry_after=7)
+    try:
+        r.start()
+        ctx = context_for("declaration")
+
+        async def go():
+            return await asyncio.gather(*(r.render_async("declaration", ctx) for _ in range(5)),
+                                        return_exceptions=True)
+
+        results = asyncio.run(go())
+        busy = [x for x in results if isinstance(x, RenderBusy)]
+        done = [x for x in results if not isinstance(x, BaseException)]
+        assert len(done) == 2 and len(busy) == 3
+        assert all(b.retry_after == 7 for b in busy)
+        assert r._admitted == 0  # noqa: SLF001 - every slot released
+    finally:
+        r.shutdown()
+
+
+def test_admission_limit_raises_busy_sync() -> None:
+    r = Renderer(max_workers=1, queue_limit=0, timeout=60)
+    try:
+        r.start()
+        big = context_for("habeas_2241", options={"facts": BIG_FACTS[:20000]})
+        thread = threading.Thread(target=r.render, args=("habeas_2241", big))
+        thread.start()
+        deadline = time.monotonic() + 5
+        while r._admitted == 0 and time.monotonic() < deadline:  # noqa: SLF001
+            time.sleep(0.01)
+        with pytest.raises(RenderBusy):
+            r.render("declaration", context_for("declaration"))
+        thread.join(60)
+    finally:
+        r.shutdown()
+
+
+def test_unsupported_variant_is_rejected(renderer: Renderer) -> None:
+    with pytest.raises(ValueError):
+        renderer.render("declaration", context_for("declaration"), pdf_variant="pdf/x-1a")
+
+
+def test_event_loop_keeps_running_during_a_render(renderer: Renderer) -> None:
+    big = context_for("habeas_2241", options={"facts": BIG_FACTS[:30000]})
+
+    async def go() -> float:
+        gaps: list[float] = []
+        done = asyncio.Event()
+
+        async def ticker() -> None:
+            last = time.monotonic()
+            while not done.is_set():
+                await asyncio.sleep(0.01)
+                now = time.monotonic()
+                gaps.append(now - last)
+                last = now
+
+        task = asyncio.create_task(ticker())
+        await renderer.render_async("habeas_2241", big)
+        done.set()
+        await task
+        return max(gaps)
+
+    assert asyncio.run(go()) < 0.25
+
+
+def test_oversized_input_is_refused_before_rendering(renderer: Renderer) -> None:
+    huge = context_for("habeas_2241", options={"facts": "x" * 5_000_000,
+                                                "relief": ["y"] * 10_000})
+    started = time.monotonic()
+    with pytest.raises(FilingDataError) as info:
+        renderer.render("habeas_2241", huge)
+    assert time.monotonic() - started < 1
+    assert info.value.invalid == ["options.facts: at most 60000 characters",
+                                  "options.relief: at most 20 items"]
+    assert renderer._admitted == 0  # noqa: SLF001 - never queued
