@@ -1,22 +1,301 @@
-"""Removal-risk alerts. (Interface stub; the protection-orders issue implements it.)
+"""Removal-risk alerts (DESIGN §5 Alert, DOMAIN §1.5 "Alert logic").
 
-Callers in other domains use exactly these functions; they run inside the caller's transaction
-and never commit.
+Callers in other domains use ``evaluate_custody_event``, ``open_alerts_for_client`` and ``check_whereabouts``;
+they run inside the caller's transaction and never commit.
+
+Idempotency: the same facts (``dedupe_key``) never hold two OPEN alerts. A unique index on
+(organization_id, dedupe_key, open_marker) enforces it; ``open_marker`` is 1 while open and NULL once
+acknowledged. The insert runs in a SAVEPOINT so that losing a race (two transactions raising the same facts)
+is "already raised", not an error.
+
+Re-raising after acknowledgement (see docs/protection.md): a NEW custody event showing the same conflict opens a
+new alert (new evidence; a critical alarm is never silenced by an earlier acknowledgement). Re-evaluations of
+facts already known (an order saved again, the sweep, a read) do not reopen an acknowledged alert.
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.auth.models import Organization
+from app.core import audit
+from app.core.errors import ProblemError, not_found
+from app.core.types import utcnow
+from app.custody.models import CustodyEvent, Facility
+from app.custody.statuses import WHEREABOUTS_UNKNOWN_STATUSES
+from app.protection import rules
+from app.protection.models import SEVERITY_RANK, Alert, AlertKind, ProtectionOrder, Severity
+
+# The benchmark flips this to measure the cost of evaluation; nothing else should.
+EVALUATION_ENABLED = True
+
+
+@dataclass
+class SystemActor:
+    """Audit actor for alerts raised by the sweep or by a read (no user changed anything)."""
+
+    org_id: uuid.UUID
+    user_id: uuid.UUID | None = None
+    role: str | None = None
+    request_id: str | None = None
+    ip: str | None = None
+
+
+def _new_alert(org_id: uuid.UUID, client_id: uuid.UUID, f: rules.Finding, trigger_type: str,
+               trigger_id: uuid.UUID | None, now: datetime) -> Alert:
+    return Alert(organization_id=org_id, client_id=client_id, kind=f.kind, severity=f.severity,
+                 severity_rank=SEVERITY_RANK[f.severity], dedupe_key=f.dedupe_key[:200], open_marker=1,
+                 trigger_type=trigger_type, trigger_id=trigger_id, details=f.details, created_at=now)
+
+
+def _insert_in_savepoint(session: Session, alerts: list[Alert]) -> bool:
+    try:
+        with session.begin_nested():
+            session.add_all(alerts)
+            session.flush()
+    except IntegrityError:
+        # Another transaction raised the same facts between our check and our insert: already raised.
+        return False
+    return True
+
+
+_KEYS_STMT: Any = sa.select(col(Alert.dedupe_key)).where(
+    col(Alert.organization_id) == sa.bindparam("org_id"),
+    col(Alert.dedupe_key).in_(sa.bindparam("keys", expanding=True)))
+_OPEN_KEYS_STMT: Any = _KEYS_STMT.where(col(Alert.open_marker) == 1)
+
+
+def existing_keys(session: Session, org_id: uuid.UUID, keys: list[str], *, open_only: bool) -> set[str]:
+    """Cheap pre-check through the unique index; the index itself decides races."""
+    stmt = _OPEN_KEYS_STMT if open_only else _KEYS_STMT
+    return set(session.execute(stmt, {"org_id": org_id, "keys": keys}).scalars().all())
+
+
+def raise_alerts(session: Session, actor: Any, *, org_id: uuid.UUID, client_id: uuid.UUID,
+                 findings: list[rules.Finding], trigger_type: str, trigger_id: uuid.UUID | None, now: datetime,
+                 reopen_after_ack: bool) -> list[Alert]:
+    """Open an alert for each finding whose facts have no open alert yet (no acknowledged one either, unless
+    ``reopen_after_ack``); return those opened. One pre-check, one SAVEPOINT, one audit row. No commit."""
+    unique = list({f.dedupe_key[:200]: f for f in findings}.values())
+    if not unique:
+        return []
+    existing = existing_keys(session, org_id, [f.dedupe_key[:200] for f in unique], open_only=reopen_after_ack)
+    todo = [f for f in unique if f.dedupe_key[:200] not in existing]
+    if not todo:
+        return []
+    created = [_new_alert(org_id, client_id, f, trigger_type, trigger_id, now) for f in todo]
+    if not _insert_in_savepoint(session, created):
+        # Lost a race on at least one key: retry one by one so the others are still raised.
+        created = [a for a in (_new_alert(org_id, client_id, f, trigger_type, trigger_id, now) for f in todo)
+                   if _insert_in_savepoint(session, [a])]
+    if created:
+        audit.record(session, actor, "alert.raised", "client", client_id, {
+            "trigger_type": trigger_type, "trigger_id": str(trigger_id) if trigger_id else None,
+            "alerts": [{"id": str(a.id), "kind": a.kind, "severity": a.severity} for a in created]})
+    return created
+
+
+def raise_alert(session: Session, actor: Any, *, org_id: uuid.UUID, client_id: uuid.UUID, kind: str,
+                severity: str, dedupe_key: str, trigger_type: str, trigger_id: uuid.UUID | None,
+                details: dict[str, Any], now: datetime, reopen_after_ack: bool) -> Alert | None:
+    """Open one alert unless the same facts already have one; return it, or None if already raised."""
+    out = raise_alerts(session, actor, org_id=org_id, client_id=client_id,
+                       findings=[rules.Finding(kind, severity, dedupe_key, details)], trigger_type=trigger_type,
+                       trigger_id=trigger_id, now=now, reopen_after_ack=reopen_after_ack)
+    return out[0] if out else None
+
+
+# Only what the rules read: light rows instead of full ORM objects. These run on every custody event, so the
+# statements are built once with bind parameters (building a SELECT costs more than SQLite executing it).
+_ORDER_COLUMNS = (col(ProtectionOrder.id), col(ProtectionOrder.type), col(ProtectionOrder.scope),
+                  col(ProtectionOrder.status), col(ProtectionOrder.countries), col(ProtectionOrder.federal_district),
+                  col(ProtectionOrder.expires_at), col(ProtectionOrder.designated_country),
+                  col(ProtectionOrder.alternate_countries))
+
+
+def _build_statements() -> tuple[Any, Any]:
+    from app.clients.models import Proceeding
+
+    orders: Any = sa.select(sa.literal_column("'o'").label("src"), *_ORDER_COLUMNS).where(
+        col(ProtectionOrder.client_id) == sa.bindparam("client_id"),
+        col(ProtectionOrder.organization_id) == sa.bindparam("org_id"))
+    # Pending habeas: open district-court proceedings. Filtered on client_id (its index); the client was already
+    # checked to be the organization's.
+    habeas: Any = sa.select(
+        sa.literal_column("'p'"), col(Proceeding.id), sa.null(), sa.null(), col(Proceeding.status), sa.null(),
+        col(Proceeding.federal_district), sa.null(), sa.null(), sa.null()).where(
+        col(Proceeding.client_id) == sa.bindparam("client_id"), col(Proceeding.forum) == "district_court",
+        col(Proceeding.status) == "open", col(Proceeding.federal_district).is_not(None))
+    return orders, sa.union_all(orders, habeas)
+
+
+_ORDERS_STMT, _ORDERS_AND_HABEAS_STMT = _build_statements()
+
+
+def orders_for_client(session: Session, org_id: uuid.UUID, client_id: uuid.UUID) -> list[Any]:
+    """All orders of a client as light rows (one probe of ix_protection_order_client)."""
+    return list(session.execute(_ORDERS_STMT, {"client_id": client_id, "org_id": org_id}).all())
+
+
+def _orders_and_habeas(session: Session, org_id: uuid.UUID,
+                       client_id: uuid.UUID) -> tuple[list[Any], list[tuple[uuid.UUID, str]]]:
+    """The client's orders and pending habeas proceedings in ONE round trip (every detention event)."""
+    rows = session.execute(_ORDERS_AND_HABEAS_STMT, {"client_id": client_id, "org_id": org_id}).all()
+    return ([r for r in rows if r.src == "o"],
+            [(r.id, str(r.federal_district)) for r in rows if r.src == "p"])
+
+
+def _conflicts(session: Session, org_id: uuid.UUID, client: Any, event: CustodyEvent,
+               at: datetime) -> list[rules.Finding]:
+    if not rules.may_conflict(event.status, event.country, event.facility_id is not None):
+        return []  # e.g. a release: no order can be violated by it, skip the lookups
+    facility = session.get(Facility, event.facility_id) if event.facility_id else None
+    district = facility.federal_district if facility is not None else None
+    habeas: list[tuple[uuid.UUID, str]] = []
+    if district and rules.is_detention_status(event.status):
+        orders, habeas = _orders_and_habeas(session, org_id, client.id)
+    else:
+        orders = orders_for_client(session, org_id, client.id)
+    return rules.custody_findings(
+        client_id=client.id, status=event.status, country=event.country, facility_district=district,
+        facility_state=facility.state if facility is not None else None, event_id=event.id,
+        orders=orders, citizenships=list(client.citizenships or []), at=at, pending_habeas=habeas)
 
 
 def evaluate_custody_event(session: Session, ctx: Any, client: Any, event: Any) -> list[Any]:
     """Evaluate a just-recorded custody event against the client's orders; return the alerts raised."""
-    return []
+    if not EVALUATION_ENABLED or event.retracted_at is not None:
+        return []
+    org_id = event.organization_id
+    now = utcnow()
+    # Orders are judged as of the event: a removal while a TRO was in force is a violation even if the TRO
+    # has expired by the time we learn of it.
+    findings = _conflicts(session, org_id, client, event, event.effective_at)
+    raised = raise_alerts(session, ctx, org_id=org_id, client_id=client.id, findings=findings,
+                          trigger_type="custody_event", trigger_id=event.id, now=now, reopen_after_ack=True)
+    if event.status in WHEREABOUTS_UNKNOWN_STATUSES:
+        alert = check_whereabouts(session, org_id, client.id, now, actor=ctx)
+        if alert is not None:
+            raised.append(alert)
+    return raised
+
+
+def evaluate_client_now(session: Session, ctx: Any, client: Any, trigger_type: str, trigger_id: uuid.UUID,
+                        now: datetime) -> list[Alert]:
+    """Re-check the client's current custody against the orders in force now (after an order is saved)."""
+    if not EVALUATION_ENABLED:
+        return []
+    from app.custody import service as custody_service
+
+    event = custody_service.latest_event(session, client.organization_id, client.id)
+    if event is None:
+        return []
+    findings = _conflicts(session, client.organization_id, client, event, now)
+    return raise_alerts(session, ctx, org_id=client.organization_id, client_id=client.id, findings=findings,
+                        trigger_type=trigger_type, trigger_id=trigger_id, now=now, reopen_after_ack=False)
+
+
+def check_whereabouts(session: Session, org_id: uuid.UUID, client_id: uuid.UUID, now: datetime,
+                      actor: Any = None) -> Alert | None:
+    """Raise ``whereabouts_unknown`` when the client's current status has been unknown/unlocated for longer than
+    the organization's ``whereabouts_unknown_hours``. Writes (does not commit): call it with a write session."""
+    stmt = (select(CustodyEvent).where(CustodyEvent.organization_id == org_id, CustodyEvent.client_id == client_id,
+                                       CustodyEvent.retracted_at.is_(None))  # type: ignore[union-attr]
+            .order_by(CustodyEvent.effective_at.desc(), CustodyEvent.reported_at.desc(),  # type: ignore[attr-defined]
+                      CustodyEvent.id.desc())  # type: ignore[attr-defined]
+            .limit(100))
+    start: CustodyEvent | None = None
+    latest: CustodyEvent | None = None
+    for ev in session.exec(stmt):
+        latest = latest or ev
+        if ev.status not in WHEREABOUTS_UNKNOWN_STATUSES:
+            break
+        start = ev  # the run of unknown/unlocated statuses began at the earliest one
+    if start is None or latest is None:
+        return None
+    org = session.get(Organization, org_id)
+    hours = org.whereabouts_unknown_hours if org is not None else 12
+    if now - start.effective_at <= timedelta(hours=hours):
+        return None
+    details = {"status": latest.status, "since": start.effective_at.isoformat(), "threshold_hours": hours}
+    return raise_alert(session, actor or SystemActor(org_id), org_id=org_id, client_id=client_id,
+                       kind=AlertKind.whereabouts_unknown, severity=Severity.high,
+                       dedupe_key=f"whereabouts_unknown:{start.id}", trigger_type="custody_event",
+                       trigger_id=start.id, details=details, now=now, reopen_after_ack=False)
+
+
+# --- reads ------------------------------------------------------------------------------------------------
+
+
+def alert_summary(alert: Alert) -> dict[str, Any]:
+    """JSON-ready form of an alert (custody/status responses embed these)."""
+    return {
+        "id": str(alert.id), "client_id": str(alert.client_id), "kind": alert.kind, "severity": alert.severity,
+        "dedupe_key": alert.dedupe_key, "trigger_type": alert.trigger_type,
+        "trigger_id": str(alert.trigger_id) if alert.trigger_id else None, "details": alert.details,
+        "created_at": alert.created_at.isoformat(), "open": alert.open_marker is not None,
+        "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at else None,
+        "acknowledged_by": str(alert.acknowledged_by) if alert.acknowledged_by else None,
+        "ack_note": alert.ack_note,
+    }
+
+
+_ORDER: tuple[Any, ...] = (col(Alert.severity_rank), col(Alert.created_at).desc(), col(Alert.id))
 
 
 def open_alerts_for_client(session: Session, org_id: uuid.UUID, client_id: uuid.UUID) -> list[dict[str, Any]]:
     """Open (unacknowledged) alerts of a client as JSON-ready summaries, most severe first."""
-    return []
+    stmt = select(Alert).where(Alert.organization_id == org_id, Alert.client_id == client_id,
+                               Alert.open_marker == 1).order_by(*_ORDER).limit(200)
+    return [alert_summary(a) for a in session.exec(stmt).all()]
+
+
+def list_alerts(org_id: uuid.UUID, *, client_id: uuid.UUID | None = None, kind: str | None = None,
+                severity: str | None = None, acknowledged: bool | None = None) -> Any:
+    """Scoped SELECT of alerts with filters (paginate with ``alert_order``)."""
+    stmt = select(Alert).where(Alert.organization_id == org_id)
+    if client_id is not None:
+        stmt = stmt.where(Alert.client_id == client_id)
+    if kind is not None:
+        stmt = stmt.where(Alert.kind == kind)
+    if severity is not None:
+        stmt = stmt.where(Alert.severity == severity)
+    if acknowledged is True:
+        stmt = stmt.where(Alert.open_marker.is_(None))  # type: ignore[union-attr]
+    elif acknowledged is False:
+        stmt = stmt.where(Alert.open_marker == 1)
+    return stmt
+
+
+def alert_order() -> tuple[Any, ...]:
+    return _ORDER
+
+
+def get_alert(session: Session, org_id: uuid.UUID, alert_id: uuid.UUID) -> Alert:
+    alert = session.get(Alert, alert_id)
+    if alert is None or alert.organization_id != org_id:
+        raise not_found("alert_not_found", "No such alert.")
+    return alert
+
+
+def acknowledge(session: Session, ctx: Any, alert: Alert, note: str | None) -> Alert:
+    """Close an open alert with who/when/why; a second acknowledgement is 409. Commits."""
+    now = utcnow()
+    table = Alert.__table__  # type: ignore[attr-defined]
+    # Compare-and-set: of two concurrent acknowledgements exactly one wins.
+    result = session.execute(
+        sa.update(table).where(table.c.id == alert.id, table.c.open_marker == 1)
+        .values(open_marker=None, acknowledged_by=ctx.user_id, acknowledged_at=now, ack_note=note))
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise ProblemError(409, "alert_already_acknowledged", "The alert was already acknowledged.")
+    audit.record(session, ctx, "alert.acknowledged", "alert", alert.id, {"kind": alert.kind})
+    session.commit()
+    session.refresh(alert)
+    return alert

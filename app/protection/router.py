@@ -1,5 +1,135 @@
-"""HTTP routes of this domain (filled in by its issue)."""
+"""HTTP routes: protection orders and alerts (court orders and obligations: ``court_router.py``)."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+import uuid
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Request, Response
+from sqlmodel import Session
+
+from app.auth.deps import Ctx, require
+from app.auth.permissions import Permission
+from app.clients import service as clients_service
+from app.core.concurrency import require_if_match, set_etag
+from app.core.pagination import Page, PageParams, page_params, paginate
+from app.protection import alerts as alerts_mod
+from app.protection import expiry, service
+from app.protection.court_router import router as court_router
+from app.protection.deps import current_time, read_actor, run_side_effects
+from app.protection.models import Alert, AlertKind, OrderStatus, ProtectionOrder, Severity
+from app.protection.schemas import (
+    AcknowledgeBody,
+    AlertPublic,
+    OrderWithAlerts,
+    ProtectionOrderCreate,
+    ProtectionOrderPublic,
+    ProtectionOrderUpdate,
+)
+
+router = APIRouter(tags=["protection"])
+
+
+def alert_public(a: Alert) -> AlertPublic:
+    return AlertPublic(id=a.id, client_id=a.client_id, kind=a.kind, severity=a.severity, dedupe_key=a.dedupe_key,
+                       trigger_type=a.trigger_type, trigger_id=a.trigger_id, details=a.details,
+                       created_at=a.created_at, acknowledged_at=a.acknowledged_at,
+                       acknowledged_by=a.acknowledged_by, ack_note=a.ack_note, open=a.open_marker is not None)
+
+
+def _raise_expiring_on_read(request: Request, ctx: Ctx, orders: list[ProtectionOrder], now: datetime) -> None:
+    if not expiry.missing_expiring_alerts(ctx.session, ctx.org_id, orders, now):
+        return
+    ids = [o.id for o in orders]
+
+    def effects(ws: Session) -> None:
+        fresh = [o for o in (ws.get(ProtectionOrder, i) for i in ids) if o is not None]
+        expiry.expiring_alerts(ws, read_actor(ctx), ctx.org_id, now, orders=fresh)
+
+    run_side_effects(request, ctx, effects)
+
+
+# --- protection orders ----------------------------------------------------------------------------------------
+
+
+@router.get("/clients/{client_id}/protection-orders", response_model=Page[ProtectionOrderPublic])
+def list_protection_orders(client_id: uuid.UUID, request: Request,
+                           ctx: Ctx = Depends(require(Permission.clients_read)),
+                           params: PageParams = Depends(page_params), status: OrderStatus | None = None,
+                           now: datetime = Depends(current_time)) -> Page[ProtectionOrderPublic]:
+    """A client's protection orders (newest issued first); `effective_status` shows lapsed TROs as expired."""
+    client = clients_service.get_client(ctx.session, ctx.org_id, client_id)
+    active = list(ctx.session.exec(service.orders_stmt(ctx.org_id, client.id, OrderStatus.active)).all())
+    _raise_expiring_on_read(request, ctx, active, now)
+    rows, total = paginate(ctx.session, service.orders_stmt(ctx.org_id, client_id, status), params,
+                           ProtectionOrder.issued_at.desc(), ProtectionOrder.id)  # type: ignore[attr-defined]
+    return Page(items=[service.order_public(o, now) for o in rows], total=total, limit=params.limit,
+                offset=params.offset)
+
+
+@router.post("/clients/{client_id}/protection-orders", response_model=OrderWithAlerts, status_code=201)
+def create_protection_order(client_id: uuid.UUID, body: ProtectionOrderCreate, response: Response,
+                            ctx: Ctx = Depends(require(Permission.protection_write)),
+                            now: datetime = Depends(current_time)) -> OrderWithAlerts:
+    """Record a protection order; the answer carries any alert it raised against the client's custody."""
+    client = clients_service.get_client(ctx.session, ctx.org_id, client_id)
+    order, raised = service.create_order(ctx, ctx.session, client, body, now)
+    set_etag(response, order.version)
+    return OrderWithAlerts(order=service.order_public(order, now, service.history(ctx.session, order.id)),
+                           alerts=[alert_public(a) for a in raised])
+
+
+@router.get("/protection-orders/{order_id}", response_model=ProtectionOrderPublic)
+def get_protection_order(order_id: uuid.UUID, request: Request, response: Response,
+                         ctx: Ctx = Depends(require(Permission.clients_read)),
+                         now: datetime = Depends(current_time)) -> ProtectionOrderPublic:
+    """One protection order with its status history."""
+    order = service.get_order(ctx.session, ctx.org_id, order_id)
+    _raise_expiring_on_read(request, ctx, [order], now)
+    set_etag(response, order.version)
+    return service.order_public(order, now, service.history(ctx.session, order.id))
+
+
+@router.patch("/protection-orders/{order_id}", response_model=OrderWithAlerts)
+def update_protection_order(order_id: uuid.UUID, body: ProtectionOrderUpdate, request: Request,
+                            response: Response, ctx: Ctx = Depends(require(Permission.protection_write)),
+                            now: datetime = Depends(current_time)) -> OrderWithAlerts:
+    """Amend an order (If-Match). Status changes need `status_reason`; only attorneys set `verified`."""
+    order = service.get_order(ctx.session, ctx.org_id, order_id)
+    expected = require_if_match(request)
+    order, raised = service.update_order(ctx, ctx.session, order, body, expected, now)
+    set_etag(response, order.version)
+    return OrderWithAlerts(order=service.order_public(order, now, service.history(ctx.session, order.id)),
+                           alerts=[alert_public(a) for a in raised])
+
+
+# --- alerts ---------------------------------------------------------------------------------------------------
+
+
+@router.get("/alerts", response_model=Page[AlertPublic])
+def list_alerts(ctx: Ctx = Depends(require(Permission.alerts_read)), params: PageParams = Depends(page_params),
+                client_id: uuid.UUID | None = None, kind: AlertKind | None = None, severity: Severity | None = None,
+                acknowledged: bool | None = None) -> Page[AlertPublic]:
+    """Alerts of the organization, most severe and newest first."""
+    stmt = alerts_mod.list_alerts(ctx.org_id, client_id=client_id, kind=kind, severity=severity,
+                                  acknowledged=acknowledged)
+    rows, total = paginate(ctx.session, stmt, params, *alerts_mod.alert_order())
+    return Page(items=[alert_public(a) for a in rows], total=total, limit=params.limit, offset=params.offset)
+
+
+@router.get("/alerts/{alert_id}", response_model=AlertPublic)
+def get_alert(alert_id: uuid.UUID, ctx: Ctx = Depends(require(Permission.alerts_read))) -> AlertPublic:
+    """One alert."""
+    return alert_public(alerts_mod.get_alert(ctx.session, ctx.org_id, alert_id))
+
+
+@router.post("/alerts/{alert_id}/acknowledge", response_model=AlertPublic)
+def acknowledge_alert(alert_id: uuid.UUID, body: AcknowledgeBody | None = None,
+                      ctx: Ctx = Depends(require(Permission.alerts_ack))) -> AlertPublic:
+    """Acknowledge an open alert (who, when, note); the same facts may later open a new alert."""
+    alert = alerts_mod.get_alert(ctx.session, ctx.org_id, alert_id)
+    alert = alerts_mod.acknowledge(ctx.session, ctx, alert, body.note if body else None)
+    return alert_public(alert)
+
+
+router.include_router(court_router)
