@@ -1,0 +1,172 @@
+"""The rule catalog as seen by an organization: built-in rules (code, ``catalog.py``) plus its own rules (rows).
+
+Organization rules are validated by building a ``RuleSpec`` (the engine's own checks), carry ids that start
+with ``ORG-`` (so they can never shadow a built-in added later), and go through the same ``compute``.
+Built-in rules are immutable (409 ``builtin_rule_immutable``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from app.core import audit
+from app.core.concurrency import claim_version
+from app.core.errors import ProblemError, conflict, not_found
+from app.deadlines.catalog import DEPENDENTS, RULES
+from app.deadlines.compute import DeadlineInputError, RuleSpec
+from app.deadlines.models import DeadlineRuleRow
+from app.deadlines.schemas import RuleCreate, RulePublic, RuleUpdate
+
+ORG_PREFIX = "ORG-"
+_SPEC_FIELDS = ("title", "trigger", "period", "unit", "direction", "regime", "citation", "jurisdictional",
+                "extendable", "extension_note", "notes", "time_of_day", "runs_from_service", "roll", "max_period",
+                "obligated_party")
+
+
+@cache
+def _spawned_by() -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for kind, rule_ids in DEPENDENTS.items():
+        for rule_id in rule_ids:
+            out.setdefault(rule_id, []).append(str(kind))
+    return out
+
+
+def builtin_public(spec: RuleSpec) -> RulePublic:
+    return RulePublic(
+        id=spec.id, title=spec.title, trigger=spec.trigger, citation=spec.citation, regime=spec.regime.value,
+        period=spec.period, unit=spec.unit.value, direction=spec.direction.value, jurisdictional=spec.jurisdictional,
+        extendable=spec.extendable, extension_note=spec.extension_note, as_of=spec.as_of, notes=spec.notes,
+        time_of_day=spec.time_of_day, runs_from_service=spec.runs_from_service, roll=spec.roll,
+        max_period=spec.max_period, allowed_periods=list(spec.allowed_periods), obligated_party=spec.obligated_party,
+        verification=spec.verification, spawned_by=_spawned_by().get(spec.id, []), builtin=True, version=None,
+    )
+
+
+def row_public(row: DeadlineRuleRow) -> RulePublic:
+    return RulePublic(
+        id=row.code, title=row.title, trigger=row.trigger, citation=row.citation, regime=row.regime,
+        period=row.period, unit=row.unit, direction=row.direction, jurisdictional=row.jurisdictional,
+        extendable=row.extendable, extension_note=row.extension_note, as_of=row.as_of_date, notes=row.notes,
+        time_of_day=row.time_of_day, runs_from_service=row.runs_from_service, roll=row.roll,
+        max_period=row.max_period, allowed_periods=[], obligated_party=row.obligated_party,
+        verification="U",  # the organization vouches for it; it is not from the research notes
+        spawned_by=[], builtin=False, version=row.version,
+    )
+
+
+def spec_from_values(code: str, values: dict[str, Any], as_of: Any) -> RuleSpec:
+    """Build (= validate) a RuleSpec; 422 ``invalid_rule`` with the engine's reasons."""
+    try:
+        return RuleSpec(id=code, as_of=as_of, **{k: values[k] for k in _SPEC_FIELDS})
+    except DeadlineInputError as exc:
+        raise ProblemError(422, exc.code, exc.message) from None
+
+
+def spec_from_row(row: DeadlineRuleRow) -> RuleSpec:
+    return spec_from_values(row.code, {k: getattr(row, k) for k in _SPEC_FIELDS}, row.as_of_date)
+
+
+def get_org_rule(session: Session, org_id: uuid.UUID, code: str, *, for_update: bool = False) -> DeadlineRuleRow | None:
+    stmt = select(DeadlineRuleRow).where(DeadlineRuleRow.organization_id == org_id, DeadlineRuleRow.code == code)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return session.exec(stmt).first()
+
+
+def resolve_rule(session: Session, org_id: uuid.UUID, code: str) -> RuleSpec:
+    """A built-in rule or one of the organization's; 422 ``unknown_rule`` otherwise (a body reference)."""
+    spec = RULES.get(code)
+    if spec is not None:
+        return spec
+    row = get_org_rule(session, org_id, code) if code.startswith(ORG_PREFIX) else None
+    if row is None:
+        raise ProblemError(422, "unknown_rule", f"Unknown deadline rule: {code[:64]!r}.")
+    return spec_from_row(row)
+
+
+def rule_or_404(session: Session, org_id: uuid.UUID, code: str) -> tuple[RulePublic, DeadlineRuleRow | None]:
+    spec = RULES.get(code)
+    if spec is not None:
+        return builtin_public(spec), None
+    row = get_org_rule(session, org_id, code)
+    if row is None:
+        raise not_found("rule_not_found", "No such deadline rule.")
+    return row_public(row), row
+
+
+def list_rules(session: Session, org_id: uuid.UUID, *, builtin: bool | None, limit: int,
+               offset: int) -> tuple[list[RulePublic], int]:
+    """Built-ins first (catalog order), then the organization's rules by id."""
+    items: list[RulePublic] = []
+    if builtin is not False:
+        items.extend(builtin_public(spec) for spec in RULES.values())
+    if builtin is not True:
+        stmt = select(DeadlineRuleRow).where(DeadlineRuleRow.organization_id == org_id).order_by(DeadlineRuleRow.code)
+        items.extend(row_public(r) for r in session.exec(stmt).all())
+    return items[offset:offset + limit], len(items)
+
+
+def create_rule(ctx: Any, session: Session, body: RuleCreate, now: datetime) -> DeadlineRuleRow:
+    """Add an organization rule (attorneys)."""
+    code = body.id
+    if code in RULES:
+        raise conflict("builtin_rule_id", "That id belongs to a built-in rule; built-in rules cannot be redefined.")
+    if not code.startswith(ORG_PREFIX):
+        raise ProblemError(422, "invalid_rule_id",
+                           f"Organization rule ids start with {ORG_PREFIX!r}, e.g. ORG-DMD-REPLY-7.")
+    values = body.model_dump(exclude={"id", "as_of"})
+    spec_from_values(code, values, body.as_of)
+    if get_org_rule(session, ctx.org_id, code) is not None:
+        raise conflict("rule_id_conflict", "The organization already has a rule with that id.")
+    row = DeadlineRuleRow(organization_id=ctx.org_id, code=code, as_of_date=body.as_of, created_by=ctx.user_id,
+                          created_at=now, updated_at=now, **values)
+    session.add(row)
+    try:
+        session.flush()
+    except sa.exc.IntegrityError:
+        session.rollback()
+        raise conflict("rule_id_conflict", "The organization already has a rule with that id.") from None
+    audit.record(session, ctx, "deadline_rule.created", "deadline_rule", row.id, {"rule": code})
+    session.commit()
+    return row
+
+
+def update_rule(ctx: Any, session: Session, row: DeadlineRuleRow, body: RuleUpdate, expected: int,
+                now: datetime) -> tuple[DeadlineRuleRow, dict[str, list[uuid.UUID]]]:
+    """Edit an organization rule (If-Match); open deadlines computed from it are recomputed (confirmed ones get
+    a proposed new version instead)."""
+    from app.deadlines import recompute
+
+    fields = body.model_fields_set
+    values = {k: getattr(row, k) for k in _SPEC_FIELDS}
+    as_of = row.as_of_date
+    for name in fields:
+        value = getattr(body, name)
+        if name == "as_of":
+            as_of = value
+        elif value is None and name in ("title", "trigger", "unit", "direction", "regime", "citation",
+                                        "jurisdictional", "extendable", "runs_from_service", "roll",
+                                        "obligated_party"):
+            raise ProblemError(422, "invalid_rule", f"{name} cannot be null")
+        else:
+            values[name] = value if value is not None or name in ("period", "time_of_day", "max_period") else ""
+    spec = spec_from_values(row.code, values, as_of)
+    claim_version(session, row, expected)
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.as_of_date = as_of
+    row.updated_at = now
+    session.flush()
+    summary = recompute.recompute_rule_deadlines(ctx, session, spec, now)
+    audit.record(session, ctx, "deadline_rule.updated", "deadline_rule", row.id,
+                 {"rule": row.code, "fields": sorted(fields), "recomputed": len(summary["recomputed"]),
+                  "proposed": len(summary["proposed"])})
+    session.commit()
+    return row, summary

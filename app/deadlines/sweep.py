@@ -1,0 +1,143 @@
+"""The deadline sweep (``dueprocess deadlines sweep``): what becomes true by the passage of time.
+
+- open deadlines whose *latest arguable* instant has passed are marked ``missed`` (an open deadline whose
+  earliest-safe instant passed but whose latest arguable one has not stays open: the argument still exists,
+  and it shows up as due soon);
+- ``deadline_due_soon`` alerts for open deadlines due within 72 hours (high when jurisdictional, else normal),
+  ``deadline_missed`` alerts (high) for those just marked missed — when the protection domain's alerts module
+  offers ``raise_alert`` (checked at run time; without it the sweep only marks deadlines).
+
+``now`` is an argument (no hidden clock). Each organization is committed separately; every step is
+idempotent (alerts are deduplicated by key), so the sweep can be re-run or run next to requests.
+"""
+
+from __future__ import annotations
+
+import inspect
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from app.auth.models import Organization
+from app.clients.models import Client
+from app.core import audit
+from app.deadlines.models import Deadline, DeadlineStatus
+
+DUE_SOON = timedelta(hours=72)
+KIND_DUE_SOON = "deadline_due_soon"
+KIND_MISSED = "deadline_missed"
+Raiser = Callable[..., Any]
+
+
+@dataclass
+class SystemActor:
+    """Audit actor of the sweep (no user did anything)."""
+
+    org_id: uuid.UUID
+    user_id: uuid.UUID | None = None
+    role: str | None = None
+    request_id: str | None = None
+    ip: str | None = None
+
+
+def alert_raiser() -> Raiser | None:
+    """An adapter over ``app.protection.alerts.raise_alert`` if it exists with a compatible signature."""
+    try:
+        from app.protection import alerts
+    except ImportError:
+        return None
+    fn = getattr(alerts, "raise_alert", None)
+    if fn is None:
+        return None
+    params = inspect.signature(fn).parameters
+    offered = {"session", "actor", "org_id", "client_id", "kind", "severity", "dedupe_key", "trigger_type",
+               "trigger_id", "source_type", "source_id", "details", "now", "reopen_after_ack"}
+    required = {n for n, p in params.items() if p.default is inspect.Parameter.empty
+                and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+    if not required <= offered or not {"org_id", "client_id", "kind", "severity", "dedupe_key"} <= set(params):
+        return None
+
+    def call(session: Session, actor: Any, *, deadline_id: uuid.UUID, **values: Any) -> Any:
+        values.update(session=session, actor=actor, trigger_type="deadline", trigger_id=deadline_id,
+                      source_type="deadline", source_id=deadline_id, reopen_after_ack=False)
+        return fn(**{k: v for k, v in values.items() if k in params})
+
+    return call
+
+
+def _details(row: Any) -> dict[str, Any]:
+    return {"deadline_id": str(row.id), "rule": row.rule_id, "due_at": row.due_at.isoformat(),
+            "due_latest_arguable_at": row.due_latest_arguable_at.isoformat(), "jurisdictional": row.jurisdictional,
+            "proposed": row.proposed}
+
+
+def mark_missed(session: Session, actor: Any, org_id: uuid.UUID, now: datetime) -> list[Any]:
+    """One UPDATE ... RETURNING: race-free against concurrent edits (a row edited first no longer matches)."""
+    t = Deadline.__table__  # type: ignore[attr-defined]
+    stmt = (sa.update(t)
+            .where(t.c.organization_id == org_id, t.c.status == DeadlineStatus.open.value, t.c.due_at < now,
+                   t.c.due_latest_arguable_at < now)
+            .values(status=DeadlineStatus.missed.value, version=t.c.version + 1, updated_at=now)
+            .returning(t.c.id, t.c.client_id, t.c.rule_id, t.c.due_at, t.c.due_latest_arguable_at,
+                       t.c.jurisdictional, t.c.proposed))
+    rows = list(session.execute(stmt).all())
+    for row in rows:
+        audit.record(session, actor, "deadline.missed", "deadline", row.id, {"rule": row.rule_id})
+    return rows
+
+
+def due_soon(session: Session, org_id: uuid.UUID, now: datetime) -> list[Any]:
+    t = Deadline.__table__  # type: ignore[attr-defined]
+    stmt = (sa.select(t.c.id, t.c.client_id, t.c.rule_id, t.c.due_at, t.c.due_latest_arguable_at,
+                      t.c.jurisdictional, t.c.proposed)
+            .join(Client.__table__, Client.__table__.c.id == t.c.client_id)  # type: ignore[attr-defined]
+            .where(t.c.organization_id == org_id, t.c.status == DeadlineStatus.open.value,
+                   t.c.due_at <= now + DUE_SOON, t.c.due_latest_arguable_at >= now,
+                   Client.__table__.c.deleted_at.is_(None))  # type: ignore[attr-defined]
+            .order_by(t.c.due_at, t.c.id))
+    return list(session.execute(stmt).all())
+
+
+def sweep_organization(session: Session, org_id: uuid.UUID, now: datetime,
+                       raiser: Raiser | None) -> Counter[str]:
+    """Mark missed deadlines and raise due-soon / missed alerts for one organization. Commits."""
+    actor = SystemActor(org_id)
+    counts: Counter[str] = Counter()
+    missed = mark_missed(session, actor, org_id, now)
+    counts["missed"] += len(missed)
+    if raiser is not None:
+        for row in missed:
+            if raiser(session, actor, deadline_id=row.id, org_id=org_id, client_id=row.client_id, kind=KIND_MISSED,
+                      severity="high", dedupe_key=f"{KIND_MISSED}:{row.id}", details=_details(row),
+                      now=now) is not None:
+                counts[f"alert:{KIND_MISSED}"] += 1
+        for row in due_soon(session, org_id, now):
+            key = f"{KIND_DUE_SOON}:{row.id}:{row.due_at:%Y%m%dT%H%M%SZ}"
+            severity = "high" if row.jurisdictional else "normal"
+            if raiser(session, actor, deadline_id=row.id, org_id=org_id, client_id=row.client_id,
+                      kind=KIND_DUE_SOON, severity=severity, dedupe_key=key, details=_details(row),
+                      now=now) is not None:
+                counts[f"alert:{KIND_DUE_SOON}"] += 1
+    session.commit()
+    return counts
+
+
+def sweep(session: Session, now: datetime, org_ids: Iterable[uuid.UUID] | None = None) -> dict[str, Any]:
+    """Run the deadline sweep for every organization (or the given ones); return counts."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    ids = list(org_ids) if org_ids is not None else list(session.exec(select(Organization.id)).all())
+    session.commit()  # end the read transaction; each organization gets its own
+    raiser = alert_raiser()
+    total: Counter[str] = Counter()
+    for org_id in ids:
+        total.update(sweep_organization(session, org_id, now, raiser))
+    return {"organizations": len(ids), "missed": int(total["missed"]),
+            f"alert:{KIND_DUE_SOON}": int(total[f"alert:{KIND_DUE_SOON}"]),
+            f"alert:{KIND_MISSED}": int(total[f"alert:{KIND_MISSED}"]), "alerts_available": raiser is not None}
