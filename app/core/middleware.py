@@ -41,6 +41,13 @@ def _problem_413(path: str, rid: str, limit: int) -> bytes:
     }).encode()
 
 
+def _loggable(path: str) -> str:
+    """Paths that carry a secret (the calendar-feed token) are logged without it."""
+    if path.startswith("/calendar/"):
+        return "/calendar/***.ics"
+    return path
+
+
 class BodyTooLarge(StarletteHTTPException):
     """Raised from ``receive`` so FastAPI's body parsing re-raises it as-is (an HTTPException) -> 413."""
 
@@ -121,7 +128,7 @@ class RequestContextMiddleware:
                 except Exception:  # noqa: BLE001 - closing must never mask the response
                     log.warning("session close failed")
             log.info("request", extra={
-                "method": scope.get("method"), "path": path, "status": status_holder["status"],
+                "method": scope.get("method"), "path": _loggable(path), "status": status_holder["status"],
                 "duration_ms": round((time.perf_counter() - start) * 1000, 2),
             })
             request_id_var.reset(token)

@@ -246,7 +246,10 @@ def next_filing_date(items: list[dict[str, Any]], today: date, tz: tzinfo) -> da
 
 def _filing(session: Session, org_id: uuid.UUID, client_id: uuid.UUID, now: datetime, lang: Lang,
             tz: tzinfo) -> PortalFiling:
-    items = deadlines_service.next_deadlines_for_client(session, org_id, client_id, limit=5)
+    items = deadlines_service.next_deadlines_for_client(session, org_id, client_id, limit=20)
+    # Only our side's filings: a government clock (removal period, a return to the writ) is not
+    # "a filing is due" for the family.
+    items = [i for i in items if i.get("obligated_party", "us") == "us"]
     due = next_filing_date(items, now.astimezone(tz).date(), tz)
     if due is None:
         return PortalFiling(due_date=None, text=t("no_deadlines", lang))

@@ -232,6 +232,7 @@ class AlertKind(StrEnum):
     obligation_missed = "obligation_missed"
     protection_expiring = "protection_expiring"
     deadline_due_soon = "deadline_due_soon"  # raised by the deadlines domain
+    deadline_missed = "deadline_missed"  # raised by the deadlines sweep
 
 
 class Severity(StrEnum):
