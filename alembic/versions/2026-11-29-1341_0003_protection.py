@@ -2,7 +2,7 @@
 filings, alerts
 
 Revision ID: 0003_protection
-Revises: 0002_clients_custody
+Revises: 0002b_clients_extra
 Create Date: 2026-11-29 13:41:00+00:00
 """
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision: str = '0003_protection'
-down_revision: str | Sequence[str] | None = '0002_clients_custody'
+down_revision: str | Sequence[str] | None = '0002b_clients_extra'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -29,6 +29,13 @@ class Client(SQLModel, table=True):
         # One A-number per person within an organization (DOMAIN §1.1); NULLs (unknown yet) do not collide.
         sa.UniqueConstraint("organization_id", "a_number"),
         sa.Index("ix_client_org_created", "organization_id", "created_at", "id"),
+        # Name search (``q``) is LIKE '%word%' on the folded ``search_name``. SQLite has no index for that,
+        # so it scans this covering index (the organization's live clients: name, order key, id) instead of
+        # the table. PostgreSQL uses the trigram index below; there the covering index is left empty.
+        sa.Index("ix_client_search", "organization_id", "deleted_at", "search_name", "created_at", "id",
+                 postgresql_where=sa.text("false")),
+        sa.Index("ix_client_search_trgm", "search_name", postgresql_using="gin",
+                 postgresql_ops={"search_name": "gin_trgm_ops"}, sqlite_where=sa.text("0")),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)

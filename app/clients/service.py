@@ -1,13 +1,32 @@
-"""Client use cases. (Core lookups; the clients issue extends this module.)"""
+"""Client use cases: lookups (cross-domain contract), create/update/soft-delete, search and filters.
+
+Proceedings and groups live in ``app.clients.proceedings`` / ``app.clients.groups``; the CSV intake in
+``app.clients.importer``. Every query starts from the caller's organization; another organization's
+client is indistinguishable from a missing one (404 ``client_not_found``).
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from app.clients.models import Client, Proceeding
-from app.core.errors import not_found
+from app.clients.anumber import InvalidANumber, display_a_number, looks_like_a_number, normalize_a_number
+from app.clients.models import Client, ClientGroupMember, Proceeding
+from app.clients.schemas import ClientCreate, ClientDetail, ClientListItem, ClientUpdate, CustodySummary
+from app.core import audit
+from app.core.concurrency import claim_version
+from app.core.errors import ProblemError, conflict, not_found
+from app.core.types import utcnow
+from app.core_data.names import fold_for_search
+
+SEARCH_NAME_MAX = 2000
+MAX_SEARCH_TOKENS = 8
 
 
 def scoped(org_id: uuid.UUID):  # type: ignore[no-untyped-def]
@@ -23,7 +42,17 @@ def get_client(session: Session, org_id: uuid.UUID, client_id: uuid.UUID) -> Cli
     return client
 
 
+def lock_client(session: Session, org_id: uuid.UUID, client_id: uuid.UUID) -> Client:
+    """``get_client`` holding the row lock until commit (PostgreSQL; SQLite writers are serialized anyway),
+    so that per-client writes such as custody events and their projection are applied one at a time."""
+    client = session.get(Client, client_id, with_for_update=True)
+    if client is None or client.organization_id != org_id or client.deleted_at is not None:
+        raise not_found("client_not_found", "No such client.")
+    return client
+
+
 def get_proceeding(session: Session, org_id: uuid.UUID, proceeding_id: uuid.UUID) -> Proceeding:
+    """The organization's proceeding (of a live client), or 404 ``proceeding_not_found``."""
     proc = session.get(Proceeding, proceeding_id)
     if proc is None or proc.organization_id != org_id:
         raise not_found("proceeding_not_found", "No such proceeding.")
@@ -34,5 +63,321 @@ def get_proceeding(session: Session, org_id: uuid.UUID, proceeding_id: uuid.UUID
 
 
 def display_name(client: Client) -> str:
+    """Given names and both surnames, as one line."""
     parts = [client.given_names, client.first_surname, client.second_surname or ""]
     return " ".join(p for p in parts if p).strip()
+
+
+# --- names, A-numbers ----------------------------------------------------------------------------
+
+def search_key(given_names: str, first_surname: str, second_surname: str | None = None,
+               name_on_charging_document: str | None = None, aliases: Iterable[dict[str, Any]] = ()) -> str:
+    """Folded names + aliases (what ``q`` matches against)."""
+    parts = [given_names, first_surname, second_surname, name_on_charging_document]
+    parts += [a.get("name") for a in aliases]
+    return fold_for_search(" ".join(p for p in parts if p))[:SEARCH_NAME_MAX]
+
+
+def name_dob_key(given_names: str, first_surname: str, second_surname: str | None) -> str:
+    """Folded legal name, for duplicate detection by name + date of birth."""
+    return fold_for_search(" ".join(p for p in (given_names, first_surname, second_surname) if p))
+
+
+def refresh_search_name(client: Client) -> None:
+    client.search_name = search_key(client.given_names, client.first_surname, client.second_surname,
+                                    client.name_on_charging_document, client.aliases or [])
+
+
+def normalize_a_number_or_422(raw: str) -> tuple[str, bool]:
+    """(nine digits, needs_review) or 422 ``invalid_a_number`` with the reason code."""
+    try:
+        result = normalize_a_number(raw)
+    except InvalidANumber as exc:
+        raise ProblemError(422, "invalid_a_number", str(exc), extra={
+            "reason": exc.reason,
+            "errors": [{"loc": ["body", "a_number"], "msg": str(exc), "type": exc.reason}],
+        }) from None
+    return result.value, result.needs_review
+
+
+def _a_number_conflict() -> ProblemError:
+    return conflict("a_number_conflict", "Another client of this organization has this A-number.")
+
+
+def _check_a_number_free(session: Session, org_id: uuid.UUID, a_number: str,
+                         exclude: uuid.UUID | None = None) -> None:
+    stmt = select(Client.id).where(Client.organization_id == org_id, Client.a_number == a_number)
+    if exclude is not None:
+        stmt = stmt.where(Client.id != exclude)
+    if session.exec(stmt.limit(1)).first() is not None:
+        raise _a_number_conflict()
+
+
+def _is_a_number_violation(exc: IntegrityError) -> bool:
+    text = str(getattr(exc, "orig", exc))
+    return "a_number" in text
+
+
+def _flush_or_conflict(session: Session) -> None:
+    """Flush; a concurrent insert of the same A-number surfaces as 409 ``a_number_conflict``."""
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        if _is_a_number_violation(exc):
+            raise _a_number_conflict() from None
+        raise
+
+
+def _commit_or_conflict(session: Session) -> None:
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        if _is_a_number_violation(exc):
+            raise _a_number_conflict() from None
+        raise
+
+
+# --- create / update / delete --------------------------------------------------------------------
+
+def _json_lists(data: dict[str, Any]) -> dict[str, Any]:
+    for key in ("aliases", "languages"):
+        if data.get(key) is not None:
+            data[key] = [dict(x) for x in data[key]]
+    for key in ("sensitive_flags", "citizenships"):
+        if data.get(key) is not None:
+            data[key] = [str(x) for x in data[key]]
+    return data
+
+
+def create_client(ctx: Any, session: Session, body: ClientCreate) -> Client:
+    """Create a client (A-number normalised and unique in the organization); audited; one commit."""
+    data = _json_lists(body.model_dump(mode="json"))
+    data["last_arrival_date"] = body.last_arrival_date
+    raw = data.pop("a_number")
+    a_number, review = (None, False)
+    if raw is not None:
+        a_number, review = normalize_a_number_or_422(raw)
+        _check_a_number_free(session, ctx.org_id, a_number)
+    client = Client(organization_id=ctx.org_id, a_number=a_number, a_number_needs_review=review,
+                    created_by=ctx.user_id, **data)
+    refresh_search_name(client)
+    session.add(client)
+    _flush_or_conflict(session)
+    audit.record(session, ctx, "client.create", "client", client.id,
+                 {"fields": sorted(body.model_fields_set), "a_number_needs_review": review})
+    _commit_or_conflict(session)
+    return client
+
+
+NAME_FIELDS = frozenset({"given_names", "first_surname", "second_surname", "name_on_charging_document", "aliases"})
+
+
+def update_client(ctx: Any, session: Session, client: Client, body: ClientUpdate, expected_version: int) -> Client:
+    """Apply the fields sent (If-Match version checked atomically); audited with field names only."""
+    fields = set(body.model_fields_set)
+    data = _json_lists(body.model_dump(mode="json", include=fields))
+    if "last_arrival_date" in fields:
+        data["last_arrival_date"] = body.last_arrival_date
+    if "a_number" in data:
+        raw = data.pop("a_number")
+        if raw is None:
+            data["a_number"], data["a_number_needs_review"] = None, False
+        else:
+            a_number, review = normalize_a_number_or_422(raw)
+            data["a_number"], data["a_number_needs_review"] = a_number, review
+    claim_version(session, client, expected_version)
+    if data.get("a_number") and data["a_number"] != client.a_number:
+        _check_a_number_free(session, ctx.org_id, data["a_number"], exclude=client.id)
+    for key, value in data.items():
+        setattr(client, key, value)
+    if fields & NAME_FIELDS:
+        refresh_search_name(client)
+    client.updated_at = utcnow()
+    session.add(client)
+    _flush_or_conflict(session)
+    audit.record(session, ctx, "client.update", "client", client.id, {"fields": sorted(fields)})
+    _commit_or_conflict(session)
+    return client
+
+
+def delete_client(ctx: Any, session: Session, client: Client, expected_version: int) -> None:
+    """Soft delete (``deleted_at``); the record and its history stay for the audit trail."""
+    from app.custody.models import CustodyCurrent
+
+    claim_version(session, client, expected_version)
+    client.deleted_at = utcnow()
+    client.updated_at = client.deleted_at
+    session.add(client)
+    # The projection covers live clients only (status/facility totals are counted on it alone).
+    session.execute(sa.delete(CustodyCurrent.__table__).where(  # type: ignore[attr-defined]
+        CustodyCurrent.__table__.c.client_id == client.id))  # type: ignore[attr-defined]
+    session.flush()
+    audit.record(session, ctx, "client.delete", "client", client.id, {})
+    session.commit()
+
+
+# --- list / search -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ClientFilters:
+    q: str | None = None
+    status: str | None = None
+    facility_id: uuid.UUID | None = None
+    country: str | None = None
+    group: uuid.UUID | None = None
+    has_active_protection: bool | None = None
+
+
+def like_escape(text: str) -> str:
+    """Escape LIKE wildcards (``\\`` is the escape character)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _search_condition(q: str) -> Any | None:
+    """An A-number in any accepted format matches that A-number (an index lookup); anything else matches
+    names and aliases: every folded word of ``q`` must occur in ``search_name`` (LIKE, wildcards escaped)."""
+    a_number = looks_like_a_number(q)
+    if a_number is not None:
+        return Client.a_number == a_number
+    tokens = fold_for_search(q).split()[:MAX_SEARCH_TOKENS]
+    if not tokens:
+        return None
+    return sa.and_(*[Client.search_name.like(f"%{like_escape(t)}%", escape="\\")  # type: ignore[attr-defined]
+                     for t in tokens])
+
+
+def _is_name_search(q: str | None) -> bool:
+    return bool(q and q.strip() and looks_like_a_number(q) is None and fold_for_search(q).split())
+
+
+def _conditions(session: Session, org_id: uuid.UUID, f: ClientFilters) -> tuple[list[Any], list[Any]]:
+    """(WHERE conditions on ``client``, conditions on the custody projection — empty if not filtered)."""
+    from app.custody.models import CustodyCurrent
+
+    conds: list[Any] = []
+    custody: list[Any] = []
+    if f.status is not None or f.facility_id is not None:
+        custody.append(CustodyCurrent.organization_id == org_id)
+        if f.status is not None:
+            custody.append(CustodyCurrent.status == f.status)
+        if f.facility_id is not None:
+            custody.append(CustodyCurrent.facility_id == f.facility_id)
+    if f.q is not None and f.q.strip():
+        cond = _search_condition(f.q)
+        if cond is not None:
+            conds.append(cond)
+    if f.country is not None:
+        # citizenships is a JSON list of validated upper-case codes: '["SV", "GT"]' on both backends.
+        conds.append(sa.or_(
+            Client.country_of_birth == f.country,  # type: ignore[arg-type]
+            sa.cast(Client.citizenships, sa.String).like(f'%"{f.country}"%'),  # type: ignore[arg-type]
+        ))
+    if f.group is not None:
+        conds.append(sa.exists().where(
+            ClientGroupMember.group_id == f.group,  # type: ignore[arg-type]
+            ClientGroupMember.client_id == Client.id,  # type: ignore[arg-type]
+            ClientGroupMember.organization_id == org_id,  # type: ignore[arg-type]
+        ))
+    if f.has_active_protection is not None:
+        from app.protection import service as protection_service
+
+        ids = protection_service.client_ids_with_active_protection(session, org_id)
+        if ids is not None:
+            inside = Client.id.in_(ids)  # type: ignore[attr-defined]
+            conds.append(inside if f.has_active_protection else sa.not_(inside))
+    return conds, custody
+
+
+def _rows_in_order(session: Session, ids: list[uuid.UUID]) -> list[Client]:
+    if not ids:
+        return []
+    found = {c.id: c for c in session.exec(select(Client).where(Client.id.in_(ids))).all()}  # type: ignore[attr-defined]
+    return [found[i] for i in ids if i in found]
+
+
+def list_clients(session: Session, org_id: uuid.UUID, f: ClientFilters, limit: int,
+                 offset: int) -> tuple[list[Client], int]:
+    """A page of clients in a stable order (created_at, id) and the total matching.
+
+    Three plans, same answer: (1) a name search reads the (created_at, id) of every match in one index
+    scan (trigram index on PostgreSQL, covering index on SQLite), counts and pages them here, then loads
+    the page; (2) status/facility filters alone are counted and paged on the custody projection's
+    ordered indexes; (3) anything else is one count and one ordered page query."""
+    from app.custody.models import CustodyCurrent
+
+    extra, custody = _conditions(session, org_id, f)
+    conds = [Client.organization_id == org_id, Client.deleted_at.is_(None), *extra, *custody]  # type: ignore[union-attr]
+    on = CustodyCurrent.client_id == Client.id
+    if _is_name_search(f.q):
+        stmt = sa.select(Client.id, Client.created_at)  # type: ignore[call-overload]
+        if custody:
+            stmt = stmt.join(CustodyCurrent, on)  # type: ignore[arg-type]
+        matches = sorted(session.execute(stmt.where(*conds)).all(), key=lambda r: (r[1], r[0]))
+        return _rows_in_order(session, [r[0] for r in matches[offset:offset + limit]]), len(matches)
+    page = select(Client)
+    order: tuple[Any, ...] = (Client.created_at, Client.id)
+    if not custody:
+        count = sa.select(sa.func.count()).select_from(Client).where(*conds)
+    else:
+        page = page.join(CustodyCurrent, on)  # type: ignore[arg-type]
+        order = (CustodyCurrent.client_created_at, CustodyCurrent.client_id)
+        if extra:
+            count = sa.select(sa.func.count()).select_from(Client).join(CustodyCurrent, on).where(*conds)  # type: ignore[arg-type]
+        else:  # the projection holds live clients only: count on its index alone
+            count = sa.select(sa.func.count()).select_from(CustodyCurrent).where(*custody)
+    total = int(session.execute(count).scalar_one())
+    if total <= offset:
+        return [], total
+    rows = list(session.exec(page.where(*conds).order_by(*order).limit(limit).offset(offset)).all())
+    return rows, total
+
+
+def custody_summaries(session: Session, org_id: uuid.UUID,
+                      client_ids: list[uuid.UUID]) -> dict[uuid.UUID, CustodySummary]:
+    """Current custody status (from the projection) of a page of clients, one query."""
+    from app.custody.models import CustodyCurrent
+
+    if not client_ids:
+        return {}
+    rows = session.exec(select(CustodyCurrent).where(
+        CustodyCurrent.organization_id == org_id,
+        CustodyCurrent.client_id.in_(client_ids),  # type: ignore[attr-defined]
+    )).all()
+    return {r.client_id: CustodySummary(status=r.status, effective_at=r.effective_at, facility_id=r.facility_id,
+                                        federal_district=r.federal_district, country=r.country) for r in rows}
+
+
+def group_ids_of(session: Session, org_id: uuid.UUID, client_id: uuid.UUID) -> list[uuid.UUID]:
+    stmt = select(ClientGroupMember.group_id).where(ClientGroupMember.organization_id == org_id,
+                                                    ClientGroupMember.client_id == client_id)
+    return sorted(session.exec(stmt).all(), key=str)
+
+
+def _base_fields(client: Client) -> dict[str, Any]:
+    return {
+        "id": client.id, "version": client.version, "a_number": client.a_number,
+        "a_number_display": display_a_number(client.a_number) if client.a_number else None,
+        "a_number_needs_review": client.a_number_needs_review, "a_number_sealed": client.a_number_sealed,
+        "display_name": display_name(client), "given_names": client.given_names,
+        "first_surname": client.first_surname, "second_surname": client.second_surname,
+        "name_on_charging_document": client.name_on_charging_document, "aliases": client.aliases or [],
+        "date_of_birth": client.date_of_birth, "sex": client.sex, "country_of_birth": client.country_of_birth,
+        "citizenships": client.citizenships or [], "stateless": client.stateless,
+        "languages": client.languages or [], "interpreter_needed": client.interpreter_needed,
+        "interpreter_language": client.interpreter_language, "last_arrival_date": client.last_arrival_date,
+        "last_known_address": client.last_known_address, "sensitive_flags": client.sensitive_flags or [],
+        "created_at": client.created_at, "updated_at": client.updated_at,
+    }
+
+
+def to_list_item(client: Client, custody: CustodySummary | None = None) -> ClientListItem:
+    return ClientListItem(**_base_fields(client), custody=custody)
+
+
+def to_detail(session: Session, client: Client) -> ClientDetail:
+    """Full record for staff: privileged notes, groups, current custody summary."""
+    custody = custody_summaries(session, client.organization_id, [client.id]).get(client.id)
+    return ClientDetail(**_base_fields(client), custody=custody, privileged_notes=client.privileged_notes,
+                        group_ids=group_ids_of(session, client.organization_id, client.id))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
@@ -86,8 +85,12 @@ class CustodyCurrent(SQLModel, table=True):
 
     __tablename__ = "custody_current"
     __table_args__ = (
-        sa.Index("ix_custody_current_org_status", "organization_id", "status"),
-        sa.Index("ix_custody_current_org_facility", "organization_id", "facility_id"),
+        # The list order (client created_at, id) is part of each index, so a status or facility page is read
+        # in order and its total counted without touching ``client``. Soft-deleted clients have no row here.
+        sa.Index("ix_custody_current_org_status_order", "organization_id", "status", "client_created_at",
+                 "client_id"),
+        sa.Index("ix_custody_current_org_facility_order", "organization_id", "facility_id", "client_created_at",
+                 "client_id"),
     )
 
     client_id: uuid.UUID = Field(foreign_key="client.id", primary_key=True)
@@ -98,5 +101,4 @@ class CustodyCurrent(SQLModel, table=True):
     country: str | None = Field(default=None, max_length=2)
     federal_district: str | None = Field(default=None, max_length=8)
     effective_at: datetime = Field(sa_type=UTCDateTime(), nullable=False)
-
-
+    client_created_at: datetime = Field(sa_type=UTCDateTime(), nullable=False)  # copy of client.created_at

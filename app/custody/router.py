@@ -1,5 +1,142 @@
-"""HTTP routes of this domain (filled in by its issue)."""
+"""/facilities, custody events and the status view (DESIGN §7). HTTP only: rules live in the services."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Query, Response, UploadFile
+
+from app.auth.deps import Ctx, require
+from app.auth.permissions import Permission
+from app.clients import service as clients_service
+from app.core import audit
+from app.core.concurrency import set_etag
+from app.core.errors import ProblemError
+from app.core.pagination import MAX_LIMIT, MAX_OFFSET, Page
+from app.custody import facilities as facilities_service
+from app.custody import service
+from app.custody.facility_csv import parse_facilities_csv
+from app.custody.schemas import (
+    CustodyEventCreate,
+    CustodyEventCreated,
+    CustodyEventPublic,
+    FacilityCreate,
+    FacilityImportReport,
+    FacilityPublic,
+    RetractBody,
+    StatusView,
+)
+from app.custody.statuses import FacilityType
+
+router = APIRouter(tags=["custody"])
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
+
+
+# --- facilities ----------------------------------------------------------------------------------
+
+@router.get("/facilities", response_model=Page[FacilityPublic])
+def list_facilities(
+    ctx: Ctx = Depends(require(Permission.clients_read)),
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    state: Annotated[str | None, Query(max_length=2)] = None,
+    federal_district: Annotated[str | None, Query(max_length=8)] = None,
+    type: FacilityType | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[FacilityPublic]:
+    """Shared (seeded) facilities and the organization's own; search by name, filter by place and type."""
+    rows, total = facilities_service.list_facilities(
+        ctx.session, ctx.org_id, q=q, state=state, federal_district=federal_district,
+        type=type.value if type else None, limit=limit, offset=offset)
+    return Page(items=[facilities_service.to_public(f) for f in rows], total=total, limit=limit, offset=offset)
+
+
+@router.post("/facilities", response_model=FacilityPublic, status_code=201)
+def create_facility(body: FacilityCreate, response: Response,
+                    ctx: Ctx = Depends(require(Permission.facilities_write))) -> FacilityPublic:
+    """Add an organization-owned facility (federal district validated, or derived from the state)."""
+    fac = facilities_service.create_facility(ctx, ctx.session, body)
+    set_etag(response, fac.version)
+    return facilities_service.to_public(fac)
+
+
+@router.post("/facilities/import", response_model=FacilityImportReport)
+def import_facilities(
+    file: Annotated[UploadFile, File(description="CSV file; see docs/facilities_csv.md")],
+    ctx: Ctx = Depends(require(Permission.facilities_write)),
+    dry_run: bool = False,
+) -> FacilityImportReport:
+    """Import the organization's own facilities from CSV (all-or-nothing, idempotent upsert)."""
+    data = file.file.read(ctx.settings.max_import_bytes + 1)
+    if len(data) > ctx.settings.max_import_bytes:
+        raise ProblemError(413, "payload_too_large", "The file is too large.")
+    rows, errors = parse_facilities_csv(data)
+    if any(e["code"] == "too_many_rows" for e in errors):
+        raise ProblemError(413, "too_many_rows", "At most 10,000 rows per file.")
+    if not errors:
+        report = facilities_service.upsert_facilities(ctx.session, rows, org_id=ctx.org_id, dry_run=dry_run,
+                                                      columns=facilities_service.csv_columns(data))
+        errors = report["errors"]
+    if errors:
+        if dry_run:
+            return FacilityImportReport(created=0, updated=0, unchanged=0, errors=errors, dry_run=True)
+        raise ProblemError(422, "import_invalid", "Some rows are invalid; nothing was imported.",
+                           extra={"errors": errors})
+    if not dry_run:
+        audit.record(ctx.session, ctx, "facility.import", "facility", None,
+                     {k: report[k] for k in ("created", "updated", "unchanged")})
+        ctx.session.commit()
+    return FacilityImportReport(**report)
+
+
+@router.get("/facilities/{facility_id}", response_model=FacilityPublic)
+def get_facility(facility_id: uuid.UUID, response: Response,
+                 ctx: Ctx = Depends(require(Permission.clients_read))) -> FacilityPublic:
+    """One facility (shared, or the organization's own)."""
+    fac = service.get_facility(ctx.session, ctx.org_id, facility_id)
+    set_etag(response, fac.version)
+    return facilities_service.to_public(fac)
+
+
+# --- custody events ------------------------------------------------------------------------------
+
+@router.get("/clients/{client_id}/custody-events", response_model=Page[CustodyEventPublic])
+def list_custody_events(client_id: uuid.UUID, ctx: Ctx = Depends(require(Permission.clients_read)),
+                        include_retracted: bool = True, limit: Limit = 50,
+                        offset: Offset = 0) -> Page[CustodyEventPublic]:
+    """The client's custody history, newest first (retracted events are flagged)."""
+    clients_service.get_client(ctx.session, ctx.org_id, client_id)
+    rows, total = service.list_events(ctx.session, ctx.org_id, client_id, limit=limit, offset=offset,
+                                      include_retracted=include_retracted)
+    facs = service.facilities_by_id(ctx.session, {e.facility_id for e in rows if e.facility_id})
+    items = [service.to_public(e, facs.get(e.facility_id) if e.facility_id else None) for e in rows]
+    return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.post("/clients/{client_id}/custody-events", response_model=CustodyEventCreated, status_code=201)
+def create_custody_event(client_id: uuid.UUID, body: CustodyEventCreate,
+                         ctx: Ctx = Depends(require(Permission.custody_write))) -> CustodyEventCreated:
+    """Record where a client is (append-only); the answer carries the alerts the event raised."""
+    ev, alerts = service.create_event(ctx, ctx.session, client_id, body)
+    fac = service.facilities_by_id(ctx.session, {ev.facility_id}) if ev.facility_id else {}
+    return CustodyEventCreated(event=service.to_public(ev, fac.get(ev.facility_id) if ev.facility_id else None),
+                               alerts=alerts)
+
+
+@router.post("/custody-events/{event_id}/retract", response_model=CustodyEventPublic)
+def retract_custody_event(event_id: uuid.UUID, body: RetractBody,
+                          ctx: Ctx = Depends(require(Permission.custody_write))) -> CustodyEventPublic:
+    """Retract an event with a reason (it stays in the history; 409 ``already_retracted``)."""
+    ev = service.retract_event(ctx, ctx.session, event_id, body.reason)
+    fac = service.facilities_by_id(ctx.session, {ev.facility_id}) if ev.facility_id else {}
+    return service.to_public(ev, fac.get(ev.facility_id) if ev.facility_id else None)
+
+
+@router.get("/clients/{client_id}/status", response_model=StatusView)
+def client_status(client_id: uuid.UUID, ctx: Ctx = Depends(require(Permission.clients_read))) -> StatusView:
+    """Current status with source, confidence and age; facility and district; protections, alerts, deadlines."""
+    clients_service.get_client(ctx.session, ctx.org_id, client_id)
+    return service.status_view(ctx.session, ctx.org_id, client_id)

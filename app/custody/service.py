@@ -1,19 +1,28 @@
-"""Custody history use cases. (Core queries; the clients/custody issue extends this module.)
+"""Custody history use cases: append-only events, retractions, the current-status projection, status view.
 
 Current status is derived: the latest non-retracted event by ``effective_at`` (DESIGN §5). The
 ``custody_current`` projection is rebuilt from the events in the same transaction as every change.
+Facility use cases live in ``app.custody.facilities``.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from app.core import audit
+from app.core.errors import ProblemError, conflict, not_found
+from app.core.types import utcnow
 from app.custody.models import CustodyCurrent, CustodyEvent, Facility
-from app.core.errors import not_found
+from app.custody.rules import RuleError, check_event
+from app.custody.schemas import CustodyEventCreate, CustodyEventPublic, DistrictRef, StatusView
+from app.custody.statuses import Confidence
 
 
 @dataclass(frozen=True)
@@ -25,21 +34,27 @@ class LocationAt:
     federal_district: str | None
 
 
-def latest_event(session: Session, org_id: uuid.UUID, client_id: uuid.UUID,
-                 at: datetime | None = None, *, family_visible_only: bool = False) -> CustodyEvent | None:
-    """Latest non-retracted event (at or before ``at`` if given); ties broken by reported_at, then id."""
-    stmt = select(CustodyEvent).where(
+def _live(org_id: uuid.UUID, client_id: uuid.UUID) -> list[Any]:
+    return [
         CustodyEvent.organization_id == org_id,
         CustodyEvent.client_id == client_id,
         CustodyEvent.retracted_at.is_(None),  # type: ignore[union-attr]
-    )
+    ]
+
+
+_NEWEST_FIRST = (CustodyEvent.effective_at.desc(), CustodyEvent.reported_at.desc(),  # type: ignore[attr-defined]
+                 CustodyEvent.id.desc())  # type: ignore[attr-defined]
+
+
+def latest_event(session: Session, org_id: uuid.UUID, client_id: uuid.UUID,
+                 at: datetime | None = None, *, family_visible_only: bool = False) -> CustodyEvent | None:
+    """Latest non-retracted event (at or before ``at`` if given); ties broken by reported_at, then id."""
+    stmt = select(CustodyEvent).where(*_live(org_id, client_id))
     if at is not None:
         stmt = stmt.where(CustodyEvent.effective_at <= at)
     if family_visible_only:
         stmt = stmt.where(CustodyEvent.family_visible == True)  # noqa: E712
-    stmt = stmt.order_by(CustodyEvent.effective_at.desc(), CustodyEvent.reported_at.desc(),  # type: ignore[attr-defined]
-                         CustodyEvent.id.desc())  # type: ignore[attr-defined]
-    return session.exec(stmt.limit(1)).first()
+    return session.exec(stmt.order_by(*_NEWEST_FIRST).limit(1)).first()
 
 
 def get_facility(session: Session, org_id: uuid.UUID, facility_id: uuid.UUID) -> Facility:
@@ -59,17 +74,22 @@ def location_at(session: Session, org_id: uuid.UUID, client_id: uuid.UUID,
 
 
 def rebuild_current(session: Session, org_id: uuid.UUID, client_id: uuid.UUID) -> CustodyCurrent | None:
-    """Recompute the projection row from the events (call after every insert/retraction; no commit)."""
+    """Recompute the projection row from the events (call after every insert/retraction; no commit).
+
+    Soft-deleted clients have no row, so list filters can count on the projection alone."""
+    from app.clients.models import Client
+
+    client = session.get(Client, client_id)
     ev = latest_event(session, org_id, client_id)
     row = session.get(CustodyCurrent, client_id)
-    if ev is None:
+    if ev is None or client is None or client.deleted_at is not None:
         if row is not None:
             session.delete(row)
         return None
     fac = session.get(Facility, ev.facility_id) if ev.facility_id else None
     if row is None:
         row = CustodyCurrent(client_id=client_id, organization_id=org_id, event_id=ev.id, status=ev.status,
-                             effective_at=ev.effective_at)
+                             effective_at=ev.effective_at, client_created_at=client.created_at)
     row.event_id = ev.id
     row.status = ev.status
     row.facility_id = ev.facility_id
@@ -78,3 +98,224 @@ def rebuild_current(session: Session, org_id: uuid.UUID, client_id: uuid.UUID) -
     row.effective_at = ev.effective_at
     session.add(row)
     return row
+
+
+# --- events --------------------------------------------------------------------------------------
+
+def rule_problem(errors: Sequence[RuleError]) -> ProblemError:
+    """422 with the first rule's code and every violation in ``errors``."""
+    first = errors[0]
+    return ProblemError(422, first.code, first.message, extra={
+        "errors": [{"loc": ["body", e.field], "msg": e.message, "type": e.code} for e in errors],
+    })
+
+
+def _serialize_alert(alert: Any) -> Any:
+    dump = getattr(alert, "model_dump", None)
+    return dump(mode="json") if callable(dump) else alert
+
+
+def create_event(ctx: Any, session: Session, client_id: uuid.UUID,
+                 body: CustodyEventCreate) -> tuple[CustodyEvent, list[Any]]:
+    """Append a custody event, rebuild the projection, evaluate alerts; audited; one commit."""
+    from app.clients import service as clients_service
+    from app.protection import alerts as protection_alerts
+
+    client = clients_service.lock_client(session, ctx.org_id, client_id)
+    facility = get_facility(session, ctx.org_id, body.facility_id) if body.facility_id else None
+    now = utcnow()
+    effective_at = body.effective_at.astimezone(UTC)
+    reported_at = body.reported_at.astimezone(UTC) if body.reported_at else max(now, effective_at)
+    country, errors = check_event(status=body.status.value, effective_at=effective_at, reported_at=reported_at,
+                                  facility=facility, location_text=body.location_text, country=body.country,
+                                  now=now)
+    if errors:
+        raise rule_problem(errors)
+    ev = CustodyEvent(
+        organization_id=ctx.org_id, client_id=client.id, status=body.status.value, effective_at=effective_at,
+        reported_at=reported_at, facility_id=facility.id if facility else None, location_text=body.location_text,
+        country=country, custodian=body.custodian.value if body.custodian else None,
+        detention_authority=body.detention_authority.value if body.detention_authority else None,
+        source_type=body.source_type.value, source_detail=body.source_detail, confidence=body.confidence.value,
+        family_visible=body.family_visible, notes=body.notes, entered_by=ctx.user_id, created_at=now,
+    )
+    session.add(ev)
+    session.flush()
+    rebuild_current(session, ctx.org_id, client.id)
+    session.flush()
+    alerts = list(protection_alerts.evaluate_custody_event(session, ctx, client, ev) or [])
+    audit.record(session, ctx, "custody_event.create", "custody_event", ev.id,
+                 {"client_id": str(client.id), "alerts": len(alerts)})
+    session.commit()
+    return ev, [_serialize_alert(a) for a in alerts]
+
+
+EVENT_DEFAULTS: dict[str, Any] = {
+    "facility_id": None, "location_text": None, "country": None, "custodian": None, "detention_authority": None,
+    "source_detail": None, "family_visible": False, "notes": None, "entered_by": None, "retracted_at": None,
+    "retracted_by": None, "retraction_reason": None,
+}
+
+
+def record_initial_events(ctx: Any, session: Session, events: Sequence[dict[str, Any]],
+                          client_created_at: dict[uuid.UUID, datetime]) -> int:
+    """Bulk path of the CSV intake: the first event of each new client (column dicts with ``id``).
+
+    Rows are written with one executemany per table; a new client's projection is its only event, so it is
+    written directly instead of one rebuild per client. Alerts are then evaluated for every event on the
+    persisted rows, as for single inserts. No commit; returns the number of alerts raised."""
+    from app.clients.bulk import bulk_insert
+    from app.clients.models import Client
+    from app.protection import alerts as protection_alerts
+
+    if not events:
+        return 0
+    rows = [{**EVENT_DEFAULTS, **ev} for ev in events]
+    bulk_insert(session, CustodyEvent.__table__, rows)  # type: ignore[attr-defined]
+    fac_ids = {r["facility_id"] for r in rows if r["facility_id"]}
+    districts: dict[uuid.UUID, str | None] = {}
+    if fac_ids:
+        districts = dict(session.execute(sa.select(Facility.id, Facility.federal_district)  # type: ignore[call-overload]
+                                         .where(Facility.id.in_(fac_ids))).all())  # type: ignore[attr-defined]
+    bulk_insert(session, CustodyCurrent.__table__, [{  # type: ignore[attr-defined]
+        "client_id": r["client_id"], "organization_id": r["organization_id"], "event_id": r["id"],
+        "status": r["status"], "facility_id": r["facility_id"], "country": r["country"],
+        "federal_district": districts.get(r["facility_id"]) if r["facility_id"] else None,
+        "effective_at": r["effective_at"], "client_created_at": client_created_at[r["client_id"]],
+    } for r in rows])
+    raised = 0
+    ids = [r["id"] for r in rows]
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        loaded = session.exec(select(CustodyEvent, Client).join(Client, Client.id == CustodyEvent.client_id)  # type: ignore[arg-type]
+                              .where(CustodyEvent.id.in_(chunk))).all()  # type: ignore[attr-defined]
+        for ev, client in loaded:
+            raised += len(protection_alerts.evaluate_custody_event(session, ctx, client, ev) or [])
+    return raised
+
+
+def get_event(session: Session, org_id: uuid.UUID, event_id: uuid.UUID) -> CustodyEvent:
+    """The organization's event (of a live client), or 404 ``custody_event_not_found``."""
+    from app.clients.models import Client
+
+    ev = session.get(CustodyEvent, event_id)
+    if ev is None or ev.organization_id != org_id:
+        raise not_found("custody_event_not_found", "No such custody event.")
+    client = session.get(Client, ev.client_id)
+    if client is None or client.deleted_at is not None:
+        raise not_found("custody_event_not_found", "No such custody event.")
+    return ev
+
+
+def retract_event(ctx: Any, session: Session, event_id: uuid.UUID, reason: str) -> CustodyEvent:
+    """Mark an event retracted with a reason (never edited or deleted); 409 ``already_retracted``."""
+    from app.clients import service as clients_service
+
+    ev = get_event(session, ctx.org_id, event_id)
+    clients_service.lock_client(session, ctx.org_id, ev.client_id)
+    table = CustodyEvent.__table__  # type: ignore[attr-defined]
+    result = session.execute(
+        sa.update(table).where(table.c.id == ev.id, table.c.retracted_at.is_(None))
+        .values(retracted_at=utcnow(), retracted_by=ctx.user_id, retraction_reason=reason)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise conflict("already_retracted", "The event was already retracted.")
+    session.refresh(ev)
+    rebuild_current(session, ctx.org_id, ev.client_id)
+    session.flush()
+    audit.record(session, ctx, "custody_event.retract", "custody_event", ev.id, {"client_id": str(ev.client_id)})
+    session.commit()
+    return ev
+
+
+def list_events(session: Session, org_id: uuid.UUID, client_id: uuid.UUID, *, limit: int, offset: int,
+                include_retracted: bool = True) -> tuple[list[CustodyEvent], int]:
+    """The client's history, newest first (retracted events flagged, or left out)."""
+    conds: list[Any] = [CustodyEvent.organization_id == org_id, CustodyEvent.client_id == client_id]
+    if not include_retracted:
+        conds.append(CustodyEvent.retracted_at.is_(None))  # type: ignore[union-attr]
+    total = int(session.execute(sa.select(sa.func.count()).select_from(CustodyEvent).where(*conds)).scalar_one())
+    rows = list(session.exec(select(CustodyEvent).where(*conds).order_by(*_NEWEST_FIRST)
+                             .limit(limit).offset(offset)).all())
+    return rows, total
+
+
+def facilities_by_id(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, Facility]:
+    if not ids:
+        return {}
+    return {f.id: f for f in session.exec(select(Facility).where(Facility.id.in_(ids))).all()}  # type: ignore[attr-defined]
+
+
+def to_public(ev: CustodyEvent, facility: Facility | None = None) -> CustodyEventPublic:
+    from app.custody.facilities import to_summary
+
+    return CustodyEventPublic(
+        id=ev.id, client_id=ev.client_id, status=ev.status, effective_at=ev.effective_at,
+        reported_at=ev.reported_at, facility_id=ev.facility_id, facility=to_summary(facility) if facility else None,
+        location_text=ev.location_text, country=ev.country, custodian=ev.custodian,
+        detention_authority=ev.detention_authority, source_type=ev.source_type, source_detail=ev.source_detail,
+        confidence=ev.confidence, family_visible=ev.family_visible, notes=ev.notes, entered_by=ev.entered_by,
+        retracted=ev.retracted_at is not None, retracted_at=ev.retracted_at, retracted_by=ev.retracted_by,
+        retraction_reason=ev.retraction_reason, created_at=ev.created_at,
+    )
+
+
+# --- status view ---------------------------------------------------------------------------------
+
+def age_text(last_confirmed_at: datetime | None, now: datetime, *, has_events: bool) -> str:
+    """"last confirmed 31 hours ago" (minutes under an hour, hours under three days, then days)."""
+    if last_confirmed_at is None:
+        return "never confirmed" if has_events else "no custody information"
+    seconds = max(0.0, (now - last_confirmed_at).total_seconds())
+    if seconds < 60:
+        return "last confirmed just now"
+    for unit, size, limit in (("minute", 60, 3600), ("hour", 3600, 72 * 3600), ("day", 86400, float("inf"))):
+        if seconds < limit:
+            n = int(seconds // size)
+            return f"last confirmed {n} {unit}{'' if n == 1 else 's'} ago"
+    raise AssertionError("unreachable")
+
+
+def last_confirmed(session: Session, org_id: uuid.UUID, client_id: uuid.UUID) -> CustodyEvent | None:
+    """The latest (by effective_at) non-retracted event whose confidence is ``confirmed``."""
+    stmt = select(CustodyEvent).where(*_live(org_id, client_id),
+                                      CustodyEvent.confidence == Confidence.CONFIRMED.value)
+    return session.exec(stmt.order_by(*_NEWEST_FIRST).limit(1)).first()
+
+
+def status_view(session: Session, org_id: uuid.UUID, client_id: uuid.UUID,
+                now: datetime | None = None) -> StatusView:
+    """Current status with provenance and age, location and district, protections, alerts, deadlines."""
+    from app.custody.facilities import district_name, to_summary
+    from app.deadlines import service as deadlines_service
+    from app.protection import alerts as protection_alerts
+    from app.protection import service as protection_service
+
+    now = now or utcnow()
+    ev = latest_event(session, org_id, client_id)
+    fac = session.get(Facility, ev.facility_id) if ev is not None and ev.facility_id else None
+    confirmed = ev if ev is not None and ev.confidence == Confidence.CONFIRMED.value else (
+        last_confirmed(session, org_id, client_id) if ev is not None else None)
+    # "Confirmed" is when we learned it first-hand (reported_at), not when it happened.
+    confirmed_at = confirmed.reported_at if confirmed is not None else None
+    district = fac.federal_district if fac is not None else None
+    return StatusView(
+        client_id=client_id,
+        status=ev.status if ev else None,
+        event_id=ev.id if ev else None,
+        effective_at=ev.effective_at if ev else None,
+        reported_at=ev.reported_at if ev else None,
+        source_type=ev.source_type if ev else None,
+        confidence=ev.confidence if ev else None,
+        last_confirmed_at=confirmed_at,
+        age_hours=round(max(0.0, (now - confirmed_at).total_seconds()) / 3600, 1) if confirmed_at else None,
+        age_text=age_text(confirmed_at, now, has_events=ev is not None),
+        facility=to_summary(fac) if fac else None,
+        location_text=ev.location_text if ev else None,
+        country=ev.country if ev else None,
+        federal_district=DistrictRef(id=district, name=district_name(district) or district)
+        if district_name(district) else None,
+        active_protections=list(protection_service.active_protections_for_client(session, org_id, client_id)),
+        open_alerts=list(protection_alerts.open_alerts_for_client(session, org_id, client_id)),
+        next_deadlines=list(deadlines_service.next_deadlines_for_client(session, org_id, client_id, limit=5)),
+    )

@@ -1,0 +1,58 @@
+"""``dueprocess import-clients FILE --org SLUG``: the CSV intake from the command line (docs/clients_csv.md)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import typer
+
+
+@dataclass(frozen=True)
+class OperatorCtx:
+    """Audit actor for operator commands: the organization, no user (recorded with role ``operator``)."""
+
+    org_id: uuid.UUID
+    user_id: uuid.UUID | None = None
+    role: str = "operator"
+    request_id: str | None = None
+    ip: str | None = None
+
+
+def commands(cli: typer.Typer) -> None:
+    @cli.command("import-clients")
+    def import_clients(
+        file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="Client CSV file."),
+        org: str = typer.Option(..., "--org", help="Organization slug."),
+        partial: bool = typer.Option(False, "--partial", help="Import the valid rows even if others are invalid."),
+        dry_run: bool = typer.Option(False, "--dry-run", help="Validate and report; write nothing."),
+    ) -> None:
+        """Import clients (and their initial custody status) from a CSV into an organization."""
+        from sqlmodel import select
+
+        import app.models  # noqa: F401  (every table, so foreign keys resolve)
+        from app.auth.models import Organization
+        from app.clients.importer import import_clients as run_import
+        from app.core.config import get_settings
+        from app.core.db import make_database
+        from app.core.errors import ProblemError
+
+        data = file.read_bytes()
+        db = make_database(get_settings())
+        try:
+            with db.session(write=True) as session:
+                org_id = session.exec(select(Organization.id).where(Organization.slug == org)).first()
+                if org_id is None:
+                    typer.echo(f"error: no organization with slug {org!r}", err=True)
+                    raise typer.Exit(2)
+                try:
+                    report = run_import(OperatorCtx(org_id=org_id), session, data, partial=partial, dry_run=dry_run)
+                except ProblemError as exc:
+                    typer.echo(json.dumps({"code": exc.code, "detail": exc.detail, **exc.extra}, default=str,
+                                          ensure_ascii=False, indent=1), err=True)
+                    raise typer.Exit(1) from None
+        finally:
+            db.dispose()
+        typer.echo(report.model_dump_json(indent=1))
