@@ -249,7 +249,7 @@ def _filing(session: Session, org_id: uuid.UUID, client_id: uuid.UUID, now: date
     items = deadlines_service.next_deadlines_for_client(session, org_id, client_id, limit=20)
     # Only our side's filings: a government clock (removal period, a return to the writ) is not
     # "a filing is due" for the family.
-    items = [i for i in items if i.get("obligated_party", "us") == "us"]
+    items = [i for i in items if isinstance(i, dict) and i.get("obligated_party", "us") == "us"]
     due = next_filing_date(items, now.astimezone(tz).date(), tz)
     if due is None:
         return PortalFiling(due_date=None, text=t("no_deadlines", lang))
