@@ -24,6 +24,7 @@ migrate: $(STAMP)
 run: $(STAMP)
 	@mkdir -p var
 	APP_ENV=$${APP_ENV:-development} $(VENV)/bin/dueprocess migrate
+	APP_ENV=$${APP_ENV:-development} $(VENV)/bin/dueprocess seed-facilities
 	APP_ENV=$${APP_ENV:-development} $(VENV)/bin/dueprocess dev-bootstrap
 	APP_ENV=$${APP_ENV:-development} $(VENV)/bin/dueprocess serve --host 127.0.0.1 --port 8000
 

@@ -15,6 +15,7 @@ from app.core.db import Database, make_database
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
 from app.core.middleware import RequestContextMiddleware
+from app.core.openapi import install_openapi
 from app.core.ratelimit import RateLimiter
 from app.core.security import PasswordService
 from app.health import router as health_router
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes,
                        max_import_bytes=settings.max_import_bytes, rate_limiter=app.state.rate_limiter)
     _run_domain_setup(app)
+    install_openapi(app)
     return app
 
 

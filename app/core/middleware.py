@@ -84,8 +84,8 @@ class RequestContextMiddleware:
                 status_holder["status"] = message["status"]
                 hdrs = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
                 hdrs.append((b"x-request-id", rid.encode()))
-                hdrs.extend(SECURITY_HEADERS)
-                hdrs.append(DOCS_CSP if is_docs else API_CSP)
+                present = {k.lower() for k, _ in hdrs}
+                hdrs.extend(h for h in (*SECURITY_HEADERS, DOCS_CSP if is_docs else API_CSP) if h[0] not in present)
                 if not any(k.lower() == b"cache-control" for k, _ in hdrs):
                     hdrs.append((b"cache-control", b"no-store"))
                 rl = scope["state"].get("dp_ratelimit")
