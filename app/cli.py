@@ -14,6 +14,8 @@ from app.core.config import get_settings
 cli = typer.Typer(help="Due Process: immigration due-process defense backend.", no_args_is_help=True)
 audit_cli = typer.Typer(help="Audit trail commands.", no_args_is_help=True)
 cli.add_typer(audit_cli, name="audit")
+keys_cli = typer.Typer(help="Field-encryption key commands.", no_args_is_help=True)
+cli.add_typer(keys_cli, name="keys")
 DEV_CREDENTIALS = Path("var") / "dev-admin.txt"
 
 
@@ -129,6 +131,29 @@ def audit_verify(org_slug: str = typer.Option(None, "--org", help="Organization 
         db.dispose()
     if bad:
         raise typer.Exit(1)
+
+
+@keys_cli.command("rotate")
+def keys_rotate() -> None:
+    """Re-encrypt A-numbers and privileged notes under DATA_ENCRYPTION_ACTIVE_KEY (old keys still decrypt)."""
+    from app.clients.keys import rotate_client_keys
+
+    db = _db()
+    try:
+        with db.session(write=True) as session:
+            result = rotate_client_keys(session)
+    finally:
+        db.dispose()
+    typer.echo(json.dumps(result))
+
+
+@keys_cli.command("generate")
+def keys_generate(key_id: str = typer.Option("k1", help="Key id (letters/digits).")) -> None:
+    """Print a new data-encryption key spec and a blind-index key (for .env)."""
+    from app.core.crypto import new_index_key, new_key_spec
+
+    typer.echo(f"DATA_ENCRYPTION_KEYS={new_key_spec(key_id)}\nDATA_ENCRYPTION_ACTIVE_KEY={key_id}\n"
+               f"BLIND_INDEX_KEY={new_index_key()}")
 
 
 def register(command_group: typer.Typer, name: str) -> None:

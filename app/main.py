@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from app.api import api_router
 from app.auth.throttle import LoginThrottle
+from app.core import crypto
 from app.core.config import Settings, get_settings
 from app.core.db import Database, make_database
 from app.core.errors import install_error_handlers
@@ -25,6 +26,7 @@ from app.migrations import script_heads
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level)
+    crypto.configure(settings.data_encryption_keys, settings.data_encryption_active_key, settings.blind_index_key)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

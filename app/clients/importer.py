@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from app.clients import groups as groups_service
 from app.clients.bulk import bulk_insert
 from app.clients.intake import FileProblem, IntakeRow, parse_clients_csv
-from app.clients.models import Client, ClientGroup, ClientGroupMember
+from app.clients.models import Client, ClientGroup, ClientGroupMember, a_number_bidx, encrypt_client_row
 from app.clients.schemas import ImportReport
 from app.core import audit
 from app.core.errors import ProblemError, conflict
@@ -69,12 +69,13 @@ def _chunks(items: list[Any]) -> list[list[Any]]:
 def _existing_by_a_number(session: Session, org_id: uuid.UUID, numbers: list[str]) -> dict[str, tuple[Any, bool]]:
     """A-number -> (client id, deleted?) for every client of the organization holding one of ``numbers``."""
     out: dict[str, tuple[Any, bool]] = {}
-    for chunk in _chunks(numbers):
-        stmt = select(Client.id, Client.a_number, Client.deleted_at).where(
-            Client.organization_id == org_id, Client.a_number.in_(chunk))  # type: ignore[union-attr]
-        for cid, num, deleted_at in session.exec(stmt).all():
-            if num is not None:
-                out[num] = (cid, deleted_at is not None)
+    by_index = {a_number_bidx(org_id, n): n for n in numbers}  # A-numbers are stored encrypted: match blind indexes
+    for chunk in _chunks(sorted(by_index)):
+        stmt = select(Client.id, Client.a_number_bidx, Client.deleted_at).where(
+            Client.organization_id == org_id, Client.a_number_bidx.in_(chunk))  # type: ignore[union-attr]
+        for cid, bidx, deleted_at in session.exec(stmt).all():
+            if bidx is not None:
+                out[by_index[bidx]] = (cid, deleted_at is not None)
     return out
 
 
@@ -85,7 +86,7 @@ def _existing_by_name_dob(session: Session, org_id: uuid.UUID,
 
     out: dict[tuple[str, str], list[tuple[Any, str | None]]] = defaultdict(list)
     cols = (Client.id, Client.given_names, Client.first_surname, Client.second_surname, Client.date_of_birth,
-            Client.a_number)
+            Client.a_number_bidx)  # only whether an A-number exists matters here
     base = select(*cols).where(  # type: ignore[call-overload]
         Client.organization_id == org_id, Client.deleted_at.is_(None))  # type: ignore[union-attr]
     # Few distinct dates: look them up; many: one pass over the organization's clients is cheaper.
@@ -189,7 +190,7 @@ def _write(ctx: Any, session: Session, create: list[IntakeRow], matched: list[tu
                "entered_by": ctx.user_id, "created_at": now}
               for cid, row in zip(ids, create, strict=True) if row.event is not None]
     try:
-        bulk_insert(session, Client.__table__, rows)  # type: ignore[attr-defined]
+        bulk_insert(session, Client.__table__, [encrypt_client_row(r) for r in rows])  # type: ignore[attr-defined]
         alerts = custody_service.record_initial_events(ctx, session, events, {cid: now for cid in ids})
     except IntegrityError:
         session.rollback()

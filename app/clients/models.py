@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from app.core import crypto
 from app.core.types import UTCDateTime, enum_col, json_col, utcnow
 
 
@@ -26,8 +27,9 @@ class Forum(StrEnum):
 class Client(SQLModel, table=True):
     __tablename__ = "client"
     __table_args__ = (
-        # One A-number per person within an organization (DOMAIN §1.1); NULLs (unknown yet) do not collide.
-        sa.UniqueConstraint("organization_id", "a_number"),
+        # One A-number per person within an organization (DOMAIN §1.1), enforced on the blind index (the
+        # A-number itself is stored encrypted); NULLs (unknown yet) do not collide.
+        sa.UniqueConstraint("organization_id", "a_number_bidx"),
         sa.Index("ix_client_org_created", "organization_id", "created_at", "id"),
         # Name search (``q``) is LIKE '%word%' on the folded ``search_name``. SQLite has no index for that,
         # so it scans this covering index (the organization's live clients: name, order key, id) instead of
@@ -40,7 +42,10 @@ class Client(SQLModel, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     organization_id: uuid.UUID = Field(foreign_key="organization.id", index=True, nullable=False)
-    a_number: str | None = Field(default=None, max_length=9)
+    # Encrypted at rest (app/core/crypto.py): AES-GCM ciphertext bound to organization/table/column/row,
+    # plus an HMAC blind index for lookups and uniqueness. Read and write through ``a_number``.
+    a_number_ct: str | None = Field(default=None, max_length=200)
+    a_number_bidx: str | None = Field(default=None, max_length=64)
     a_number_needs_review: bool = Field(default=False, nullable=False)
     a_number_sealed: bool = Field(default=False, nullable=False)
     given_names: str = Field(max_length=200)
@@ -60,12 +65,68 @@ class Client(SQLModel, table=True):
     last_arrival_date: date | None = None
     last_known_address: str | None = Field(default=None, max_length=500)
     sensitive_flags: list[str] = Field(default_factory=list, sa_column=json_col())
-    privileged_notes: str | None = Field(default=None, max_length=20000)
+    privileged_notes_ct: str | None = Field(default=None, sa_type=sa.Text())  # encrypted; use ``privileged_notes``
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
     version: int = Field(default=1, nullable=False)
     created_by: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+
+    def __init__(self, **data: Any) -> None:
+        # The encrypted fields are properties, which SQLModel's constructor would silently ignore.
+        encrypted = {k: data.pop(k) for k in ENCRYPTED_CLIENT_FIELDS if k in data}
+        super().__init__(**data)
+        for key, value in encrypted.items():
+            setattr(self, key, value)
+
+    def _aad(self, column: str) -> bytes:
+        return crypto.KeyRing.aad(self.organization_id, "client", column, self.id)
+
+    @property
+    def a_number(self) -> str | None:
+        """The nine-digit A-number, decrypted."""
+        return None if self.a_number_ct is None else crypto.ring().decrypt(self.a_number_ct, self._aad("a_number"))
+
+    @a_number.setter
+    def a_number(self, value: str | None) -> None:
+        ring = crypto.ring()
+        self.a_number_ct = None if value is None else ring.encrypt(value, self._aad("a_number"))
+        self.a_number_bidx = None if value is None else ring.blind_index(self.organization_id, value)
+
+    @property
+    def privileged_notes(self) -> str | None:
+        """Privileged notes, decrypted (never shown in lists or to liaisons)."""
+        if self.privileged_notes_ct is None:
+            return None
+        return crypto.ring().decrypt(self.privileged_notes_ct, self._aad("privileged_notes"))
+
+    @privileged_notes.setter
+    def privileged_notes(self, value: str | None) -> None:
+        self.privileged_notes_ct = (None if value is None
+                                    else crypto.ring().encrypt(value, self._aad("privileged_notes")))
+
+
+ENCRYPTED_CLIENT_FIELDS = ("a_number", "privileged_notes")
+
+
+def encrypt_client_row(row: dict[str, Any]) -> dict[str, Any]:
+    """For bulk inserts of plain dicts: replace ``a_number``/``privileged_notes`` by their stored forms."""
+    ring = crypto.ring()
+    out = dict(row)
+    a_number = out.pop("a_number", None)
+    notes = out.pop("privileged_notes", None)
+    org, rid = out["organization_id"], out["id"]
+    out["a_number_ct"] = None if a_number is None else ring.encrypt(
+        a_number, crypto.KeyRing.aad(org, "client", "a_number", rid))
+    out["a_number_bidx"] = None if a_number is None else ring.blind_index(org, a_number)
+    out["privileged_notes_ct"] = None if notes is None else ring.encrypt(
+        notes, crypto.KeyRing.aad(org, "client", "privileged_notes", rid))
+    return out
+
+
+def a_number_bidx(org_id: uuid.UUID, a_number: str) -> str:
+    """The blind index of a normalized A-number in an organization (lookups, uniqueness)."""
+    return crypto.ring().blind_index(org_id, a_number)
 
 
 class Proceeding(SQLModel, table=True):

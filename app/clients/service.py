@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from app.clients.anumber import InvalidANumber, display_a_number, looks_like_a_number, normalize_a_number
-from app.clients.models import Client, ClientGroupMember, Proceeding
+from app.clients.models import Client, ClientGroupMember, Proceeding, a_number_bidx
 from app.clients.schemas import ClientCreate, ClientDetail, ClientListItem, ClientUpdate, CustodySummary
 from app.core import audit
 from app.core.concurrency import claim_version
@@ -106,7 +106,8 @@ def _a_number_conflict() -> ProblemError:
 
 def _check_a_number_free(session: Session, org_id: uuid.UUID, a_number: str,
                          exclude: uuid.UUID | None = None) -> None:
-    stmt = select(Client.id).where(Client.organization_id == org_id, Client.a_number == a_number)
+    stmt = select(Client.id).where(Client.organization_id == org_id,
+                                   Client.a_number_bidx == a_number_bidx(org_id, a_number))
     if exclude is not None:
         stmt = stmt.where(Client.id != exclude)
     if session.exec(stmt.limit(1)).first() is not None:
@@ -235,12 +236,12 @@ def like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _search_condition(q: str) -> Any | None:
-    """An A-number in any accepted format matches that A-number (an index lookup); anything else matches
+def _search_condition(org_id: uuid.UUID, q: str) -> Any | None:
+    """An A-number in any accepted format matches that A-number (a blind-index lookup); anything else matches
     names and aliases: every folded word of ``q`` must occur in ``search_name`` (LIKE, wildcards escaped)."""
     a_number = looks_like_a_number(q)
     if a_number is not None:
-        return Client.a_number == a_number
+        return Client.a_number_bidx == a_number_bidx(org_id, a_number)
     tokens = fold_for_search(q).split()[:MAX_SEARCH_TOKENS]
     if not tokens:
         return None
@@ -265,7 +266,7 @@ def _conditions(session: Session, org_id: uuid.UUID, f: ClientFilters) -> tuple[
         if f.facility_id is not None:
             custody.append(CustodyCurrent.facility_id == f.facility_id)
     if f.q is not None and f.q.strip():
-        cond = _search_condition(f.q)
+        cond = _search_condition(org_id, f.q)
         if cond is not None:
             conds.append(cond)
     if f.country is not None:

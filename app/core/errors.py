@@ -162,6 +162,15 @@ def install_error_handlers(app: FastAPI) -> None:
         log.error("database error", extra={"error_class": type(exc.orig).__name__})
         return problem_response(request, 500, "internal_error", "Internal error.")
 
+    from app.core.crypto import DecryptionError
+
+    @app.exception_handler(DecryptionError)
+    async def _decrypt(request: Request, exc: DecryptionError) -> JSONResponse:
+        # A ciphertext that does not decrypt under its own organization/table/column/row binding was moved or
+        # altered (or its key is missing): refuse loudly, reveal nothing.
+        log.error("stored value failed to decrypt", extra={"error_class": "DecryptionError"})
+        return problem_response(request, 500, "data_integrity_error", "A stored value could not be decrypted.")
+
     @app.exception_handler(Exception)
     async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", extra={"error_class": type(exc).__name__})
