@@ -280,7 +280,8 @@ def test_writes_are_audited_without_personal_values(world: Any, db: Any) -> None
     world.patch(f"/deadlines/{d['id']}", {"status": "met"}, 1)
     with db.session() as s:
         events = list(s.exec(select(AuditEvent).where(AuditEvent.organization_id == world.org.id,
-                                                      AuditEvent.entity_id == d["id"])).all())
+                                                      AuditEvent.entity_id == d["id"])
+                             .order_by(AuditEvent.seq)).all())  # type: ignore[arg-type]
     assert [e.action for e in events] == ["deadline.created", "deadline.updated"]
     text = repr([e.detail for e in events])
     assert "José" not in text and "secret" not in text
