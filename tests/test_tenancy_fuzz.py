@@ -200,10 +200,9 @@ def test_every_path_id_route_refuses_other_organizations_objects(client: Any, ap
             checked += 1
     assert checked >= 80
     assert missing == [], f"objects could not be created for: {missing}"
-    # A's liaison cannot see B's client, nor A's client without a grant.
-    for cid in (wb["client_id"], wa["client_id"]):
-        resp = client.get(f"/api/v1/portal/clients/{cid}", headers=a.h("family_liaison"))
-        assert resp.status_code == 404
+    # A's liaison sees A's granted client, never B's (B's liaison holds the grant there).
+    assert client.get(f"/api/v1/portal/clients/{wa['client_id']}", headers=a.h("family_liaison")).status_code == 200
+    assert client.get(f"/api/v1/portal/clients/{wb['client_id']}", headers=a.h("family_liaison")).status_code == 404
     assert _snapshot(client, b, wb) == before
 
 
