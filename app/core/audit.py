@@ -94,6 +94,9 @@ def ensure_chain(session: Session, org_id: uuid.UUID) -> None:
     session.flush()
 
 
+PENDING_KEY = "dp_audit_pending"
+
+
 def record_raw(
     session: Session,
     *,
@@ -107,19 +110,16 @@ def record_raw(
     ip: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event to the organization's chain. Does not commit."""
-    head_table = AuditChainHead.__table__  # type: ignore[attr-defined]
-    # The UPDATE takes the row lock first, so concurrent appends queue here instead of forking the chain.
-    row = session.execute(
-        sa.update(head_table)
-        .where(head_table.c.organization_id == org_id)
-        .values(seq=head_table.c.seq + 1)
-        .returning(head_table.c.seq, head_table.c.last_hash)
-    ).one()
-    seq, prev_hash = int(row[0]), str(row[1])
+    """Queue one event for the organization's chain; it is chained and inserted when the session commits.
+
+    Chaining at commit time keeps the per-organization lock on ``audit_chain_head`` for the last moment of the
+    transaction only (instead of from the first audited change to the commit), so concurrent writers in one
+    organization queue for microseconds, not for their whole use case. Same transaction, so a failed audit
+    insert still rolls the change back.
+    """
     ev = AuditEvent(
         organization_id=org_id,
-        seq=seq,
+        seq=0,
         occurred_at=utcnow(),
         actor_user_id=actor_user_id,
         actor_role=actor_role,
@@ -129,16 +129,53 @@ def record_raw(
         request_id=request_id,
         ip=ip,
         detail=detail or {},
-        prev_hash=prev_hash,
+        prev_hash="",
         hash="",
     )
-    ev.hash = compute_hash(prev_hash, ev)
-    session.add(ev)
-    session.execute(
-        sa.update(head_table).where(head_table.c.organization_id == org_id).values(last_hash=ev.hash)
-    )
-    session.flush()
+    session.info.setdefault(PENDING_KEY, []).append(ev)
     return ev
+
+
+def flush_pending(session: Session) -> None:
+    """Chain and insert the queued events (called right before COMMIT)."""
+    pending: list[AuditEvent] = session.info.pop(PENDING_KEY, [])
+    if not pending:
+        return
+    head_table = AuditChainHead.__table__  # type: ignore[attr-defined]
+    by_org: dict[uuid.UUID, list[AuditEvent]] = {}
+    for ev in pending:
+        by_org.setdefault(ev.organization_id, []).append(ev)
+    for org_id in sorted(by_org, key=str):  # a fixed order: two multi-organization commits cannot deadlock
+        events = by_org[org_id]
+        # The UPDATE takes the row lock, so concurrent appends queue here instead of forking the chain.
+        row = session.execute(
+            sa.update(head_table)
+            .where(head_table.c.organization_id == org_id)
+            .values(seq=head_table.c.seq + len(events))
+            .returning(head_table.c.seq, head_table.c.last_hash)
+        ).one()
+        seq, prev_hash = int(row[0]) - len(events), str(row[1])
+        for ev in events:
+            seq += 1
+            ev.seq = seq
+            ev.prev_hash = prev_hash
+            ev.hash = compute_hash(prev_hash, ev)
+            prev_hash = ev.hash
+            session.add(ev)
+        session.execute(
+            sa.update(head_table).where(head_table.c.organization_id == org_id).values(last_hash=prev_hash)
+        )
+    session.flush()
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _chain_before_commit(session: Session) -> None:
+    flush_pending(session)
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _drop_pending_on_rollback(session: Session) -> None:
+    session.info.pop(PENDING_KEY, None)
 
 
 def record(

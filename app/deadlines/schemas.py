@@ -8,7 +8,7 @@ import uuid
 from datetime import date, datetime, time
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema, field_validator
 
 from app.core.validation import clean_multiline, clean_text
 from app.deadlines.catalog import TriggerKind
@@ -104,7 +104,9 @@ class RulePublic(BaseModel):
     extension_note: str
     as_of: date | None
     notes: str
-    time_of_day: time | None
+    # A wall-clock time in the court's zone (no offset), so not JSON Schema's "time" format, which needs one.
+    time_of_day: Annotated[time | None, WithJsonSchema(
+        {"anyOf": [{"type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2})?$"}, {"type": "null"}]})]
     runs_from_service: bool
     roll: bool
     max_period: int | None

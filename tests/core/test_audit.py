@@ -89,3 +89,46 @@ def test_failed_audit_insert_rolls_back_the_change(client: Any, db: Any, org_a: 
     assert_problem(r, 500, "internal_error")
     with db.session() as s:
         assert s.exec(select(UserAccount).where(UserAccount.email == email)).first() is None
+
+
+def test_audit_insert_failing_at_commit_rolls_back(client: Any, db: Any, org_a: Any, monkeypatch: Any) -> None:
+    """The chained insert happens right before COMMIT; if it fails, the change is not committed either."""
+    from sqlmodel import select
+
+    from app.auth.models import UserAccount
+    from app.core import audit as audit_module
+
+    def boom(*args: Any, **kwargs: Any) -> str:
+        raise RuntimeError("hash store unavailable")
+
+    monkeypatch.setattr(audit_module, "compute_hash", boom)
+    email = f"late-fail-{org_a.id.hex[:6]}@example.org"
+    r = client.post("/api/v1/users", headers=org_a.h("admin"),
+                    json={"email": email, "full_name": "Never Stored", "role": "paralegal",
+                          "password": "long enough passphrase"})
+    assert_problem(r, 500, "internal_error")
+    with db.session() as s:
+        assert s.exec(select(UserAccount).where(UserAccount.email == email)).first() is None
+
+
+def test_concurrent_writes_keep_one_unbroken_chain(client: Any, org_a: Any) -> None:
+    import threading
+
+    barrier = threading.Barrier(6)
+    codes: list[int] = []
+
+    def create(i: int) -> None:
+        barrier.wait()
+        r = client.post("/api/v1/users", headers=org_a.h("admin"),
+                        json={"email": f"race{i}-{org_a.id.hex[:6]}@example.org", "full_name": "Race",
+                              "role": "paralegal", "password": "long enough passphrase"})
+        codes.append(r.status_code)
+
+    threads = [threading.Thread(target=create, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert codes == [201] * 6
+    v = client.get("/api/v1/audit-events/verify", headers=org_a.h("admin")).json()
+    assert v["ok"] is True and v["events"] == 6
