@@ -1,1 +1,127 @@
-"""Tables of this domain (filled in by its issue)."""
+"""Tables of the filings domain: generated documents, their PDF bytes, batches and batch items.
+
+A `Filing` row is the document's metadata and its input snapshot (the `FilingContext` JSON the PDF was
+rendered from); the PDF itself lives in `filing_document`, one row per filing, so listing and reading
+metadata never loads the bytes. Final filings are immutable: the service never changes them and database
+triggers (see the migration) refuse UPDATE/DELETE of a final filing and any UPDATE of stored PDF bytes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from app.core.types import UTCDateTime, enum_col, json_col, utcnow
+
+
+class FilingStatus(StrEnum):
+    draft = "draft"
+    final = "final"
+
+
+class BatchStatus(StrEnum):
+    queued = "queued"
+    running = "running"
+    done = "done"
+
+
+class BatchItemStatus(StrEnum):
+    pending = "pending"
+    running = "running"  # claimed by a worker; shown as "pending" by the API
+    done = "done"
+    failed = "failed"
+
+
+class Filing(SQLModel, table=True):
+    """One generated document (DESIGN §5). `version` numbers the drafts of one template for one client
+    (1, 2, ...); it is not an optimistic-locking counter: a filing's content never changes."""
+
+    __tablename__ = "filing"
+    __table_args__ = (
+        sa.UniqueConstraint("organization_id", "client_id", "template", "version"),
+        sa.Index("ix_filing_org_client_created", "organization_id", "client_id", "created_at", "id"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    organization_id: uuid.UUID = Field(foreign_key="organization.id", index=True, nullable=False)
+    client_id: uuid.UUID = Field(foreign_key="client.id", nullable=False)
+    proceeding_id: uuid.UUID | None = Field(default=None, foreign_key="proceeding.id")
+    batch_id: uuid.UUID | None = Field(default=None, foreign_key="filing_batch.id", index=True)
+    template: str = Field(max_length=60)
+    template_version: str = Field(max_length=40)
+    version: int = Field(nullable=False)
+    status: str = Field(sa_column=enum_col(20))
+    input_snapshot: dict[str, Any] = Field(default_factory=dict, sa_column=json_col())
+    sha256: str = Field(max_length=64)
+    pages: int = Field(nullable=False)
+    bytes: int = Field(nullable=False)
+    preflight_ok: bool = Field(nullable=False)
+    preflight: dict[str, Any] = Field(default_factory=dict, sa_column=json_col())
+    file_name: str = Field(max_length=120)
+    attorney_id: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")  # the signer
+    created_by: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+    finalized_by: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
+    finalized_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+
+
+class FilingDocument(SQLModel, table=True):
+    """The PDF bytes of a filing (stored in the database, DESIGN §5); written once, never updated."""
+
+    __tablename__ = "filing_document"
+
+    filing_id: uuid.UUID = Field(foreign_key="filing.id", primary_key=True)
+    organization_id: uuid.UUID = Field(foreign_key="organization.id", index=True, nullable=False)
+    pdf: bytes = Field(sa_column=sa.Column(sa.LargeBinary(), nullable=False))
+
+
+class FilingBatch(SQLModel, table=True):
+    """One template for many clients (a group or a list), processed in the background."""
+
+    __tablename__ = "filing_batch"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    organization_id: uuid.UUID = Field(foreign_key="organization.id", index=True, nullable=False)
+    template: str = Field(max_length=60)
+    group_id: uuid.UUID | None = Field(default=None, foreign_key="client_group.id")
+    options: dict[str, Any] = Field(default_factory=dict, sa_column=json_col())
+    attorney_id: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
+    status: str = Field(sa_column=enum_col(20))
+    total: int = Field(nullable=False)
+    created_by: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
+    created_by_role: str | None = Field(default=None, max_length=32)
+    request_id: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+
+
+class FilingBatchItem(SQLModel, table=True):
+    """One client of a batch. Workers claim `pending` items with a claim token; completion is conditional
+    on that token, so an item re-queued after a crash can never yield two filings."""
+
+    __tablename__ = "filing_batch_item"
+    __table_args__ = (
+        sa.UniqueConstraint("batch_id", "client_id"),
+        sa.Index("ix_filing_batch_item_batch_position", "batch_id", "position"),
+        sa.Index("ix_filing_batch_item_status_created", "status", "created_at"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    organization_id: uuid.UUID = Field(foreign_key="organization.id", index=True, nullable=False)
+    batch_id: uuid.UUID = Field(foreign_key="filing_batch.id", nullable=False)
+    client_id: uuid.UUID = Field(foreign_key="client.id", nullable=False)
+    position: int = Field(nullable=False)
+    status: str = Field(sa_column=enum_col(20))
+    filing_id: uuid.UUID | None = Field(default=None, foreign_key="filing.id")
+    error: dict[str, Any] | None = Field(default=None, sa_column=json_col(nullable=True))
+    attempts: int = Field(default=0, nullable=False)
+    claim_token: uuid.UUID | None = Field(default=None)
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime())

@@ -125,6 +125,8 @@ def build_template_context(key: str, ctx: FilingContext) -> dict[str, Any]:
         "caption": caption,
         "today": ctx.today,
         "removed": ctx.removed,
+        # Venue from the last facility while the client is being moved (no current facility on record).
+        "in_transit": (not ctx.removed and ctx.client.current_facility is None and ctx.facility is not None),
         "doc_title": spec.title.upper(),
         "authority_label": DETENTION_AUTHORITY_LABELS.get(
             str(opts.get("detention_authority") or "unknown"), DETENTION_AUTHORITY_LABELS["unknown"]

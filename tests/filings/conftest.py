@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from io import BytesIO
 from typing import Any
@@ -155,3 +156,77 @@ def renderer() -> Iterator[Any]:
     r.start()
     yield r
     r.shutdown()
+
+
+# --- API tests (test_api_*.py, test_batches*.py) ----------------------------------------------------
+
+API = "/api/v1"
+
+
+@pytest.fixture(scope="session")
+def filings_app(settings: Any, db: Any) -> Any:
+    """An application with a small renderer pool (2 workers) on the session database."""
+    from app.main import create_app
+
+    return create_app(settings.model_copy(update={"render_workers": 2}), db=db)
+
+
+@pytest.fixture(scope="session")
+def api(filings_app: Any) -> Iterator[Any]:
+    from fastapi.testclient import TestClient
+
+    with TestClient(filings_app, raise_server_exceptions=False) as c:
+        yield c
+
+
+@contextmanager
+def running_app(settings: Any, db: Any, *, batch_worker: bool = False, **overrides: Any) -> Iterator[Any]:
+    """Start an extra application with other settings (page cap, timeout); no batch worker by default,
+    so it never takes batch items of other tests."""
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+
+    app = create_app(settings.model_copy(update=overrides), db=db)
+    app.state.filing_batch_worker_enabled = batch_worker
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+def add_protection(db: Any, org_id: Any, client_id: Any, countries: list[str] | None = None,
+                   type: str = "withholding_241b3", scope: str = "removal_to_listed_countries",
+                   status: str = "active") -> Any:
+    """Direct insert of a protection order (fictional)."""
+    from datetime import UTC, datetime
+
+    from app.protection.models import ProtectionOrder
+
+    with db.session(write=True) as s:
+        order = ProtectionOrder(
+            organization_id=org_id, client_id=client_id, type=type, scope=scope,
+            countries=["SV"] if countries is None else countries,
+            issuing_body="Immigration Judge, Baltimore Immigration Court",
+            issued_at=datetime(2019, 10, 10, 15, 0, tzinfo=UTC), status=status,
+            status_changed_at=datetime(2019, 10, 10, 15, 0, tzinfo=UTC))
+        s.add(order)
+        s.commit()
+        return order
+
+
+def detained_client(db: Any, org_id: Any, *, facility_kw: dict[str, Any] | None = None,
+                    protection: bool = True, **client_kw: Any) -> tuple[Any, Any]:
+    """A client detained by ICE at an organization-owned facility in the District of Maryland."""
+    from datetime import UTC, datetime
+
+    from tests.factories import add_custody_event, make_client, make_facility
+
+    fac = make_facility(db, org_id, name="Chesapeake Regional Detention Center", county="Anne Arundel",
+                        address="100 Harbor Road", zip="21061", custodian_name="Dana K. Whitfield",
+                        **(facility_kw or {}))
+    client_kw.setdefault("a_number", "012345678")
+    client = make_client(db, org_id, **client_kw)
+    add_custody_event(db, org_id, client.id, "detained_ice", datetime(2026, 11, 2, 14, 0, tzinfo=UTC),
+                      facility_id=fac.id, source_type="ice_locator")
+    if protection:
+        add_protection(db, org_id, client.id)
+    return client, fac

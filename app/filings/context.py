@@ -1,0 +1,473 @@
+"""Build a `FilingContext` (typed view models, never ORM objects) from the database at drafting time.
+
+Venue and respondents come from where the client is held *now* (`location_at` at the drafting instant):
+the facility fixes the federal district (and, where we know it, the division), the immediate custodian
+and the ICE field office. Once the client has been removed (a removal / abroad status), venue is the
+last U.S. facility in the custody history. Every problem is reported at once: invalid options ->
+422 ``invalid_filing_options``, missing record data -> 422 ``missing_filing_data`` with ``missing``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from app.auth import service as auth_service
+from app.auth.permissions import Role
+from app.clients import service as clients_service
+from app.clients.anumber import display_a_number
+from app.core.errors import ProblemError
+from app.core.validation import check_text
+from app.custody import service as custody_service
+from app.custody.statuses import ABROAD_STATUSES, IN_US_CUSTODY_STATUSES
+from app.filings import registry
+from app.filings.countries import country_name, is_valid_country
+from app.filings.divisions import division_for
+from app.filings.viewmodels import (
+    AttorneyView,
+    ClientView,
+    CountryView,
+    CustodyEventView,
+    FacilityView,
+    FilingContext,
+    PersonName,
+    ProceedingView,
+    ProtectionOrderView,
+    RespondentView,
+)
+from app.protection import service as protection_service
+
+#: Option read by the API, not by templates: the attorney who signs when the caller is not one.
+ATTORNEY_OPTION = "attorney_id"
+MAX_EVENTS = 200  # FilingContext.custody_events cap; the newest are kept
+
+STATUS_LABELS = {
+    "not_detained": "Not detained",
+    "arrested_unlocated": "Arrested; place of detention not yet confirmed",
+    "detained_ice": "Detained by U.S. Immigration and Customs Enforcement",
+    "detained_other_us": "Detained by a U.S. authority",
+    "hospitalized": "Hospitalized while in custody",
+    "in_transit": "In transit between facilities",
+    "released_bond": "Released on bond",
+    "released_parole": "Released on parole",
+    "released_osup": "Released on an order of supervision",
+    "released_atd_or_or": "Released on alternatives to detention or on recognizance",
+    "removed_to_designated_country": "Removed from the United States",
+    "removed_to_third_country": "Removed from the United States to a third country",
+    "held_by_foreign_government": "Held by a foreign government",
+    "voluntary_departure": "Departed the United States under voluntary departure",
+    "returned_to_us": "Returned to the United States",
+    "unknown": "Whereabouts unknown",
+    "deceased": "Deceased",
+}
+
+SOURCE_LABELS = {
+    "ice_locator": "ICE Online Detainee Locator System",
+    "eoir_portal": "EOIR automated case information",
+    "ice_officer": "statement of an ICE officer",
+    "family_report": "report from Petitioner's family",
+    "client_call": "call with Petitioner",
+    "attorney_visit": "visit by counsel",
+    "facility_call": "call to the facility",
+    "government_filing": "Respondents' court filing",
+    "court_record": "court record",
+    "flight_manifest": "flight manifest",
+    "news_report": "news report",
+    "consulate": "consulate",
+    "foia_data": "records released under FOIA",
+    "other": "other source",
+}
+
+# Phrased to follow "granted Petitioner ..." in the templates.
+ORDER_TYPE_LABELS = {
+    "asylum_grant": "asylum under 8 U.S.C. § 1158",
+    "withholding_241b3": "withholding of removal under 8 U.S.C. § 1231(b)(3)",
+    "cat_withholding": "withholding of removal under the Convention Against Torture, 8 C.F.R. § 1208.16(c)",
+    "cat_deferral": "deferral of removal under the Convention Against Torture, 8 C.F.R. § 1208.17",
+    "automatic_stay": "an automatic stay of removal under 8 C.F.R. § 1003.6",
+    "discretionary_stay": "a stay of removal",
+    "circuit_stay": "a stay of removal pending review by the court of appeals",
+    "tro": "a temporary restraining order",
+    "preliminary_injunction": "a preliminary injunction",
+    "jurisdiction_preserving_order": "an order preserving the Court's jurisdiction",
+    "standing_order": "the protection of a standing order",
+    "class_order": "the protection of a class-wide order",
+    "other": "a protective order",
+}
+
+SCOPE_LABELS = {
+    "all_removal": "bars removal from the United States",
+    "removal_to_listed_countries": "bars removal to the listed countries",
+    "removal_from_continental_us": "bars removal from the continental United States",
+    "transfer_out_of_district": "bars transfer out of the district",
+    "re_detention": "bars re-detention",
+    "other": "other protection",
+}
+
+LANGUAGE_NAMES = {
+    "eng": "English", "en": "English", "spa": "Spanish", "es": "Spanish", "por": "Portuguese",
+    "fra": "French", "fre": "French", "hat": "Haitian Creole", "quc": "K'iche'", "mam": "Mam",
+    "kek": "Q'eqchi'", "cak": "Kaqchikel", "arb": "Arabic", "ara": "Arabic", "rus": "Russian",
+    "ukr": "Ukrainian", "cmn": "Mandarin", "zho": "Chinese", "hin": "Hindi", "pan": "Punjabi",
+    "tir": "Tigrinya", "amh": "Amharic", "fas": "Persian", "pus": "Pashto", "tur": "Turkish",
+    "vie": "Vietnamese", "wol": "Wolof", "lin": "Lingala", "swa": "Swahili", "som": "Somali",
+}
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is drafting: decides the signing attorney when no `attorney_id` option is given."""
+
+    org_id: uuid.UUID
+    user_id: uuid.UUID | None
+    role: str | None
+    org_timezone: str = "America/New_York"
+
+
+def _problem_missing(missing: list[str], invalid: list[str] | None = None) -> ProblemError:
+    return ProblemError(422, "missing_filing_data",
+                        "The record lacks data this filing needs; every missing field is listed.",
+                        extra={"missing": missing, "invalid": invalid or []})
+
+
+def _problem_invalid(invalid: list[str], missing: list[str] | None = None) -> ProblemError:
+    return ProblemError(422, "invalid_filing_options", "Some options are not valid for this template.",
+                        extra={"invalid": invalid, "missing": missing or []})
+
+
+def unknown_template(key: str) -> ProblemError:
+    return ProblemError(422, "unknown_template", "No filing template has that key.",
+                        extra={"templates": sorted(registry.TEMPLATES)})
+
+
+def check_template(key: str) -> None:
+    if key not in registry.TEMPLATES:
+        raise unknown_template(key)
+
+
+def split_options(options: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+    """(template options, raw attorney_id option)."""
+    if not isinstance(options, dict):
+        return options, None
+    rest = {k: v for k, v in options.items() if k != ATTORNEY_OPTION}
+    return rest, options.get(ATTORNEY_OPTION)
+
+
+def _text_problem(value: str) -> str | None:
+    if any("\ud800" <= c <= "\udfff" for c in value):
+        return "contains an unpaired surrogate"
+    try:
+        check_text(value, multiline=True)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def clean_options(options: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Options with every string NFC-normalized, and the options whose text is refused: control,
+    zero-width and bidirectional-override characters (DESIGN §4.3) never reach a court filing."""
+    if not isinstance(options, dict):
+        return options, []
+    out: dict[str, Any] = {}
+    problems: list[str] = []
+    for name, value in options.items():
+        texts = [value] if isinstance(value, str) else (
+            [v for v in value if isinstance(v, str)] if isinstance(value, list) else [])
+        why = next((p for p in (_text_problem(t) for t in texts) if p), None)
+        if why:
+            problems.append(f"options.{name}: {why}")
+            out[name] = value
+        elif isinstance(value, str):
+            out[name] = unicodedata.normalize("NFC", value)
+        elif isinstance(value, list):
+            out[name] = [unicodedata.normalize("NFC", v) if isinstance(v, str) else v for v in value]
+        else:
+            out[name] = value
+    return out, problems
+
+
+def _today(now: datetime, tz: str) -> date:
+    try:
+        return now.astimezone(ZoneInfo(tz)).date()
+    except Exception:  # noqa: BLE001 - a bad zone name must not stop a filing; UTC date instead
+        return now.date()
+
+
+# --- view models ---------------------------------------------------------------------------------
+
+def _short(value: str | None, limit: int = 300) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    return value[:limit] if value else None
+
+
+def facility_view(fac: Any) -> FacilityView:
+    """A custody-domain Facility row as the view model templates read."""
+    district = fac.federal_district.lower() if fac.federal_district else None
+    return FacilityView(
+        name=fac.name,
+        address_lines=[fac.address] if fac.address else [],
+        city=fac.city,
+        state=fac.state,
+        country=(fac.country or "US").upper(),
+        federal_district=district,
+        division=division_for(district, fac.county),
+        custodian_name=_short(fac.custodian_name),
+        custodian_title=_short(fac.custodian_title),
+        ice_field_office=_short(fac.ice_field_office),
+        operator=_short(fac.operator),
+    )
+
+
+def _is_certainly_minor(dob: str | None, today: date) -> bool:
+    """FRCP 5.2(a)(3) initials only when the (possibly partial) birth date proves the person is under 18:
+    the earliest date the partial value allows must still be less than 18 years ago."""
+    if not dob:
+        return False
+    try:
+        parts = [int(p) for p in dob.split("-")]
+        earliest = date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+    except (ValueError, IndexError):
+        return False
+    try:
+        eighteenth = earliest.replace(year=earliest.year + 18)
+    except ValueError:  # 29 February
+        eighteenth = date(earliest.year + 18, 3, 1)
+    return today < eighteenth
+
+
+def _language(entry: Any) -> str | None:
+    if isinstance(entry, str):
+        code, name = entry, None
+    elif isinstance(entry, dict):
+        code, name = str(entry.get("code") or ""), entry.get("name")
+    else:
+        return None
+    text = name or LANGUAGE_NAMES.get(code.lower()) or code
+    return _short(str(text), 300) if text else None
+
+
+def _languages(raw: Any) -> list[str]:
+    entries = list(raw or [])
+    # The primary language first (templates read languages[0]).
+    entries.sort(key=lambda e: 0 if isinstance(e, dict) and e.get("is_primary") else 1)
+    out = [x for x in (_language(e) for e in entries) if x]
+    return out[:10]
+
+
+def client_view(client: Any, facility: FacilityView | None, today: date) -> ClientView:
+    sealed = bool(client.a_number_sealed)
+    return ClientView(
+        name=PersonName(
+            given_names=client.given_names,
+            first_surname=client.first_surname,
+            second_surname=client.second_surname or None,
+            name_on_charging_document=_short(client.name_on_charging_document),
+        ),
+        # A sealed A-number stays out of the snapshot as well as the PDF.
+        a_number_display=display_a_number(client.a_number) if client.a_number and not sealed else None,
+        a_number_sealed=sealed,
+        country_of_birth=client.country_of_birth if is_valid_country(client.country_of_birth) else None,
+        citizenships=[c for c in (client.citizenships or []) if is_valid_country(c)][:10],
+        languages=_languages(client.languages),
+        interpreter_needed=bool(client.interpreter_needed),
+        is_minor=_is_certainly_minor(client.date_of_birth, today),
+        current_facility=facility,
+    )
+
+
+def event_view(ev: Any, fac: Any | None, tz: str) -> CustodyEventView:
+    location = fac.name if fac is not None else _short(ev.location_text)
+    return CustodyEventView(
+        status_label=STATUS_LABELS.get(ev.status, ev.status.replace("_", " ")),
+        effective_date=_today(ev.effective_at, tz),
+        location=location,
+        country=ev.country if is_valid_country(ev.country) else None,
+        source_label=SOURCE_LABELS.get(ev.source_type, ev.source_type.replace("_", " ")),
+    )
+
+
+def _date_of(value: Any, tz: str) -> date | None:
+    """The calendar date (in the organization's zone) of an instant given as datetime or ISO text."""
+    if not value:
+        return None
+    try:
+        instant = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return _today(instant, tz) if instant.tzinfo is not None else instant.date()
+
+
+def protection_view(order: dict[str, Any], tz: str = "America/New_York") -> ProtectionOrderView:
+    countries = [CountryView(code=c, name=country_name(c)) for c in order.get("countries") or []
+                 if is_valid_country(c)][:20]
+    return ProtectionOrderView(
+        type_label=ORDER_TYPE_LABELS.get(str(order.get("type")), "a protective order"),
+        countries=countries,
+        issuing_body=_short(str(order.get("issuing_body") or "")) or "issuing body not recorded",
+        issued_date=_date_of(order.get("issued_at"), tz),
+        docket_entry=_short(order.get("docket_entry")),
+        status_label=str(order.get("status") or "active"),
+        scope_label=SCOPE_LABELS.get(str(order.get("scope"))),
+    )
+
+
+def proceeding_view(proc: Any) -> ProceedingView:
+    respondents = []
+    for r in (proc.respondents or [])[:20]:
+        if not isinstance(r, dict) or not str(r.get("title") or "").strip():
+            continue
+        respondents.append(RespondentView(name=_short(r.get("name")), title=str(r["title"]).strip()[:300],
+                                          role=str(r.get("role") or "other")[:40]))
+    district = proc.federal_district.lower() if proc.federal_district else None
+    return ProceedingView(
+        court_name=_short(proc.court_name),
+        district=district,
+        division=_short(proc.division),
+        docket_number=_short(proc.docket_number, 80),
+        judge=_short(proc.judge),
+        respondents=respondents,
+    )
+
+
+_CITY_LINE = re.compile(r"^(?P<street>.+?),\s*(?P<city>[^,]+,\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?)$")
+
+
+def _address_lines(address: str | None) -> list[str]:
+    """Signature-block lines: one per line of the stored address; a one-line U.S. address is split
+    before its "City, ST 12345" tail ("200 Example St, Suite 4, Baltimore, MD 21201" -> two lines)."""
+    if not address:
+        return []
+    lines = [line.strip() for line in address.replace("\r\n", "\n").split("\n") if line.strip()]
+    if len(lines) == 1:
+        m = _CITY_LINE.match(lines[0])
+        if m:
+            lines = [m["street"].strip(), m["city"].strip()]
+    return lines[:6]
+
+
+def attorney_view(user: Any) -> AttorneyView:
+    return AttorneyView(
+        full_name=user.full_name,
+        bar_number=_short(user.bar_number, 60),
+        bar_state=_short(user.bar_state, 60),
+        firm=_short(user.firm_name),
+        address_lines=_address_lines(user.office_address),
+        phone=_short(user.phone, 60),
+        email=_short(user.email),
+    )
+
+
+# --- lookups -------------------------------------------------------------------------------------
+
+def resolve_attorney(session: Session, caller: Caller, attorney_id: Any) -> tuple[Any | None, list[str]]:
+    """(signing attorney row or None, invalid-option messages). An explicit `attorney_id` wins; else the
+    caller signs when the caller is an attorney."""
+    if attorney_id is not None:
+        try:
+            wanted = uuid.UUID(str(attorney_id))
+        except ValueError:
+            return None, [f"options.{ATTORNEY_OPTION}: must be a user id"]
+        try:
+            user = auth_service.get_user(session, caller.org_id, wanted)
+        except ProblemError:
+            user = None
+        if user is None or user.role != Role.attorney or not user.is_active:
+            return None, [f"options.{ATTORNEY_OPTION}: not an active attorney of this organization"]
+        return user, []
+    if caller.role == Role.attorney and caller.user_id is not None:
+        return auth_service.get_user(session, caller.org_id, caller.user_id), []
+    return None, []
+
+
+def _venue_facility(session: Session, org_id: uuid.UUID, client_id: uuid.UUID, at: datetime,
+                    tz: str) -> tuple[Any | None, Any | None, list[CustodyEventView], bool]:
+    """(current facility row, last U.S. facility row, custody history views, removed?)."""
+    loc = custody_service.location_at(session, org_id, client_id, at=at)
+    status = loc.event.status if loc.event is not None else None
+    removed = status in ABROAD_STATUSES
+    current = loc.facility if loc.event is not None and (status in IN_US_CUSTODY_STATUSES or removed) else None
+    events, _ = custody_service.list_events(session, org_id, client_id, limit=MAX_EVENTS, offset=0,
+                                            include_retracted=False)
+    events = [e for e in events if e.effective_at <= at]  # newest first
+    facilities = custody_service.facilities_by_id(session, {e.facility_id for e in events if e.facility_id})
+    last_us = None
+    # Removed: venue is the last U.S. facility the client was held at. In transit with no facility on
+    # record: the facility the transfer started from, provided custody was continuous since (a release in
+    # between means that facility belongs to an earlier detention).
+    if removed or (status == "in_transit" and current is None):
+        for e in events:  # newest first
+            if e.status in ABROAD_STATUSES:
+                continue
+            if e.status not in IN_US_CUSTODY_STATUSES:
+                if removed:
+                    continue
+                break
+            fac = facilities.get(e.facility_id) if e.facility_id else None
+            if fac is not None and (fac.country or "US").upper() == "US":
+                last_us = fac
+                break
+    views = [event_view(e, facilities.get(e.facility_id) if e.facility_id else None, tz) for e in events]
+    return current, last_us, views, removed
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What a render needs, and who signs it."""
+
+    context: FilingContext
+    attorney_id: uuid.UUID | None
+    proceeding_id: uuid.UUID | None
+
+
+def build_context(session: Session, caller: Caller, client_id: uuid.UUID, template: str,
+                  proceeding_id: uuid.UUID | None, options: dict[str, Any], now: datetime) -> Draft:
+    """The context of one filing, or a ProblemError (404 client/proceeding, 422 options/missing data)."""
+    check_template(template)
+    client = clients_service.get_client(session, caller.org_id, client_id)
+    proc = None
+    if proceeding_id is not None:
+        proc = clients_service.get_proceeding(session, caller.org_id, proceeding_id)
+        if proc.client_id != client.id:
+            raise ProblemError(404, "proceeding_not_found", "No such proceeding.")
+    template_options, attorney_id = split_options(options)
+    template_options, invalid = clean_options(template_options)
+    invalid += registry.invalid_options(template, template_options)
+    signer, attorney_problems = resolve_attorney(session, caller, attorney_id)
+    invalid += attorney_problems
+
+    tz = caller.org_timezone
+    today = _today(now, tz)
+    current, last_us, events, removed = _venue_facility(session, caller.org_id, client.id, now, tz)
+    current_view = facility_view(current) if current is not None else None
+    orders = protection_service.active_protections_for_client(session, caller.org_id, client.id, now)
+    ctx = FilingContext(
+        client=client_view(client, current_view, today),
+        last_us_facility=facility_view(last_us) if last_us is not None else None,
+        protection_orders=[protection_view(o, tz) for o in orders][:50],
+        custody_events=events,
+        proceeding=proceeding_view(proc) if proc is not None else None,
+        attorney=attorney_view(signer) if signer is not None else None,
+        options=template_options if isinstance(template_options, dict) else {},
+        today=today,
+        removed=removed,
+    )
+    missing = registry.missing_fields(template, ctx)
+    if signer is None and attorney_id is None:
+        # The caller is not an attorney: name what to send instead of the bare record field.
+        missing = [f"options.{ATTORNEY_OPTION}" if m == "attorney" else m for m in missing]
+    if invalid:
+        raise _problem_invalid(invalid, missing)
+    if missing:
+        raise _problem_missing(missing)
+    return Draft(context=ctx, attorney_id=signer.id if signer is not None else None,
+                 proceeding_id=proc.id if proc is not None else None)
+

@@ -1,0 +1,125 @@
+"""Batch items left behind by a stopped service are drafted when the next one starts.
+
+Runs on a database of its own, so no other application's batch worker can take the items.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from app.core.db import make_database
+from app.filings.models import Filing, FilingBatchItem
+from tests.conftest import OrgFixture, mint_headers, new_database_url
+
+from .conftest import API, detained_client
+
+
+@pytest.fixture(scope="module")
+def own_db(tmp_path_factory: pytest.TempPathFactory, settings: Any) -> Iterator[tuple[Any, Any]]:
+    from app.migrations import upgrade
+
+    url, cleanup = new_database_url(tmp_path_factory)
+    upgrade(url, "heads")
+    own_settings = settings.model_copy(update={"database_url": url, "render_workers": 2})
+    database = make_database(own_settings)
+    yield own_settings, database
+    database.dispose()
+    cleanup()
+
+
+def _org(db: Any, settings: Any) -> OrgFixture:
+    from app.auth import service
+    from app.auth.models import UserAccount
+
+    with db.session(write=True) as s:
+        org = service.create_organization(s, f"Resume Org {uuid.uuid4().hex[:6]}")
+        fx = OrgFixture(id=org.id, name=org.name)
+        for role in ("attorney", "paralegal"):
+            u = UserAccount(organization_id=org.id, email=f"{role}-{uuid.uuid4().hex[:8]}@example.org",
+                            full_name=f"Test {role.title()}", role=role, bar_number="MD-0000",
+                            office_address="100 Example St, Baltimore, MD 21201", phone="+1-410-555-0100")
+            s.add(u)
+            fx.users[role] = u
+        s.commit()
+    for role, u in fx.users.items():
+        fx.headers[role] = mint_headers(settings, u)
+    return fx
+
+
+def _app(settings: Any, db: Any, *, worker: bool) -> Any:
+    from app.main import create_app
+
+    app = create_app(settings, db=db)
+    app.state.filing_batch_worker_enabled = worker
+    return app
+
+
+def test_pending_and_interrupted_items_resume_after_restart(own_db: tuple[Any, Any]) -> None:
+    settings, db = own_db
+    org = _org(db, settings)
+    clients = [detained_client(db, org.id, a_number=f"{300000000 + i:09d}")[0] for i in range(5)]
+
+    # 1. A service without a batch worker accepts the batch, then stops: nothing is drafted.
+    with TestClient(_app(settings, db, worker=False), raise_server_exceptions=False) as http:
+        r = http.post(f"{API}/filing-batches", headers=org.h("attorney"),
+                      json={"template": "habeas_2241", "client_ids": [str(c.id) for c in clients]})
+        assert r.status_code == 202, r.text
+        batch_id = r.json()["id"]
+        time.sleep(0.5)
+        body = http.get(f"{API}/filing-batches/{batch_id}", headers=org.h("paralegal")).json()
+        assert body["status"] == "queued" and body["done"] == 0
+
+    # 2. A crash while an item was being drafted leaves it `running` under a dead worker's claim.
+    with db.session(write=True) as s:
+        table = FilingBatchItem.__table__
+        s.execute(sa.update(table).where(table.c.batch_id == uuid.UUID(batch_id), table.c.position == 2)
+                  .values(status="running", claim_token=uuid.uuid4(), attempts=1))
+        s.commit()
+
+    # 3. The next service start re-queues it and drafts every item exactly once.
+    with TestClient(_app(settings, db, worker=True), raise_server_exceptions=False) as http:
+        deadline = time.monotonic() + 120
+        while True:
+            body = http.get(f"{API}/filing-batches/{batch_id}", headers=org.h("paralegal")).json()
+            if body["status"] == "done":
+                break
+            assert time.monotonic() < deadline, body
+            time.sleep(0.25)
+        assert (body["done"], body["failed"]) == (5, 0)
+        for item in body["items"]:
+            assert http.get(f"{API}/filings/{item['filing_id']}/pdf", headers=org.h("paralegal")).status_code == 200
+    with db.session() as s:
+        versions = s.execute(sa.select(Filing.client_id, Filing.version).where(Filing.organization_id == org.id)).all()
+    assert sorted(v for _, v in versions) == [1] * 5 and len({c for c, _ in versions}) == 5
+
+
+def test_cli_resume_drafts_pending_items(own_db: tuple[Any, Any]) -> None:
+    """The run-until-idle mode behind `dueprocess filings resume` drafts pending items without a server."""
+    import asyncio
+
+    from app.filings.batches import BatchWorker
+    from app.filings.router import make_renderer
+
+    settings, db = own_db
+    org = _org(db, settings)
+    clients = [detained_client(db, org.id, a_number=f"{400000000 + i:09d}")[0] for i in range(3)]
+    with TestClient(_app(settings, db, worker=False), raise_server_exceptions=False) as http:
+        r = http.post(f"{API}/filing-batches", headers=org.h("attorney"),
+                      json={"template": "habeas_2241", "client_ids": [str(c.id) for c in clients]})
+        batch_id = r.json()["id"]
+
+    renderer = make_renderer(settings)
+    try:
+        asyncio.run(BatchWorker(db, renderer, poll_seconds=0.2).run_until_idle())
+    finally:
+        renderer.shutdown()
+    with TestClient(_app(settings, db, worker=False), raise_server_exceptions=False) as http:
+        body = http.get(f"{API}/filing-batches/{batch_id}", headers=org.h("paralegal")).json()
+    assert (body["status"], body["done"], body["failed"]) == ("done", 3, 0)
