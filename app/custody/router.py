@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
 
 from app.auth.deps import Ctx, require
 from app.auth.permissions import Permission
@@ -27,7 +28,7 @@ from app.custody.schemas import (
     RetractBody,
     StatusView,
 )
-from app.custody.statuses import FacilityType
+from app.custody.statuses import WHEREABOUTS_UNKNOWN_STATUSES, FacilityType
 
 router = APIRouter(tags=["custody"])
 
@@ -136,7 +137,18 @@ def retract_custody_event(event_id: uuid.UUID, body: RetractBody,
 
 
 @router.get("/clients/{client_id}/status", response_model=StatusView)
-def client_status(client_id: uuid.UUID, ctx: Ctx = Depends(require(Permission.clients_read))) -> StatusView:
+def client_status(client_id: uuid.UUID, request: Request,
+                  ctx: Ctx = Depends(require(Permission.clients_read))) -> StatusView:
     """Current status with source, confidence and age; facility and district; protections, alerts, deadlines."""
     clients_service.get_client(ctx.session, ctx.org_id, client_id)
+    current = service.latest_event(ctx.session, ctx.org_id, client_id)
+    if current is not None and current.status in WHEREABOUTS_UNKNOWN_STATUSES:
+        # Reading the status is one of the two places a lost client is noticed (the sweep is the other):
+        # raise whereabouts_unknown once the organization's threshold has passed (idempotent).
+        from app.protection import alerts as alerts_service
+        from app.protection.deps import read_actor, run_side_effects
+
+        now = datetime.now(UTC)
+        run_side_effects(request, ctx, lambda ws: alerts_service.check_whereabouts(
+            ws, ctx.org_id, client_id, now, actor=read_actor(ctx)))
     return service.status_view(ctx.session, ctx.org_id, client_id)
