@@ -39,6 +39,13 @@ __all__ = [
 CIRCUITS: tuple[str, ...] = tuple("1st 2nd 3rd 4th 5th 6th 7th 8th 9th 10th 11th D.C.".split())
 
 
+_TERRITORIAL_COURT_NAMES = {
+    "gud": "District Court of Guam",
+    "nmid": "District Court for the Northern Mariana Islands",
+    "vid": "District Court of the Virgin Islands",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class District:
     court_id: str  # PACER id, lower case
@@ -49,8 +56,9 @@ class District:
 
     @property
     def court_name(self) -> str:
-        """Formal name heading a caption."""
-        return f"United States District Court for the {self.name}"
+        """Formal name heading a caption. The territorial courts (Guam, Northern Mariana Islands, Virgin
+        Islands) are Article IV courts with their own names."""
+        return _TERRITORIAL_COURT_NAMES.get(self.court_id, f"United States District Court for the {self.name}")
 
     @property
     def circuit_court_name(self) -> str:

@@ -75,7 +75,9 @@ def test_known_districts(court_id: str, name: str, state: str, circuit: str, tz:
     assert (d.name, d.state, d.circuit, d.timezone) == (name, state, circuit, tz)
     assert district_display_name(court_id) == name
     assert district_timezone(court_id) == tz
-    assert district_court_name(court_id) == f"United States District Court for the {name}"
+    territorial = {"gud": "District Court of Guam", "nmid": "District Court for the Northern Mariana Islands",
+                   "vid": "District Court of the Virgin Islands"}  # Article IV courts keep their own names
+    assert district_court_name(court_id) == territorial.get(court_id, f"United States District Court for the {name}")
 
 
 def test_circuit_court_names() -> None:
