@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from app.api import api_router
+from app.api import API_PREFIX, DOMAIN_ROUTERS
 from app.auth.throttle import LoginThrottle
 from app.core import crypto
 from app.core.config import Settings, get_settings
@@ -64,7 +64,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     install_error_handlers(app)
     app.include_router(health_router)
-    app.include_router(api_router)
+    for router in DOMAIN_ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
     _include_optional_routers(app)
     if settings.cors_origins:
         app.add_middleware(

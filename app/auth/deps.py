@@ -7,20 +7,22 @@ token version, active flag) is read on every request, so revocation is immediate
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from fastapi import Request
-from sqlmodel import Session, select
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
-from app.auth.models import Organization, UserAccount
+from app.auth import lookup
+from app.auth.models import UserAccount
 from app.auth.permissions import Permission, has_permission
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.errors import ProblemError, unauthorized
-from app.core.security import InvalidToken, decode_access_token
+from app.core.security import AccessClaims, InvalidToken, decode_access_token
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -35,15 +37,26 @@ class Principal:
 
 @dataclass
 class Ctx:
-    """Who is calling, for which organization, with which session."""
+    """Who is calling, for which organization, with which session (opened on first use)."""
 
-    session: Session
     principal: Principal
     settings: Settings
     request_id: str | None = None
     ip: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     _user: UserAccount | None = None
+    _request: Request | None = field(default=None, repr=False)
+    _session: Session | None = field(default=None, repr=False)
+
+    @property
+    def session(self) -> Session:
+        """The request's session, opened on first use (a route that needs only the principal, like
+        /auth/me, never opens one); the middleware closes it after the response."""
+        if self._session is None:
+            if self._request is None:
+                raise RuntimeError("this Ctx has no request to open a session for")
+            self._session = open_session(self._request)
+        return self._session
 
     @property
     def org_id(self) -> uuid.UUID:
@@ -95,26 +108,15 @@ def get_session(request: Request) -> Session:
     return open_session(request)
 
 
-_USER_COLS = [c for c in UserAccount.__table__.c if c.name not in ("password_hash", "calendar_token_hash")]  # type: ignore[attr-defined]
-_ORG_COLS = [Organization.__table__.c[n] for n in ("id", "name", "slug", "timezone", "default_court_state",  # type: ignore[attr-defined]
-                                                   "whereabouts_unknown_hours")]
-_AUTH_QUERY = (
-    select(*_USER_COLS, *[c.label(f"org__{c.name}") for c in _ORG_COLS])
-    .join_from(UserAccount.__table__, Organization.__table__,  # type: ignore[attr-defined]
-               Organization.__table__.c.id == UserAccount.__table__.c.organization_id)  # type: ignore[attr-defined]
-)
-
-
-def authenticate(request: Request, session: Session) -> Principal:
+def _claims(request: Request) -> AccessClaims:
     settings: Settings = request.app.state.settings
-    token = _bearer(request)
     try:
-        claims = decode_access_token(token, key=settings.jwt_secret_key, issuer=settings.jwt_issuer)
+        return decode_access_token(_bearer(request), key=settings.jwt_secret_key, issuer=settings.jwt_issuer)
     except InvalidToken:
         raise unauthorized("invalid_token", "The access token is invalid or expired.") from None
-    row = session.execute(
-        _AUTH_QUERY.where(UserAccount.__table__.c.id == claims.user_id)  # type: ignore[attr-defined]
-    ).mappings().first()
+
+
+def _principal(request: Request, claims: AccessClaims, row: dict[str, Any] | None) -> Principal:
     if (
         row is None
         or not row["is_active"]
@@ -122,30 +124,46 @@ def authenticate(request: Request, session: Session) -> Principal:
         or row["token_version"] != claims.token_version
     ):
         raise unauthorized("invalid_token", "The access token is invalid or expired.")
-    user = {k: v for k, v in row.items() if not k.startswith("org__")}
-    org = {k[5:]: v for k, v in row.items() if k.startswith("org__")}
+    user = {k: v for k, v in row.items() if not k.startswith(lookup.ORG_PREFIX)}
+    org = {k[len(lookup.ORG_PREFIX):]: v for k, v in row.items() if k.startswith(lookup.ORG_PREFIX)}
     request.state.user_id = str(user["id"])
     return Principal(user=user, org=org)
 
 
-@cache
-def require(permission: Permission) -> Callable[[Request], Ctx]:
-    """Dependency factory: authenticated caller holding ``permission``."""
+async def authenticate(request: Request) -> tuple[Principal, Session | None]:
+    """Verify the bearer token, then read the account and organization (role, active flag, token version)
+    from the database: inline on SQLite files, else on the request's session in the thread pool (which is
+    returned, to be reused by the route). See app/auth/lookup.py."""
+    claims = _claims(request)
+    db: Database = request.app.state.db
+    if db.inline_sqlite_path is not None:
+        return _principal(request, claims, lookup.fetch_inline(db, claims.user_id)), None
+    session = open_session(request)
+    row = await run_in_threadpool(lookup.fetch_with_session, session, claims.user_id)
+    return _principal(request, claims, row), session
 
-    def dependency(request: Request) -> Ctx:
-        session = open_session(request)
-        principal = authenticate(request, session)
+
+@cache
+def require(permission: Permission) -> Callable[[Request], Awaitable[Ctx]]:
+    """Dependency factory: authenticated caller holding ``permission``.
+
+    ``async`` on purpose: a sync dependency is a thread-pool hop of its own (DESIGN §2), on top of the one a
+    sync route takes; the only blocking work here is delegated explicitly (see ``authenticate``)."""
+
+    async def dependency(request: Request) -> Ctx:
+        principal, session = await authenticate(request)
         if not has_permission(principal.user["role"], permission):
             raise ProblemError(403, "forbidden", "Your role does not allow this action.")
         limiter = getattr(request.app.state, "rate_limiter", None)
         if limiter is not None:
             limiter.check_user(request, str(principal.user["id"]))
         return Ctx(
-            session=session,
             principal=principal,
             settings=request.app.state.settings,
             request_id=getattr(request.state, "request_id", None),
             ip=client_ip(request),
+            _request=request,
+            _session=session,
         )
 
     dependency.__permission__ = permission  # type: ignore[attr-defined]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request, Response, status
 from sqlmodel import Session
@@ -13,7 +13,6 @@ from app.auth.deps import Ctx, client_ip, get_session, require
 from app.auth.models import (
     CalendarTokenResponse,
     MeResponse,
-    OrganizationPublic,
     PasswordChange,
     RefreshRequest,
     TokenResponse,
@@ -75,12 +74,12 @@ _SORTED_PERMISSIONS = {role: sorted(p.value for p in perms) for role, perms in R
 
 
 @router.get("/auth/me", response_model=MeResponse)
-async def me(ctx: Ctx = Depends(require(Permission.account_self))) -> MeResponse:
+async def me(ctx: Ctx = Depends(require(Permission.account_self))) -> dict[str, Any]:
     """The caller's account, organization and permissions."""
-    # async: everything needed was loaded by the auth dependency (one query), so no thread hop here.
-    return MeResponse(**UserPublic.model_validate(ctx.principal.user).model_dump(),
-                      organization=OrganizationPublic.model_validate(ctx.principal.org),
-                      permissions=_SORTED_PERMISSIONS[Role(ctx.role)])
+    # async: everything needed was loaded by the auth dependency (one query), so no thread hop here. The
+    # response model validates this once and keeps only its own fields (no token version, no hashes).
+    return {**ctx.principal.user, "organization": ctx.principal.org,
+            "permissions": _SORTED_PERMISSIONS[Role(ctx.role)]}
 
 
 @router.post("/auth/password", status_code=status.HTTP_204_NO_CONTENT)

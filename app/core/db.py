@@ -7,8 +7,11 @@ PostgreSQL: pooled, with a per-connection ``statement_timeout``.
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
@@ -25,11 +28,48 @@ class Database:
 
     engine: Engine
     write_engine: Engine
+    inline_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _inline: sqlite3.Connection | None = field(default=None, repr=False)
 
     def session(self, *, write: bool = False) -> Session:
         return Session(self.write_engine if write else self.engine, expire_on_commit=False)
 
+    @property
+    def inline_sqlite_path(self) -> str | None:
+        """The database file when ``inline_sqlite`` applies: a plain SQLite file path (no URI, no options)."""
+        url = self.engine.url
+        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:" and not url.query:
+            return url.database
+        return None
+
+    def inline_sqlite(self) -> sqlite3.Connection:
+        """One read-only autocommit connection to the SQLite file, for tiny primary-key reads made directly on
+        the event loop (the per-request principal lookup, app/auth/lookup.py). Under WAL a reader never waits
+        for writers; the short busy timeout bounds the rare wait on a WAL recovery. Callers hold
+        ``inline_lock`` while using it, and call ``drop_inline_sqlite`` after an error so the next use
+        reconnects. Raises ``sqlite3.Error`` when the file cannot be opened."""
+        if self._inline is None:
+            path = self.inline_sqlite_path
+            if path is None:
+                raise RuntimeError("inline_sqlite needs a SQLite file database")
+            # mode=rw: never create an empty file where the database should be (a missing file is an outage).
+            uri = Path(path).resolve().as_uri() + "?mode=rw"
+            conn = sqlite3.connect(uri, uri=True, timeout=1.0, isolation_level=None,
+                                   check_same_thread=False)
+            conn.execute("PRAGMA query_only=ON")
+            self._inline = conn
+        return self._inline
+
+    def drop_inline_sqlite(self) -> None:
+        if self._inline is not None:
+            try:
+                self._inline.close()
+            finally:
+                self._inline = None
+
     def dispose(self) -> None:
+        with self.inline_lock:
+            self.drop_inline_sqlite()
         self.engine.dispose()
         if self.write_engine is not self.engine:
             self.write_engine.dispose()
@@ -42,7 +82,6 @@ class Database:
 def _sqlite_engine(url: str, settings: Settings, *, immediate: bool) -> Engine:
     parsed = make_url(url)
     if parsed.database and parsed.database != ":memory:":
-        from pathlib import Path
 
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(

@@ -1,0 +1,88 @@
+"""Reading the caller's account and organization on every request (DESIGN §4.6: revocation is immediate).
+
+Two paths, one answer (tests/auth/test_lookup.py compares them row for row):
+
+- ``fetch_with_session``: one Core query (user JOIN organization) on the request's session. Used on
+  PostgreSQL, inside the thread pool, so the round trip never blocks the event loop.
+- ``fetch_inline``: SQLite files only. The same statement, compiled once, run on the database's read-only
+  autocommit connection (``Database.inline_sqlite``) directly on the event loop. It is a primary-key read of
+  one local row (~20 µs); the thread-pool hop and ORM session it replaces cost ten times that, and were most
+  of an authenticated request's time (bench/auth.py). Each statement is its own WAL read transaction, so it
+  sees every committed role change, deactivation or token-version bump at once.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from app.auth.models import Organization, UserAccount
+from app.core.db import Database
+
+_USER = UserAccount.__table__  # type: ignore[attr-defined]
+_ORG = Organization.__table__  # type: ignore[attr-defined]
+# Never the password or calendar-token hashes: the principal travels with the request.
+_USER_COLS = [c for c in _USER.c if c.name not in ("password_hash", "calendar_token_hash")]
+_ORG_COLS = [_ORG.c[n] for n in ("id", "name", "slug", "timezone", "default_court_state", "whereabouts_unknown_hours")]
+ORG_PREFIX = "org__"
+
+PRINCIPAL_QUERY = (
+    sa.select(*_USER_COLS, *[c.label(f"{ORG_PREFIX}{c.name}") for c in _ORG_COLS])
+    .join_from(_USER, _ORG, _ORG.c.id == _USER.c.organization_id)
+    .where(_USER.c.id == sa.bindparam("user_id"))
+)
+
+
+def fetch_with_session(session: Session, user_id: uuid.UUID) -> dict[str, Any] | None:
+    row = session.execute(PRINCIPAL_QUERY, {"user_id": user_id}).mappings().first()
+    return dict(row) if row is not None else None
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    bind: Callable[[Any], Any]
+    keys: tuple[str, ...]
+    processors: tuple[Callable[[Any], Any] | None, ...]
+
+
+def _compile(dialect: Dialect) -> _Compiled:
+    """The statement as SQLite text plus the type processors SQLAlchemy would apply (UUID as hex text,
+    booleans as integers, UTC datetimes), so ``fetch_inline`` returns exactly what the Core query returns."""
+    compiled = PRINCIPAL_QUERY.compile(dialect=dialect)
+    bind = _USER.c.id.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
+    columns = list(PRINCIPAL_QUERY.selected_columns)
+    return _Compiled(
+        sql=compiled.string,
+        bind=bind,
+        keys=tuple(str(c.key) for c in columns),
+        processors=tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns),
+    )
+
+
+_compiled_by_dialect: dict[int, _Compiled] = {}
+
+
+def fetch_inline(db: Database, user_id: uuid.UUID) -> dict[str, Any] | None:
+    """The principal row read on the event loop (SQLite files only; see the module docstring)."""
+    dialect = db.engine.dialect
+    c = _compiled_by_dialect.get(id(dialect))
+    if c is None:
+        c = _compiled_by_dialect[id(dialect)] = _compile(dialect)
+    with db.inline_lock:
+        try:
+            raw = db.inline_sqlite().execute(c.sql, (c.bind(user_id),)).fetchone()
+        except sqlite3.Error as exc:  # the same 503 (database_unavailable) the ORM path gives
+            db.drop_inline_sqlite()  # reconnect on the next request
+            raise OperationalError(c.sql, None, exc) from exc
+    if raw is None:
+        return None
+    return {k: (p(v) if p is not None else v) for k, p, v in zip(c.keys, c.processors, raw, strict=True)}
