@@ -135,16 +135,22 @@ def audit_verify(org_slug: str = typer.Option(None, "--org", help="Organization 
 
 @keys_cli.command("rotate")
 def keys_rotate() -> None:
-    """Re-encrypt A-numbers and privileged notes under DATA_ENCRYPTION_ACTIVE_KEY (old keys still decrypt)."""
+    """Re-encrypt A-numbers, privileged notes, filing snapshots and filing PDFs under
+    DATA_ENCRYPTION_ACTIVE_KEY (old keys still decrypt). Prints totals and one line of counts per table."""
     from app.clients.keys import rotate_client_keys
+    from app.filings.keys import rotate_filing_keys
 
     db = _db()
     try:
         with db.session(write=True) as session:
-            result = rotate_client_keys(session)
+            clients = rotate_client_keys(session)
+            active = clients.pop("active_key")
+            tables: dict[str, dict[str, int]] = {"client": clients}  # type: ignore[dict-item]
+            tables.update(rotate_filing_keys(session))
     finally:
         db.dispose()
-    typer.echo(json.dumps(result))
+    totals = {k: sum(t[k] for t in tables.values()) for k in ("scanned", "rotated", "failed")}
+    typer.echo(json.dumps({**totals, "active_key": active, "tables": tables}))
 
 
 @keys_cli.command("generate")

@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     render_max_pages: int = Field(default=200, ge=1)
     render_queue_limit: int = Field(default=16, ge=1)
     pdf_max_bytes: int = Field(default=30 * 1_048_576, ge=1024)
+    filing_batch_worker: bool = Field(
+        default=True, description="run the filing-batch worker in this server process (false: API only)")
     public_base_url: str = "http://127.0.0.1:8000"
     data_encryption_keys: str = Field(default="", repr=False)
     data_encryption_active_key: str = ""

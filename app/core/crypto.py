@@ -1,8 +1,11 @@
-"""Field encryption at rest for A-numbers and privileged notes (SECURITY §6, test rows D1/D2).
+"""Field encryption at rest for A-numbers, privileged notes, filing snapshots and filing PDFs (SECURITY §6,
+test rows D1/D2).
 
 - AES-256-GCM (``cryptography``), 96-bit random nonce per value.
-- Stored form: ``v1.<key id>.<base64url(nonce || ciphertext+tag)>`` — the key id lets old keys keep
-  decrypting after a rotation (``dueprocess keys rotate`` re-encrypts under the active key).
+- Stored form of text values: ``v1.<key id>.<base64url(nonce || ciphertext+tag)>`` — the key id lets old
+  keys keep decrypting after a rotation (``dueprocess keys rotate`` re-encrypts under the active key).
+- Stored form of binary values (filing PDFs and input snapshots, ``encrypt_bytes``): the bytes
+  ``v1.<key id>.`` followed by ``nonce || ciphertext+tag`` (no base64: PDFs are large).
 - Associated data binds a value to its place: ``organization|table|column|row id``. A ciphertext copied to
   another row, column or organization fails to decrypt (GCM tag mismatch).
 - Lookups and uniqueness use a blind index: HMAC-SHA256 under a separate key over ``organization|value``,
@@ -98,6 +101,32 @@ class KeyRing:
     def key_id(token: str) -> str | None:
         parts = token.split(".", 2)
         return parts[1] if len(parts) == 3 else None
+
+    def encrypt_bytes(self, plaintext: bytes, aad: bytes) -> bytes:
+        """Binary counterpart of ``encrypt``: ``b"v1.<kid>." + nonce + ciphertext+tag``."""
+        nonce = os.urandom(12)
+        ct = AESGCM(self.keys[self.active]).encrypt(nonce, bytes(plaintext), aad)
+        return b"".join((VERSION.encode(), b".", self.active.encode(), b".", nonce, ct))
+
+    def decrypt_bytes(self, token: bytes, aad: bytes) -> bytes:
+        try:
+            version, kid, raw = bytes(token).split(b".", 2)
+            if version != VERSION.encode() or len(raw) < 12 + 16:
+                raise DecryptionError("unknown format")
+            return AESGCM(self.keys[kid.decode("ascii")]).decrypt(raw[:12], raw[12:], aad)
+        except (ValueError, KeyError, InvalidTag, UnicodeDecodeError) as exc:
+            raise DecryptionError(type(exc).__name__) from None
+
+    @staticmethod
+    def key_id_bytes(token: bytes) -> str | None:
+        """The key id of a binary token (its header is ASCII; the body is not looked at)."""
+        parts = bytes(token[:40]).split(b".", 2)
+        if len(parts) != 3:
+            return None
+        try:
+            return parts[1].decode("ascii")
+        except UnicodeDecodeError:
+            return None
 
     def blind_index(self, org_id: uuid.UUID, value: str) -> str:
         return hmac.new(self.index_key, f"{org_id}|{value}".encode(), hashlib.sha256).hexdigest()

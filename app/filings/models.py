@@ -3,11 +3,19 @@
 A `Filing` row is the document's metadata and its input snapshot (the `FilingContext` JSON the PDF was
 rendered from); the PDF itself lives in `filing_document`, one row per filing, so listing and reading
 metadata never loads the bytes. Final filings are immutable: the service never changes them and database
-triggers (see the migration) refuse UPDATE/DELETE of a final filing and any UPDATE of stored PDF bytes.
+triggers (see the migrations) refuse UPDATE/DELETE of a final filing and any UPDATE of stored PDF bytes
+(only `dueprocess keys rotate` lifts them, inside its own transaction: app/filings/keys.py).
+
+Encrypted at rest (app/core/crypto.py, migration 0008): the snapshot and the PDF hold the client's name,
+A-number and whereabouts, so both are stored as AES-256-GCM ciphertext bound to organization/table/column/
+row (`input_snapshot_ct`, `pdf_ct`). Read and write them through the `input_snapshot` and `pdf`
+properties. `Filing.sha256` stays the hash of the plaintext PDF: it is what courts and users verify.
 """
 
 from __future__ import annotations
 
+import builtins
+import json
 import uuid
 from datetime import datetime
 from enum import StrEnum
@@ -16,6 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from app.core import crypto
 from app.core.types import UTCDateTime, enum_col, json_col, utcnow
 
 
@@ -56,7 +65,8 @@ class Filing(SQLModel, table=True):
     template_version: str = Field(max_length=40)
     version: int = Field(nullable=False)
     status: str = Field(sa_column=enum_col(20))
-    input_snapshot: dict[str, Any] = Field(default_factory=dict, sa_column=json_col())
+    # Encrypted JSON of the FilingContext; read and write through ``input_snapshot``.
+    input_snapshot_ct: builtins.bytes = Field(sa_column=sa.Column(sa.LargeBinary(), nullable=False))
     sha256: str = Field(max_length=64)
     pages: int = Field(nullable=False)
     bytes: int = Field(nullable=False)
@@ -69,15 +79,76 @@ class Filing(SQLModel, table=True):
     finalized_by: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
     finalized_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
 
+    def __init__(self, **data: Any) -> None:
+        # ``input_snapshot`` is a property, which SQLModel's constructor would silently ignore.
+        snapshot = data.pop("input_snapshot", None)
+        super().__init__(**data)
+        if snapshot is not None:
+            self.input_snapshot = snapshot
+
+    @property
+    def input_snapshot(self) -> dict[str, Any]:
+        """The input snapshot, decrypted (``DecryptionError`` if the ciphertext is not this row's)."""
+        return decrypt_snapshot(self.input_snapshot_ct, self.organization_id, self.id)  # type: ignore[no-any-return]
+
+    @input_snapshot.setter
+    def input_snapshot(self, value: dict[str, Any]) -> None:
+        self.input_snapshot_ct = encrypt_snapshot(value, self.organization_id, self.id)
+
 
 class FilingDocument(SQLModel, table=True):
-    """The PDF bytes of a filing (stored in the database, DESIGN §5); written once, never updated."""
+    """The PDF bytes of a filing (stored in the database, DESIGN §5, encrypted); written once, never
+    updated (key rotation re-encrypts the same bytes)."""
 
     __tablename__ = "filing_document"
 
     filing_id: uuid.UUID = Field(foreign_key="filing.id", primary_key=True)
     organization_id: uuid.UUID = Field(foreign_key="organization.id", index=True, nullable=False)
-    pdf: bytes = Field(sa_column=sa.Column(sa.LargeBinary(), nullable=False))
+    # Encrypted PDF; read and write through ``pdf``.
+    pdf_ct: builtins.bytes = Field(sa_column=sa.Column(sa.LargeBinary(), nullable=False))
+
+    def __init__(self, **data: Any) -> None:
+        pdf = data.pop("pdf", None)
+        super().__init__(**data)
+        if pdf is not None:
+            self.pdf = pdf
+
+    @property
+    def pdf(self) -> builtins.bytes:
+        """The PDF, decrypted."""
+        return decrypt_pdf(self.pdf_ct, self.organization_id, self.filing_id)
+
+    @pdf.setter
+    def pdf(self, value: builtins.bytes) -> None:
+        self.pdf_ct = encrypt_pdf(value, self.organization_id, self.filing_id)
+
+
+# --- stored forms (also used by key rotation and migration 0008) ------------------------------------
+# Associated data: organization | table | logical column | row id, as for client fields.
+
+def snapshot_aad(org_id: uuid.UUID, filing_id: uuid.UUID) -> builtins.bytes:
+    return crypto.KeyRing.aad(org_id, "filing", "input_snapshot", filing_id)
+
+
+def pdf_aad(org_id: uuid.UUID, filing_id: uuid.UUID) -> builtins.bytes:
+    return crypto.KeyRing.aad(org_id, "filing_document", "pdf", filing_id)
+
+
+def encrypt_snapshot(value: dict[str, Any], org_id: uuid.UUID, filing_id: uuid.UUID) -> builtins.bytes:
+    plain = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return crypto.ring().encrypt_bytes(plain, snapshot_aad(org_id, filing_id))
+
+
+def decrypt_snapshot(token: builtins.bytes, org_id: uuid.UUID, filing_id: uuid.UUID) -> Any:
+    return json.loads(crypto.ring().decrypt_bytes(token, snapshot_aad(org_id, filing_id)))
+
+
+def encrypt_pdf(pdf: builtins.bytes, org_id: uuid.UUID, filing_id: uuid.UUID) -> builtins.bytes:
+    return crypto.ring().encrypt_bytes(pdf, pdf_aad(org_id, filing_id))
+
+
+def decrypt_pdf(token: builtins.bytes, org_id: uuid.UUID, filing_id: uuid.UUID) -> builtins.bytes:
+    return crypto.ring().decrypt_bytes(token, pdf_aad(org_id, filing_id))
 
 
 class FilingBatch(SQLModel, table=True):

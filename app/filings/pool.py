@@ -3,7 +3,11 @@ page cap, memory cap per worker, and bounded admission (running + queued) -> Ren
 
 A timed-out render cannot be cancelled inside ProcessPoolExecutor, so the whole pool is killed
 and replaced (the hung worker must not stay). Renders that were running in the killed pool are
-retried once on the new pool; a worker that died on its own (crash, memory cap) is not retried.
+retried once on the new pool. A worker that died on its own (crash, memory cap, SIGKILL from the
+OS) breaks its ProcessPoolExecutor for good: the first render to notice replaces the pool and fails
+with RenderFailed (503 ``render_failed``, nothing stored; not retried, since its document may be what
+killed the worker), other renders that were in flight on that pool are retried once (the executor
+does not tell which job the dead worker held), and every later render runs on the new pool.
 """
 
 from __future__ import annotations
@@ -85,6 +89,7 @@ class Renderer:
         max_bytes: int = DEFAULT_MAX_BYTES,
         mp_context: str = "forkserver",
         max_tasks_per_child: int | None = None,
+        job: Any = None,
     ) -> None:
         self.max_workers = max_workers or os.cpu_count() or 1
         self.timeout = timeout
@@ -95,6 +100,9 @@ class Renderer:
         self.memory_limit = memory_limit_mb * 1024 * 1024 if memory_limit_mb else None
         self.max_bytes = max_bytes
         self.max_tasks_per_child = max_tasks_per_child
+        # What a worker runs for one render: ``_job(key, ctx_json, max_pages, variant, max_bytes)``. Tests
+        # substitute a picklable wrapper (e.g. one that holds a worker mid-render until it is killed).
+        self.job: Any = job or _job
         self._mp = multiprocessing.get_context(mp_context)
         if mp_context == "forkserver":
             self._mp.set_forkserver_preload(["app.filings.renderer"])
@@ -132,18 +140,18 @@ class Renderer:
             for f in futures:
                 f.result(timeout=max(self.timeout, 120))
 
-    def _kill(self, generation: int) -> None:
+    def _kill(self, generation: int, reason: str = "a timeout") -> None:
         with self._lock:
             if generation != self._generation or self._executor is None:
                 return  # somebody already replaced this pool
             executor, self._executor = self._executor, None
             self._killed.add(generation)
             self._generation += 1
-        processes = list(getattr(executor, "_processes", {}).values())
+        processes = list((getattr(executor, "_processes", None) or {}).values())
         for process in processes:
             process.kill()
         executor.shutdown(wait=False, cancel_futures=True)
-        log.warning("render pool killed after a timeout; %d workers replaced", len(processes))
+        log.warning("render pool replaced after %s; %d workers replaced", reason, len(processes))
         threading.Thread(target=self._safe_start, daemon=True).start()
 
     def _safe_start(self) -> None:
@@ -193,7 +201,7 @@ class Renderer:
         with self._lock:
             killed_by_timeout = generation in self._killed
         if not killed_by_timeout:
-            self._kill(generation)  # a worker died on its own: replace the pool
+            self._kill(generation, "a worker died")  # a worker died on its own: replace the broken pool
         return killed_by_timeout and attempt == 0
 
     # ---- sync -----------------------------------------------------------------------------
@@ -209,7 +217,7 @@ class Renderer:
             for attempt in (0, 1):
                 executor, generation = self._current()
                 try:
-                    future: Future[Any] = executor.submit(_job, *args)
+                    future: Future[Any] = executor.submit(self.job, *args)
                     return future.result(timeout=self.timeout)  # type: ignore[no-any-return]
                 except FuturesTimeout:
                     self._kill(generation)
@@ -253,7 +261,7 @@ class Renderer:
             for attempt in (0, 1):
                 executor, generation = self._current()
                 try:
-                    future = loop.run_in_executor(executor, _job, *args)
+                    future = loop.run_in_executor(executor, self.job, *args)
                 except (BrokenProcessPool, RuntimeError):  # pool replaced between the two lines
                     if not self._broken(generation, attempt):
                         raise RenderFailed("render worker stopped") from None

@@ -2,8 +2,9 @@
 
 Drafting is `async`: the record is read in the thread pool, the PDF renders in the process pool while the
 event loop keeps serving, and the result is stored in the thread pool. `setup(app)` (called by
-`create_app`) registers the start-up hook that creates the renderer pool and the batch worker (which
-first re-queues items a stopped process left behind) and the shutdown hook that stops both.
+`create_app`) registers the start-up hook that creates the renderer pool and, unless the
+`FILING_BATCH_WORKER` setting is false, the batch worker (which first re-queues items a stopped process
+left behind), and the shutdown hook that stops both.
 """
 
 from __future__ import annotations
@@ -170,7 +171,7 @@ async def _start(app: FastAPI) -> None:
             await run_in_threadpool(renderer.start, False)
         except Exception as exc:  # noqa: BLE001 - the pool is created again on first use
             log.warning("could not pre-start the render pool (%s)", type(exc).__name__)
-    if getattr(app.state, "filing_batch_worker_enabled", True):
+    if settings.filing_batch_worker:
         worker = batches.BatchWorker(app.state.db, renderer, gate=app.state.filing_render_gate)
         await worker.start()
         app.state.filing_batch_worker = worker
@@ -190,12 +191,12 @@ async def _stop(app: FastAPI) -> None:
 def setup(app: FastAPI) -> None:
     """Register the renderer pool and the batch worker with the application's lifespan.
 
-    Set ``app.state.filing_batch_worker_enabled = False`` before start-up for an instance that serves
-    the API but drafts no batch items.
+    The batch worker runs unless ``FILING_BATCH_WORKER=false`` (``Settings.filing_batch_worker``): an
+    instance that serves the API but drafts no batch items (queued batches wait for an instance that does,
+    or for ``dueprocess filings resume``).
     """
     app.state.filing_renderer = None
     app.state.filing_render_gate = None
     app.state.filing_batch_worker = None
-    app.state.filing_batch_worker_enabled = True
     app.state.startup_hooks.append(_start)
     app.state.shutdown_hooks.append(_stop)

@@ -150,15 +150,17 @@ def list_filings(session: Session, org_id: uuid.UUID, client_id: uuid.UUID, *, t
 
 
 def read_pdf(session: Session, actor: Any, filing_id: uuid.UUID) -> tuple[Filing, bytes]:
-    """The PDF bytes; the read is audited (``filing.pdf_read``) and committed before they are returned."""
+    """The PDF bytes (decrypted); the read is audited (``filing.pdf_read``) and committed before they are
+    returned."""
     filing = get_filing(session, actor.org_id, filing_id)
     doc = session.get(FilingDocument, filing.id)
     if doc is None or doc.organization_id != actor.org_id:
         raise not_found("filing_not_found", "No such filing.")
+    pdf = doc.pdf  # decrypted first: a ciphertext that fails (500 data_integrity_error) is no audited read
     audit.record(session, actor, "filing.pdf_read", "filing", filing.id,
                  {"client_id": str(filing.client_id), "sha256": filing.sha256})
     session.commit()
-    return filing, doc.pdf
+    return filing, pdf
 
 
 def to_public(filing: Filing) -> FilingPublic:
@@ -166,7 +168,10 @@ def to_public(filing: Filing) -> FilingPublic:
 
 
 def to_detail(filing: Filing) -> FilingDetail:
-    return FilingDetail.model_validate(filing, from_attributes=True)
+    # Decrypt explicitly: read through ``from_attributes``, pydantic would turn a DecryptionError into a
+    # "missing field" validation error instead of the 500 ``data_integrity_error`` it is.
+    snapshot = filing.input_snapshot
+    return FilingDetail(**to_public(filing).model_dump(), input_snapshot=snapshot)
 
 
 # --- finalize ------------------------------------------------------------------------------------

@@ -67,3 +67,35 @@ def test_blind_index_is_per_organization_and_keyed() -> None:
 def test_bad_key_specs_rejected(spec: str) -> None:
     with pytest.raises(ValueError):
         parse_keys(spec)
+
+
+def test_bytes_round_trip_binding_and_rotation() -> None:
+    old_spec, new_spec = new_key_spec("b1"), new_key_spec("b2")
+    ring = _ring(old_spec, "b1")
+    org, row = uuid.uuid4(), uuid.uuid4()
+    aad = KeyRing.aad(org, "filing_document", "pdf", row)
+    pdf = b"%PDF-1.7\n\x00\xff binary . with dots A-012-345-678\n%%EOF"
+    token = ring.encrypt_bytes(pdf, aad)
+    assert token.startswith(b"v1.b1.") and b"012-345-678" not in token and b"%PDF" not in token
+    assert KeyRing.key_id_bytes(token) == "b1"
+    assert ring.decrypt_bytes(token, aad) == pdf
+    assert ring.decrypt_bytes(memoryview(token), aad) == pdf  # drivers may hand back a memoryview
+    assert ring.encrypt_bytes(pdf, aad) != token  # random nonce
+    with pytest.raises(DecryptionError):
+        ring.decrypt_bytes(token, KeyRing.aad(org, "filing_document", "pdf", uuid.uuid4()))
+    both = KeyRing(parse_keys(f"{old_spec},{new_spec}"), "b2", ring.index_key)
+    assert both.decrypt_bytes(token, aad) == pdf  # old key still decrypts
+    assert KeyRing.key_id_bytes(both.encrypt_bytes(pdf, aad)) == "b2"
+    assert ring.encrypt_bytes(b"", aad) and ring.decrypt_bytes(ring.encrypt_bytes(b"", aad), aad) == b""
+
+
+def test_bytes_tampering_and_garbage_fail() -> None:
+    ring = _ring(new_key_spec("b1"), "b1")
+    token = ring.encrypt_bytes(b"secret", b"aad")
+    flipped = token[:-1] + bytes([token[-1] ^ 1])
+    text_token = ring.encrypt("secret", b"aad").encode()  # the text form is not a binary token
+    for bad in (flipped, b"v1.zz." + token[6:], b"garbage", b"v2.b1." + token[6:], b"", b"v1.b1.short",
+                text_token, b"v1.\xff\xfe." + token[6:]):
+        with pytest.raises(DecryptionError):
+            ring.decrypt_bytes(bad, b"aad")
+    assert KeyRing.key_id_bytes(b"garbage") is None

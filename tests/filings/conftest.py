@@ -187,8 +187,7 @@ def running_app(settings: Any, db: Any, *, batch_worker: bool = False, **overrid
 
     from app.main import create_app
 
-    app = create_app(settings.model_copy(update=overrides), db=db)
-    app.state.filing_batch_worker_enabled = batch_worker
+    app = create_app(settings.model_copy(update={**overrides, "filing_batch_worker": batch_worker}), db=db)
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
 

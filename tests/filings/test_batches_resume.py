@@ -56,9 +56,7 @@ def _org(db: Any, settings: Any) -> OrgFixture:
 def _app(settings: Any, db: Any, *, worker: bool) -> Any:
     from app.main import create_app
 
-    app = create_app(settings, db=db)
-    app.state.filing_batch_worker_enabled = worker
-    return app
+    return create_app(settings.model_copy(update={"filing_batch_worker": worker}), db=db)
 
 
 def test_pending_and_interrupted_items_resume_after_restart(own_db: tuple[Any, Any]) -> None:
@@ -123,3 +121,21 @@ def test_cli_resume_drafts_pending_items(own_db: tuple[Any, Any]) -> None:
     with TestClient(_app(settings, db, worker=False), raise_server_exceptions=False) as http:
         body = http.get(f"{API}/filing-batches/{batch_id}", headers=org.h("paralegal")).json()
     assert (body["status"], body["done"], body["failed"]) == ("done", 3, 0)
+
+
+def test_filing_batch_worker_setting(own_db: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """`FILING_BATCH_WORKER` (default true) decides whether a server process runs the batch worker."""
+    from app.core.config import Settings
+    from app.filings.batches import BatchWorker
+    from app.main import create_app
+
+    settings, db = own_db
+    assert Settings(database_url=settings.database_url).filing_batch_worker is True
+    monkeypatch.setenv("FILING_BATCH_WORKER", "false")
+    api_only = Settings(database_url=settings.database_url)
+    assert api_only.filing_batch_worker is False
+    with TestClient(create_app(api_only, db=db), raise_server_exceptions=False) as http:
+        assert http.app.state.filing_batch_worker is None  # type: ignore[attr-defined]
+        assert http.app.state.filing_renderer is not None  # type: ignore[attr-defined]  # still drafts
+    with TestClient(_app(settings, db, worker=True), raise_server_exceptions=False) as http:
+        assert isinstance(http.app.state.filing_batch_worker, BatchWorker)  # type: ignore[attr-defined]
