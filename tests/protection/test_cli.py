@@ -53,3 +53,10 @@ def test_sweep_command(client: Any, db: Any, org_a: Any, clock: Any, database_ur
         assert later["orders_expired"] == 1 and later["occurrences_not_filed"] == 2
     bad = _sweep(database_url, "--org", slug, "--now", "2025-04-25T12:00:00")  # naive instant
     assert bad.returncode == 2 and "offset" in bad.stderr
+
+
+def test_sweep_command_refuses_bad_arguments(database_url: str) -> None:
+    garbage = _sweep(database_url, "--now", "not-a-date")  # was a traceback before the shared parser
+    assert garbage.returncode == 2 and "offset" in garbage.stderr and "Traceback" not in garbage.stderr
+    unknown = _sweep(database_url, "--org", "no-such-organization", "--now", "2025-04-25T12:00:00Z")
+    assert unknown.returncode == 2 and "no organization" in unknown.stderr

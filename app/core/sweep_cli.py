@@ -1,0 +1,59 @@
+"""What the periodic sweep commands share (``dueprocess alerts sweep``, ``dueprocess deadlines sweep``):
+parsing ``--now`` and ``--org``, one write session, and a one-line JSON report for cron logs."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import typer
+from sqlmodel import Session
+
+SweepFn = Callable[[Session, datetime, "list[uuid.UUID] | None"], dict[str, Any]]
+
+
+def parse_now(now: str | None) -> datetime:
+    """``--now``: an ISO 8601 instant with a UTC offset (a pretend clock for drills and tests); default now."""
+    from app.core.types import utcnow
+
+    if not now:
+        return utcnow()
+    try:
+        at = datetime.fromisoformat(now)
+    except ValueError:
+        at = None  # type: ignore[assignment]
+    if at is None or at.tzinfo is None:
+        typer.echo("error: --now needs an ISO 8601 instant with a UTC offset, e.g. 2026-07-01T12:00:00Z", err=True)
+        raise typer.Exit(2)
+    return at
+
+
+def run_sweep(sweep: SweepFn, now: str | None, org_slug: str | None) -> None:
+    """Run ``sweep(session, at, org_ids)`` in one write session and print its result as JSON."""
+    from sqlmodel import select
+
+    from app.auth.models import Organization
+    from app.core.config import get_settings
+    from app.core.db import make_database
+
+    at = parse_now(now)
+    db = make_database(get_settings())
+    try:
+        with db.session(write=True) as session:
+            org_ids = None
+            if org_slug:
+                org_ids = list(session.exec(select(Organization.id).where(Organization.slug == org_slug)).all())
+                if not org_ids:
+                    typer.echo(f"error: no organization {org_slug!r}", err=True)
+                    raise typer.Exit(2)
+            result = sweep(session, at, org_ids)
+    finally:
+        db.dispose()
+    typer.echo(json.dumps({"now": at.isoformat(), **result}))
+
+
+NOW_OPTION_HELP = "Pretend it is this ISO 8601 instant (with offset)."
+ORG_OPTION_HELP = "Only this organization (slug)."
