@@ -357,9 +357,10 @@ def group_ids_of(session: Session, org_id: uuid.UUID, client_id: uuid.UUID) -> l
 
 
 def _base_fields(client: Client) -> dict[str, Any]:
+    a_number = client.a_number  # decrypted once (each read of the property is an AES-GCM decryption)
     return {
-        "id": client.id, "version": client.version, "a_number": client.a_number,
-        "a_number_display": display_a_number(client.a_number) if client.a_number else None,
+        "id": client.id, "version": client.version, "a_number": a_number,
+        "a_number_display": display_a_number(a_number) if a_number else None,
         "a_number_needs_review": client.a_number_needs_review, "a_number_sealed": client.a_number_sealed,
         "display_name": display_name(client), "given_names": client.given_names,
         "first_surname": client.first_surname, "second_surname": client.second_surname,
