@@ -116,16 +116,13 @@ def _claims(request: Request) -> AccessClaims:
         raise unauthorized("invalid_token", "The access token is invalid or expired.") from None
 
 
-def _principal(request: Request, claims: AccessClaims, row: dict[str, Any] | None) -> Principal:
-    if (
-        row is None
-        or not row["is_active"]
-        or row["organization_id"] != claims.org_id
-        or row["token_version"] != claims.token_version
-    ):
+def _principal(request: Request, claims: AccessClaims, found: lookup.UserOrg | None) -> Principal:
+    if found is None:
         raise unauthorized("invalid_token", "The access token is invalid or expired.")
-    user = {k: v for k, v in row.items() if not k.startswith(lookup.ORG_PREFIX)}
-    org = {k[len(lookup.ORG_PREFIX):]: v for k, v in row.items() if k.startswith(lookup.ORG_PREFIX)}
+    user, org = found
+    if (not user["is_active"] or user["organization_id"] != claims.org_id
+            or user["token_version"] != claims.token_version):
+        raise unauthorized("invalid_token", "The access token is invalid or expired.")
     request.state.user_id = str(user["id"])
     return Principal(user=user, org=org)
 

@@ -32,25 +32,32 @@ _ORG = Organization.__table__  # type: ignore[attr-defined]
 # Never the password or calendar-token hashes: the principal travels with the request.
 _USER_COLS = [c for c in _USER.c if c.name not in ("password_hash", "calendar_token_hash")]
 _ORG_COLS = [_ORG.c[n] for n in ("id", "name", "slug", "timezone", "default_court_state", "whereabouts_unknown_hours")]
-ORG_PREFIX = "org__"
 
 PRINCIPAL_QUERY = (
-    sa.select(*_USER_COLS, *[c.label(f"{ORG_PREFIX}{c.name}") for c in _ORG_COLS])
+    sa.select(*_USER_COLS, *[c.label(f"org__{c.name}") for c in _ORG_COLS])
     .join_from(_USER, _ORG, _ORG.c.id == _USER.c.organization_id)
     .where(_USER.c.id == sa.bindparam("user_id"))
 )
 
 
-def fetch_with_session(session: Session, user_id: uuid.UUID) -> dict[str, Any] | None:
-    row = session.execute(PRINCIPAL_QUERY, {"user_id": user_id}).mappings().first()
-    return dict(row) if row is not None else None
+UserOrg = tuple[dict[str, Any], dict[str, Any]]
+_N_USER = len(_USER_COLS)
+_USER_KEYS = tuple(c.name for c in _USER_COLS)
+_ORG_KEYS = tuple(c.name for c in _ORG_COLS)
+
+
+def fetch_with_session(session: Session, user_id: uuid.UUID) -> UserOrg | None:
+    """(user columns, organization columns) of the account, or None."""
+    row = session.execute(PRINCIPAL_QUERY, {"user_id": user_id}).first()
+    if row is None:
+        return None
+    return dict(zip(_USER_KEYS, row[:_N_USER], strict=True)), dict(zip(_ORG_KEYS, row[_N_USER:], strict=True))
 
 
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
     bind: Callable[[Any], Any]
-    keys: tuple[str, ...]
     processors: tuple[Callable[[Any], Any] | None, ...]
 
 
@@ -63,7 +70,6 @@ def _compile(dialect: Dialect) -> _Compiled:
     return _Compiled(
         sql=compiled.string,
         bind=bind,
-        keys=tuple(str(c.key) for c in columns),
         processors=tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns),
     )
 
@@ -71,7 +77,7 @@ def _compile(dialect: Dialect) -> _Compiled:
 _compiled_by_dialect: dict[int, _Compiled] = {}
 
 
-def fetch_inline(db: Database, user_id: uuid.UUID) -> dict[str, Any] | None:
+def fetch_inline(db: Database, user_id: uuid.UUID) -> UserOrg | None:
     """The principal row read on the event loop (SQLite files only; see the module docstring)."""
     dialect = db.engine.dialect
     c = _compiled_by_dialect.get(id(dialect))
@@ -85,4 +91,5 @@ def fetch_inline(db: Database, user_id: uuid.UUID) -> dict[str, Any] | None:
             raise OperationalError(c.sql, None, exc) from exc
     if raw is None:
         return None
-    return {k: (p(v) if p is not None else v) for k, p, v in zip(c.keys, c.processors, raw, strict=True)}
+    values = [p(v) if p is not None else v for p, v in zip(c.processors, raw, strict=True)]
+    return dict(zip(_USER_KEYS, values[:_N_USER], strict=True)), dict(zip(_ORG_KEYS, values[_N_USER:], strict=True))

@@ -33,8 +33,10 @@ def test_inline_lookup_returns_what_the_orm_path_returns(db: Any, org_a: Any) ->
             orm = lookup.fetch_with_session(session, user.id)
         assert inline is not None and orm is not None
         assert inline == orm
-        assert {k: type(v) for k, v in inline.items()} == {k: type(v) for k, v in orm.items()}
-        assert "password_hash" not in inline and "calendar_token_hash" not in inline
+        for got, want in zip(inline, orm, strict=True):  # (user, organization)
+            assert {k: type(v) for k, v in got.items()} == {k: type(v) for k, v in want.items()}
+        assert inline[0]["id"] == user.id and inline[1]["id"] == org_a.id
+        assert "password_hash" not in inline[0] and "calendar_token_hash" not in inline[0]
     assert lookup.fetch_inline(db, uuid.uuid4()) is None
 
 
