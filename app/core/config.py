@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     render_timeout_seconds: float = Field(default=60.0, gt=0)
     render_max_pages: int = Field(default=200, ge=1)
     render_queue_limit: int = Field(default=16, ge=1)
+    render_nice: int = Field(default=10, ge=0, le=19,
+                             description="CPU niceness of PDF render workers (0 = same priority as the API)")
     pdf_max_bytes: int = Field(default=30 * 1_048_576, ge=1024)
     filing_batch_worker: bool = Field(
         default=True, description="run the filing-batch worker in this server process (false: API only)")

@@ -40,8 +40,13 @@ _WARM_HTML = (
 )
 
 
-def _init_worker(memory_limit_bytes: int | None) -> None:
-    """Worker start: cap address space, load WeasyPrint, fonts and templates once."""
+def _init_worker(memory_limit_bytes: int | None, nice: int = 0) -> None:
+    """Worker start: lower the CPU priority, cap address space, load WeasyPrint, fonts and templates once.
+
+    ``nice``: a render is a few hundred milliseconds of CPU; at a lower priority it takes the cores only
+    when the API processes leave them idle, so reads and writes stay responsive while a batch renders."""
+    if nice:
+        os.nice(nice)
     if memory_limit_bytes:
         import resource
 
@@ -90,6 +95,7 @@ class Renderer:
         mp_context: str = "forkserver",
         max_tasks_per_child: int | None = None,
         job: Any = None,
+        nice: int = 0,
     ) -> None:
         self.max_workers = max_workers or os.cpu_count() or 1
         self.timeout = timeout
@@ -100,6 +106,7 @@ class Renderer:
         self.memory_limit = memory_limit_mb * 1024 * 1024 if memory_limit_mb else None
         self.max_bytes = max_bytes
         self.max_tasks_per_child = max_tasks_per_child
+        self.nice = nice
         # What a worker runs for one render: ``_job(key, ctx_json, max_pages, variant, max_bytes)``. Tests
         # substitute a picklable wrapper (e.g. one that holds a worker mid-render until it is killed).
         self.job: Any = job or _job
@@ -121,7 +128,7 @@ class Renderer:
             kwargs["max_tasks_per_child"] = self.max_tasks_per_child
         return ProcessPoolExecutor(
             max_workers=self.max_workers, mp_context=self._mp, initializer=_init_worker,
-            initargs=(self.memory_limit,), **kwargs,
+            initargs=(self.memory_limit, self.nice), **kwargs,
         )
 
     def _current(self) -> tuple[ProcessPoolExecutor, int]:

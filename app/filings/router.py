@@ -156,7 +156,7 @@ def make_renderer(settings: Settings) -> Any:
 
     return Renderer(max_workers=settings.render_workers or None, timeout=settings.render_timeout_seconds,
                     max_pages=settings.render_max_pages, queue_limit=settings.render_queue_limit,
-                    max_bytes=settings.pdf_max_bytes)
+                    max_bytes=settings.pdf_max_bytes, nice=settings.render_nice)
 
 
 async def _start(app: FastAPI) -> None:

@@ -178,3 +178,28 @@ def test_oversized_input_is_refused_before_rendering(renderer: Renderer) -> None
     assert info.value.invalid == ["options.facts: at most 60000 characters",
                                   "options.relief: at most 20 items"]
     assert renderer._admitted == 0  # noqa: SLF001 - never queued
+
+
+def test_render_workers_run_at_lower_cpu_priority() -> None:
+    """RENDER_NICE: renders yield the CPU to the API processes (the worker's niceness is raised by 7 here)."""
+    import os
+
+    from app.filings.pool import _ping
+
+    r = Renderer(max_workers=1, timeout=60, nice=7)
+    try:
+        r.start()
+        executor, _ = r._current()  # noqa: SLF001
+        worker_pid = executor.submit(_ping).result(timeout=60)
+        ours = os.getpriority(os.PRIO_PROCESS, 0)
+        assert os.getpriority(os.PRIO_PROCESS, worker_pid) == min(19, ours + 7)
+        assert r.render("declaration", context_for("declaration")).preflight["ok"]
+    finally:
+        r.shutdown()
+
+
+def test_render_nice_setting_reaches_the_pool(settings) -> None:  # type: ignore[no-untyped-def]
+    from app.filings.router import make_renderer
+
+    assert make_renderer(settings.model_copy(update={"render_nice": 3})).nice == 3
+    assert type(settings)().render_nice == 10  # the default: renders yield to API requests
