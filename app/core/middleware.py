@@ -69,6 +69,12 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
+        head = scope.get("method") == "HEAD"
+        if head:
+            # RFC 9110 §9.3.2: HEAD is GET without the content. The app sees a GET (same auth, permission,
+            # audit and headers, Content-Length included); the body is dropped here. The server's own scope
+            # keeps "HEAD", so it does not expect a body either.
+            scope = {**scope, "method": "GET"}
         headers = dict(scope.get("headers") or [])
         raw_rid = headers.get(b"x-request-id", b"").decode("latin-1")
         rid = raw_rid if _RID.match(raw_rid) else uuid.uuid4().hex
@@ -92,6 +98,8 @@ class RequestContextMiddleware:
                 if rl and not any(k.lower() == b"x-ratelimit-limit" for k, _ in hdrs):
                     hdrs.extend((k.lower().encode(), v.encode()) for k, v in rl.items())
                 message["headers"] = hdrs
+            elif head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
             await send(message)
 
         try:
