@@ -136,7 +136,8 @@ class RequestContextMiddleware:
                 except Exception:  # noqa: BLE001 - closing must never mask the response
                     log.warning("session close failed")
             log.info("request", extra={
-                "method": scope.get("method"), "path": _loggable(path), "status": status_holder["status"],
+                "method": "HEAD" if head else scope.get("method"), "path": _loggable(path),
+                "status": status_holder["status"],
                 "duration_ms": round((time.perf_counter() - start) * 1000, 2),
             })
             request_id_var.reset(token)
