@@ -85,11 +85,13 @@ def fetch_inline(db: Database, user_id: uuid.UUID) -> UserOrg | None:
         c = _compiled_by_dialect[id(dialect)] = _compile(dialect)
     with db.inline_lock:
         try:
-            raw = db.inline_sqlite().execute(c.sql, (c.bind(user_id),)).fetchone()
+            # fetchall: the statement runs to completion here, so its read transaction ends before the lock
+            # is released (an unfinished reader would hold back WAL checkpoints).
+            rows = db.inline_sqlite().execute(c.sql, (c.bind(user_id),)).fetchall()
         except sqlite3.Error as exc:  # the same 503 (database_unavailable) the ORM path gives
             db.drop_inline_sqlite()  # reconnect on the next request
             raise OperationalError(c.sql, None, exc) from exc
-    if raw is None:
+    if not rows:
         return None
-    values = [p(v) if p is not None else v for p, v in zip(c.processors, raw, strict=True)]
+    values = [p(v) if p is not None else v for p, v in zip(c.processors, rows[0], strict=True)]
     return dict(zip(_USER_KEYS, values[:_N_USER], strict=True)), dict(zip(_ORG_KEYS, values[_N_USER:], strict=True))
