@@ -5,8 +5,9 @@ and dropped afterwards) migrated with Alembic; the bundled facility list seeded;
 100,000 clients and 300,000 custody events, a second one of the same size (tenancy must keep it out of the
 way), and a small one with 1,000 clients / 3,000 events, all written with bulk inserts. Requests go through
 the real application (FastAPI TestClient, in process, sequential), so the figures include auth, validation
-and serialization. Prints markdown tables: p50/p99 per query at both sizes and the 100k/1k ratio (goal
-<= 1.5x), then CSV import throughput (goal >= 1,000 rows/s).
+and serialization. Prints markdown tables: p50/p99 per query at both sizes, the 100k/1k ratio (goal
+<= 1.5x) and the mean number of clients on the page at each size (the ``limit=1`` rows repeat three queries
+with pages of one client), then CSV import throughput (goal >= 1,000 rows/s).
 
     .venv/bin/python bench/clients.py [--backends sqlite,postgres] [--clients 100000] [--reps 60]
 
@@ -121,8 +122,9 @@ def make_org(db: Any, settings: Any, name: str) -> tuple[uuid.UUID, dict[str, st
 
 def seed_org(db: Any, org_id: uuid.UUID, n_clients: int, facilities: list[uuid.UUID], a_base: int,
              rng: random.Random) -> dict[str, Any]:
-    """Bulk-insert ``n_clients`` clients, 3 custody events each, and the projection rows."""
-    from app.clients.models import Client
+    """Bulk-insert ``n_clients`` clients, 3 custody events each, the projection rows and the name index."""
+    from app.clients.models import Client, ClientNameToken, encrypt_client_row
+    from app.clients.name_index import token_rows
     from app.custody.models import CustodyCurrent, CustodyEvent
 
     statuses = [s for s, _ in STATUSES]
@@ -131,11 +133,12 @@ def seed_org(db: Any, org_id: uuid.UUID, n_clients: int, facilities: list[uuid.U
     t0 = datetime(2020, 1, 1, tzinfo=UTC)
     now = datetime.now(UTC) - timedelta(days=1)
     client_t, event_t, current_t = Client.__table__, CustodyEvent.__table__, CustodyCurrent.__table__  # type: ignore[attr-defined]
+    token_t = ClientNameToken.__table__  # type: ignore[attr-defined]
     chunk = 10_000
-    sample: dict[str, Any] = {"ids": [], "a_numbers": [], "names": []}
+    sample: dict[str, Any] = {"ids": [], "a_numbers": [], "names": [], "rows": 0}
     with db.write_engine.begin() as conn:
         for start in range(0, n_clients, chunk):
-            clients, events, currents = [], [], []
+            clients, events, currents, tokens = [], [], [], []
             for i in range(start, min(n_clients, start + chunk)):
                 cid = uuid.uuid4()
                 given, first, second = rng.choice(GIVEN), rng.choice(SURNAMES), rng.choice(SURNAMES)
@@ -154,6 +157,7 @@ def seed_org(db: Any, org_id: uuid.UUID, n_clients: int, facilities: list[uuid.U
                     "privileged_notes": None, "deleted_at": None, "version": 1, "created_by": None,
                     "created_at": created, "updated_at": created,
                 })
+                tokens += token_rows(org_id, cid, created, clients[-1]["search_name"])
                 eff = created
                 last: dict[str, Any] = {}
                 for _ in range(3):
@@ -177,9 +181,11 @@ def seed_org(db: Any, org_id: uuid.UUID, n_clients: int, facilities: list[uuid.U
                     sample["ids"].append(cid)
                     sample["a_numbers"].append(f"{a_base + i:09d}")
                     sample["names"].append((given, first))
-            conn.execute(sa.insert(client_t), clients)
+            conn.execute(sa.insert(client_t), [encrypt_client_row(c) for c in clients])  # A-number: ct + blind index
             conn.execute(sa.insert(event_t), events)
             conn.execute(sa.insert(current_t), currents)
+            conn.execute(sa.insert(token_t), tokens)
+            sample["rows"] += len(clients) + len(events) + len(currents) + len(tokens)
         # district of each projection row, as rebuild_current would have written it
         from app.custody.models import Facility
 
@@ -198,9 +204,11 @@ def seed_org(db: Any, org_id: uuid.UUID, n_clients: int, facilities: list[uuid.U
 # --- measurement ---------------------------------------------------------------------------------
 
 def timed(client: TestClient, url: str, headers: dict[str, str], reps: int,
-          params_fn: Callable[[int], dict[str, Any]]) -> tuple[float, float, int]:
+          params_fn: Callable[[int], dict[str, Any]]) -> tuple[float, float, int, float]:
+    """(p50 ms, p99 ms, last total, mean number of items on the page)."""
     lat = []
     total = 0
+    items = 0
     for i in range(3):  # warm-up
         client.get(url, headers=headers, params=params_fn(i))
     for i in range(reps):
@@ -210,12 +218,13 @@ def timed(client: TestClient, url: str, headers: dict[str, str], reps: int,
         if r.status_code != 200:
             raise RuntimeError(f"{url} -> {r.status_code} {r.text[:300]}")
         total = r.json().get("total", total)
+        items += len(r.json().get("items", [None]))
     lat.sort()
-    return statistics.median(lat), lat[min(len(lat) - 1, int(round(0.99 * (len(lat) - 1))))], total
+    return statistics.median(lat), lat[min(len(lat) - 1, int(round(0.99 * (len(lat) - 1))))], total, items / reps
 
 
 def measure(client: TestClient, headers: dict[str, str], sample: dict[str, Any], facility: uuid.UUID,
-            reps: int) -> dict[str, tuple[float, float, int]]:
+            reps: int) -> dict[str, tuple[float, float, int, float]]:
     rng = random.Random(7)
     names = sample["names"]
     out = {}
@@ -240,7 +249,15 @@ def measure(client: TestClient, headers: dict[str, str], sample: dict[str, Any],
             lat.append((time.perf_counter() - t) * 1000)
         assert r.status_code == 200, r.text
     lat.sort()
-    out["status view"] = (statistics.median(lat), lat[min(len(lat) - 1, int(round(0.99 * (len(lat) - 1))))], 1)
+    out["status view"] = (statistics.median(lat), lat[min(len(lat) - 1, int(round(0.99 * (len(lat) - 1))))], 1, 1.0)
+    # The same queries asking for one client: what the table size costs when the pages are the same size (the
+    # queries above return fuller pages at 100k than at 1k, and every client on a page has a cost of its own).
+    out["facility_id, limit=1"] = timed(client, "/api/v1/clients", headers, reps,
+                                        lambda i: {"facility_id": str(facility), "limit": 1})
+    out["q=surname, limit=1"] = timed(client, "/api/v1/clients", headers, reps,
+                                      lambda i: {"q": fold(names[i % len(names)][1]), "limit": 1})
+    out["q=given + surname, limit=1"] = timed(client, "/api/v1/clients", headers, reps,
+                                              lambda i: {"q": " ".join(names[i % len(names)]), "limit": 1})
     return out
 
 
@@ -292,7 +309,7 @@ def run_backend(backend: str, n_big: int, n_small: int, reps: int) -> dict[str, 
         small, small_h = make_org(db, settings, "Bench Small Org")
         t_seed = time.perf_counter()
         big_sample = seed_org(db, big, n_big, facilities, 100_000_000, rng)
-        seed_org(db, twin, n_big, facilities, 100_000_000, rng)  # same A-numbers, other organization
+        twin_sample = seed_org(db, twin, n_big, facilities, 100_000_000, rng)  # same A-numbers, other organization
         small_sample = seed_org(db, small, n_small, facilities, 300_000_000, rng)
         maintenance = sa.create_engine(url, isolation_level="AUTOCOMMIT") if backend == "postgres" else None
         if maintenance is not None:  # what autovacuum would have done after a bulk load
@@ -303,8 +320,8 @@ def run_backend(backend: str, n_big: int, n_small: int, reps: int) -> dict[str, 
             with db.write_engine.begin() as conn:
                 conn.execute(sa.text("ANALYZE"))
         timings["seed_s"] = time.perf_counter() - t_seed
-        rows = 2 * n_big * 5 + n_small * 5
-        timings["seed_rows_per_s"] = rows / timings["seed_s"]
+        timings["seed_rows"] = big_sample["rows"] + twin_sample["rows"] + small_sample["rows"]
+        timings["seed_rows_per_s"] = timings["seed_rows"] / timings["seed_s"]
         # a typical facility: the one holding the median number of the big org's detainees
         with db.session() as s:
             from app.custody.models import CustodyCurrent
@@ -342,15 +359,17 @@ def report(results: list[dict[str, Any]], n_big: int, n_small: int) -> None:
     print(f"\n## Client list and status view: {n_small:,} vs {n_big:,} clients "
           f"(+ a second organization of {n_big:,}; 3 custody events per client)\n")
     print("Sequential requests through the app (TestClient, in process); default page size 50; "
-          "`total` = matching clients in the big organization.\n")
+          "`total` = matching clients in the big organization; `items` = mean clients on the page returned "
+          "(each costs its loading, decryption and serialization, at any table size).\n")
     print(f"| backend | query | p50 {n_small // 1000}k ms | p99 {n_small // 1000}k ms | p50 {n_big // 1000}k ms | "
-          f"p99 {n_big // 1000}k ms | ratio p50 | total ({n_big // 1000}k) |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|")
+          f"p99 {n_big // 1000}k ms | ratio p50 | total ({n_big // 1000}k) | items {n_small // 1000}k / "
+          f"{n_big // 1000}k |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for res in results:
-        for key, (p50b, p99b, total) in res["big"].items():
-            p50s, p99s, _ = res["small"][key]
+        for key, (p50b, p99b, total, items_b) in res["big"].items():
+            p50s, p99s, _, items_s = res["small"][key]
             print(f"| {res['backend']} | {key} | {p50s:.1f} | {p99s:.1f} | {p50b:.1f} | {p99b:.1f} | "
-                  f"{p50b / p50s:.2f}x | {total:,} |")
+                  f"{p50b / p50s:.2f}x | {total:,} | {items_s:.0f} / {items_b:.0f} |")
     print("\n## CSV import (POST /clients/import, one request, half the rows with a custody event)\n")
     print("| backend | file | seconds | rows/s | custody events |")
     print("|---|---|---:|---:|---:|")
@@ -361,8 +380,7 @@ def report(results: list[dict[str, Any]], n_big: int, n_small: int) -> None:
     print("| backend | rows | seconds | rows/s | whole run s |")
     print("|---|---:|---:|---:|---:|")
     for res in results:
-        rows = 2 * n_big * 5 + n_small * 5
-        print(f"| {res['backend']} | {rows:,} | {res['seed_s']:.1f} | {res['seed_rows_per_s']:,.0f} | "
+        print(f"| {res['backend']} | {res['seed_rows']:,} | {res['seed_s']:.1f} | {res['seed_rows_per_s']:,.0f} | "
               f"{res['total_s']:.0f} |")
 
 

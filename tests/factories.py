@@ -10,6 +10,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from app.clients import name_index
 from app.clients.models import Client, ClientGroup, ClientGroupMember, Proceeding
 from app.core_data.names import fold_for_search
 from app.custody.models import CustodyEvent, Facility
@@ -40,6 +41,8 @@ def make_client(db: Any, org_id: uuid.UUID, **kw: Any) -> Client:
     with db.session(write=True) as s:
         c = Client(organization_id=org_id, **data)
         s.add(c)
+        s.flush()
+        name_index.index_client(s, c)  # as the clients service does
         s.commit()
         return c
 

@@ -16,9 +16,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from app.clients import groups as groups_service
+from app.clients import name_index
 from app.clients.bulk import bulk_insert
 from app.clients.intake import FileProblem, IntakeRow, parse_clients_csv
-from app.clients.models import Client, ClientGroup, ClientGroupMember, a_number_bidx, encrypt_client_row
+from app.clients.models import (
+    Client,
+    ClientGroup,
+    ClientGroupMember,
+    ClientNameToken,
+    a_number_bidx,
+    encrypt_client_row,
+)
 from app.clients.schemas import ImportReport
 from app.core import audit
 from app.core.errors import ProblemError, conflict
@@ -191,6 +199,8 @@ def _write(ctx: Any, session: Session, create: list[IntakeRow], matched: list[tu
               for cid, row in zip(ids, create, strict=True) if row.event is not None]
     try:
         bulk_insert(session, Client.__table__, [encrypt_client_row(r) for r in rows])  # type: ignore[attr-defined]
+        bulk_insert(session, ClientNameToken.__table__, [  # type: ignore[attr-defined]
+            tok for r in rows for tok in name_index.token_rows(ctx.org_id, r["id"], now, r["search_name"])])
         alerts = custody_service.record_initial_events(ctx, session, events, {cid: now for cid in ids})
     except IntegrityError:
         session.rollback()

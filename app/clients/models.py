@@ -31,13 +31,7 @@ class Client(SQLModel, table=True):
         # A-number itself is stored encrypted); NULLs (unknown yet) do not collide.
         sa.UniqueConstraint("organization_id", "a_number_bidx"),
         sa.Index("ix_client_org_created", "organization_id", "created_at", "id"),
-        # Name search (``q``) is LIKE '%word%' on the folded ``search_name``. SQLite has no index for that,
-        # so it scans this covering index (the organization's live clients: name, order key, id) instead of
-        # the table. PostgreSQL uses the trigram index below; there the covering index is left empty.
-        sa.Index("ix_client_search", "organization_id", "deleted_at", "search_name", "created_at", "id",
-                 postgresql_where=sa.text("false")),
-        sa.Index("ix_client_search_trgm", "search_name", postgresql_using="gin",
-                 postgresql_ops={"search_name": "gin_trgm_ops"}, sqlite_where=sa.text("0")),
+        # Name search (``q``) does not read ``search_name``: it uses the word index ``client_name_token``.
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -53,7 +47,8 @@ class Client(SQLModel, table=True):
     second_surname: str | None = Field(default=None, max_length=200)
     name_on_charging_document: str | None = Field(default=None, max_length=400)
     aliases: list[dict[str, Any]] = Field(default_factory=list, sa_column=json_col())
-    search_name: str = Field(default="", max_length=2000)  # accent/case-folded names + aliases, for `q`
+    # Accent/case-folded names + aliases; its words are indexed in ``client_name_token`` for ``q``.
+    search_name: str = Field(default="", max_length=2000)
     date_of_birth: str | None = Field(default=None, max_length=10)  # YYYY, YYYY-MM or YYYY-MM-DD
     sex: str | None = Field(default=None, max_length=40)
     country_of_birth: str | None = Field(default=None, max_length=2, index=True)
@@ -85,7 +80,7 @@ class Client(SQLModel, table=True):
     @property
     def a_number(self) -> str | None:
         """The nine-digit A-number, decrypted."""
-        return None if self.a_number_ct is None else crypto.ring().decrypt(self.a_number_ct, self._aad("a_number"))
+        return decrypt_a_number(self.organization_id, self.id, self.a_number_ct)
 
     @a_number.setter
     def a_number(self, value: str | None) -> None:
@@ -124,9 +119,42 @@ def encrypt_client_row(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def decrypt_a_number(org_id: uuid.UUID, client_id: uuid.UUID, a_number_ct: str | None) -> str | None:
+    """The A-number stored in ``a_number_ct`` (for rows read without the ORM)."""
+    if a_number_ct is None:
+        return None
+    return crypto.ring().decrypt(a_number_ct, crypto.KeyRing.aad(org_id, "client", "a_number", client_id))
+
+
 def a_number_bidx(org_id: uuid.UUID, a_number: str) -> str:
     """The blind index of a normalized A-number in an organization (lookups, uniqueness)."""
     return crypto.ring().blind_index(org_id, a_number)
+
+
+NAME_TOKEN_MAX = 100
+# Byte order on PostgreSQL whatever the database's collation, so that a word prefix is one key range (SQLite's
+# default BINARY collation already compares UTF-8 bytes; both then agree with code point order).
+_TOKEN_TYPE = sa.String(NAME_TOKEN_MAX).with_variant(sa.String(NAME_TOKEN_MAX, collation="C"), "postgresql")
+
+
+class ClientNameToken(SQLModel, table=True):
+    """One word of a live client's ``search_name`` (folded names and aliases), for name search (``q``).
+
+    Written in the same transaction as every change of ``search_name`` (create, PATCH of a name field or the
+    aliases, CSV import) and removed when the client is soft-deleted, like ``custody_current``; never edited on
+    its own (``app.clients.name_index``). The primary key is the search index: the words starting with what was
+    typed are one key range of the organization, each word's clients in list order (client created_at, id)."""
+
+    __tablename__ = "client_name_token"
+    __table_args__ = (
+        sa.Index("ix_client_name_token_client_id_token", "client_id", "token"),  # rewrite one client's words
+        {"sqlite_with_rowid": False},
+    )
+
+    organization_id: uuid.UUID = Field(foreign_key="organization.id", primary_key=True)
+    token: str = Field(sa_type=_TOKEN_TYPE, primary_key=True)
+    client_created_at: datetime = Field(sa_type=UTCDateTime(), primary_key=True)  # copy of client.created_at
+    client_id: uuid.UUID = Field(foreign_key="client.id", primary_key=True)
 
 
 class Proceeding(SQLModel, table=True):

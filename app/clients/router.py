@@ -61,10 +61,8 @@ def list_clients(
             raise ProblemError(422, "invalid_country", "Not an ISO 3166-1 alpha-2 country code.") from None
     filters = service.ClientFilters(q=q, status=status_.value if status_ else None, facility_id=facility_id,
                                     country=country, group=group, has_active_protection=has_active_protection)
-    rows, total = service.list_clients(ctx.session, ctx.org_id, filters, limit, offset)
-    custody = service.custody_summaries(ctx.session, ctx.org_id, [c.id for c in rows])
-    return Page(items=[service.to_list_item(c, custody.get(c.id)) for c in rows], total=total, limit=limit,
-                offset=offset)
+    items, total = service.list_clients(ctx.session, ctx.org_id, filters, limit, offset)
+    return Page(items=items, total=total, limit=limit, offset=offset)
 
 
 @router.post("/clients", response_model=ClientDetail, status_code=201)

@@ -16,8 +16,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from app.clients import name_index
 from app.clients.anumber import InvalidANumber, display_a_number, looks_like_a_number, normalize_a_number
-from app.clients.models import Client, ClientGroupMember, Proceeding, a_number_bidx
+from app.clients.models import Client, ClientGroupMember, Proceeding, a_number_bidx, decrypt_a_number
 from app.clients.schemas import ClientCreate, ClientDetail, ClientListItem, ClientUpdate, CustodySummary
 from app.core import audit
 from app.core.concurrency import claim_version
@@ -26,7 +27,6 @@ from app.core.types import utcnow
 from app.core_data.names import fold_for_search
 
 SEARCH_NAME_MAX = 2000
-MAX_SEARCH_TOKENS = 8
 
 
 def scoped(org_id: uuid.UUID):  # type: ignore[no-untyped-def]
@@ -84,6 +84,8 @@ def name_dob_key(given_names: str, first_surname: str, second_surname: str | Non
 
 
 def refresh_search_name(client: Client) -> None:
+    """Recompute ``search_name``; the caller then flushes and rewrites the word index
+    (``name_index.index_client``) in the same transaction."""
     client.search_name = search_key(client.given_names, client.first_surname, client.second_surname,
                                     client.name_on_charging_document, client.aliases or [])
 
@@ -166,6 +168,7 @@ def create_client(ctx: Any, session: Session, body: ClientCreate) -> Client:
     refresh_search_name(client)
     session.add(client)
     _flush_or_conflict(session)
+    name_index.index_client(session, client)
     audit.record(session, ctx, "client.create", "client", client.id,
                  {"fields": sorted(body.model_fields_set), "a_number_needs_review": review})
     _commit_or_conflict(session)
@@ -193,11 +196,14 @@ def update_client(ctx: Any, session: Session, client: Client, body: ClientUpdate
         _check_a_number_free(session, ctx.org_id, data["a_number"], exclude=client.id)
     for key, value in data.items():
         setattr(client, key, value)
-    if fields & NAME_FIELDS:
+    renamed = bool(fields & NAME_FIELDS)
+    if renamed:
         refresh_search_name(client)
     client.updated_at = utcnow()
     session.add(client)
     _flush_or_conflict(session)
+    if renamed:
+        name_index.index_client(session, client)
     audit.record(session, ctx, "client.update", "client", client.id, {"fields": sorted(fields)})
     _commit_or_conflict(session)
     return client
@@ -211,9 +217,10 @@ def delete_client(ctx: Any, session: Session, client: Client, expected_version: 
     client.deleted_at = utcnow()
     client.updated_at = client.deleted_at
     session.add(client)
-    # The projection covers live clients only (status/facility totals are counted on it alone).
+    # The projection and the name index cover live clients only (their totals are counted on them alone).
     session.execute(sa.delete(CustodyCurrent.__table__).where(  # type: ignore[attr-defined]
         CustodyCurrent.__table__.c.client_id == client.id))  # type: ignore[attr-defined]
+    name_index.unindex_client(session, client.id)
     session.flush()
     audit.record(session, ctx, "client.delete", "client", client.id, {})
     session.commit()
@@ -231,30 +238,18 @@ class ClientFilters:
     has_active_protection: bool | None = None
 
 
-def like_escape(text: str) -> str:
-    """Escape LIKE wildcards (``\\`` is the escape character)."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _search_condition(org_id: uuid.UUID, q: str) -> Any | None:
-    """An A-number in any accepted format matches that A-number (a blind-index lookup); anything else matches
-    names and aliases: every folded word of ``q`` must occur in ``search_name`` (LIKE, wildcards escaped)."""
-    a_number = looks_like_a_number(q)
-    if a_number is not None:
-        return Client.a_number_bidx == a_number_bidx(org_id, a_number)
-    tokens = fold_for_search(q).split()[:MAX_SEARCH_TOKENS]
-    if not tokens:
-        return None
-    return sa.and_(*[Client.search_name.like(f"%{like_escape(t)}%", escape="\\")  # type: ignore[attr-defined]
-                     for t in tokens])
-
-
-def _is_name_search(q: str | None) -> bool:
-    return bool(q and q.strip() and looks_like_a_number(q) is None and fold_for_search(q).split())
+def _name_words(q: str | None) -> list[str]:
+    """The words of a name search (empty when ``q`` is blank or an A-number)."""
+    if q is None or not q.strip() or looks_like_a_number(q) is not None:
+        return []
+    return name_index.query_words(q)
 
 
 def _conditions(session: Session, org_id: uuid.UUID, f: ClientFilters) -> tuple[list[Any], list[Any]]:
-    """(WHERE conditions on ``client``, conditions on the custody projection — empty if not filtered)."""
+    """(WHERE conditions on ``client``, conditions on the custody projection — empty if not filtered).
+
+    A name search is not among them: it is the word index (``list_clients``). An A-number in any accepted
+    format matches that A-number (a blind-index lookup)."""
     from app.custody.models import CustodyCurrent
 
     conds: list[Any] = []
@@ -265,10 +260,9 @@ def _conditions(session: Session, org_id: uuid.UUID, f: ClientFilters) -> tuple[
             custody.append(CustodyCurrent.status == f.status)
         if f.facility_id is not None:
             custody.append(CustodyCurrent.facility_id == f.facility_id)
-    if f.q is not None and f.q.strip():
-        cond = _search_condition(org_id, f.q)
-        if cond is not None:
-            conds.append(cond)
+    a_number = looks_like_a_number(f.q) if f.q is not None and f.q.strip() else None
+    if a_number is not None:
+        conds.append(Client.a_number_bidx == a_number_bidx(org_id, a_number))
     if f.country is not None:
         # citizenships is a JSON list of validated upper-case codes: '["SV", "GT"]' on both backends.
         conds.append(sa.or_(
@@ -291,48 +285,89 @@ def _conditions(session: Session, org_id: uuid.UUID, f: ClientFilters) -> tuple[
     return conds, custody
 
 
-def _rows_in_order(session: Session, ids: list[uuid.UUID]) -> list[Client]:
-    if not ids:
-        return []
-    found = {c.id: c for c in session.exec(select(Client).where(Client.id.in_(ids))).all()}  # type: ignore[attr-defined]
-    return [found[i] for i in ids if i in found]
+def _count_and_page(session: Session, matches: Any, limit: int, offset: int, *,
+                    together: bool = False) -> tuple[list[uuid.UUID], int]:
+    """(client ids of the page, total) of a subquery of matches ``(client_id, client_created_at)``.
+
+    ``together``: one statement (the total as a window count next to each row of the page), for match sets that
+    are costly to compute twice (an INTERSECT, joins) and small; otherwise a count, then the page."""
+    page = sa.select(matches.c.client_id).order_by(matches.c.client_created_at, matches.c.client_id)
+    count = sa.select(sa.func.count()).select_from(matches)
+    if together:
+        rows = session.execute(page.add_columns(sa.func.count().over()).limit(limit).offset(offset)).all()
+        if rows:
+            return [r[0] for r in rows], int(rows[0][1])
+        return [], 0 if offset == 0 else int(session.execute(count).scalar_one())
+    total = int(session.execute(count).scalar_one())
+    if total <= offset:
+        return [], total
+    return list(session.execute(page.limit(limit).offset(offset)).scalars()), total
 
 
 def list_clients(session: Session, org_id: uuid.UUID, f: ClientFilters, limit: int,
-                 offset: int) -> tuple[list[Client], int]:
-    """A page of clients in a stable order (created_at, id) and the total matching.
+                 offset: int) -> tuple[list[ClientListItem], int]:
+    """A page of clients (list items with their current custody) in a stable order (created_at, id) and the total
+    matching.
 
-    Three plans, same answer: (1) a name search reads the (created_at, id) of every match in one index
-    scan (trigram index on PostgreSQL, covering index on SQLite), counts and pages them here, then loads
-    the page; (2) status/facility filters alone are counted and paged on the custody projection's
-    ordered indexes; (3) anything else is one count and one ordered page query."""
+    First the ids of the page and the total, by one of three plans with the same answer: (1) a name search
+    counts and pages the matching (created_at, id) pairs on the word index (``client_name_token``; joined to
+    ``client``/the projection only when other filters are set); (2) status/facility filters alone are counted
+    and paged on the custody projection's ordered indexes (it holds live clients only); (3) anything else is
+    counted and paged on ``client``. Then the page is read in one query (``list_items``)."""
     from app.custody.models import CustodyCurrent
 
     extra, custody = _conditions(session, org_id, f)
     conds = [Client.organization_id == org_id, Client.deleted_at.is_(None), *extra, *custody]  # type: ignore[union-attr]
-    on = CustodyCurrent.client_id == Client.id
-    if _is_name_search(f.q):
-        stmt = sa.select(Client.id, Client.created_at)  # type: ignore[call-overload]
-        if custody:
-            stmt = stmt.join(CustodyCurrent, on)  # type: ignore[arg-type]
-        matches = sorted(session.execute(stmt.where(*conds)).all(), key=lambda r: (r[1], r[0]))
-        return _rows_in_order(session, [r[0] for r in matches[offset:offset + limit]]), len(matches)
-    page = select(Client)
-    order: tuple[Any, ...] = (Client.created_at, Client.id)
-    if not custody:
-        count = sa.select(sa.func.count()).select_from(Client).where(*conds)
+    words = _name_words(f.q)
+    if words:
+        m = name_index.match_query(org_id, words).subquery()
+        matches = sa.select(m.c.client_id, m.c.client_created_at)
+        if extra or custody:  # the other filters are checked on each match
+            matches = matches.join(Client, Client.id == m.c.client_id)  # type: ignore[arg-type]
+            if custody:
+                matches = matches.join(CustodyCurrent, CustodyCurrent.client_id == m.c.client_id)  # type: ignore[arg-type]
+            matches = matches.where(*conds)
+        # One statement for an INTERSECT or joins (costly twice, small results) and on PostgreSQL (cheaper there
+        # even for one word); SQLite counts a single word's thousands of matches faster without the window.
+        together = len(words) > 1 or bool(extra or custody) or session.get_bind().dialect.name == "postgresql"
+    elif custody and not extra:
+        matches = sa.select(CustodyCurrent.client_id, CustodyCurrent.client_created_at).where(*custody)  # type: ignore[call-overload]
+        together = False
     else:
-        page = page.join(CustodyCurrent, on)  # type: ignore[arg-type]
-        order = (CustodyCurrent.client_created_at, CustodyCurrent.client_id)
-        if extra:
-            count = sa.select(sa.func.count()).select_from(Client).join(CustodyCurrent, on).where(*conds)  # type: ignore[arg-type]
-        else:  # the projection holds live clients only: count on its index alone
-            count = sa.select(sa.func.count()).select_from(CustodyCurrent).where(*custody)
-    total = int(session.execute(count).scalar_one())
-    if total <= offset:
-        return [], total
-    rows = list(session.exec(page.where(*conds).order_by(*order).limit(limit).offset(offset)).all())
-    return rows, total
+        matches = sa.select(Client.id.label("client_id"), Client.created_at.label("client_created_at"))  # type: ignore[attr-defined]
+        if custody:
+            matches = matches.join(CustodyCurrent, CustodyCurrent.client_id == Client.id)  # type: ignore[arg-type]
+        matches = matches.where(*conds)
+        together = False
+    page_ids, total = _count_and_page(session, matches.subquery(), limit, offset, together=together)
+    return list_items(session, org_id, page_ids), total
+
+
+_LIST_COLUMNS = tuple(c for c in Client.__table__.c  # type: ignore[attr-defined]
+                      if c.name not in {"privileged_notes_ct", "search_name", "a_number_bidx", "created_by"})
+
+
+def list_items(session: Session, org_id: uuid.UUID, client_ids: list[uuid.UUID]) -> list[ClientListItem]:
+    """List items of the organization's live clients ``client_ids`` (in that order), with their current custody:
+    one query, plain rows (no ORM objects), each A-number decrypted once."""
+    from app.custody.models import CustodyCurrent
+
+    if not client_ids:
+        return []
+    ct, cc = Client.__table__, CustodyCurrent.__table__  # type: ignore[attr-defined]
+    stmt = (sa.select(*_LIST_COLUMNS, cc.c.status.label("custody_status"),
+                      cc.c.effective_at.label("custody_effective_at"), cc.c.facility_id.label("custody_facility_id"),
+                      cc.c.federal_district.label("custody_federal_district"), cc.c.country.label("custody_country"))
+            .select_from(ct.outerjoin(cc, cc.c.client_id == ct.c.id))
+            .where(ct.c.organization_id == org_id, ct.c.deleted_at.is_(None), ct.c.id.in_(client_ids)))
+    items: dict[uuid.UUID, ClientListItem] = {}
+    for row in session.execute(stmt):
+        custody = None if row.custody_status is None else CustodySummary(
+            status=row.custody_status, effective_at=row.custody_effective_at, facility_id=row.custody_facility_id,
+            federal_district=row.custody_federal_district, country=row.custody_country)
+        a_number = decrypt_a_number(org_id, row.id, row.a_number_ct)
+        items[row.id] = ClientListItem(**_base_fields(row, a_number), custody=custody)
+    return [items[i] for i in client_ids if i in items]
 
 
 def custody_summaries(session: Session, org_id: uuid.UUID,
@@ -342,10 +377,9 @@ def custody_summaries(session: Session, org_id: uuid.UUID,
 
     if not client_ids:
         return {}
-    rows = session.exec(select(CustodyCurrent).where(
-        CustodyCurrent.organization_id == org_id,
-        CustodyCurrent.client_id.in_(client_ids),  # type: ignore[attr-defined]
-    )).all()
+    cc = CustodyCurrent.__table__.c  # type: ignore[attr-defined]
+    rows = session.execute(sa.select(cc.client_id, cc.status, cc.effective_at, cc.facility_id, cc.federal_district,
+                                     cc.country).where(cc.organization_id == org_id, cc.client_id.in_(client_ids)))
     return {r.client_id: CustodySummary(status=r.status, effective_at=r.effective_at, facility_id=r.facility_id,
                                         federal_district=r.federal_district, country=r.country) for r in rows}
 
@@ -356,8 +390,8 @@ def group_ids_of(session: Session, org_id: uuid.UUID, client_id: uuid.UUID) -> l
     return sorted(session.exec(stmt).all(), key=str)
 
 
-def _base_fields(client: Client) -> dict[str, Any]:
-    a_number = client.a_number  # decrypted once (each read of the property is an AES-GCM decryption)
+def _base_fields(client: Any, a_number: str | None) -> dict[str, Any]:
+    """The list fields of a ``Client`` or of a row with the same column names (``a_number`` decrypted)."""
     return {
         "id": client.id, "version": client.version, "a_number": a_number,
         "a_number_display": display_a_number(a_number) if a_number else None,
@@ -374,12 +408,9 @@ def _base_fields(client: Client) -> dict[str, Any]:
     }
 
 
-def to_list_item(client: Client, custody: CustodySummary | None = None) -> ClientListItem:
-    return ClientListItem(**_base_fields(client), custody=custody)
-
-
 def to_detail(session: Session, client: Client) -> ClientDetail:
     """Full record for staff: privileged notes, groups, current custody summary."""
     custody = custody_summaries(session, client.organization_id, [client.id]).get(client.id)
-    return ClientDetail(**_base_fields(client), custody=custody, privileged_notes=client.privileged_notes,
+    return ClientDetail(**_base_fields(client, client.a_number), custody=custody,
+                        privileged_notes=client.privileged_notes,
                         group_ids=group_ids_of(session, client.organization_id, client.id))
