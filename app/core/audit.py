@@ -170,6 +170,11 @@ def flush_pending(session: Session) -> None:
 
 @sa.event.listens_for(Session, "before_commit")
 def _chain_before_commit(session: Session) -> None:
+    # SQLAlchemy fires before_commit for a SAVEPOINT's release too. Chaining there would take the chain-head
+    # lock early (at the first savepoint) and once per savepoint; the queue is chained at the real COMMIT.
+    # Events must therefore be recorded outside a savepoint that may roll back (alerts.raise_alerts does so).
+    if session.in_nested_transaction():
+        return
     flush_pending(session)
 
 

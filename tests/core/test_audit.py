@@ -132,3 +132,20 @@ def test_concurrent_writes_keep_one_unbroken_chain(client: Any, org_a: Any) -> N
     assert codes == [201] * 6
     v = client.get("/api/v1/audit-events/verify", headers=org_a.h("admin")).json()
     assert v["ok"] is True and v["events"] == 6
+
+
+def test_events_are_chained_at_the_real_commit_not_at_a_savepoint(db: Any, org_a: Any) -> None:
+    """A SAVEPOINT release fires before_commit too; the queue must wait for the COMMIT (one chain append)."""
+    from app.core import audit
+    from app.core.audit import PENDING_KEY, verify_chain
+
+    with db.session(write=True) as s:
+        audit.record_raw(s, org_id=org_a.id, action="test.savepoint", entity_type="test", detail={"n": 1})
+        with s.begin_nested():
+            pass
+        assert len(s.info.get(PENDING_KEY, [])) == 1  # still queued: nothing chained at the savepoint
+        assert s.execute(text("SELECT count(*) FROM audit_event WHERE action = 'test.savepoint'")).scalar_one() == 0
+        s.commit()
+    with db.session() as s:
+        assert s.execute(text("SELECT count(*) FROM audit_event WHERE action = 'test.savepoint'")).scalar_one() == 1
+        assert verify_chain(s, org_a.id)["ok"]
