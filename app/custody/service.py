@@ -163,7 +163,8 @@ def record_initial_events(ctx: Any, session: Session, events: Sequence[dict[str,
 
     Rows are written with one executemany per table; a new client's projection is its only event, so it is
     written directly instead of one rebuild per client. Alerts are then evaluated for every event on the
-    persisted rows, as for single inserts. No commit; returns the number of alerts raised."""
+    persisted rows, with the same rules as single inserts (``evaluate_new_client_events``: the clients are new,
+    so they have no orders to look up). No commit; returns the number of alerts raised."""
     from app.clients.bulk import bulk_insert
     from app.clients.models import Client
     from app.protection import alerts as protection_alerts
@@ -189,8 +190,7 @@ def record_initial_events(ctx: Any, session: Session, events: Sequence[dict[str,
         chunk = ids[start:start + 500]
         loaded = session.exec(select(CustodyEvent, Client).join(Client, Client.id == CustodyEvent.client_id)  # type: ignore[arg-type]
                               .where(CustodyEvent.id.in_(chunk))).all()  # type: ignore[attr-defined]
-        for ev, client in loaded:
-            raised += len(protection_alerts.evaluate_custody_event(session, ctx, client, ev) or [])
+        raised += protection_alerts.evaluate_new_client_events(session, ctx, [(c, ev) for ev, c in loaded])
     return raised
 
 

@@ -320,3 +320,51 @@ def test_imported_events_are_evaluated_for_alerts(client: Any, make_org: Any) ->
     status = client.get(f"{API}/clients/{cid}/status", headers=h).json()
     assert status["status"] == "unknown"
     assert "whereabouts_unknown" in {a["kind"] for a in status["open_alerts"]}
+
+
+def test_imported_events_raise_the_same_alerts_as_single_events(client: Any, db: Any, make_org: Any) -> None:
+    """The intake's bulk evaluation (new clients: no orders to look up) raises exactly what the one-event path
+    raises for the same facts, with one alert.raised audit event per client that got alerts."""
+    from sqlmodel import select
+
+    from app.core.audit import AuditEvent
+    from app.protection.models import Alert
+
+    org = make_org()
+    h = org.h("paralegal")
+    now = datetime.now(UTC) - timedelta(hours=1)
+    long_ago = (datetime.now(UTC) - timedelta(days=3)).isoformat()
+    tag = uuid.uuid4().hex[:6]
+    rows = [
+        {"given_names": f"Tercero {tag}", "first_surname": "Uno", "citizenships": "GT",
+         "custody_status": "removed_to_third_country", "custody_effective_at": now.isoformat(),
+         "custody_country": "SV", "source_type": "flight_manifest", "confidence": "reported"},
+        {"given_names": f"Sin {tag}", "first_surname": "Dos", "custody_status": "unknown",
+         "custody_effective_at": long_ago},
+        {"given_names": f"Libre {tag}", "first_surname": "Tres", "custody_status": "released_bond",
+         "custody_effective_at": now.isoformat()},
+    ]
+    r = upload(client, h, csv_text(rows))
+    assert r.status_code == 200, r.text
+    with db.session() as s:
+        alerts = s.exec(select(Alert).where(Alert.organization_id == org.id)).all()
+        audits = s.exec(select(AuditEvent).where(AuditEvent.organization_id == org.id,
+                                                 AuditEvent.action == "alert.raised")).all()
+    assert sorted(a.kind for a in alerts) == ["third_country_removal", "whereabouts_unknown"]
+    assert len(audits) == 2 and {a.entity_id for a in audits} == {str(a.client_id) for a in alerts}
+    # The same facts through the single-event API path give the same kinds and dedupe keys.
+    single = make_org()
+    hs = single.h("paralegal")
+    for row in rows[:1]:
+        c = client.post(f"{API}/clients", headers=hs, json={
+            "given_names": row["given_names"], "first_surname": row["first_surname"], "citizenships": ["GT"]})
+        assert c.status_code == 201, c.text
+        e = client.post(f"{API}/clients/{c.json()['id']}/custody-events", headers=hs, json={
+            "status": "removed_to_third_country", "effective_at": now.isoformat(), "country": "SV",
+            "source_type": "flight_manifest", "confidence": "reported"})
+        assert e.status_code == 201, e.text
+    with db.session() as s:
+        single_alerts = s.exec(select(Alert).where(Alert.organization_id == single.id)).all()
+    bulk_third = next(a for a in alerts if a.kind == "third_country_removal")
+    assert [(a.kind, a.severity, a.dedupe_key.split(":")[0], a.dedupe_key.split(":")[-1]) for a in single_alerts] \
+        == [(bulk_third.kind, bulk_third.severity, "third_country_removal", "SV")]
