@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 from pydantic import BaseModel, ConfigDict
 from sqlmodel import select
 
@@ -14,8 +14,9 @@ from app.auth.deps import Ctx, require
 from app.auth.permissions import Permission
 from app.core.audit import AuditEvent, verify_chain
 from app.core.pagination import Page, PageParams, page_params, paginate
+from app.core.routing import api_router
 
-router = APIRouter(prefix="/audit-events", tags=["audit"])
+router = api_router(prefix="/audit-events", tags=["audit"])
 
 
 class AuditEventPublic(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request, Response, status
+from fastapi import Depends, Form, Query, Request, Response, status
 from sqlmodel import Session
 
 from app.auth import service
@@ -23,9 +23,10 @@ from app.auth.models import (
 from app.auth.permissions import ROLE_PERMISSIONS, Permission, Role
 from app.core.concurrency import require_if_match, set_etag
 from app.core.pagination import Page, PageParams, page_params, paginate
+from app.core.routing import api_router
 
-router = APIRouter(tags=["auth"])
-users_router = APIRouter(prefix="/users", tags=["users"])
+router = api_router(tags=["auth"])
+users_router = api_router(prefix="/users", tags=["users"])
 
 
 def _pair(pair: service.TokenPair) -> TokenResponse:

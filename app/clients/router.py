@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
+from fastapi import Depends, File, Query, Request, Response, UploadFile, status
 
 from app.auth.deps import Ctx, require
 from app.auth.permissions import Permission
@@ -30,10 +30,11 @@ from app.clients.schemas import (
 from app.core.concurrency import require_if_match, set_etag
 from app.core.errors import ProblemError
 from app.core.pagination import MAX_LIMIT, MAX_OFFSET, Page
+from app.core.routing import api_router
 from app.core_data.countries import normalize_country_code
 from app.custody.statuses import CustodyStatus
 
-router = APIRouter(tags=["clients"])
+router = api_router(tags=["clients"])
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]

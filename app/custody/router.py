@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
+from fastapi import Depends, File, Query, Request, Response, UploadFile
 
 from app.auth.deps import Ctx, require
 from app.auth.permissions import Permission
@@ -15,6 +15,7 @@ from app.core import audit
 from app.core.concurrency import set_etag
 from app.core.errors import ProblemError
 from app.core.pagination import MAX_LIMIT, MAX_OFFSET, Page
+from app.core.routing import api_router
 from app.custody import facilities as facilities_service
 from app.custody import service
 from app.custody.facility_csv import parse_facilities_csv
@@ -30,7 +31,7 @@ from app.custody.schemas import (
 )
 from app.custody.statuses import WHEREABOUTS_UNKNOWN_STATUSES, FacilityType
 
-router = APIRouter(tags=["custody"])
+router = api_router(tags=["custody"])
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]

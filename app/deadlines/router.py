@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime, time
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import Depends, Path, Query, Request, Response
 from sqlmodel import Session
 
 from app.auth.deps import Ctx, get_session, require
@@ -16,6 +16,7 @@ from app.clients import service as clients_service
 from app.core.concurrency import require_if_match, set_etag
 from app.core.errors import ProblemError, conflict
 from app.core.pagination import MAX_LIMIT, MAX_OFFSET, Page, PageParams, page_params, paginate
+from app.core.routing import api_router
 from app.deadlines import feed as feed_mod
 from app.deadlines import recompute as rc
 from app.deadlines import rules_service, service, triggers
@@ -38,8 +39,8 @@ from app.deadlines.schemas import (
     TriggerEventUpdate,
 )
 
-router = APIRouter(tags=["deadlines"])
-root_router = APIRouter(tags=["calendar"])
+router = api_router(tags=["deadlines"])
+root_router = api_router(tags=["calendar"])
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]

@@ -13,7 +13,7 @@ import logging
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
+from fastapi import Depends, FastAPI, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from app.auth.deps import Ctx, require
@@ -22,6 +22,7 @@ from app.core.config import AppEnv, Settings
 from app.core.db import Database
 from app.core.errors import ProblemError
 from app.core.pagination import Page, PageParams, page_params
+from app.core.routing import api_router
 from app.filings import batches, service
 from app.filings.gate import RenderGate
 from app.filings.models import FilingStatus
@@ -37,7 +38,7 @@ from app.filings.schemas import (
 )
 
 log = logging.getLogger("app.filings")
-router = APIRouter(tags=["filings"])
+router = api_router(tags=["filings"])
 
 _TEMPLATES = [TemplateInfo.model_validate(t) for t in registry_listing()]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import Depends, Query, Request, Response, status
 from sqlmodel import Session
 
 from app.auth.deps import Ctx, client_ip, get_session, require
@@ -15,6 +15,7 @@ from app.clients import service as clients_service
 from app.core.audit import AuditEvent
 from app.core.db import Database
 from app.core.pagination import Page, PageParams, page_params, paginate
+from app.core.routing import api_router
 from app.core.types import utcnow
 from app.portal import service, view
 from app.portal.models import GrantStatus, LiaisonGrant
@@ -33,7 +34,7 @@ from app.portal.schemas import (
     RevokeBody,
 )
 
-router = APIRouter()
+router = api_router()
 
 
 def _grant_public(grant: LiaisonGrant, liaison: UserAccount | None) -> GrantPublic:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
 from pydantic import AwareDatetime
 from sqlmodel import Session, col, select
 
@@ -14,6 +14,7 @@ from app.auth.permissions import Permission
 from app.clients import service as clients_service
 from app.core.concurrency import require_if_match, set_etag
 from app.core.pagination import Page, PageParams, page_params, paginate
+from app.core.routing import api_router
 from app.protection import court_orders
 from app.protection import occurrences as occ_mod
 from app.protection.deps import current_time, read_actor, run_side_effects
@@ -28,7 +29,7 @@ from app.protection.schemas import (
     OccurrencePublic,
 )
 
-router = APIRouter(tags=["court orders"])
+router = api_router(tags=["court orders"])
 
 
 @router.get("/clients/{client_id}/court-orders", response_model=Page[CourtOrderPublic])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
 from sqlmodel import Session
 
 from app.auth.deps import Ctx, require
@@ -13,6 +13,7 @@ from app.auth.permissions import Permission
 from app.clients import service as clients_service
 from app.core.concurrency import require_if_match, set_etag
 from app.core.pagination import Page, PageParams, page_params, paginate
+from app.core.routing import api_router
 from app.protection import alerts as alerts_mod
 from app.protection import expiry, service
 from app.protection.court_router import router as court_router
@@ -27,7 +28,7 @@ from app.protection.schemas import (
     ProtectionOrderUpdate,
 )
 
-router = APIRouter(tags=["protection"])
+router = api_router(tags=["protection"])
 
 
 def alert_public(a: Alert) -> AlertPublic:
