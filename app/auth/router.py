@@ -34,6 +34,19 @@ def _pair(pair: service.TokenPair) -> TokenResponse:
                          refresh_token=pair.refresh_token)
 
 
+_SORTED_PERMISSIONS = {role: sorted(p.value for p in perms) for role, perms in ROLE_PERMISSIONS.items()}
+
+
+@router.get("/auth/me", response_model=MeResponse)
+async def me(ctx: Ctx = Depends(require(Permission.account_self))) -> dict[str, Any]:
+    """The caller's account, organization and permissions."""
+    # async: everything needed was loaded by the auth dependency (one query), so no thread hop here. The
+    # response model validates this once and keeps only its own fields (no token version, no hashes).
+    # Declared first: FastAPI matches routes in order, and every client calls this one most.
+    return {**ctx.principal.user, "organization": ctx.principal.org,
+            "permissions": _SORTED_PERMISSIONS[Role(ctx.role)]}
+
+
 @router.post("/auth/token", response_model=TokenResponse)
 def token(
     request: Request,
@@ -69,18 +82,6 @@ def logout_all(ctx: Ctx = Depends(require(Permission.account_self))) -> Response
     """End every session of the caller (bumps the token version)."""
     service.logout_all(ctx, ctx.session, ctx.user)
     return Response(status_code=204)
-
-
-_SORTED_PERMISSIONS = {role: sorted(p.value for p in perms) for role, perms in ROLE_PERMISSIONS.items()}
-
-
-@router.get("/auth/me", response_model=MeResponse)
-async def me(ctx: Ctx = Depends(require(Permission.account_self))) -> dict[str, Any]:
-    """The caller's account, organization and permissions."""
-    # async: everything needed was loaded by the auth dependency (one query), so no thread hop here. The
-    # response model validates this once and keeps only its own fields (no token version, no hashes).
-    return {**ctx.principal.user, "organization": ctx.principal.org,
-            "permissions": _SORTED_PERMISSIONS[Role(ctx.role)]}
 
 
 @router.post("/auth/password", status_code=status.HTTP_204_NO_CONTENT)
