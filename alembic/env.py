@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 
-from alembic import context
 from sqlalchemy import create_engine, pool
 
 import app.models  # noqa: F401  (registers every table)
+from alembic import context
 from app.core.base import metadata
 
 config = context.config

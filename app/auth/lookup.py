@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -74,15 +75,16 @@ def _compile(dialect: Dialect) -> _Compiled:
     )
 
 
-_compiled_by_dialect: dict[int, _Compiled] = {}
+# Per engine dialect, dropped with it (the processors are the dialect's own).
+_compiled_by_dialect: weakref.WeakKeyDictionary[Dialect, _Compiled] = weakref.WeakKeyDictionary()
 
 
 def fetch_inline(db: Database, user_id: uuid.UUID) -> UserOrg | None:
     """The principal row read on the event loop (SQLite files only; see the module docstring)."""
     dialect = db.engine.dialect
-    c = _compiled_by_dialect.get(id(dialect))
+    c = _compiled_by_dialect.get(dialect)
     if c is None:
-        c = _compiled_by_dialect[id(dialect)] = _compile(dialect)
+        c = _compiled_by_dialect[dialect] = _compile(dialect)
     with db.inline_lock:
         try:
             # fetchall: the statement runs to completion here, so its read transaction ends before the lock

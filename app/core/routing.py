@@ -29,7 +29,6 @@ def one_hop(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     async def run(*args: Any, **kwargs: Any) -> Any:
         return await run_in_threadpool(endpoint, *args, **kwargs)
 
-    run.__dp_one_hop__ = True  # type: ignore[attr-defined]
     return run
 
 

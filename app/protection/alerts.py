@@ -96,10 +96,16 @@ def raise_alerts(session: Session, actor: Any, *, org_id: uuid.UUID, client_id: 
         created = [a for a in (_new_alert(org_id, client_id, f, trigger_type, trigger_id, now) for f in todo)
                    if _insert_in_savepoint(session, [a])]
     if created:
-        audit.record(session, actor, "alert.raised", "client", client_id, {
-            "trigger_type": trigger_type, "trigger_id": str(trigger_id) if trigger_id else None,
-            "alerts": [{"id": str(a.id), "kind": a.kind, "severity": a.severity} for a in created]})
+        _audit_raised(session, actor, client_id, trigger_type, trigger_id, created)
     return created
+
+
+def _audit_raised(session: Session, actor: Any, client_id: uuid.UUID, trigger_type: str,
+                  trigger_id: uuid.UUID | None, created: list[Alert]) -> None:
+    """One ``alert.raised`` audit event for the alerts one trigger opened for one client (ids and kinds only)."""
+    audit.record(session, actor, "alert.raised", "client", client_id, {
+        "trigger_type": trigger_type, "trigger_id": str(trigger_id) if trigger_id else None,
+        "alerts": [{"id": str(a.id), "kind": a.kind, "severity": a.severity} for a in created]})
 
 
 def raise_alert(session: Session, actor: Any, *, org_id: uuid.UUID, client_id: uuid.UUID, kind: str,
@@ -160,14 +166,13 @@ def _conflicts(session: Session, org_id: uuid.UUID, client: Any, event: CustodyE
         return []  # e.g. a release: no order can be violated by it, skip the lookups
     facility = session.get(Facility, event.facility_id) if event.facility_id else None
     district = facility.federal_district if facility is not None else None
-    habeas: list[tuple[uuid.UUID, str]] = []
     orders: list[Any] = []
-    if new_client:
-        pass
-    elif district and rules.is_detention_status(event.status):
-        orders, habeas = _orders_and_habeas(session, org_id, client.id)
-    else:
-        orders = orders_for_client(session, org_id, client.id)
+    habeas: list[tuple[uuid.UUID, str]] = []
+    if not new_client:
+        if district and rules.is_detention_status(event.status):
+            orders, habeas = _orders_and_habeas(session, org_id, client.id)
+        else:
+            orders = orders_for_client(session, org_id, client.id)
     return rules.custody_findings(
         client_id=client.id, status=event.status, country=event.country, facility_district=district,
         facility_state=facility.state if facility is not None else None, event_id=event.id,
@@ -220,9 +225,7 @@ def evaluate_new_client_events(session: Session, ctx: Any, pairs: list[tuple[Any
         session.add_all(raised)
         session.flush()
         for client, event, created in by_client:
-            audit.record(session, ctx, "alert.raised", "client", client.id, {
-                "trigger_type": "custody_event", "trigger_id": str(event.id),
-                "alerts": [{"id": str(a.id), "kind": a.kind, "severity": a.severity} for a in created]})
+            _audit_raised(session, ctx, client.id, "custody_event", event.id, created)
     count = len(raised)
     for client, event in unknown:  # rare (unknown / arrested, location unknown): the regular path
         if check_whereabouts(session, event.organization_id, client.id, now, actor=ctx) is not None:

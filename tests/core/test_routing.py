@@ -7,8 +7,8 @@ import inspect
 import threading
 from typing import Any
 
-from app.core.routing import Route, one_hop
 from app.core.routes import iter_routes
+from app.core.routing import Route, one_hop
 
 
 def test_every_route_is_a_one_hop_route(client: Any) -> None:
