@@ -28,8 +28,8 @@ from sqlmodel import Session
 from app.clients.models import NAME_TOKEN_MAX, Client, ClientNameToken
 from app.core_data.names import fold_for_search
 
-__all__ = ["MAX_QUERY_WORDS", "index_client", "match_query", "name_tokens", "query_words", "token_rows",
-           "unindex_client"]
+__all__ = ["MAX_QUERY_WORDS", "index_client", "match_query", "name_tokens", "query_words", "sole_words",
+           "token_rows", "unindex_client", "word_spans"]
 
 MAX_QUERY_WORDS = 8
 _JOINERS = "-'.,/()"
@@ -89,20 +89,48 @@ def _prefix_condition(column: Any, prefix: str) -> Any:
     return column >= prefix if end is None else sa.and_(column >= prefix, column < end)
 
 
-def match_query(org_id: uuid.UUID, words: list[str]) -> sa.Select[Any] | sa.CompoundSelect[Any]:
+def word_spans(session: Session, org_id: uuid.UUID, words: list[str]) -> dict[str, tuple[str | None, str | None]]:
+    """For each query word, the first and last word of the organization's index that begin with it ((None, None)
+    when none does). Two index seeks per word, one statement for all of them."""
+    t = TOKENS
+    columns = []
+    for word in words:
+        in_range = (t.c.organization_id == org_id, _prefix_condition(t.c.token, word))
+        columns.append(sa.select(t.c.token).where(*in_range).order_by(t.c.token).limit(1).scalar_subquery())
+        columns.append(sa.select(t.c.token).where(*in_range).order_by(t.c.token.desc()).limit(1).scalar_subquery())
+    row = session.execute(sa.select(*columns)).one()
+    return {word: (row[2 * i], row[2 * i + 1]) for i, word in enumerate(words)}
+
+
+def sole_words(spans: dict[str, tuple[str | None, str | None]]) -> dict[str, str]:
+    """The query words that begin exactly one indexed word (the usual case for a whole name: ``garcia``),
+    mapped to it. Such a word's entries are one equality range of the primary key, already in list order and
+    holding each client once: its count needs no DISTINCT, its page no sort, and several such ranges intersect
+    by a merge (see ``match_query``)."""
+    return {word: lo for word, (lo, hi) in spans.items() if lo is not None and lo == hi}
+
+
+def match_query(org_id: uuid.UUID, words: list[str],
+                sole: dict[str, str] | None = None) -> sa.Select[Any] | sa.CompoundSelect[Any]:
     """``(client_created_at, client_id)`` of the organization's live clients matching every word, each once.
 
-    Each word is one key range of the primary key (the organization's words starting with it); several words
-    are the INTERSECT of their ranges. The cost follows the number of index entries in the ranges."""
+    Each word is one key range of the primary key (the organization's words starting with it), or, when
+    ``sole`` maps it to the only such word (``sole_words``), that word's equality range; several words are the
+    INTERSECT of their ranges, ordered as the list is (equality ranges are, so SQLite merges them instead of
+    building temporary B-trees: about 4x cheaper for two common names at 100,000 clients). The cost follows
+    the number of index entries in the ranges."""
     t = TOKENS
+    sole = sole or {}
 
     def word_range(word: str) -> sa.Select[Any]:
-        return sa.select(t.c.client_created_at, t.c.client_id).where(
-            t.c.organization_id == org_id, _prefix_condition(t.c.token, word))
+        token = t.c.token == sole[word] if word in sole else _prefix_condition(t.c.token, word)
+        return sa.select(t.c.client_created_at, t.c.client_id).where(t.c.organization_id == org_id, token)
 
     if len(words) == 1:
-        return word_range(words[0]).distinct()  # a client may have two words with this beginning
-    return sa.intersect(*[word_range(w) for w in words])
+        # a client may have two words with this beginning (not two equal words: one row per word)
+        return word_range(words[0]) if words[0] in sole else word_range(words[0]).distinct()
+    both = sa.intersect(*[word_range(w) for w in words])
+    return both.order_by(both.selected_columns.client_created_at, both.selected_columns.client_id)
 
 
 # --- upkeep --------------------------------------------------------------------------------------

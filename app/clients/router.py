@@ -125,7 +125,7 @@ def delete_client(client_id: uuid.UUID, request: Request,
 def list_proceedings(client_id: uuid.UUID, ctx: Ctx = Depends(require(Permission.clients_read)),
                      limit: Limit = 50, offset: Offset = 0) -> Page[ProceedingPublic]:
     """The client's proceedings, oldest first."""
-    service.get_client(ctx.session, ctx.org_id, client_id)
+    service.ensure_client(ctx.session, ctx.org_id, client_id)
     rows, total = proceedings_service.list_proceedings(ctx.session, ctx.org_id, client_id, limit, offset)
     return Page(items=[proceedings_service.to_public(p) for p in rows], total=total, limit=limit, offset=offset)
 

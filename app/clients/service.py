@@ -42,6 +42,14 @@ def get_client(session: Session, org_id: uuid.UUID, client_id: uuid.UUID) -> Cli
     return client
 
 
+def ensure_client(session: Session, org_id: uuid.UUID, client_id: uuid.UUID) -> None:
+    """``get_client`` for routes that need only to know the client exists (one indexed read, no ORM object)."""
+    found = session.execute(sa.select(Client.id).where(  # type: ignore[call-overload]
+        Client.id == client_id, Client.organization_id == org_id, Client.deleted_at.is_(None))).first()  # type: ignore[union-attr]
+    if found is None:
+        raise not_found("client_not_found", "No such client.")
+
+
 def lock_client(session: Session, org_id: uuid.UUID, client_id: uuid.UUID) -> Client:
     """``get_client`` holding the row lock until commit (PostgreSQL; SQLite writers are serialized anyway),
     so that per-client writes such as custody events and their projection are applied one at a time."""
@@ -320,7 +328,11 @@ def list_clients(session: Session, org_id: uuid.UUID, f: ClientFilters, limit: i
     conds = [Client.organization_id == org_id, Client.deleted_at.is_(None), *extra, *custody]  # type: ignore[union-attr]
     words = _name_words(f.q)
     if words:
-        m = name_index.match_query(org_id, words).subquery()
+        spans = name_index.word_spans(session, org_id, words)
+        if any(lo is None for lo, _ in spans.values()):
+            return [], 0  # a word that begins no indexed name: nothing can match
+        sole = name_index.sole_words(spans)  # equality ranges, already in list order
+        m = name_index.match_query(org_id, words, sole).subquery()
         matches = sa.select(m.c.client_id, m.c.client_created_at)
         if extra or custody:  # the other filters are checked on each match
             matches = matches.join(Client, Client.id == m.c.client_id)  # type: ignore[arg-type]
@@ -329,7 +341,9 @@ def list_clients(session: Session, org_id: uuid.UUID, f: ClientFilters, limit: i
             matches = matches.where(*conds)
         # One statement for an INTERSECT or joins (costly twice, small results) and on PostgreSQL (cheaper there
         # even for one word); SQLite counts a single word's thousands of matches faster without the window.
-        together = len(words) > 1 or bool(extra or custody) or session.get_bind().dialect.name == "postgresql"
+        # A sole word's range alone is counted straight off the index and paged in index order: never together.
+        together = len(words) > 1 or bool(extra or custody) or (
+            not sole and session.get_bind().dialect.name == "postgresql")
     elif custody and not extra:
         matches = sa.select(CustodyCurrent.client_id, CustodyCurrent.client_created_at).where(*custody)  # type: ignore[call-overload]
         together = False

@@ -110,7 +110,7 @@ def list_custody_events(client_id: uuid.UUID, ctx: Ctx = Depends(require(Permiss
                         include_retracted: bool = True, limit: Limit = 50,
                         offset: Offset = 0) -> Page[CustodyEventPublic]:
     """The client's custody history, newest first (retracted events are flagged)."""
-    clients_service.get_client(ctx.session, ctx.org_id, client_id)
+    clients_service.ensure_client(ctx.session, ctx.org_id, client_id)
     rows, total = service.list_events(ctx.session, ctx.org_id, client_id, limit=limit, offset=offset,
                                       include_retracted=include_retracted)
     facs = service.facilities_by_id(ctx.session, {e.facility_id for e in rows if e.facility_id})
@@ -141,7 +141,7 @@ def retract_custody_event(event_id: uuid.UUID, body: RetractBody,
 def client_status(client_id: uuid.UUID, request: Request,
                   ctx: Ctx = Depends(require(Permission.clients_read))) -> StatusView:
     """Current status with source, confidence and age; facility and district; protections, alerts, deadlines."""
-    clients_service.get_client(ctx.session, ctx.org_id, client_id)
+    clients_service.ensure_client(ctx.session, ctx.org_id, client_id)
     current = service.latest_event(ctx.session, ctx.org_id, client_id)
     if current is not None and current.status in WHEREABOUTS_UNKNOWN_STATUSES:
         # Reading the status is one of the two places a lost client is noticed (the sweep is the other):
@@ -152,4 +152,4 @@ def client_status(client_id: uuid.UUID, request: Request,
         now = datetime.now(UTC)
         run_side_effects(request, ctx, lambda ws: alerts_service.check_whereabouts(
             ws, ctx.org_id, client_id, now, actor=read_actor(ctx)))
-    return service.status_view(ctx.session, ctx.org_id, client_id)
+    return service.status_view(ctx.session, ctx.org_id, client_id, latest=current)

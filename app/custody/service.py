@@ -283,16 +283,21 @@ def last_confirmed(session: Session, org_id: uuid.UUID, client_id: uuid.UUID) ->
     return session.exec(stmt.order_by(*_NEWEST_FIRST).limit(1)).first()
 
 
+_UNREAD: Any = object()
+
+
 def status_view(session: Session, org_id: uuid.UUID, client_id: uuid.UUID,
-                now: datetime | None = None) -> StatusView:
-    """Current status with provenance and age, location and district, protections, alerts, deadlines."""
+                now: datetime | None = None, *, latest: CustodyEvent | None = _UNREAD) -> StatusView:
+    """Current status with provenance and age, location and district, protections, alerts, deadlines.
+
+    ``latest``: the client's ``latest_event`` when the caller has already read it (saves reading it twice)."""
     from app.custody.facilities import district_name, to_summary
     from app.deadlines import service as deadlines_service
     from app.protection import alerts as protection_alerts
     from app.protection import service as protection_service
 
     now = now or utcnow()
-    ev = latest_event(session, org_id, client_id)
+    ev = latest_event(session, org_id, client_id) if latest is _UNREAD else latest
     fac = session.get(Facility, ev.facility_id) if ev is not None and ev.facility_id else None
     confirmed = ev if ev is not None and ev.confidence == Confidence.CONFIRMED.value else (
         last_confirmed(session, org_id, client_id) if ev is not None else None)

@@ -76,7 +76,7 @@ def list_grants(
     grant_status: Annotated[GrantStatus | None, Query(alias="status")] = None,
 ) -> Page[GrantPublic]:
     """The client's liaison grants (consent records), newest first."""
-    clients_service.get_client(ctx.session, ctx.org_id, client_id)
+    clients_service.ensure_client(ctx.session, ctx.org_id, client_id)
     stmt = service.grants_for_client(ctx.org_id, client_id, grant_status)
     rows, total = paginate(ctx.session, stmt, params, LiaisonGrant.created_at.desc(),  # type: ignore[attr-defined]
                            LiaisonGrant.id)
@@ -128,7 +128,7 @@ def liaison_access(
     liaison_user_id: uuid.UUID | None = None,
 ) -> Page[LiaisonAccessItem]:
     """Who viewed this client's portal view, and when (from the audit trail), newest first."""
-    clients_service.get_client(ctx.session, ctx.org_id, client_id)
+    clients_service.ensure_client(ctx.session, ctx.org_id, client_id)
     stmt = service.liaison_access_query(ctx.org_id, client_id, liaison_user_id)
     rows, total = paginate(ctx.session, stmt, params, AuditEvent.seq.desc())  # type: ignore[attr-defined]
     items = [

@@ -318,6 +318,34 @@ def test_name_search_pages_in_order_with_total(client: Any, make_org: Any, db: A
     assert none["items"] == [] and none["total"] == 0
 
 
+def test_every_plan_gives_the_same_answer(client: Any, make_org: Any, db: Any) -> None:
+    """A word that begins exactly one indexed word is searched as that word's equality range (merged when there
+    are several), any other word as a prefix range: both plans give what word-prefix matching says, in list
+    order, with the right total on every page."""
+    org = make_org()
+    h = org.h("paralegal")
+    base = datetime(2025, 3, 1, tzinfo=UTC)
+    names = [("María", "Martínez", "Garza"), ("Marta", "García", None), ("María José", "García", "Martínez"),
+             ("Mario", "Garza", None), ("Ana", "García", "Mar"), ("Ana María", "López", None),
+             ("José", "Martín", "García"), ("Luis", "López", "López")]
+    made = [make_client(db, org.id, given_names=g, first_surname=f, second_surname=s2,
+                        created_at=base + timedelta(minutes=i // 3)) for i, (g, f, s2) in enumerate(names)]
+    words_of = {str(c.id): set(name_tokens(" ".join(filter(None, (g, f, s2))).lower()
+                                          .translate(str.maketrans("íáéó", "iaeo"))))
+                for c, (g, f, s2) in zip(made, names, strict=True)}
+    order = [str(c.id) for c in sorted(made, key=lambda c: (c.created_at, c.id))]
+    for q in ["maria", "mar", "mart", "martinez", "garcia", "gar", "garza", "maria garcia", "mar garcia",
+              "garcia martinez", "garcia mar", "jose garcia", "lopez", "lopez ana", "ana maria lopez",
+              "maria jose garcia martinez", "marx", "garcia marx", "zz"]:
+        expected = [i for i in order if all(any(t.startswith(w) for t in words_of[i]) for w in q.split())]
+        seen: list[str] = []
+        for offset in range(0, len(names) + 2, 2):
+            page = client.get(CLIENTS, headers=h, params={"q": q, "limit": 2, "offset": offset}).json()
+            assert page["total"] == len(expected), q
+            seen += [i["id"] for i in page["items"]]
+        assert seen == expected, q
+
+
 def test_name_search_with_other_filters(client: Any, make_org: Any, db: Any) -> None:
     org = make_org()
     h = org.h("paralegal")
