@@ -6,8 +6,12 @@ and dropped afterwards) migrated with Alembic; the bundled facility list seeded;
 way), and a small one with 1,000 clients / 3,000 events, all written with bulk inserts. Requests go through
 the real application (FastAPI TestClient, in process, sequential), so the figures include auth, validation
 and serialization. Prints markdown tables: p50/p99 per query at both sizes, the 100k/1k ratio (goal
-<= 1.5x) and the mean number of clients on the page at each size (the ``limit=1`` rows repeat three queries
-with pages of one client), then CSV import throughput (goal >= 1,000 rows/s).
+<= 1.5x) and the mean number of clients on the page at each size, then CSV import throughput (goal >= 1,000 rows/s).
+
+The goal is judged on equal pages ("the cost follows the page, not the table"): a query that returns fewer
+clients at 1k than at 100k (``facility_id``: 1 against 50) is asked again at both sizes with ``limit`` set to
+the 1k page (the ``, limit=N`` rows), and the verdict line takes the worst ratio among the rows whose pages
+are equal; the default-page rows are printed too, marked "pages differ".
 
     .venv/bin/python bench/clients.py [--backends sqlite,postgres] [--clients 100000] [--reps 60]
 
@@ -204,11 +208,12 @@ def seed_org(db: Any, org_id: uuid.UUID, n_clients: int, facilities: list[uuid.U
 # --- measurement ---------------------------------------------------------------------------------
 
 def timed(client: TestClient, url: str, headers: dict[str, str], reps: int,
-          params_fn: Callable[[int], dict[str, Any]]) -> tuple[float, float, int, float]:
-    """(p50 ms, p99 ms, last total, mean number of items on the page)."""
+          params_fn: Callable[[int], dict[str, Any]]) -> tuple[float, float, int, float, int]:
+    """(p50 ms, p99 ms, last total, mean number of items on the page, fewest items on a page)."""
     lat = []
     total = 0
     items = 0
+    fewest = 10**9
     for i in range(3):  # warm-up
         client.get(url, headers=headers, params=params_fn(i))
     for i in range(reps):
@@ -218,25 +223,40 @@ def timed(client: TestClient, url: str, headers: dict[str, str], reps: int,
         if r.status_code != 200:
             raise RuntimeError(f"{url} -> {r.status_code} {r.text[:300]}")
         total = r.json().get("total", total)
-        items += len(r.json().get("items", [None]))
+        n = len(r.json().get("items", [None]))
+        items += n
+        fewest = min(fewest, n)
     lat.sort()
-    return statistics.median(lat), lat[min(len(lat) - 1, int(round(0.99 * (len(lat) - 1))))], total, items / reps
+    return (statistics.median(lat), lat[min(len(lat) - 1, int(round(0.99 * (len(lat) - 1))))], total,
+            items / reps, fewest)
+
+
+def list_queries(sample: dict[str, Any], facility: uuid.UUID) -> dict[str, Callable[[int], dict[str, Any]]]:
+    """The filtered list queries (query parameters of repetition ``i``) asked of an organization."""
+    names = sample["names"]
+    return {
+        "status=detained_ice": lambda i: {"status": "detained_ice"},
+        "status=hospitalized": lambda i: {"status": "hospitalized"},
+        "facility_id": lambda i: {"facility_id": str(facility)},
+        "q=surname": lambda i: {"q": fold(names[i % len(names)][1])},
+        "q=given + surname": lambda i: {"q": " ".join(names[i % len(names)])},
+    }
 
 
 def measure(client: TestClient, headers: dict[str, str], sample: dict[str, Any], facility: uuid.UUID,
-            reps: int) -> dict[str, tuple[float, float, int, float]]:
+            reps: int, limits: dict[str, int] | None = None) -> dict[str, tuple[float, float, int, float, int]]:
+    """p50/p99/total/items of each list query and of the status view; with ``limits``, only the list queries
+    named there, asked for pages of that many clients."""
     rng = random.Random(7)
-    names = sample["names"]
     out = {}
-    out["status=detained_ice"] = timed(client, "/api/v1/clients", headers, reps,
-                                       lambda i: {"status": "detained_ice"})
-    out["status=hospitalized"] = timed(client, "/api/v1/clients", headers, reps,
-                                       lambda i: {"status": "hospitalized"})
-    out["facility_id"] = timed(client, "/api/v1/clients", headers, reps, lambda i: {"facility_id": str(facility)})
-    out["q=surname"] = timed(client, "/api/v1/clients", headers, reps,
-                             lambda i: {"q": fold(names[i % len(names)][1])})
-    out["q=given + surname"] = timed(client, "/api/v1/clients", headers, reps,
-                                     lambda i: {"q": " ".join(names[i % len(names)])})
+    for key, params in list_queries(sample, facility).items():
+        if limits is None:
+            out[key] = timed(client, "/api/v1/clients", headers, reps, params)
+        elif key in limits:
+            out[f"{key}, limit={limits[key]}"] = timed(client, "/api/v1/clients", headers, reps,
+                                                       lambda i, p=params, n=limits[key]: {**p(i), "limit": n})
+    if limits is not None:
+        return out
     out["q=A-number"] = timed(client, "/api/v1/clients", headers, reps,
                               lambda i: {"q": "A-" + sample["a_numbers"][i % len(sample["a_numbers"])]})
     ids = sample["ids"]
@@ -249,15 +269,8 @@ def measure(client: TestClient, headers: dict[str, str], sample: dict[str, Any],
             lat.append((time.perf_counter() - t) * 1000)
         assert r.status_code == 200, r.text
     lat.sort()
-    out["status view"] = (statistics.median(lat), lat[min(len(lat) - 1, int(round(0.99 * (len(lat) - 1))))], 1, 1.0)
-    # The same queries asking for one client: what the table size costs when the pages are the same size (the
-    # queries above return fuller pages at 100k than at 1k, and every client on a page has a cost of its own).
-    out["facility_id, limit=1"] = timed(client, "/api/v1/clients", headers, reps,
-                                        lambda i: {"facility_id": str(facility), "limit": 1})
-    out["q=surname, limit=1"] = timed(client, "/api/v1/clients", headers, reps,
-                                      lambda i: {"q": fold(names[i % len(names)][1]), "limit": 1})
-    out["q=given + surname, limit=1"] = timed(client, "/api/v1/clients", headers, reps,
-                                              lambda i: {"q": " ".join(names[i % len(names)]), "limit": 1})
+    out["status view"] = (statistics.median(lat), lat[min(len(lat) - 1, int(round(0.99 * (len(lat) - 1))))], 1, 1.0,
+                          1)
     return out
 
 
@@ -335,6 +348,13 @@ def run_backend(backend: str, n_big: int, n_small: int, reps: int) -> dict[str, 
         with TestClient(app) as client:
             timings["small"] = measure(client, small_h, small_sample, facility, reps)
             timings["big"] = measure(client, big_h, big_sample, facility, reps)
+            # Equal pages: a query that fills fewer rows at 1k than at 100k is asked again at both sizes for
+            # as many clients as the smallest 1k page held, so that the two figures differ by the table alone
+            # (every client on a page has a cost of its own, whatever the table size).
+            limits = {key: max(1, timings["small"][key][4]) for key in list_queries(small_sample, facility)
+                      if timings["small"][key][3] < timings["big"][key][3] - 0.5}
+            timings["small"].update(measure(client, small_h, small_sample, facility, reps, limits))
+            timings["big"].update(measure(client, big_h, big_sample, facility, reps, limits))
             imports = []
             for label, n, headers, seed in (("1,000 rows, new org", 1000, None, 1),
                                             ("10,000 rows, new org", 10_000, None, 2),
@@ -365,11 +385,21 @@ def report(results: list[dict[str, Any]], n_big: int, n_small: int) -> None:
           f"p99 {n_big // 1000}k ms | ratio p50 | total ({n_big // 1000}k) | items {n_small // 1000}k / "
           f"{n_big // 1000}k |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    verdicts = []
     for res in results:
-        for key, (p50b, p99b, total, items_b) in res["big"].items():
-            p50s, p99s, _, items_s = res["small"][key]
+        for key, (p50b, p99b, total, items_b, _) in res["big"].items():
+            p50s, p99s, _, items_s, _ = res["small"][key]
+            same_page = abs(items_b - items_s) < 0.5
             print(f"| {res['backend']} | {key} | {p50s:.1f} | {p99s:.1f} | {p50b:.1f} | {p99b:.1f} | "
-                  f"{p50b / p50s:.2f}x | {total:,} | {items_s:.0f} / {items_b:.0f} |")
+                  f"{p50b / p50s:.2f}x{'' if same_page else ' (pages differ)'} | {total:,} | "
+                  f"{items_s:.1f} / {items_b:.1f} |")
+            if same_page:
+                verdicts.append((res["backend"], key, p50b / p50s))
+    worst = max(verdicts, key=lambda v: v[2]) if verdicts else None
+    if worst is not None:
+        met = worst[2] <= 1.5
+        print(f"\nGoal: 100k p50 within 1.5x of 1k p50 for the same page -> worst {worst[2]:.2f}x "
+              f"({worst[0]}, {worst[1]}): {'met' if met else 'NOT MET'}")
     print("\n## CSV import (POST /clients/import, one request, half the rows with a custody event)\n")
     print("| backend | file | seconds | rows/s | custody events |")
     print("|---|---|---:|---:|---:|")
