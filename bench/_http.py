@@ -33,7 +33,8 @@ class Result:
         return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))] * 1000
 
 
-async def _read_response(reader: asyncio.StreamReader) -> int:
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    """(status, body) of one HTTP/1.1 response with a Content-Length (what uvicorn sends)."""
     status_line = await reader.readline()
     status = int(status_line.split()[1])
     length = 0
@@ -44,9 +45,8 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
         k, _, v = line.decode("latin-1").partition(":")
         if k.lower() == "content-length":
             length = int(v.strip())
-    if length:
-        await reader.readexactly(length)
-    return status
+    body = await reader.readexactly(length) if length else b""
+    return status, body
 
 
 async def _worker(host: str, port: int, request: bytes, deadline: float, res: Result) -> None:
@@ -56,7 +56,7 @@ async def _worker(host: str, port: int, request: bytes, deadline: float, res: Re
             t0 = time.perf_counter()
             writer.write(request)
             await writer.drain()
-            status = await _read_response(reader)
+            status, _ = await read_response(reader)
             res.latencies.append(time.perf_counter() - t0)
             res.statuses[status] = res.statuses.get(status, 0) + 1
             if status >= 400:

@@ -45,7 +45,7 @@ if not os.environ.get("DATA_ENCRYPTION_KEYS"):
     os.environ["DATA_ENCRYPTION_ACTIVE_KEY"] = "bench1"
     os.environ["BLIND_INDEX_KEY"] = crypto.new_index_key()
 
-from bench._http import build_request, free_port  # noqa: E402
+from bench._http import build_request, free_port, read_response  # noqa: E402
 
 GIVEN = ["José", "María", "Ana", "Luis", "Kilmar", "Rosa", "Carlos", "Elena", "Jorge", "Sofía"]
 SURNAMES = ["Ramírez", "Núñez", "García", "Hernández", "López", "Martínez", "Abrego", "Flores"]
@@ -177,18 +177,7 @@ def ctx_pages(html: str) -> float:
 async def _request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, raw: bytes) -> tuple[int, bytes]:
     writer.write(raw)
     await writer.drain()
-    status_line = await reader.readline()
-    status = int(status_line.split()[1])
-    length = 0
-    while True:
-        line = await reader.readline()
-        if line in (b"\r\n", b"\n", b""):
-            break
-        k, _, v = line.decode("latin-1").partition(":")
-        if k.lower() == "content-length":
-            length = int(v.strip())
-    body = await reader.readexactly(length) if length else b""
-    return status, body
+    return await read_response(reader)
 
 
 async def _paced(port: int, raw: bytes, interval: float, stop: asyncio.Event, out: list[float],
