@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from app.api import API_PREFIX, DOMAIN_ROUTERS
 from app.auth.throttle import LoginThrottle
 from app.core import crypto
+from app.core.admission import Admission
 from app.core.config import Settings, get_settings
 from app.core.db import Database, make_database
 from app.core.errors import install_error_handlers
@@ -32,6 +34,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         for hook in list(app.state.startup_hooks):
             await hook(app)
+        if settings.gc_freeze:
+            freeze_startup_heap()
         yield
         for hook in list(app.state.shutdown_hooks):
             await hook(app)
@@ -58,6 +62,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         RateLimiter(settings.rate_limit_per_minute_user, settings.rate_limit_per_minute_ip)
         if settings.rate_limit_enabled else None
     )
+    app.state.admission = Admission(settings.max_active_requests, settings.admission_timeout_seconds)
     app.state.migration_heads = script_heads()
     app.state.startup_hooks = []
     app.state.shutdown_hooks = []
@@ -79,6 +84,15 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     _run_domain_setup(app)
     install_openapi(app)
     return app
+
+
+def freeze_startup_heap() -> None:
+    """Exclude everything allocated at start-up (modules, routes, schemas, SQL metadata: millions of objects)
+    from the cyclic garbage collector. A full collection walked all of them and stopped the worker for
+    100-220 ms every few seconds under load (measured with bench/load.py), which every request in flight
+    waited out. The objects stay alive either way; only the pointless rescans stop (``gc.freeze``)."""
+    gc.collect()
+    gc.freeze()
 
 
 def _include_optional_routers(app: FastAPI) -> None:

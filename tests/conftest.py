@@ -21,6 +21,8 @@ os.environ.setdefault("PASSWORD_HASH_PROFILE", "fast")
 os.environ.setdefault("LOGIN_MAX_FAILURES_PER_IP", "100000")
 os.environ.setdefault("RATE_LIMIT_ENABLED", "false")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+# The suite builds many short-lived apps in one process; frozen start-up heaps would never be collected.
+os.environ.setdefault("GC_FREEZE", "false")
 
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402

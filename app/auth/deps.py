@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from app.auth import lookup
 from app.auth.models import UserAccount
 from app.auth.permissions import Permission, has_permission
+from app.core.admission import Admission, Ticket
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.errors import ProblemError, unauthorized
@@ -127,11 +128,28 @@ def _principal(request: Request, claims: AccessClaims, found: lookup.UserOrg | N
     return Principal(user=user, org=org)
 
 
+async def admit(request: Request) -> None:
+    """Wait for this request's place in the worker's line (app/core/admission.py); the middleware gives the
+    place up after the response."""
+    admission: Admission | None = getattr(request.app.state, "admission", None)
+    if admission is None or "dp_ticket" in request.scope.get("state", {}):
+        return
+    ticket = await admission.ticket()
+    request.scope.setdefault("state", {})["dp_ticket"] = ticket
+
+
+def ticket_of(request: Request) -> Ticket | None:
+    """The request's place in the worker's line, if it holds one."""
+    ticket: Ticket | None = request.scope.get("state", {}).get("dp_ticket")
+    return ticket
+
+
 async def authenticate(request: Request) -> tuple[Principal, Session | None]:
-    """Verify the bearer token, then read the account and organization (role, active flag, token version)
-    from the database: inline on SQLite files, else on the request's session in the thread pool (which is
-    returned, to be reused by the route). See app/auth/lookup.py."""
-    claims = _claims(request)
+    """Verify the bearer token, wait for the request's turn, then read the account and organization (role,
+    active flag, token version) from the database: inline on SQLite files, else on the request's session in
+    the thread pool (which is returned, to be reused by the route). See app/auth/lookup.py."""
+    claims = _claims(request)  # a bad token is refused at once, without waiting in line
+    await admit(request)
     db: Database = request.app.state.db
     if db.inline_sqlite_path is not None:
         return _principal(request, claims, lookup.fetch_inline(db, claims.user_id)), None

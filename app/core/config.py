@@ -52,6 +52,14 @@ class Settings(BaseSettings):
     password_hash_profile: str = Field(default="strong", pattern="^(strong|fast)$")
     password_hash_concurrency: int = Field(default=4, ge=1, le=64)
     db_pool_size: int = Field(default=10, ge=1)
+    max_active_requests: int = Field(
+        default=4, ge=1, le=256,
+        description="authenticated requests a worker process serves at once; the rest wait in arrival order "
+                    "(app/core/admission.py)")
+    gc_freeze: bool = Field(default=True, description="leave the start-up heap out of garbage collection "
+                                                      "(app.main.freeze_startup_heap)")
+    admission_timeout_seconds: float = Field(default=30.0, gt=0,
+                                             description="longest wait in that line before 503 server_busy")
     db_statement_timeout_ms: int = Field(default=15000, ge=100)
     sqlite_busy_timeout_ms: int = Field(default=15000, ge=100)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)

@@ -79,6 +79,13 @@ class Database:
         return self.engine.dialect.name
 
 
+def max_overflow(settings: Settings) -> int:
+    """Connections beyond ``db_pool_size`` that may be opened under load. At least twice the admitted requests
+    fit in the pool (an admitted request holds at most two: app/core/admission.py), so a request never waits
+    for a connection held by a request that waits for it."""
+    return max(20, 2 * settings.max_active_requests - settings.db_pool_size)
+
+
 def _sqlite_engine(url: str, settings: Settings, *, immediate: bool) -> Engine:
     parsed = make_url(url)
     if parsed.database and parsed.database != ":memory:":
@@ -88,7 +95,7 @@ def _sqlite_engine(url: str, settings: Settings, *, immediate: bool) -> Engine:
         url,
         connect_args={"check_same_thread": False, "timeout": settings.sqlite_busy_timeout_ms / 1000},
         pool_size=settings.db_pool_size,
-        max_overflow=20,
+        max_overflow=max_overflow(settings),
         pool_pre_ping=False,
     )
     begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
@@ -132,7 +139,7 @@ def _postgres_engine(url: str, settings: Settings, *, null_pool: bool = False) -
     if null_pool:
         kwargs["poolclass"] = NullPool
     else:
-        kwargs.update(pool_size=settings.db_pool_size, max_overflow=20, pool_recycle=1800)
+        kwargs.update(pool_size=settings.db_pool_size, max_overflow=max_overflow(settings), pool_recycle=1800)
     return create_engine(url, **kwargs)
 
 

@@ -130,11 +130,14 @@ class RequestContextMiddleware:
                 if status_holder["status"] == 0:
                     await self._reject(send_wrapper, path, rid, limit)
         finally:
+            ticket = scope["state"].pop("dp_ticket", None)
             for session in scope["state"].pop("dp_sessions", ()):
                 try:
                     session.close()
                 except Exception:  # noqa: BLE001 - closing must never mask the response
                     log.warning("session close failed")
+            if ticket is not None:  # after the sessions: the next request may use their connections
+                ticket.release()
             log.info("request", extra={
                 "method": "HEAD" if head else scope.get("method"), "path": _loggable(path),
                 "status": status_holder["status"],

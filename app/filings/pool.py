@@ -13,6 +13,7 @@ does not tell which job the dead worker held), and every later render runs on th
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import multiprocessing
 import os
@@ -58,6 +59,11 @@ def _init_worker(memory_limit_bytes: int | None, nice: int = 0) -> None:
 
     get_environment()
     render_pdf_bytes(_WARM_HTML, max_pages=2)
+    # WeasyPrint, its fonts and the templates are a heap of millions of objects that live as long as the worker.
+    # Left to the cyclic collector they were rescanned at every full collection: 0.7-1.4 s pauses, several per
+    # minute of renders, on the CPU the API needs too (bench/load.py). Freezing keeps them out of those scans.
+    gc.collect()
+    gc.freeze()
 
 
 def _ping() -> int:

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import logging
 import uuid
+from contextlib import nullcontext
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from app.auth.deps import Ctx, require
+from app.auth.deps import Ctx, require, ticket_of
 from app.auth.permissions import Permission
 from app.core.config import AppEnv, Settings
 from app.core.db import Database
@@ -65,14 +66,18 @@ async def create_filing(client_id: uuid.UUID, body: FilingCreate, request: Reque
     draft = await run_in_threadpool(service.prepare_draft, ctx.session, caller, client_id, body.template,
                                     body.proceeding_id, body.options)
     renderer = _renderer(request)
-    try:
-        async with request.app.state.filing_render_gate.slot(interactive=True):
-            result = await renderer.render_async(body.template, draft.context)
-    except Exception as exc:  # noqa: BLE001 - every render failure maps to a problem; nothing is stored
-        problem = service.render_problem(exc)
-        if problem.status >= 500 and problem.code == "internal_error":
-            log.exception("filing render failed")
-        raise problem from None
+    ticket = ticket_of(request)
+    # The draft's transaction has ended (no connection is held), so the request steps out of the worker's
+    # line while the PDF renders (app/core/admission.py) and queues again to store it.
+    async with ticket.stepped_out() if ticket is not None else nullcontext():
+        try:
+            async with request.app.state.filing_render_gate.slot(interactive=True):
+                result = await renderer.render_async(body.template, draft.context)
+        except Exception as exc:  # noqa: BLE001 - every render failure maps to a problem; nothing is stored
+            problem = service.render_problem(exc)
+            if problem.status >= 500 and problem.code == "internal_error":
+                log.exception("filing render failed")
+            raise problem from None
     filing = await run_in_threadpool(service.create_draft, ctx.session, ctx, client_id, body.template, draft,
                                      result)
     response.headers["ETag"] = service.etag_of(filing)
