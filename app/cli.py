@@ -42,12 +42,12 @@ def migrate(revision: str = typer.Argument("heads", help="Target revision (defau
 
 
 @cli.command()
-def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
-    """Serve the API with uvicorn."""
-    import uvicorn
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
+          log_level: str = typer.Option("info", help="uvicorn's own log level (the app's is LOG_LEVEL).")) -> None:
+    """Serve the API with uvicorn; several workers get a listening socket each (app/serve.py)."""
+    from app import serve as server
 
-    uvicorn.run("app.main:build", factory=True, host=host, port=port, workers=workers, access_log=False,
-                proxy_headers=False)
+    server.serve(host=host, port=port, workers=workers, log_level=log_level)
 
 
 @cli.command("create-admin")

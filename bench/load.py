@@ -5,7 +5,8 @@ What it does, start to finish (loopback only, bounded in time, stops and cleans 
 1. creates a scratch PostgreSQL database next to ``--pg`` (default postgresql+psycopg://postgres@127.0.0.1:5432/test),
    migrates it with ``app.migrations.upgrade``, and creates one organization with staff users directly through
    ``app.auth.service`` (tokens are minted, so the Argon2 login cost is not part of the mix);
-2. starts the API as its own process (``uvicorn app.main:build --factory --workers 2``, APP_ENV=production,
+2. starts the API as its own process (``dueprocess serve --workers 2``: uvicorn, one listening socket per worker;
+   APP_ENV=production,
    rate limiter on with limits far above the offered load, so its cost is measured but it never answers 429);
 3. seeds facilities, clients (with a proceeding and a first custody event each) through the HTTP API;
 4. measures each endpoint's service time with one sequential user (``--baseline`` seconds), then drives
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import random
@@ -132,8 +134,8 @@ def create_org(url: str, n_users: int) -> tuple[list[dict[str, str]], list[str]]
 def start_server(env: dict[str, str], port: int, workers: int, log_path: Path) -> subprocess.Popen[bytes]:
     log = open(log_path, "wb")  # noqa: SIM115 - kept open for the server's lifetime
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:build", "--factory", "--host", "127.0.0.1", "--port",
-         str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning"],
+        [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers",
+         str(workers), "--log-level", "warning"],
         env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 60
@@ -228,9 +230,12 @@ class Stats:
     errors: dict[str, int] = field(default_factory=dict)
     statuses: dict[str, dict[int, int]] = field(default_factory=dict)
     samples: dict[str, str] = field(default_factory=dict)
+    per_user: dict[int, list[float]] = field(default_factory=dict)
 
-    def add(self, name: str, seconds: float, status: int, body: bytes) -> None:
+    def add(self, name: str, seconds: float, status: int, body: bytes, user: int = 0) -> None:
         self.latencies.setdefault(name, []).append(seconds)
+        if "filings" not in name:
+            self.per_user.setdefault(user, []).append(seconds)
         self.statuses.setdefault(name, {}).setdefault(status, 0)
         self.statuses[name][status] += 1
         if status >= 400 or status == 0:
@@ -347,7 +352,7 @@ async def virtual_user(i: int, port: int, headers: dict[str, str], s: Seed, stat
                     break
         last_used = time.perf_counter()
         if t0 >= record_from:
-            stats.add(name, time.perf_counter() - t0, status, body)
+            stats.add(name, time.perf_counter() - t0, status, body, user=i)
         if think > 0:  # a person reads the answer before the next click (exponential, mean `think`)
             await asyncio.sleep(min(rng.expovariate(1 / think), 10 * think, max(0.0, end - time.perf_counter())))
     if conn:
@@ -411,6 +416,14 @@ def report(stats: Stats, elapsed: float, args: argparse.Namespace, s: Seed, load
               f"{pct(lat, 99):.1f} | {err} |")
     print(f"| **all** | {total:,} | {total / elapsed:,.1f} | {pct(all_lat, 50):.1f} | {pct(all_lat, 95):.1f} | "
           f"{pct(all_lat, 99):.1f} | {total_err} |")
+    busy = sum(sum(v) for v in stats.latencies.values())
+    print(f"\nRequests in flight on average (sum of latencies / time): {busy / elapsed:.1f} of {args.users} users.")
+    means = sorted(sum(v) / len(v) * 1000 for v in stats.per_user.values() if v)
+    if means:
+        # Each user keeps one connection, and a connection stays with the worker process that accepted it: two
+        # groups of users with different means show connections spread unevenly over the workers.
+        print(f"Mean latency per user (PDFs aside): fastest {means[0]:.0f} ms, median {means[len(means) // 2]:.0f} "
+              f"ms, slowest {means[-1]:.0f} ms.")
     if not s.pdf:
         print(f"\nPDF part {s.pdf_note}.")
     reads_p99 = max((pct(stats.latencies.get(n, []), 99) for n in READS if stats.latencies.get(n)), default=0.0)
@@ -461,6 +474,10 @@ def main() -> None:
             base, _ = asyncio.run(drive(port, headers, s, 1, args.baseline, 1.0, 0.0))
             report_baseline(base)
         load_avg = os.getloadavg()[0]
+        # The generator's own heap (it imported the app to set up) is left out of garbage collection, so its
+        # pauses do not show up as server latency.
+        gc.collect()
+        gc.freeze()
         stats, elapsed = asyncio.run(drive(port, headers, s, args.users, args.seconds, args.warmup, args.think))
         ok = report(stats, elapsed, args, s, load_avg)
     finally:
