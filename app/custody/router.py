@@ -141,9 +141,8 @@ def retract_custody_event(event_id: uuid.UUID, body: RetractBody,
 def client_status(client_id: uuid.UUID, request: Request,
                   ctx: Ctx = Depends(require(Permission.clients_read))) -> StatusView:
     """Current status with source, confidence and age; facility and district; protections, alerts, deadlines."""
-    clients_service.ensure_client(ctx.session, ctx.org_id, client_id)
-    current = service.latest_event(ctx.session, ctx.org_id, client_id)
-    if current is not None and current.status in WHEREABOUTS_UNKNOWN_STATUSES:
+    current = service.read_current(ctx.session, ctx.org_id, client_id)
+    if current.event is not None and current.event.status in WHEREABOUTS_UNKNOWN_STATUSES:
         # Reading the status is one of the two places a lost client is noticed (the sweep is the other):
         # raise whereabouts_unknown once the organization's threshold has passed (idempotent).
         from app.protection import alerts as alerts_service
@@ -152,4 +151,4 @@ def client_status(client_id: uuid.UUID, request: Request,
         now = datetime.now(UTC)
         run_side_effects(request, ctx, lambda ws: alerts_service.check_whereabouts(
             ws, ctx.org_id, client_id, now, actor=read_actor(ctx)))
-    return service.status_view(ctx.session, ctx.org_id, client_id, latest=current)
+    return service.status_view(ctx.session, ctx.org_id, client_id, current=current)

@@ -276,33 +276,53 @@ def age_text(last_confirmed_at: datetime | None, now: datetime, *, has_events: b
     raise AssertionError("unreachable")
 
 
-def last_confirmed(session: Session, org_id: uuid.UUID, client_id: uuid.UUID) -> CustodyEvent | None:
-    """The latest (by effective_at) non-retracted event whose confidence is ``confirmed``."""
-    stmt = select(CustodyEvent).where(*_live(org_id, client_id),
-                                      CustodyEvent.confidence == Confidence.CONFIRMED.value)
-    return session.exec(stmt.order_by(*_NEWEST_FIRST).limit(1)).first()
+@dataclass(frozen=True)
+class Current:
+    """A live client's latest event (None before the first), its facility, and when custody was last confirmed."""
+
+    event: CustodyEvent | None
+    facility: Facility | None
+    confirmed_at: datetime | None
 
 
-_UNREAD: Any = object()
+def read_current(session: Session, org_id: uuid.UUID, client_id: uuid.UUID) -> Current:
+    """The client's current custody in one statement (404 ``client_not_found`` for a missing or deleted client):
+    the projection names the latest event (it is rebuilt with every change, in the same transaction), joined
+    to that event and its facility, with the latest confirmed event's ``reported_at`` beside them."""
+    from app.clients.models import Client
+
+    ct, cc = Client.__table__, CustodyCurrent.__table__  # type: ignore[attr-defined]
+    confirmed_at = (sa.select(CustodyEvent.reported_at)  # type: ignore[call-overload]
+                    .where(*_live(org_id, client_id), CustodyEvent.confidence == Confidence.CONFIRMED.value)
+                    .order_by(*_NEWEST_FIRST).limit(1).scalar_subquery())
+    stmt = (sa.select(ct.c.id, CustodyEvent, Facility, confirmed_at.label("confirmed_at"))
+            .select_from(ct)
+            .outerjoin(cc, cc.c.client_id == ct.c.id)
+            .outerjoin(CustodyEvent, CustodyEvent.id == cc.c.event_id)  # type: ignore[arg-type]
+            .outerjoin(Facility, Facility.id == CustodyEvent.facility_id)  # type: ignore[arg-type]
+            .where(ct.c.id == client_id, ct.c.organization_id == org_id, ct.c.deleted_at.is_(None)))
+    row = session.execute(stmt).first()
+    if row is None:
+        raise not_found("client_not_found", "No such client.")
+    _, ev, fac, confirmed = row
+    return Current(event=ev, facility=fac, confirmed_at=confirmed if ev is not None else None)
 
 
 def status_view(session: Session, org_id: uuid.UUID, client_id: uuid.UUID,
-                now: datetime | None = None, *, latest: CustodyEvent | None = _UNREAD) -> StatusView:
+                now: datetime | None = None, *, current: Current | None = None) -> StatusView:
     """Current status with provenance and age, location and district, protections, alerts, deadlines.
 
-    ``latest``: the client's ``latest_event`` when the caller has already read it (saves reading it twice)."""
+    ``current``: the client's ``read_current`` when the caller has already read it (saves reading it twice)."""
     from app.custody.facilities import district_name, to_summary
     from app.deadlines import service as deadlines_service
     from app.protection import alerts as protection_alerts
     from app.protection import service as protection_service
 
     now = now or utcnow()
-    ev = latest_event(session, org_id, client_id) if latest is _UNREAD else latest
-    fac = session.get(Facility, ev.facility_id) if ev is not None and ev.facility_id else None
-    confirmed = ev if ev is not None and ev.confidence == Confidence.CONFIRMED.value else (
-        last_confirmed(session, org_id, client_id) if ev is not None else None)
+    cur = current if current is not None else read_current(session, org_id, client_id)
+    ev, fac = cur.event, cur.facility
     # "Confirmed" is when we learned it first-hand (reported_at), not when it happened.
-    confirmed_at = confirmed.reported_at if confirmed is not None else None
+    confirmed_at = cur.confirmed_at
     district = fac.federal_district if fac is not None else None
     return StatusView(
         client_id=client_id,
