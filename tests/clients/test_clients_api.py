@@ -64,6 +64,27 @@ def test_create_get_list_patch_delete(client: Any, org_a: Any) -> None:
     assert client.get(CLIENTS, headers=h, params={"q": num}).json()["total"] == 0
 
 
+def test_list_item_is_the_detail_without_the_privileged_fields(client: Any, org_a: Any, db: Any) -> None:
+    """The list reads plain rows (app/clients/service.py ``list_items``), the detail an ORM object
+    (``_base_fields``): every field the two share must agree, for a full record and for a bare one."""
+    h = org_a.h("paralegal")
+    fac = make_facility(db, org_a.id)
+    full = create(client, h, a_number=new_a_number(), name_on_charging_document="KILMAR ABREGO",
+                  aliases=[{"name": "Kilmar Abrego", "type": "aka"}], languages=["spa"], sex="male",
+                  interpreter_needed=True, interpreter_language="spa", sensitive_flags=["asylum_confidential"],
+                  last_arrival_date="2011-03-01", stateless=False)
+    add_custody_event(db, org_a.id, uuid.UUID(full["id"]), "detained_ice", facility_id=fac.id)
+    bare = create(client, h, given_names="Ana", first_surname="Peña", second_surname=None, citizenships=[],
+                  date_of_birth=None)
+    for c in (full, bare):
+        detail = client.get(f"{CLIENTS}/{c['id']}", headers=h).json()
+        (item,) = [i for i in client.get(CLIENTS, headers=h, params={"limit": 200}).json()["items"]
+                   if i["id"] == c["id"]]
+        assert set(item) <= set(detail) and "privileged_notes" not in item
+        assert {k: detail[k] for k in item} == item
+    assert item["aliases"] == [] and item["custody"] is None and item["a_number"] is None
+
+
 @pytest.mark.parametrize("role", STAFF_ROLES)
 def test_staff_roles_write(client: Any, org_a: Any, role: str) -> None:
     c = create(client, org_a.h(role))
