@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -105,3 +106,22 @@ def test_two_workers_serve_restart_and_stop(database_url: str) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_balance_asks_a_client_to_reconnect_only_from_a_worker_with_clearly_more_in_flight(client: Any) -> None:
+    """A worker whose requests in flight exceed the others' mean by the margin answers ``Connection: close``
+    (the client reconnects and the kernel hashes it again); otherwise keep-alive is untouched."""
+    from array import array
+
+    loads = array("i", [0, 0])
+    serve.balance = serve.Balance(loads, 0)
+    try:
+        assert "close" not in client.get("/healthz").headers.get("connection", "")
+        loads[0], loads[1] = serve.Balance.MARGIN, 0  # + this request: clearly more than the other worker
+        assert client.get("/healthz").headers.get("connection") == "close"
+        assert loads[0] == serve.Balance.MARGIN  # the request was counted in and out
+        loads[1] = 10
+        assert "close" not in client.get("/healthz").headers.get("connection", "")
+    finally:
+        serve.balance = None
+    assert not serve.Balance(array("i", [50]), 0).overloaded()  # a lone worker never sheds
