@@ -31,9 +31,11 @@ class Database:
     write_engine: Engine
     inline_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _inline: sqlite3.Connection | None = field(default=None, repr=False)
+    read_sessions: Engine | None = field(default=None, repr=False)  # what read sessions use (default: engine)
 
     def session(self, *, write: bool = False) -> Session:
-        return Session(self.write_engine if write else self.engine, expire_on_commit=False)
+        bind = self.write_engine if write else (self.read_sessions or self.engine)
+        return Session(bind, expire_on_commit=False)
 
     @property
     def inline_sqlite_path(self) -> str | None:
@@ -162,7 +164,33 @@ def make_database(settings: Settings, url: str | None = None) -> Database:
             write_engine=_sqlite_engine(url, settings, immediate=True),
         )
     engine = _postgres_engine(url, settings)
-    return Database(engine=engine, write_engine=engine)
+    return Database(engine=engine, write_engine=engine, read_sessions=read_only_autocommit(engine))
+
+
+class WriteInReadSession(RuntimeError):
+    """A statement that writes or locks was sent through a read session (a bug: use a write session)."""
+
+
+_READ_HEADS = frozenset({"SELECT", "WITH", "VALUES", "SHOW"})
+
+
+def _refuse_writes(_conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool) -> None:
+    words = statement.lstrip(" \t\r\n(").split(None, 1)
+    if not words or words[0].upper() not in _READ_HEADS or " FOR UPDATE" in statement or " FOR SHARE" in statement:
+        raise WriteInReadSession(f"not a read: {statement[:80]!r}")
+
+
+def read_only_autocommit(engine: Engine) -> Engine:
+    """PostgreSQL read sessions (GET requests): the same pool, in autocommit, refusing writes and locks.
+
+    Why autocommit: a read transaction is a BEGIN and a ROLLBACK around the queries, two round trips that
+    bought nothing (under READ COMMITTED every statement takes its own snapshot anyway), and psycopg forgets
+    its prepared statements at every ROLLBACK, so PostgreSQL parsed and planned every query of every read
+    anew. Why refuse writes: in autocommit each statement would commit on its own; side effects of reads go
+    through a write session of their own (app/protection/deps.py run_side_effects)."""
+    reads = engine.execution_options(isolation_level="AUTOCOMMIT")
+    event.listen(reads, "before_cursor_execute", _refuse_writes)
+    return reads
 
 
 def session_scope(db: Database, *, write: bool = False) -> Iterator[Session]:
