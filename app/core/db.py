@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
@@ -146,14 +148,42 @@ def _register_sqlite_functions(dbapi_conn: Any) -> None:
 def _postgres_engine(url: str, settings: Settings, *, null_pool: bool = False) -> Engine:
     kwargs: dict[str, Any] = {
         "connect_args": {"options": f"-c statement_timeout={int(settings.db_statement_timeout_ms)}"},
-        "pool_pre_ping": True,
         "json_deserializer": json_loads,
     }
     if null_pool:
         kwargs["poolclass"] = NullPool
     else:
         kwargs.update(pool_size=settings.db_pool_size, max_overflow=max_overflow(settings), pool_recycle=1800)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _ping_idle_connections(engine)
+    return engine
+
+
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """Test a pooled connection before use when it has been idle for a second or more (SQLAlchemy's
+    ``pool_pre_ping`` tests every checkout: one more round trip on every request). A dead connection (a
+    restarted or failed-over server, a killed backend) is replaced before the request sees it; one used a
+    moment ago is alive in practice, and if not, the request gets a 503 and the pool drops every connection
+    opened before the failure (SQLAlchemy's disconnect handling)."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn: Any, record: Any) -> None:
+        record.info["dp_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("dp_idle_since")
+        if since is not None and time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:  # noqa: BLE001 - any failure means "reconnect"
+            raise DisconnectionError(str(exc)) from exc
+        if not alive:
+            raise DisconnectionError("ping failed")
 
 
 def make_database(settings: Settings, url: str | None = None) -> Database:

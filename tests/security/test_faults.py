@@ -107,6 +107,28 @@ def test_connection_killed_mid_request(client: Any, db: Any, org_a: Any, kill_at
     assert client.get(f"{API}/users", headers=org_a.h("admin")).status_code == 200
 
 
+@pg_only
+def test_a_pooled_connection_that_died_while_idle_is_replaced_before_use(client: Any, db: Any,
+                                                                       org_a: Any) -> None:
+    """Connections idle for a second or more are tested at checkout (app/core/db.py): a backend that ended
+    while its connection sat in the pool (server restart, failover, idle kill) never reaches a request."""
+    from app.core.db import PING_AFTER_IDLE_SECONDS
+
+    h = org_a.h("paralegal")
+    assert client.get(f"{API}/clients", headers=h).status_code == 200
+    with db.session() as s:
+        pid = s.connection().connection.dbapi_connection.info.backend_pid
+    admin = create_engine(make_url(db.engine.url), poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as c:
+            assert c.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid}).scalar()
+    finally:
+        admin.dispose()
+    time.sleep(PING_AFTER_IDLE_SECONDS + 0.1)
+    for _ in range(3):  # whichever pooled connection each request gets, none is the dead one
+        assert client.get(f"{API}/clients", headers=h).status_code == 200
+
+
 # --- (b) readiness follows the database -------------------------------------------------------------------
 
 class TcpProxy:
