@@ -383,7 +383,7 @@ def list_items(session: Session, org_id: uuid.UUID, client_ids: list[uuid.UUID])
     result = session.execute(stmt)
     keys = tuple(result.keys())
     items: dict[uuid.UUID, ClientListItem] = {}
-    for values in result:
+    for values in result.all():  # one fetch of the page, not one per row
         d = dict(zip(keys, values, strict=True))
         status = d.pop("custody_status")
         custody = CustodySummary(
