@@ -32,6 +32,8 @@ from typing import Any
 import uvicorn
 
 APP = "app.main:build"
+QUICK_FAILURE_SECONDS = 10.0
+MAX_QUICK_FAILURES = 5
 
 
 def config(host: str, port: int, **kwargs: Any) -> uvicorn.Config:
@@ -47,7 +49,10 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, **kwargs:
         return
     cfg = config(host, port, **kwargs)
     sockets = reuseport_sockets(host, port, workers, cfg.backlog)
-    Supervisor(cfg, sockets).run()
+    supervisor = Supervisor(cfg, sockets)
+    supervisor.run()
+    if supervisor.failed:
+        sys.exit(1)
 
 
 def reuseport_sockets(host: str, port: int, n: int, backlog: int) -> list[socket.socket]:
@@ -107,10 +112,14 @@ class Supervisor:
         self.ctx = multiprocessing.get_context("spawn")
         self.workers: list[BaseProcess | None] = [None] * len(sockets)
         self.loads = self.ctx.RawArray("i", len(sockets))  # requests in flight per worker (Balance)
+        self.started_at = [0.0] * len(sockets)
+        self.quick_failures = 0
         self.stopping = False
+        self.failed = False
 
     def _start(self, i: int) -> None:
         self.loads[i] = 0
+        self.started_at[i] = time.monotonic()
         proc = self.ctx.Process(target=_run_worker, args=(self.cfg, self.sockets[i], self.loads, i),
                                 name=f"dueprocess-web-{i}")
         proc.start()
@@ -127,6 +136,15 @@ class Supervisor:
             while not self.stopping:
                 for i, proc in enumerate(self.workers):
                     if proc is not None and not proc.is_alive() and not self.stopping:
+                        # A worker that cannot even start (bad settings) would be restarted forever: give up
+                        # after a few failures in a row within seconds of starting.
+                        quick = time.monotonic() - self.started_at[i] < QUICK_FAILURE_SECONDS
+                        self.quick_failures = self.quick_failures + 1 if quick else 0
+                        if self.quick_failures >= MAX_QUICK_FAILURES:
+                            print(f"worker {i} keeps failing at start-up (exit {proc.exitcode}); stopping",
+                                  file=sys.stderr)
+                            self.failed = True
+                            return
                         print(f"worker {i} exited with {proc.exitcode}; starting it again", file=sys.stderr)
                         self._start(i)
                 time.sleep(0.5)

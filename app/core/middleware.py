@@ -84,6 +84,7 @@ class RequestContextMiddleware:
         path: str = scope.get("path", "")
         limit = self.max_import if path in self.large_paths else self.max_body
         status_holder = {"status": 0}
+        balance = serve.balance  # set in workers started by ``dueprocess serve --workers N``
         is_docs = path in ("/docs", "/redoc", "/openapi.json") or path.startswith("/docs/")
 
         async def send_wrapper(message: dict[str, Any]) -> None:
@@ -107,7 +108,6 @@ class RequestContextMiddleware:
                 message = {**message, "body": b""}
             await send(message)
 
-        balance = serve.balance
         if balance is not None:
             balance.started()
         try:

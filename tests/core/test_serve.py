@@ -125,3 +125,18 @@ def test_balance_asks_a_client_to_reconnect_only_from_a_worker_with_clearly_more
     finally:
         serve.balance = None
     assert not serve.Balance(array("i", [50]), 0).overloaded()  # a lone worker never sheds
+
+
+def test_a_worker_that_cannot_start_stops_the_server_instead_of_restarting_forever(database_url: str) -> None:
+    env = {**os.environ, "DATABASE_URL": database_url, "APP_ENV": "production", "JWT_SECRET_KEY": "change-me"}
+    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(free_port()), "--workers",
+                             "2", "--log-level", "warning"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    try:
+        assert proc.wait(timeout=120) == 1
+        assert b"keeps failing at start-up" in (proc.stdout.read() if proc.stdout else b"")
+        assert not _children(proc.pid)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
