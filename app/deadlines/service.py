@@ -316,15 +316,21 @@ def next_deadlines_for_client(session: Session, org_id: uuid.UUID, client_id: uu
                               limit: int = 5) -> list[dict[str, Any]]:
     """The client's next open deadlines as JSON-ready summaries, soonest first (proposed versions excluded)."""
     limit = max(1, min(int(limit), 50))
-    stmt = (select(Deadline).where(Deadline.organization_id == org_id, Deadline.client_id == client_id,
-                                   Deadline.status == DeadlineStatus.open.value,
-                                   Deadline.proposed.is_(False))  # type: ignore[attr-defined]
-            .options(defer(Deadline.trace), defer(Deadline.computation_notes), defer(Deadline.notes))  # type: ignore[arg-type]
-            .order_by(Deadline.due_at, Deadline.id).limit(limit))  # type: ignore[arg-type]
-    return [summary(d) for d in session.exec(stmt).all()]
+    # The summary's columns only, as plain rows: this runs on every status view (no ORM objects needed).
+    stmt = (sa.select(*_SUMMARY_COLUMNS)  # type: ignore[call-overload]
+            .where(Deadline.organization_id == org_id, Deadline.client_id == client_id,
+                   Deadline.status == DeadlineStatus.open.value, Deadline.proposed.is_(False))  # type: ignore[attr-defined]
+            .order_by(Deadline.due_at, Deadline.id).limit(limit))
+    return [summary(d) for d in session.execute(stmt).all()]
 
 
-def summary(d: Deadline) -> dict[str, Any]:
+_SUMMARY_COLUMNS = (Deadline.id, Deadline.title, Deadline.due_at, Deadline.due_earliest_safe_date,
+                    Deadline.due_latest_arguable_date, Deadline.jurisdictional, Deadline.status, Deadline.rule_id,
+                    Deadline.obligated_party)
+
+
+def summary(d: Any) -> dict[str, Any]:
+    """A deadline (or a row of ``_SUMMARY_COLUMNS``) as the JSON-ready summary other views embed."""
     return {
         "id": str(d.id), "title": d.title, "due_at": d.due_at.isoformat(),
         "due_earliest_safe": d.due_earliest_safe_date.isoformat(),

@@ -280,8 +280,8 @@ def check_whereabouts(session: Session, org_id: uuid.UUID, client_id: uuid.UUID,
 # --- reads ------------------------------------------------------------------------------------------------
 
 
-def alert_summary(alert: Alert) -> dict[str, Any]:
-    """JSON-ready form of an alert (custody/status responses embed these)."""
+def alert_summary(alert: Any) -> dict[str, Any]:
+    """JSON-ready form of an alert, or of a row of ``_SUMMARY_COLUMNS`` (custody/status responses embed these)."""
     return {
         "id": str(alert.id), "client_id": str(alert.client_id), "kind": alert.kind, "severity": alert.severity,
         "dedupe_key": alert.dedupe_key, "trigger_type": alert.trigger_type,
@@ -298,9 +298,16 @@ _ORDER: tuple[Any, ...] = (col(Alert.severity_rank), col(Alert.created_at).desc(
 
 def open_alerts_for_client(session: Session, org_id: uuid.UUID, client_id: uuid.UUID) -> list[dict[str, Any]]:
     """Open (unacknowledged) alerts of a client as JSON-ready summaries, most severe first."""
-    stmt = select(Alert).where(Alert.organization_id == org_id, Alert.client_id == client_id,
-                               Alert.open_marker == 1).order_by(*_ORDER).limit(200)
-    return [alert_summary(a) for a in session.exec(stmt).all()]
+    # The summary's columns only, as plain rows: this runs on every status view (no ORM objects needed).
+    stmt = sa.select(*_SUMMARY_COLUMNS).where(  # type: ignore[call-overload]
+        Alert.organization_id == org_id, Alert.client_id == client_id, Alert.open_marker == 1,
+    ).order_by(*_ORDER).limit(200)
+    return [alert_summary(a) for a in session.execute(stmt).all()]
+
+
+_SUMMARY_COLUMNS = (Alert.id, Alert.client_id, Alert.kind, Alert.severity, Alert.dedupe_key, Alert.trigger_type,
+                    Alert.trigger_id, Alert.details, Alert.created_at, Alert.open_marker, Alert.acknowledged_at,
+                    Alert.acknowledged_by, Alert.ack_note)
 
 
 def list_alerts(org_id: uuid.UUID, *, client_id: uuid.UUID | None = None, kind: str | None = None,
