@@ -100,6 +100,28 @@ def rebuild_current(session: Session, org_id: uuid.UUID, client_id: uuid.UUID) -
     return row
 
 
+def apply_appended(session: Session, org_id: uuid.UUID, client_id: uuid.UUID, ev: CustodyEvent,
+                   facility: Facility | None) -> None:
+    """Bring the projection up to date after ``ev`` was appended for a live client (the client row is locked).
+
+    The usual case needs no search through the events: an event that takes effect after the current one
+    becomes current, and one that took effect before it (a late report of an earlier move) changes nothing.
+    Only a tie on ``effective_at`` (ordered by ``reported_at``, then id) or a first event rebuilds the row."""
+    row = session.get(CustodyCurrent, client_id)
+    if row is None or ev.effective_at == row.effective_at:
+        session.flush()
+        rebuild_current(session, org_id, client_id)
+        return
+    if ev.effective_at < row.effective_at:
+        return
+    row.event_id = ev.id
+    row.status = ev.status
+    row.facility_id = ev.facility_id
+    row.country = ev.country
+    row.federal_district = facility.federal_district if facility is not None else None
+    row.effective_at = ev.effective_at
+
+
 # --- events --------------------------------------------------------------------------------------
 
 def rule_problem(errors: Sequence[RuleError]) -> ProblemError:
@@ -140,8 +162,7 @@ def create_event(ctx: Any, session: Session, client_id: uuid.UUID,
         family_visible=body.family_visible, notes=body.notes, entered_by=ctx.user_id, created_at=now,
     )
     session.add(ev)
-    session.flush()
-    rebuild_current(session, ctx.org_id, client.id)
+    apply_appended(session, ctx.org_id, client.id, ev, facility)
     session.flush()
     alerts = list(protection_alerts.evaluate_custody_event(session, ctx, client, ev) or [])
     audit.record(session, ctx, "custody_event.create", "custody_event", ev.id,

@@ -264,6 +264,41 @@ def test_concurrent_events_keep_projection_consistent(client: Any, org_a: Any, d
         assert row is not None and latest is not None and row.event_id == latest.id
 
 
+def test_projection_follows_every_append_order(client: Any, org_a: Any, db: Any, fac: Any) -> None:
+    """The projection is updated without a search when an event is newer or older than the current one
+    (``apply_appended``), and rebuilt on a tie: after each append, in any order, it must name the event
+    ``latest_event`` names, with that event's status, facility, country and district."""
+    from app.custody.models import CustodyCurrent
+    from app.custody.service import latest_event
+
+    c = make_client(db, org_a.id)
+    base = ago(days=5).replace(microsecond=0)
+    # (hours after base, status, at a facility?, reported hours after base or None = now): newer, older (a late
+    # report), a tie reported later (becomes current), a tie reported earlier (does not), newer, older.
+    plan = [
+        (10, "detained_ice", True, None), (2, "not_detained", False, None), (10, "hospitalized", True, None),
+        (10, "in_transit", False, 11), (30, "detained_ice", True, None),
+        (29, "removed_to_designated_country", False, None),
+    ]
+    for hours, status, at_facility, reported in plan:
+        over: dict[str, Any] = {"status": status, "effective_at": iso(base + timedelta(hours=hours))}
+        if reported is not None:
+            over["reported_at"] = iso(base + timedelta(hours=reported))
+        if at_facility:
+            over["facility_id"] = str(fac.id)
+        elif status in ("in_transit", "removed_to_designated_country"):
+            over["country"] = "SV"
+        r = post_event(client, org_a.h("paralegal"), c.id, **over)
+        assert r.status_code == 201, r.text
+        with db.session() as s:
+            row = s.get(CustodyCurrent, c.id)
+            latest = latest_event(s, org_a.id, c.id)
+            assert row is not None and latest is not None
+            assert (row.event_id, row.status, row.facility_id, row.country, row.effective_at) == (
+                latest.id, latest.status, latest.facility_id, latest.country, latest.effective_at)
+            assert row.federal_district == (fac.federal_district if latest.facility_id else None)
+
+
 def test_other_organizations_event_is_404(client: Any, org_a: Any, org_b: Any, db: Any) -> None:
     theirs = make_client(db, org_b.id)
     ev = add_custody_event(db, org_b.id, theirs.id, "not_detained")
