@@ -143,6 +143,10 @@ def batch_view(session: Session, org_id: uuid.UUID, batch_id: uuid.UUID) -> Batc
     pending = len(items) - done - failed
     if pending == 0:
         state = BatchStatus.done.value
+        if batch.finished_at is None:
+            # The last item and the batch's end were committed together between reading the batch and its
+            # items (a read sees each statement's own snapshot on PostgreSQL): read the batch again.
+            session.refresh(batch)
     elif started:
         state = BatchStatus.running.value
     else:
@@ -244,6 +248,12 @@ def _finish_item(s: Session, claim: Claim, **values: Any) -> bool:
 
 
 def _maybe_finish_batch(s: Session, batch: FilingBatch) -> None:
+    # Lock the batch row before counting: two workers finishing the last two items at once would otherwise
+    # each count the other's item as still open (its change not yet committed) and neither would finish the
+    # batch (write skew; PostgreSQL. SQLite writers are serialized anyway). After the lock, the count sees the
+    # other worker's committed item.
+    btable = FilingBatch.__table__  # type: ignore[attr-defined]
+    s.execute(sa.select(btable.c.id).where(btable.c.id == batch.id).with_for_update())
     open_items = s.execute(
         sa.select(sa.func.count()).select_from(FilingBatchItem).where(
             col(FilingBatchItem.organization_id) == batch.organization_id,
@@ -252,7 +262,6 @@ def _maybe_finish_batch(s: Session, batch: FilingBatch) -> None:
     ).scalar_one()
     if open_items:
         return
-    btable = FilingBatch.__table__  # type: ignore[attr-defined]
     result = s.execute(sa.update(btable).where(btable.c.id == batch.id, btable.c.status != BatchStatus.done.value)
                        .values(status=BatchStatus.done.value, finished_at=utcnow()))
     if result.rowcount == 1:  # type: ignore[attr-defined]

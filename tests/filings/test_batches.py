@@ -160,3 +160,52 @@ def test_interactive_draft_is_not_stuck_behind_a_batch(api: Any, db: Any, org_a:
     progress = api.get(f"{API}/filing-batches/{batch_id}", headers=org_a.h("attorney")).json()
     assert progress["status"] == "running" and progress["pending"] > 0, progress["pending"]
     assert wait_done(api, org_a, batch_id)["done"] == 16
+
+
+def test_two_workers_finishing_the_last_items_at_once_still_finish_the_batch(db: Any, org_a: Any) -> None:
+    """Both workers reach the "are items still open?" count before either commits; each would see the other's
+    item as running (write skew on PostgreSQL) and the batch would never get its end. The batch row is locked
+    before the count, so the second worker counts after the first has committed."""
+    import threading
+
+    from sqlalchemy import event
+
+    from app.filings import batches
+    from app.filings.models import FilingBatchItem
+
+    clients = [make_client(db, org_a.id) for _ in range(2)]
+    with db.session(write=True) as s:
+        batch = FilingBatch(organization_id=org_a.id, template="habeas_2241", status="running", total=2,
+                            created_by=org_a.users["attorney"].id, created_by_role="attorney")
+        s.add(batch)
+        s.flush()
+        items = [FilingBatchItem(organization_id=org_a.id, batch_id=batch.id, client_id=c.id, position=i,
+                                 status="running", claim_token=uuid.uuid4(), attempts=1)
+                 for i, c in enumerate(clients)]
+        s.add_all(items)
+        s.commit()
+        claims = [batches.Claim(it.id, it.claim_token, org_a.id, batch.id, it.client_id, 1)  # type: ignore[arg-type]
+                  for it in items]
+
+    meeting = threading.Barrier(2, timeout=3)
+
+    def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "count(*)" in statement and "filing_batch_item" in statement and "status IN" in statement:
+            try:
+                meeting.wait()  # without the lock both counts run here, before either commit
+            except threading.BrokenBarrierError:
+                pass  # with it, the other worker waits on the batch row instead
+
+    event.listen(db.write_engine, "before_cursor_execute", before)
+    try:
+        threads = [threading.Thread(target=batches.fail_item, args=(db, c, {"code": "test_failure"}))
+                   for c in claims]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+    finally:
+        event.remove(db.write_engine, "before_cursor_execute", before)
+    with db.session() as s:
+        row = s.get(FilingBatch, batch.id)
+        assert row is not None and row.status == "done" and row.finished_at is not None
