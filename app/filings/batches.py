@@ -251,9 +251,11 @@ def _maybe_finish_batch(s: Session, batch: FilingBatch) -> None:
     # Lock the batch row before counting: two workers finishing the last two items at once would otherwise
     # each count the other's item as still open (its change not yet committed) and neither would finish the
     # batch (write skew; PostgreSQL. SQLite writers are serialized anyway). After the lock, the count sees the
-    # other worker's committed item.
+    # other worker's committed item. FOR NO KEY UPDATE (key_share): the filing just stored references the
+    # batch, so each transaction already holds a KEY SHARE lock on it, which FOR UPDATE would wait on both
+    # ways (a deadlock); NO KEY UPDATE waits only for the other finisher.
     btable = FilingBatch.__table__  # type: ignore[attr-defined]
-    s.execute(sa.select(btable.c.id).where(btable.c.id == batch.id).with_for_update())
+    s.execute(sa.select(btable.c.id).where(btable.c.id == batch.id).with_for_update(key_share=True))
     open_items = s.execute(
         sa.select(sa.func.count()).select_from(FilingBatchItem).where(
             col(FilingBatchItem.organization_id) == batch.organization_id,
