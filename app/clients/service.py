@@ -72,7 +72,10 @@ def get_proceeding(session: Session, org_id: uuid.UUID, proceeding_id: uuid.UUID
 
 def display_name(client: Client) -> str:
     """Given names and both surnames, as one line."""
-    parts = [client.given_names, client.first_surname, client.second_surname or ""]
+    return join_names(client.given_names, client.first_surname, client.second_surname)
+
+
+def join_names(*parts: str | None) -> str:
     return " ".join(p for p in parts if p).strip()
 
 
@@ -361,6 +364,8 @@ _LIST_COLUMNS = tuple(c for c in Client.__table__.c  # type: ignore[attr-defined
                       if c.name not in {"privileged_notes_ct", "search_name", "a_number_bidx", "created_by",
                                         "organization_id", "deleted_at"})
 _LIST_JSON = ("aliases", "citizenships", "languages", "sensitive_flags")
+_LIST_CUSTODY = ("custody_status", "custody_effective_at", "custody_facility_id", "custody_federal_district",
+                 "custody_country")
 
 
 def list_items(session: Session, org_id: uuid.UUID, client_ids: list[uuid.UUID]) -> list[ClientListItem]:
@@ -385,19 +390,13 @@ def list_items(session: Session, org_id: uuid.UUID, client_ids: list[uuid.UUID])
     items: dict[uuid.UUID, ClientListItem] = {}
     for values in result.all():  # one fetch of the page, not one per row
         d = dict(zip(keys, values, strict=True))
-        status = d.pop("custody_status")
-        custody = CustodySummary(
-            status=status, effective_at=d.pop("custody_effective_at"), facility_id=d.pop("custody_facility_id"),
-            federal_district=d.pop("custody_federal_district"), country=d.pop("custody_country"),
-        ) if status is not None else None
-        if custody is None:
-            for k in ("custody_effective_at", "custody_facility_id", "custody_federal_district", "custody_country"):
-                del d[k]
+        status, effective_at, facility_id, district, country = (d.pop(k) for k in _LIST_CUSTODY)
+        custody = CustodySummary(status=status, effective_at=effective_at, facility_id=facility_id,
+                                 federal_district=district, country=country) if status is not None else None
         a_number = decrypt_a_number(org_id, d["id"], d.pop("a_number_ct"))
         d["a_number"] = a_number
         d["a_number_display"] = display_a_number(a_number) if a_number else None
-        names = (d["given_names"], d["first_surname"], d["second_surname"])
-        d["display_name"] = " ".join(p for p in names if p).strip()
+        d["display_name"] = join_names(d["given_names"], d["first_surname"], d["second_surname"])
         for k in _LIST_JSON:
             if d[k] is None:
                 d[k] = []
