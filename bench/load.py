@@ -15,10 +15,12 @@ What it does, start to finish (loopback only, bounded in time, stops and cleans 
    client list 35 %, client status 35 %, custody-event POST 15 %, deadline compute 15 %; plus one PDF
    (``POST /clients/{id}/filings``, template ``habeas_2241``) per user per minute when that route exists
    (probed first; otherwise skipped and reported);
-5. prints a markdown table per endpoint (requests, req/s, p50/p95/p99 ms, errors) and checks the goal:
-   0 errors and p99 of reads < 250 ms; stops the server and drops the scratch database.
+5. prints a markdown table per endpoint (requests, req/s, p50/p95/p99 ms, errors), whether the slowest reads
+   came in bursts (a stalled worker) or spread out, and checks the goal: 0 errors and p99 of reads < 250 ms;
+   stops the server and drops the scratch database.
 
     .venv/bin/python bench/load.py [--seconds 60] [--users 50] [--think 0] [--workers 2] [--clients 200]
+                                   [--no-pdf] [--trace FILE]
 
 Exit status 0 when the goal is met, 1 otherwise. Fictional data only.
 """
@@ -231,9 +233,11 @@ class Stats:
     statuses: dict[str, dict[int, int]] = field(default_factory=dict)
     samples: dict[str, str] = field(default_factory=dict)
     per_user: dict[int, list[float]] = field(default_factory=dict)
+    trace: list[tuple[float, str, float, int, int]] = field(default_factory=list)
 
-    def add(self, name: str, seconds: float, status: int, body: bytes, user: int = 0) -> None:
+    def add(self, name: str, seconds: float, status: int, body: bytes, user: int = 0, ended: float = 0.0) -> None:
         self.latencies.setdefault(name, []).append(seconds)
+        self.trace.append((ended, name, seconds, status, user))
         if "filings" not in name:
             self.per_user.setdefault(user, []).append(seconds)
         self.statuses.setdefault(name, {}).setdefault(status, 0)
@@ -352,7 +356,7 @@ async def virtual_user(i: int, port: int, headers: dict[str, str], s: Seed, stat
                     break
         last_used = time.perf_counter()
         if t0 >= record_from:
-            stats.add(name, time.perf_counter() - t0, status, body, user=i)
+            stats.add(name, last_used - t0, status, body, user=i, ended=last_used - record_from)
         if think > 0:  # a person reads the answer before the next click (exponential, mean `think`)
             await asyncio.sleep(min(rng.expovariate(1 / think), 10 * think, max(0.0, end - time.perf_counter())))
     if conn:
@@ -424,15 +428,45 @@ def report(stats: Stats, elapsed: float, args: argparse.Namespace, s: Seed, load
         # groups of users with different means show connections spread unevenly over the workers.
         print(f"Mean latency per user (PDFs aside): fastest {means[0]:.0f} ms, median {means[len(means) // 2]:.0f} "
               f"ms, slowest {means[-1]:.0f} ms.")
+    print(tail_summary(stats, elapsed))
     if not s.pdf:
         print(f"\nPDF part {s.pdf_note}.")
     reads_p99 = max((pct(stats.latencies.get(n, []), 99) for n in READS if stats.latencies.get(n)), default=0.0)
     ok = total_err == 0 and reads_p99 < 250
     print(f"\nGoal: 0 errors and p99 of reads < 250 ms -> errors {total_err}, worst read p99 {reads_p99:.1f} ms: "
-          f"{'MET' if ok else 'NOT MET'}")
+          f"{'MET' if ok else 'NOT MET'}{'' if s.pdf else ' (without PDFs: not the mix the goal names)'}")
     for name, sample in stats.samples.items():
         print(f"  first error on {name}: {sample}  (statuses {stats.statuses.get(name)})")
     return ok
+
+
+def tail_summary(stats: Stats, elapsed: float, window: float = 0.25) -> str:
+    """Where the slowest reads come from: in a closed loop, slow requests spread over the run mean some requests
+    cost more; slow requests that end together in a few short windows mean the server stalled and everything
+    in its queue waited. Also the throughput of the slowest and the median second."""
+    reads = [(ended, seconds) for ended, name, seconds, _, _ in stats.trace if name in READS]
+    if not reads:
+        return ""
+    cut = pct([sec for _, sec in reads], 99) / 1000
+    slow = [ended for ended, sec in reads if sec >= cut]
+    windows = {int(ended / window) for ended in slow}
+    per_second: dict[int, int] = {}
+    for ended, name, _, _, _ in stats.trace:
+        if "filings" not in name and ended < int(elapsed):
+            per_second[int(ended)] = per_second.get(int(ended), 0) + 1
+    rates = sorted(per_second.values())
+    rate_note = (f"; requests per second: slowest second {rates[0]}, median second {rates[len(rates) // 2]}"
+                 if rates else "")
+    return (f"Reads at or above their p99 ({cut * 1000:.0f} ms): {len(slow)}, ending in {len(windows)} distinct "
+            f"{window * 1000:.0f}-ms windows{rate_note}.")
+
+
+def write_trace(path: Path, stats: Stats) -> None:
+    with path.open("w", encoding="utf-8") as f:
+        f.write("end_s,endpoint,ms,status,user\n")
+        for ended, name, seconds, status, user in sorted(stats.trace):
+            f.write(f"{ended:.4f},{name},{seconds * 1000:.1f},{status},{user}\n")
+    print(f"trace: {len(stats.trace)} requests written to {path}")
 
 
 def main() -> None:
@@ -446,6 +480,9 @@ def main() -> None:
     ap.add_argument("--think", type=float, default=0.0,
                     help="mean think time between one user's requests in seconds (0 = back-to-back)")
     ap.add_argument("--baseline", type=float, default=3.0, help="seconds of the 1-user baseline (0 = skip)")
+    ap.add_argument("--no-pdf", action="store_true", help="leave the one PDF per user per minute out of the mix")
+    ap.add_argument("--trace", type=Path, help="write one CSV line per measured request (end s, endpoint, ms, "
+                    "status, user) to this file, to see when the slow ones happen")
     ap.add_argument("--pg", default=os.environ.get("TEST_DATABASE_URL", PG_DEFAULT))
     args = ap.parse_args()
     if not args.pg.startswith("postgresql") or make_url(args.pg).host not in ("127.0.0.1", "localhost", "::1"):
@@ -468,6 +505,8 @@ def main() -> None:
         s = seed(f"http://127.0.0.1:{port}", headers[0], attorneys, args.clients, args.facilities, random.Random(7))
         if not s.rules:
             raise RuntimeError("no deadline rule computes from a trigger date")
+        if args.no_pdf and s.pdf:
+            s.pdf, s.pdf_note = False, "left out (--no-pdf)"
         print(f"setup: migrated, {len(headers)} users, {len(s.clients)} clients seeded in "
               f"{time.perf_counter() - t0:.1f} s", flush=True)
         if args.baseline > 0:
@@ -480,6 +519,8 @@ def main() -> None:
         gc.freeze()
         stats, elapsed = asyncio.run(drive(port, headers, s, args.users, args.seconds, args.warmup, args.think))
         ok = report(stats, elapsed, args, s, load_avg)
+        if args.trace:
+            write_trace(args.trace, stats)
     finally:
         if proc is not None:
             proc.terminate()
