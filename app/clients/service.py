@@ -7,6 +7,7 @@ client is indistinguishable from a missing one (404 ``client_not_found``).
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -350,6 +351,9 @@ def list_clients(session: Session, org_id: uuid.UUID, f: ClientFilters, limit: i
     elif custody and not extra:
         matches = sa.select(CustodyCurrent.client_id, CustodyCurrent.client_created_at).where(*custody)  # type: ignore[call-overload]
         together = False
+    elif not extra and not custody:
+        page_ids, total = _all_live_page(session, org_id, limit, offset)
+        return list_items(session, org_id, page_ids), total
     else:
         matches = sa.select(Client.id.label("client_id"), Client.created_at.label("client_created_at"))  # type: ignore[attr-defined]
         if custody:
@@ -360,12 +364,53 @@ def list_clients(session: Session, org_id: uuid.UUID, f: ClientFilters, limit: i
     return list_items(session, org_id, page_ids), total
 
 
+# Statements of the unfiltered list and of a page read, built once with bound parameters (org_id, ids, limit,
+# offset). Why: a statement is a graph of objects that point at each other (a subquery's columns at the
+# subquery), so each one built per request became cyclic garbage, with the page's ids attached. Under load
+# (bench/load.py) that was nearly all the API's cyclic garbage, and the collections it set off stopped a worker
+# for 30-60 ms about once a second. Filtered lists still build theirs (their shape varies).
+
+@functools.cache
+def _all_live_statements() -> tuple[Any, Any]:
+    """(count, page of ids) of the organization's live clients, in list order (created_at, id)."""
+    c = Client.__table__.c  # type: ignore[attr-defined]
+    live = (c.organization_id == sa.bindparam("org_id"), c.deleted_at.is_(None))
+    count = sa.select(sa.func.count()).select_from(Client.__table__).where(*live)  # type: ignore[attr-defined]
+    page = (sa.select(c.id).where(*live).order_by(c.created_at, c.id)
+            .limit(sa.bindparam("limit", type_=sa.Integer)).offset(sa.bindparam("offset", type_=sa.Integer)))
+    return count, page
+
+
+def _all_live_page(session: Session, org_id: uuid.UUID, limit: int, offset: int) -> tuple[list[uuid.UUID], int]:
+    """(client ids of the page, total) with no filter: a count, then the page (as ``_count_and_page``)."""
+    count, page = _all_live_statements()
+    total = int(session.execute(count, {"org_id": org_id}).scalar_one())
+    if total <= offset:
+        return [], total
+    return list(session.execute(page, {"org_id": org_id, "limit": limit, "offset": offset}).scalars()), total
+
+
 _LIST_COLUMNS = tuple(c for c in Client.__table__.c  # type: ignore[attr-defined]
                       if c.name not in {"privileged_notes_ct", "search_name", "a_number_bidx", "created_by",
                                         "organization_id", "deleted_at"})
 _LIST_JSON = ("aliases", "citizenships", "languages", "sensitive_flags")
 _LIST_CUSTODY = ("custody_status", "custody_effective_at", "custody_facility_id", "custody_federal_district",
                  "custody_country")
+
+
+@functools.cache
+def _list_items_statement() -> Any:
+    """The page read of ``list_items``, built once (see ``_all_live_statements``): the ids are one expanding
+    parameter, not 50 values bound into a new statement."""
+    from app.custody.models import CustodyCurrent
+
+    ct, cc = Client.__table__, CustodyCurrent.__table__  # type: ignore[attr-defined]
+    return (sa.select(*_LIST_COLUMNS, cc.c.status.label("custody_status"),
+                      cc.c.effective_at.label("custody_effective_at"), cc.c.facility_id.label("custody_facility_id"),
+                      cc.c.federal_district.label("custody_federal_district"), cc.c.country.label("custody_country"))
+            .select_from(ct.outerjoin(cc, cc.c.client_id == ct.c.id))
+            .where(ct.c.organization_id == sa.bindparam("org_id"), ct.c.deleted_at.is_(None),
+                   ct.c.id.in_(sa.bindparam("ids", expanding=True))))
 
 
 def list_items(session: Session, org_id: uuid.UUID, client_ids: list[uuid.UUID]) -> list[ClientListItem]:
@@ -375,17 +420,9 @@ def list_items(session: Session, org_id: uuid.UUID, client_ids: list[uuid.UUID])
     This is most of the work of ``GET /clients`` (a page is 50 of these), so each row becomes a dict by its
     column names in one step and is completed in place; ``_base_fields`` gives the same fields for an ORM
     ``Client`` (a test compares the two)."""
-    from app.custody.models import CustodyCurrent
-
     if not client_ids:
         return []
-    ct, cc = Client.__table__, CustodyCurrent.__table__  # type: ignore[attr-defined]
-    stmt = (sa.select(*_LIST_COLUMNS, cc.c.status.label("custody_status"),
-                      cc.c.effective_at.label("custody_effective_at"), cc.c.facility_id.label("custody_facility_id"),
-                      cc.c.federal_district.label("custody_federal_district"), cc.c.country.label("custody_country"))
-            .select_from(ct.outerjoin(cc, cc.c.client_id == ct.c.id))
-            .where(ct.c.organization_id == org_id, ct.c.deleted_at.is_(None), ct.c.id.in_(client_ids)))
-    result = session.execute(stmt)
+    result = session.execute(_list_items_statement(), {"org_id": org_id, "ids": client_ids})
     keys = tuple(result.keys())
     items: dict[uuid.UUID, ClientListItem] = {}
     for values in result.all():  # one fetch of the page, not one per row
