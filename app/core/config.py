@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     password_hash_concurrency: int = Field(default=4, ge=1, le=64)
     db_pool_size: int = Field(default=10, ge=1)
     max_active_requests: int = Field(
-        default=4, ge=1, le=256,
+        default=2, ge=1, le=256,
         description="authenticated requests a worker process serves at once; the rest wait in arrival order "
                     "(app/core/admission.py)")
     gc_freeze: bool = Field(default=True, description="leave the start-up heap out of garbage collection "
