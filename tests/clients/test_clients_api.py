@@ -436,7 +436,7 @@ def test_pagination_is_stable(client: Any, make_org: Any, db: Any) -> None:
 def test_an_unfiltered_page_leaves_no_reference_cycles(make_org: Any, db: Any) -> None:
     """The list's statements are built once: a statement built per request is a graph of objects pointing at each
     other, which only the cyclic collector frees, and under load its collections stopped a worker for 30-60 ms
-    about once a second (docs/SECURITY.md §6). Before, each page left 92 such objects (its 50 ids among them)."""
+    about once a second (docs/SECURITY.md §6). Before, each page left about 90 such objects (its 50 ids among them)."""
     import gc
 
     from app.clients.service import ClientFilters, list_clients
@@ -445,21 +445,24 @@ def test_an_unfiltered_page_leaves_no_reference_cycles(make_org: Any, db: Any) -
     for i in range(60):
         c = make_client(db, org.id, given_names=f"Ciclo {i}")
         add_custody_event(db, org.id, c.id, "detained_ice")
-    calls = 20
+    calls, counts = 4, []
     with db.session() as s:
         list_clients(s, org.id, ClientFilters(), 50, 0)  # compiled and cached before measuring
-        gc.collect()
-        gc.set_debug(gc.DEBUG_SAVEALL)  # unreachable cycles are kept in gc.garbage instead of freed
-        try:
-            for _ in range(calls):
-                items, total = list_clients(s, org.id, ClientFilters(), 50, 0)
+        # Several short windows, and the quietest one counts: other threads of the test process (the batch
+        # worker's poll) may leave garbage of their own in one window, not in all of them.
+        for _ in range(5):
             gc.collect()
-            garbage = len(gc.garbage)
-        finally:
-            gc.set_debug(0)
-            gc.garbage.clear()
+            gc.set_debug(gc.DEBUG_SAVEALL)  # unreachable cycles are kept in gc.garbage instead of freed
+            try:
+                for _ in range(calls):
+                    items, total = list_clients(s, org.id, ClientFilters(), 50, 0)
+                gc.collect()
+                counts.append(len(gc.garbage))
+            finally:
+                gc.set_debug(0)
+                gc.garbage.clear()
     assert total == 60 and len(items) == 50
-    assert garbage < calls, f"{garbage / calls:.0f} objects in reference cycles per page"
+    assert min(counts) < calls, f"{min(counts) / calls:.0f} objects in reference cycles per page ({counts})"
 
 
 def test_has_active_protection_uses_protection_service(client: Any, make_org: Any, db: Any,
