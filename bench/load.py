@@ -235,7 +235,7 @@ class Stats:
     per_user: dict[int, list[float]] = field(default_factory=dict)
     trace: list[tuple[float, str, float, int, int]] = field(default_factory=list)
 
-    def add(self, name: str, seconds: float, status: int, body: bytes, user: int = 0, ended: float = 0.0) -> None:
+    def add(self, name: str, seconds: float, status: int, body: bytes, user: int, ended: float) -> None:
         self.latencies.setdefault(name, []).append(seconds)
         self.trace.append((ended, name, seconds, status, user))
         if "filings" not in name:

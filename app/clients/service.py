@@ -310,10 +310,20 @@ def _count_and_page(session: Session, matches: Any, limit: int, offset: int, *,
         if rows:
             return [r[0] for r in rows], int(rows[0][1])
         return [], 0 if offset == 0 else int(session.execute(count).scalar_one())
-    total = int(session.execute(count).scalar_one())
+    return _count_then_page(session, count, page.limit(_LIMIT).offset(_OFFSET), {}, limit, offset)
+
+
+_LIMIT, _OFFSET = sa.bindparam("limit", type_=sa.Integer), sa.bindparam("offset", type_=sa.Integer)
+
+
+def _count_then_page(session: Session, count: Any, page: Any, params: dict[str, Any], limit: int,
+                     offset: int) -> tuple[list[uuid.UUID], int]:
+    """(ids of the page, total): the count first, and the page (``page`` takes ``:limit``/``:offset``) only when
+    the offset is inside the total."""
+    total = int(session.execute(count, params).scalar_one())
     if total <= offset:
         return [], total
-    return list(session.execute(page.limit(limit).offset(offset)).scalars()), total
+    return list(session.execute(page, {**params, "limit": limit, "offset": offset}).scalars()), total
 
 
 def list_clients(session: Session, org_id: uuid.UUID, f: ClientFilters, limit: int,
@@ -352,7 +362,8 @@ def list_clients(session: Session, org_id: uuid.UUID, f: ClientFilters, limit: i
         matches = sa.select(CustodyCurrent.client_id, CustodyCurrent.client_created_at).where(*custody)  # type: ignore[call-overload]
         together = False
     elif not extra and not custody:
-        page_ids, total = _all_live_page(session, org_id, limit, offset)
+        count, page = _all_live_statements()
+        page_ids, total = _count_then_page(session, count, page, {"org_id": org_id}, limit, offset)
         return list_items(session, org_id, page_ids), total
     else:
         matches = sa.select(Client.id.label("client_id"), Client.created_at.label("client_created_at"))  # type: ignore[attr-defined]
@@ -376,18 +387,8 @@ def _all_live_statements() -> tuple[Any, Any]:
     c = Client.__table__.c  # type: ignore[attr-defined]
     live = (c.organization_id == sa.bindparam("org_id"), c.deleted_at.is_(None))
     count = sa.select(sa.func.count()).select_from(Client.__table__).where(*live)  # type: ignore[attr-defined]
-    page = (sa.select(c.id).where(*live).order_by(c.created_at, c.id)
-            .limit(sa.bindparam("limit", type_=sa.Integer)).offset(sa.bindparam("offset", type_=sa.Integer)))
+    page = sa.select(c.id).where(*live).order_by(c.created_at, c.id).limit(_LIMIT).offset(_OFFSET)
     return count, page
-
-
-def _all_live_page(session: Session, org_id: uuid.UUID, limit: int, offset: int) -> tuple[list[uuid.UUID], int]:
-    """(client ids of the page, total) with no filter: a count, then the page (as ``_count_and_page``)."""
-    count, page = _all_live_statements()
-    total = int(session.execute(count, {"org_id": org_id}).scalar_one())
-    if total <= offset:
-        return [], total
-    return list(session.execute(page, {"org_id": org_id, "limit": limit, "offset": offset}).scalars()), total
 
 
 _LIST_COLUMNS = tuple(c for c in Client.__table__.c  # type: ignore[attr-defined]

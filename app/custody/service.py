@@ -90,14 +90,19 @@ def rebuild_current(session: Session, org_id: uuid.UUID, client_id: uuid.UUID) -
     if row is None:
         row = CustodyCurrent(client_id=client_id, organization_id=org_id, event_id=ev.id, status=ev.status,
                              effective_at=ev.effective_at, client_created_at=client.created_at)
+    _point_at(row, ev, fac)
+    session.add(row)
+    return row
+
+
+def _point_at(row: CustodyCurrent, ev: CustodyEvent, facility: Facility | None) -> None:
+    """Make the projection row describe ``ev`` (held at ``facility``, if any)."""
     row.event_id = ev.id
     row.status = ev.status
     row.facility_id = ev.facility_id
     row.country = ev.country
-    row.federal_district = fac.federal_district if fac else None
+    row.federal_district = facility.federal_district if facility is not None else None
     row.effective_at = ev.effective_at
-    session.add(row)
-    return row
 
 
 def apply_appended(session: Session, org_id: uuid.UUID, client_id: uuid.UUID, ev: CustodyEvent,
@@ -112,14 +117,8 @@ def apply_appended(session: Session, org_id: uuid.UUID, client_id: uuid.UUID, ev
         session.flush()
         rebuild_current(session, org_id, client_id)
         return
-    if ev.effective_at < row.effective_at:
-        return
-    row.event_id = ev.id
-    row.status = ev.status
-    row.facility_id = ev.facility_id
-    row.country = ev.country
-    row.federal_district = facility.federal_district if facility is not None else None
-    row.effective_at = ev.effective_at
+    if ev.effective_at > row.effective_at:
+        _point_at(row, ev, facility)
 
 
 # --- events --------------------------------------------------------------------------------------
