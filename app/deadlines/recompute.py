@@ -24,7 +24,7 @@ from app.deadlines.compute import Computation, DeadlineInputError, RuleSpec, com
 from app.deadlines.holidays_us import SUPPORTED_STATES
 from app.deadlines.models import Deadline, DeadlineStatus
 from app.deadlines.regimes import END_OF_DAY
-from app.deadlines.rules_service import resolve_rule
+from app.deadlines.rule_specs import resolve_rule
 
 RECOMPUTABLE = (DeadlineStatus.open.value, DeadlineStatus.missed.value)
 

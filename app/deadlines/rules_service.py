@@ -18,15 +18,12 @@ from sqlmodel import Session, select
 from app.core import audit
 from app.core.concurrency import claim_version
 from app.core.errors import ProblemError, conflict, not_found
+from app.deadlines import recompute
 from app.deadlines.catalog import DEPENDENTS, RULES
-from app.deadlines.compute import DeadlineInputError, RuleSpec
+from app.deadlines.compute import RuleSpec
 from app.deadlines.models import DeadlineRuleRow
+from app.deadlines.rule_specs import ORG_PREFIX, SPEC_FIELDS, get_org_rule, spec_from_values
 from app.deadlines.schemas import RuleCreate, RulePublic, RuleUpdate
-
-ORG_PREFIX = "ORG-"
-_SPEC_FIELDS = ("title", "trigger", "period", "unit", "direction", "regime", "citation", "jurisdictional",
-                "extendable", "extension_note", "notes", "time_of_day", "runs_from_service", "roll", "max_period",
-                "obligated_party")
 
 
 @cache
@@ -59,36 +56,6 @@ def row_public(row: DeadlineRuleRow) -> RulePublic:
         verification="U",  # the organization vouches for it; it is not from the research notes
         spawned_by=[], builtin=False, version=row.version,
     )
-
-
-def spec_from_values(code: str, values: dict[str, Any], as_of: Any) -> RuleSpec:
-    """Build (= validate) a RuleSpec; 422 ``invalid_rule`` with the engine's reasons."""
-    try:
-        return RuleSpec(id=code, as_of=as_of, **{k: values[k] for k in _SPEC_FIELDS})
-    except DeadlineInputError as exc:
-        raise ProblemError(422, exc.code, exc.message) from None
-
-
-def spec_from_row(row: DeadlineRuleRow) -> RuleSpec:
-    return spec_from_values(row.code, {k: getattr(row, k) for k in _SPEC_FIELDS}, row.as_of_date)
-
-
-def get_org_rule(session: Session, org_id: uuid.UUID, code: str, *, for_update: bool = False) -> DeadlineRuleRow | None:
-    stmt = select(DeadlineRuleRow).where(DeadlineRuleRow.organization_id == org_id, DeadlineRuleRow.code == code)
-    if for_update:
-        stmt = stmt.with_for_update()
-    return session.exec(stmt).first()
-
-
-def resolve_rule(session: Session, org_id: uuid.UUID, code: str) -> RuleSpec:
-    """A built-in rule or one of the organization's; 422 ``unknown_rule`` otherwise (a body reference)."""
-    spec = RULES.get(code)
-    if spec is not None:
-        return spec
-    row = get_org_rule(session, org_id, code) if code.startswith(ORG_PREFIX) else None
-    if row is None:
-        raise ProblemError(422, "unknown_rule", f"Unknown deadline rule: {code[:64]!r}.")
-    return spec_from_row(row)
 
 
 def rule_or_404(session: Session, org_id: uuid.UUID, code: str) -> tuple[RulePublic, DeadlineRuleRow | None]:
@@ -142,10 +109,9 @@ def update_rule(ctx: Any, session: Session, row: DeadlineRuleRow, body: RuleUpda
                 now: datetime) -> tuple[DeadlineRuleRow, dict[str, list[uuid.UUID]]]:
     """Edit an organization rule (If-Match); open deadlines computed from it are recomputed (confirmed ones get
     a proposed new version instead)."""
-    from app.deadlines import recompute
 
     fields = body.model_fields_set
-    values = {k: getattr(row, k) for k in _SPEC_FIELDS}
+    values = {k: getattr(row, k) for k in SPEC_FIELDS}
     as_of = row.as_of_date
     for name in fields:
         value = getattr(body, name)

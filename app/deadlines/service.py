@@ -21,7 +21,7 @@ from app.core.concurrency import claim_version
 from app.core.errors import conflict, forbidden, not_found, unprocessable
 from app.deadlines import recompute as rc
 from app.deadlines.models import Deadline, DeadlineSource, DeadlineStatus
-from app.deadlines.rules_service import resolve_rule
+from app.deadlines.rule_specs import resolve_rule
 from app.deadlines.schemas import DeadlineCreate, DeadlineListItem, DeadlinePublic, DeadlineUpdate
 
 STAFF_ROLES = frozenset({Role.admin.value, Role.attorney.value, Role.paralegal.value})
