@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
 from app.auth.router import users_router
+from app.casework.router import router as casework_router
 from app.clients.router import router as clients_router
 from app.custody.router import router as custody_router
 from app.deadlines.router import router as deadlines_router
@@ -19,6 +20,6 @@ from app.protection.router import router as protection_router
 
 API_PREFIX = "/api/v1"
 DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
-    auth_router, users_router, audit_router, clients_router, custody_router, protection_router,
+    auth_router, users_router, audit_router, casework_router, clients_router, custody_router, protection_router,
     deadlines_router, filings_router, portal_router,
 )

@@ -154,14 +154,14 @@ def recorder(db: Any) -> Any:
     """The custody service's use case if it exists, else the same steps inline."""
     try:
         from app.custody.schemas import CustodyEventCreate
-        from app.custody.service import create_event
+        from app.casework.custody_events import record_custody_event as create_event
 
         def record(actor: Actor, client_id: uuid.UUID, body: dict[str, Any]) -> int:
             with db.session(write=True) as s:
                 _, alerts = create_event(actor, s, client_id, CustodyEventCreate(**body))
                 return len(alerts)
 
-        return record, "app.custody.service.create_event"
+        return record, "app.casework.custody_events.record_custody_event"
     except ImportError:
         from app.clients.models import Client
         from app.core import audit

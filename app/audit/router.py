@@ -10,8 +10,7 @@ from fastapi import Depends, Query
 from pydantic import BaseModel, ConfigDict
 from sqlmodel import select
 
-from app.auth.deps import Ctx, require
-from app.auth.permissions import Permission
+from app.auth.deps import ReadAudit
 from app.core.audit import AuditEvent, verify_chain
 from app.core.pagination import Page, PageParams, page_params, paginate
 from app.core.routing import api_router
@@ -45,7 +44,7 @@ class AuditVerifyResult(BaseModel):
 
 @router.get("", response_model=Page[AuditEventPublic])
 def list_audit_events(
-    ctx: Ctx = Depends(require(Permission.audit_read)),
+    ctx: ReadAudit,
     params: PageParams = Depends(page_params),
     action: Annotated[str | None, Query(max_length=80)] = None,
     entity_type: Annotated[str | None, Query(max_length=60)] = None,
@@ -74,6 +73,6 @@ def list_audit_events(
 
 
 @router.get("/verify", response_model=AuditVerifyResult)
-def verify(ctx: Ctx = Depends(require(Permission.audit_read))) -> AuditVerifyResult:
+def verify(ctx: ReadAudit) -> AuditVerifyResult:
     """Recompute the organization's hash chain and report the first broken link."""
     return AuditVerifyResult(**verify_chain(ctx.session, ctx.org_id))

@@ -10,9 +10,9 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -20,6 +20,7 @@ from app.auth import lookup
 from app.auth.models import UserAccount
 from app.auth.permissions import Permission, has_permission
 from app.core.admission import Admission, Ticket
+from app.core.audit import Actor
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.errors import ProblemError, unauthorized
@@ -184,3 +185,58 @@ def require(permission: Permission) -> Callable[[Request], Awaitable[Ctx]]:
     dependency.__permission__ = permission  # type: ignore[attr-defined]
     dependency.__name__ = f"require_{permission.value.replace(':', '_')}"
     return dependency
+
+
+# --- reads with side effects -------------------------------------------------------------------------
+
+def run_side_effects(request: Request, ctx: Ctx, fn: Callable[[Session], Any]) -> None:
+    """Time-based side effects of a read (alerts, occurrences) in their own short write transaction.
+
+    A GET's session is a read transaction (on SQLite a WAL snapshot that cannot safely be upgraded to a write
+    under concurrency), so the writes go through the write engine and the read snapshot is then renewed.
+    """
+    with request.app.state.db.session(write=True) as ws:
+        fn(ws)
+        ws.commit()
+    ctx.session.commit()  # ends the read transaction (nothing to flush) so the next query sees the new rows
+    ctx.session.expire_all()
+
+
+def read_actor(ctx: Ctx) -> Actor:
+    """Alerts found while reading are the system's doing, not the reader's (audit actor)."""
+    return Actor(ctx.org_id, request_id=ctx.request_id, ip=ctx.ip)
+
+
+# --- the request shape: one alias per permission ---------------------------------------------------------
+# A route's signature reads like a sentence: ``def get_client(client_id: uuid.UUID, ctx: ReadClients)``. Each
+# alias names the one auth+session dependency (``require``) for its permission; the route-permission test
+# reads the permission back from the dependency, so a route without one fails the suite.
+
+AccountSelf = Annotated[Ctx, Depends(require(Permission.account_self))]
+ManageUsers = Annotated[Ctx, Depends(require(Permission.users_manage))]
+ReadAudit = Annotated[Ctx, Depends(require(Permission.audit_read))]
+ReadClients = Annotated[Ctx, Depends(require(Permission.clients_read))]
+WriteClients = Annotated[Ctx, Depends(require(Permission.clients_write))]
+DeleteClients = Annotated[Ctx, Depends(require(Permission.clients_delete))]
+ImportClients = Annotated[Ctx, Depends(require(Permission.clients_import))]
+WriteFacilities = Annotated[Ctx, Depends(require(Permission.facilities_write))]
+WriteCustody = Annotated[Ctx, Depends(require(Permission.custody_write))]
+WriteProtection = Annotated[Ctx, Depends(require(Permission.protection_write))]
+VerifyProtection = Annotated[Ctx, Depends(require(Permission.protection_verify))]
+WriteCourtOrders = Annotated[Ctx, Depends(require(Permission.court_orders_write))]
+ReadAlerts = Annotated[Ctx, Depends(require(Permission.alerts_read))]
+AckAlerts = Annotated[Ctx, Depends(require(Permission.alerts_ack))]
+ReadDeadlines = Annotated[Ctx, Depends(require(Permission.deadlines_read))]
+WriteDeadlines = Annotated[Ctx, Depends(require(Permission.deadlines_write))]
+ConfirmDeadlines = Annotated[Ctx, Depends(require(Permission.deadlines_confirm))]
+WriteDeadlineRules = Annotated[Ctx, Depends(require(Permission.deadline_rules_write))]
+ReadFilings = Annotated[Ctx, Depends(require(Permission.filings_read))]
+DraftFilings = Annotated[Ctx, Depends(require(Permission.filings_draft))]
+FinalizeFilings = Annotated[Ctx, Depends(require(Permission.filings_finalize))]
+GrantLiaison = Annotated[Ctx, Depends(require(Permission.liaison_grant))]
+ReadLiaison = Annotated[Ctx, Depends(require(Permission.liaison_read))]
+ReadPortal = Annotated[Ctx, Depends(require(Permission.portal_read))]
+
+# Public routes (login, refresh, the calendar feed) take the session alone; services commit, the middleware
+# closes it.
+DbSession = Annotated[Session, Depends(get_session)]

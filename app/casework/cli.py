@@ -3,22 +3,9 @@
 from __future__ import annotations
 
 import json
-import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 import typer
-
-
-@dataclass(frozen=True)
-class OperatorCtx:
-    """Audit actor for operator commands: the organization, no user (recorded with role ``operator``)."""
-
-    org_id: uuid.UUID
-    user_id: uuid.UUID | None = None
-    role: str = "operator"
-    request_id: str | None = None
-    ip: str | None = None
 
 
 def commands(cli: typer.Typer) -> None:
@@ -34,7 +21,8 @@ def commands(cli: typer.Typer) -> None:
 
         import app.models  # noqa: F401  (every table, so foreign keys resolve)
         from app.auth.models import Organization
-        from app.clients.importer import import_clients as run_import
+        from app.casework.client_import import import_clients as run_import
+        from app.core.audit import Actor
         from app.core.config import get_settings
         from app.core.db import make_database
         from app.core.errors import ProblemError
@@ -48,7 +36,7 @@ def commands(cli: typer.Typer) -> None:
                     typer.echo(f"error: no organization with slug {org!r}", err=True)
                     raise typer.Exit(2)
                 try:
-                    report = run_import(OperatorCtx(org_id=org_id), session, data, partial=partial, dry_run=dry_run)
+                    report = run_import(Actor(org_id, role="operator"), session, data, partial=partial, dry_run=dry_run)
                 except ProblemError as exc:
                     typer.echo(json.dumps({"code": exc.code, "detail": exc.detail, **exc.extra}, default=str,
                                           ensure_ascii=False, indent=1), err=True)

@@ -15,10 +15,11 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from app.casework.custody_events import record_initial_events
+from app.casework.intake import FileProblem, IntakeRow, parse_clients_csv
 from app.clients import groups as groups_service
 from app.clients import name_index
 from app.clients.bulk import bulk_insert
-from app.clients.intake import FileProblem, IntakeRow, parse_clients_csv
 from app.clients.models import (
     Client,
     ClientGroup,
@@ -33,7 +34,6 @@ from app.core.errors import ProblemError, conflict
 from app.core.types import utcnow
 from app.core_data.names import fold_for_search
 from app.custody import facilities as facilities_service
-from app.custody import service as custody_service
 
 CHUNK = 500
 MAX_REPORTED_ERRORS = 5000
@@ -201,7 +201,7 @@ def _write(ctx: Any, session: Session, create: list[IntakeRow], matched: list[tu
         bulk_insert(session, Client.__table__, [encrypt_client_row(r) for r in rows])  # type: ignore[attr-defined]
         bulk_insert(session, ClientNameToken.__table__, [  # type: ignore[attr-defined]
             tok for r in rows for tok in name_index.token_rows(ctx.org_id, r["id"], now, r["search_name"])])
-        alerts = custody_service.record_initial_events(ctx, session, events, {cid: now for cid in ids})
+        alerts = record_initial_events(ctx, session, events, {cid: now for cid in ids})
     except IntegrityError:
         session.rollback()
         raise conflict("a_number_conflict", "Another client of this organization has one of these A-numbers.") \

@@ -3,7 +3,7 @@
 Every problem is reported as ``{"line", "column", "code", "message"}`` (line = physical line where the
 record starts, the header being line 1; column = header name, or ``None`` for a whole-row problem), so
 that an import can be all-or-nothing with a complete error list. Rows with errors are left out.
-Deduplication against the database is the importer's job (``app.clients.importer``).
+Deduplication against the database is the importer's job (``app.casework.client_import``).
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -62,6 +63,20 @@ class AuditActor(Protocol):
     def request_id(self) -> str | None: ...
     @property
     def ip(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The one concrete audit actor for work that no signed-in request does: sweeps, alerts found while
+    reading, CSV imports from the command line, batch workers. ``role`` is ``None`` for the system and
+    ``"operator"`` for a command run by someone at the server. A request's ``Ctx`` satisfies ``AuditActor``
+    itself, so routes pass it straight through."""
+
+    org_id: uuid.UUID
+    user_id: uuid.UUID | None = None
+    role: str | None = None
+    request_id: str | None = None
+    ip: str | None = None
 
 
 def canonical_json(value: Any) -> str:

@@ -14,6 +14,11 @@ MAX_LIMIT = 200
 MAX_OFFSET = 1_000_000
 
 
+# The one pagination shape of every list route: ``limit: Limit = 50, offset: Offset = 0``.
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
+
+
 class Page(BaseModel, Generic[T]):
     items: list[T]
     total: int
@@ -26,10 +31,7 @@ class PageParams(BaseModel):
     offset: int = 0
 
 
-def page_params(
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-) -> PageParams:
+def page_params(limit: Limit = 50, offset: Offset = 0) -> PageParams:
     return PageParams(limit=limit, offset=offset)
 
 

@@ -1,47 +1,41 @@
-"""/facilities, custody events and the status view (DESIGN §7). HTTP only: rules live in the services."""
+"""/facilities and the custody history (read, retract). Recording an event and the status view are casework
+(``app.casework.router``): they reach into protection and deadlines. HTTP only: rules live in the services."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, File, Query, Request, Response, UploadFile
+from fastapi import File, Query, Response, UploadFile
 
-from app.auth.deps import Ctx, require
-from app.auth.permissions import Permission
+from app.auth.deps import ReadClients, WriteCustody, WriteFacilities
 from app.clients import service as clients_service
 from app.core import audit
 from app.core.concurrency import set_etag
 from app.core.errors import ProblemError
-from app.core.pagination import MAX_LIMIT, MAX_OFFSET, Page
+from app.core.pagination import Limit, Offset, Page
 from app.core.routing import api_router
 from app.custody import facilities as facilities_service
 from app.custody import service
 from app.custody.facility_csv import parse_facilities_csv
 from app.custody.schemas import (
-    CustodyEventCreate,
-    CustodyEventCreated,
     CustodyEventPublic,
     FacilityCreate,
     FacilityImportReport,
     FacilityPublic,
     RetractBody,
-    StatusView,
 )
-from app.custody.statuses import WHEREABOUTS_UNKNOWN_STATUSES, FacilityType
+from app.custody.statuses import FacilityType
 
 router = api_router(tags=["custody"])
 
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
-Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 
 
 # --- facilities ----------------------------------------------------------------------------------
 
 @router.get("/facilities", response_model=Page[FacilityPublic])
 def list_facilities(
-    ctx: Ctx = Depends(require(Permission.clients_read)),
+    ctx: ReadClients,
     q: Annotated[str | None, Query(max_length=200)] = None,
     state: Annotated[str | None, Query(max_length=2)] = None,
     federal_district: Annotated[str | None, Query(max_length=8)] = None,
@@ -58,7 +52,7 @@ def list_facilities(
 
 @router.post("/facilities", response_model=FacilityPublic, status_code=201)
 def create_facility(body: FacilityCreate, response: Response,
-                    ctx: Ctx = Depends(require(Permission.facilities_write))) -> FacilityPublic:
+                    ctx: WriteFacilities) -> FacilityPublic:
     """Add an organization-owned facility (federal district validated, or derived from the state)."""
     fac = facilities_service.create_facility(ctx, ctx.session, body)
     set_etag(response, fac.version)
@@ -68,7 +62,7 @@ def create_facility(body: FacilityCreate, response: Response,
 @router.post("/facilities/import", response_model=FacilityImportReport)
 def import_facilities(
     file: Annotated[UploadFile, File(description="CSV file; see docs/facilities_csv.md")],
-    ctx: Ctx = Depends(require(Permission.facilities_write)),
+    ctx: WriteFacilities,
     dry_run: bool = False,
 ) -> FacilityImportReport:
     """Import the organization's own facilities from CSV (all-or-nothing, idempotent upsert)."""
@@ -96,7 +90,7 @@ def import_facilities(
 
 @router.get("/facilities/{facility_id}", response_model=FacilityPublic)
 def get_facility(facility_id: uuid.UUID, response: Response,
-                 ctx: Ctx = Depends(require(Permission.clients_read))) -> FacilityPublic:
+                 ctx: ReadClients) -> FacilityPublic:
     """One facility (shared, or the organization's own)."""
     fac = service.get_facility(ctx.session, ctx.org_id, facility_id)
     set_etag(response, fac.version)
@@ -106,7 +100,7 @@ def get_facility(facility_id: uuid.UUID, response: Response,
 # --- custody events ------------------------------------------------------------------------------
 
 @router.get("/clients/{client_id}/custody-events", response_model=Page[CustodyEventPublic])
-def list_custody_events(client_id: uuid.UUID, ctx: Ctx = Depends(require(Permission.clients_read)),
+def list_custody_events(client_id: uuid.UUID, ctx: ReadClients,
                         include_retracted: bool = True, limit: Limit = 50,
                         offset: Offset = 0) -> Page[CustodyEventPublic]:
     """The client's custody history, newest first (retracted events are flagged)."""
@@ -118,37 +112,10 @@ def list_custody_events(client_id: uuid.UUID, ctx: Ctx = Depends(require(Permiss
     return Page(items=items, total=total, limit=limit, offset=offset)
 
 
-@router.post("/clients/{client_id}/custody-events", response_model=CustodyEventCreated, status_code=201)
-def create_custody_event(client_id: uuid.UUID, body: CustodyEventCreate,
-                         ctx: Ctx = Depends(require(Permission.custody_write))) -> CustodyEventCreated:
-    """Record where a client is (append-only); the answer carries the alerts the event raised."""
-    ev, alerts = service.create_event(ctx, ctx.session, client_id, body)
-    fac = service.facilities_by_id(ctx.session, {ev.facility_id}) if ev.facility_id else {}
-    return CustodyEventCreated(event=service.to_public(ev, fac.get(ev.facility_id) if ev.facility_id else None),
-                               alerts=alerts)
-
-
 @router.post("/custody-events/{event_id}/retract", response_model=CustodyEventPublic)
 def retract_custody_event(event_id: uuid.UUID, body: RetractBody,
-                          ctx: Ctx = Depends(require(Permission.custody_write))) -> CustodyEventPublic:
+                          ctx: WriteCustody) -> CustodyEventPublic:
     """Retract an event with a reason (it stays in the history; 409 ``already_retracted``)."""
     ev = service.retract_event(ctx, ctx.session, event_id, body.reason)
     fac = service.facilities_by_id(ctx.session, {ev.facility_id}) if ev.facility_id else {}
     return service.to_public(ev, fac.get(ev.facility_id) if ev.facility_id else None)
-
-
-@router.get("/clients/{client_id}/status", response_model=StatusView)
-def client_status(client_id: uuid.UUID, request: Request,
-                  ctx: Ctx = Depends(require(Permission.clients_read))) -> StatusView:
-    """Current status with source, confidence and age; facility and district; protections, alerts, deadlines."""
-    current = service.read_current(ctx.session, ctx.org_id, client_id)
-    if current.event is not None and current.event.status in WHEREABOUTS_UNKNOWN_STATUSES:
-        # Reading the status is one of the two places a lost client is noticed (the sweep is the other):
-        # raise whereabouts_unknown once the organization's threshold has passed (idempotent).
-        from app.protection import alerts as alerts_service
-        from app.protection.deps import read_actor, run_side_effects
-
-        now = datetime.now(UTC)
-        run_side_effects(request, ctx, lambda ws: alerts_service.check_whereabouts(
-            ws, ctx.org_id, client_id, now, actor=read_actor(ctx)))
-    return service.status_view(ctx.session, ctx.org_id, client_id, current=current)

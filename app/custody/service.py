@@ -1,8 +1,9 @@
-"""Custody history use cases: append-only events, retractions, the current-status projection, status view.
+"""Custody history use cases: append-only events, retractions, the current-status projection.
 
 Current status is derived: the latest non-retracted event by ``effective_at`` (DESIGN §5). The
 ``custody_current`` projection is rebuilt from the events in the same transaction as every change.
-Facility use cases live in ``app.custody.facilities``.
+Facility use cases live in ``app.custody.facilities``. What follows an event in other domains (alerts, the
+staff status view) is in ``app.casework``.
 """
 
 from __future__ import annotations
@@ -16,12 +17,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from app.clients import service as clients_service
+from app.clients.bulk import bulk_insert
+from app.clients.models import Client
 from app.core import audit
+from app.core.audit import AuditActor
 from app.core.errors import ProblemError, conflict, not_found
 from app.core.types import utcnow
+from app.custody.facilities import to_summary
 from app.custody.models import CustodyCurrent, CustodyEvent, Facility
 from app.custody.rules import RuleError, check_event
-from app.custody.schemas import CustodyEventCreate, CustodyEventPublic, DistrictRef, StatusView
+from app.custody.schemas import CustodyEventCreate, CustodyEventPublic
 from app.custody.statuses import Confidence
 
 
@@ -77,8 +83,6 @@ def rebuild_current(session: Session, org_id: uuid.UUID, client_id: uuid.UUID) -
     """Recompute the projection row from the events (call after every insert/retraction; no commit).
 
     Soft-deleted clients have no row, so list filters can count on the projection alone."""
-    from app.clients.models import Client
-
     client = session.get(Client, client_id)
     ev = latest_event(session, org_id, client_id)
     row = session.get(CustodyCurrent, client_id)
@@ -131,17 +135,10 @@ def rule_problem(errors: Sequence[RuleError]) -> ProblemError:
     })
 
 
-def _serialize_alert(alert: Any) -> Any:
-    dump = getattr(alert, "model_dump", None)
-    return dump(mode="json") if callable(dump) else alert
-
-
-def create_event(ctx: Any, session: Session, client_id: uuid.UUID,
-                 body: CustodyEventCreate) -> tuple[CustodyEvent, list[Any]]:
-    """Append a custody event, rebuild the projection, evaluate alerts; audited; one commit."""
-    from app.clients import service as clients_service
-    from app.protection import alerts as protection_alerts
-
+def append_event(ctx: AuditActor, session: Session, client_id: uuid.UUID,
+                 body: CustodyEventCreate) -> tuple[Client, CustodyEvent]:
+    """Append a custody event for a live client (locked) and bring the projection up to date. No commit: what
+    follows an event (alerts, deadlines) is the caller's (``app.casework.custody_events``)."""
     client = clients_service.lock_client(session, ctx.org_id, client_id)
     facility = get_facility(session, ctx.org_id, body.facility_id) if body.facility_id else None
     now = utcnow()
@@ -163,11 +160,7 @@ def create_event(ctx: Any, session: Session, client_id: uuid.UUID,
     session.add(ev)
     apply_appended(session, ctx.org_id, client.id, ev, facility)
     session.flush()
-    alerts = list(protection_alerts.evaluate_custody_event(session, ctx, client, ev) or [])
-    audit.record(session, ctx, "custody_event.create", "custody_event", ev.id,
-                 {"client_id": str(client.id), "alerts": len(alerts)})
-    session.commit()
-    return ev, [_serialize_alert(a) for a in alerts]
+    return client, ev
 
 
 EVENT_DEFAULTS: dict[str, Any] = {
@@ -177,20 +170,14 @@ EVENT_DEFAULTS: dict[str, Any] = {
 }
 
 
-def record_initial_events(ctx: Any, session: Session, events: Sequence[dict[str, Any]],
-                          client_created_at: dict[uuid.UUID, datetime]) -> int:
+def append_initial_events(session: Session, events: Sequence[dict[str, Any]],
+                          client_created_at: dict[uuid.UUID, datetime]) -> list[uuid.UUID]:
     """Bulk path of the CSV intake: the first event of each new client (column dicts with ``id``).
 
     Rows are written with one executemany per table; a new client's projection is its only event, so it is
-    written directly instead of one rebuild per client. Alerts are then evaluated for every event on the
-    persisted rows, with the same rules as single inserts (``evaluate_new_client_events``: the clients are new,
-    so they have no orders to look up). No commit; returns the number of alerts raised."""
-    from app.clients.bulk import bulk_insert
-    from app.clients.models import Client
-    from app.protection import alerts as protection_alerts
-
+    written directly instead of one rebuild per client. No commit; returns the new events' ids, in order."""
     if not events:
-        return 0
+        return []
     rows = [{**EVENT_DEFAULTS, **ev} for ev in events]
     bulk_insert(session, CustodyEvent.__table__, rows)  # type: ignore[attr-defined]
     fac_ids = {r["facility_id"] for r in rows if r["facility_id"]}
@@ -204,20 +191,17 @@ def record_initial_events(ctx: Any, session: Session, events: Sequence[dict[str,
         "federal_district": districts.get(r["facility_id"]) if r["facility_id"] else None,
         "effective_at": r["effective_at"], "client_created_at": client_created_at[r["client_id"]],
     } for r in rows])
-    raised = 0
-    ids = [r["id"] for r in rows]
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        loaded = session.exec(select(CustodyEvent, Client).join(Client, Client.id == CustodyEvent.client_id)  # type: ignore[arg-type]
-                              .where(CustodyEvent.id.in_(chunk))).all()  # type: ignore[attr-defined]
-        raised += protection_alerts.evaluate_new_client_events(session, ctx, [(c, ev) for ev, c in loaded])
-    return raised
+    return [r["id"] for r in rows]
+
+
+def drop_projection(session: Session, client_id: uuid.UUID) -> None:
+    """Remove a deleted client's projection row (the projection covers live clients only). No commit."""
+    table = CustodyCurrent.__table__  # type: ignore[attr-defined]
+    session.execute(sa.delete(table).where(table.c.client_id == client_id))
 
 
 def get_event(session: Session, org_id: uuid.UUID, event_id: uuid.UUID) -> CustodyEvent:
     """The organization's event (of a live client), or 404 ``custody_event_not_found``."""
-    from app.clients.models import Client
-
     ev = session.get(CustodyEvent, event_id)
     if ev is None or ev.organization_id != org_id:
         raise not_found("custody_event_not_found", "No such custody event.")
@@ -227,10 +211,8 @@ def get_event(session: Session, org_id: uuid.UUID, event_id: uuid.UUID) -> Custo
     return ev
 
 
-def retract_event(ctx: Any, session: Session, event_id: uuid.UUID, reason: str) -> CustodyEvent:
+def retract_event(ctx: AuditActor, session: Session, event_id: uuid.UUID, reason: str) -> CustodyEvent:
     """Mark an event retracted with a reason (never edited or deleted); 409 ``already_retracted``."""
-    from app.clients import service as clients_service
-
     ev = get_event(session, ctx.org_id, event_id)
     clients_service.lock_client(session, ctx.org_id, ev.client_id)
     table = CustodyEvent.__table__  # type: ignore[attr-defined]
@@ -267,8 +249,6 @@ def facilities_by_id(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, F
 
 
 def to_public(ev: CustodyEvent, facility: Facility | None = None) -> CustodyEventPublic:
-    from app.custody.facilities import to_summary
-
     return CustodyEventPublic(
         id=ev.id, client_id=ev.client_id, status=ev.status, effective_at=ev.effective_at,
         reported_at=ev.reported_at, facility_id=ev.facility_id, facility=to_summary(facility) if facility else None,
@@ -309,8 +289,6 @@ def read_current(session: Session, org_id: uuid.UUID, client_id: uuid.UUID) -> C
     """The client's current custody in one statement (404 ``client_not_found`` for a missing or deleted client):
     the projection names the latest event (it is rebuilt with every change, in the same transaction), joined
     to that event and its facility, with the latest confirmed event's ``reported_at`` beside them."""
-    from app.clients.models import Client
-
     ct, cc = Client.__table__, CustodyCurrent.__table__  # type: ignore[attr-defined]
     confirmed_at = (sa.select(CustodyEvent.reported_at)  # type: ignore[call-overload]
                     .where(*_live(org_id, client_id), CustodyEvent.confidence == Confidence.CONFIRMED.value)
@@ -326,41 +304,3 @@ def read_current(session: Session, org_id: uuid.UUID, client_id: uuid.UUID) -> C
         raise not_found("client_not_found", "No such client.")
     _, ev, fac, confirmed = row
     return Current(event=ev, facility=fac, confirmed_at=confirmed if ev is not None else None)
-
-
-def status_view(session: Session, org_id: uuid.UUID, client_id: uuid.UUID,
-                now: datetime | None = None, *, current: Current | None = None) -> StatusView:
-    """Current status with provenance and age, location and district, protections, alerts, deadlines.
-
-    ``current``: the client's ``read_current`` when the caller has already read it (saves reading it twice)."""
-    from app.custody.facilities import district_name, to_summary
-    from app.deadlines import service as deadlines_service
-    from app.protection import alerts as protection_alerts
-    from app.protection import service as protection_service
-
-    now = now or utcnow()
-    cur = current if current is not None else read_current(session, org_id, client_id)
-    ev, fac = cur.event, cur.facility
-    # "Confirmed" is when we learned it first-hand (reported_at), not when it happened.
-    confirmed_at = cur.confirmed_at
-    district = fac.federal_district if fac is not None else None
-    return StatusView(
-        client_id=client_id,
-        status=ev.status if ev else None,
-        event_id=ev.id if ev else None,
-        effective_at=ev.effective_at if ev else None,
-        reported_at=ev.reported_at if ev else None,
-        source_type=ev.source_type if ev else None,
-        confidence=ev.confidence if ev else None,
-        last_confirmed_at=confirmed_at,
-        age_hours=round(max(0.0, (now - confirmed_at).total_seconds()) / 3600, 1) if confirmed_at else None,
-        age_text=age_text(confirmed_at, now, has_events=ev is not None),
-        facility=to_summary(fac) if fac else None,
-        location_text=ev.location_text if ev else None,
-        country=ev.country if ev else None,
-        federal_district=DistrictRef(id=district, name=district_name(district) or district)
-        if district_name(district) else None,
-        active_protections=list(protection_service.active_protections_for_client(session, org_id, client_id)),
-        open_alerts=list(protection_alerts.open_alerts_for_client(session, org_id, client_id)),
-        next_deadlines=list(deadlines_service.next_deadlines_for_client(session, org_id, client_id, limit=5)),
-    )

@@ -10,17 +10,16 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request, Response
 from sqlmodel import Session
 
-from app.auth.deps import Ctx, get_session, require
-from app.auth.permissions import Permission
+from app.auth.deps import DbSession, ReadDeadlines, WriteDeadlineRules, WriteDeadlines
 from app.clients import service as clients_service
+from app.core.clock import Now
 from app.core.concurrency import require_if_match, set_etag
 from app.core.errors import ProblemError, conflict
-from app.core.pagination import MAX_LIMIT, MAX_OFFSET, Page, PageParams, page_params, paginate
+from app.core.pagination import Limit, Offset, Page, PageParams, page_params, paginate
 from app.core.routing import api_router
 from app.deadlines import feed as feed_mod
 from app.deadlines import recompute as rc
-from app.deadlines import rules_service, service, triggers
-from app.deadlines.deps import current_time
+from app.deadlines import rule_specs, rules_service, service, triggers
 from app.deadlines.models import DeadlineStatus, TriggerEvent
 from app.deadlines.schemas import (
     ComputeRequest,
@@ -42,8 +41,6 @@ from app.deadlines.schemas import (
 router = api_router(tags=["deadlines"])
 root_router = api_router(tags=["calendar"])
 
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
-Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 RuleIdPath = Path(min_length=1, max_length=64)
 
 
@@ -51,7 +48,7 @@ RuleIdPath = Path(min_length=1, max_length=64)
 
 
 @router.get("/deadline-rules", response_model=Page[RulePublic])
-def list_rules(ctx: Ctx = Depends(require(Permission.deadlines_read)), builtin: bool | None = None,
+def list_rules(ctx: ReadDeadlines, builtin: bool | None = None,
                limit: Limit = 50, offset: Offset = 0) -> Page[RulePublic]:
     """Built-in rules (with citations and as-of dates) and the organization's own rules."""
     items, total = rules_service.list_rules(ctx.session, ctx.org_id, builtin=builtin, limit=limit, offset=offset)
@@ -60,7 +57,7 @@ def list_rules(ctx: Ctx = Depends(require(Permission.deadlines_read)), builtin: 
 
 @router.get("/deadline-rules/{rule_id}", response_model=RulePublic)
 def get_rule(rule_id: Annotated[str, RuleIdPath], response: Response,
-             ctx: Ctx = Depends(require(Permission.deadlines_read))) -> RulePublic:
+             ctx: ReadDeadlines) -> RulePublic:
     """One rule; organization rules carry an ETag."""
     public, row = rules_service.rule_or_404(ctx.session, ctx.org_id, rule_id)
     if row is not None:
@@ -69,8 +66,8 @@ def get_rule(rule_id: Annotated[str, RuleIdPath], response: Response,
 
 
 @router.post("/deadline-rules", response_model=RulePublic, status_code=201)
-def create_rule(body: RuleCreate, response: Response, ctx: Ctx = Depends(require(Permission.deadline_rules_write)),
-                now: datetime = Depends(current_time)) -> RulePublic:
+def create_rule(body: RuleCreate, response: Response, ctx: WriteDeadlineRules,
+                now: Now) -> RulePublic:
     """Add an organization rule (attorneys); its id starts with ORG- and never reuses a built-in id (409)."""
     row = rules_service.create_rule(ctx, ctx.session, body, now)
     set_etag(response, row.version)
@@ -79,8 +76,8 @@ def create_rule(body: RuleCreate, response: Response, ctx: Ctx = Depends(require
 
 @router.patch("/deadline-rules/{rule_id}", response_model=RulePublic)
 def update_rule(rule_id: Annotated[str, RuleIdPath], body: RuleUpdate, request: Request,
-                response: Response, ctx: Ctx = Depends(require(Permission.deadline_rules_write)),
-                now: datetime = Depends(current_time)) -> RulePublic:
+                response: Response, ctx: WriteDeadlineRules,
+                now: Now) -> RulePublic:
     """Edit an organization rule (If-Match); built-in rules are immutable (409). Open deadlines computed from it
     are recomputed; confirmed ones get a proposed version instead."""
     _public, row = rules_service.rule_or_404(ctx.session, ctx.org_id, rule_id)
@@ -96,9 +93,9 @@ def update_rule(rule_id: Annotated[str, RuleIdPath], body: RuleUpdate, request: 
 
 
 @router.post("/deadlines/compute", response_model=ComputeResponse)
-def compute_preview(body: ComputeRequest, ctx: Ctx = Depends(require(Permission.deadlines_read))) -> ComputeResponse:
+def compute_preview(body: ComputeRequest, ctx: ReadDeadlines) -> ComputeResponse:
     """Preview a rule for a trigger: dates, due instant and the trace. Nothing is saved."""
-    spec = rules_service.resolve_rule(ctx.session, ctx.org_id, body.rule)
+    spec = rule_specs.resolve_rule(ctx.session, ctx.org_id, body.rule)
     state, tz = rc.court_defaults(ctx.principal.org, None, body.court_state, body.court_timezone)
     inp = rc.Inputs(rule_id=spec.id, trigger_date=body.trigger_date, trigger_at=body.trigger_at,
                     service_method=body.service_method.value, court_state=state, court_timezone=tz,
@@ -129,7 +126,7 @@ def _bound(value: str | None, name: str, org_tz: str) -> datetime | None:
 
 @router.get("/deadlines", response_model=DeadlinePage)
 def list_deadlines(
-    ctx: Ctx = Depends(require(Permission.deadlines_read)),
+    ctx: ReadDeadlines,
     due_before: Annotated[str | None, Query(max_length=40, description="exclusive; date or instant")] = None,
     due_after: Annotated[str | None, Query(max_length=40, description="inclusive; date or instant")] = None,
     status: Annotated[list[DeadlineStatus] | None, Query()] = None,
@@ -165,8 +162,8 @@ def list_deadlines(
 
 @router.post("/clients/{client_id}/deadlines", response_model=DeadlinePublic, status_code=201)
 def create_deadline(client_id: uuid.UUID, body: DeadlineCreate, response: Response,
-                    ctx: Ctx = Depends(require(Permission.deadlines_write)),
-                    now: datetime = Depends(current_time)) -> DeadlinePublic:
+                    ctx: WriteDeadlines,
+                    now: Now) -> DeadlinePublic:
     """Docket a deadline: rule + trigger (computed, with trace) or a manual due_date (not in the past)."""
     client = clients_service.get_client(ctx.session, ctx.org_id, client_id)
     d = service.create_deadline(ctx, ctx.session, client, body, now)
@@ -176,7 +173,7 @@ def create_deadline(client_id: uuid.UUID, body: DeadlineCreate, response: Respon
 
 @router.get("/deadlines/{deadline_id}", response_model=DeadlinePublic)
 def get_deadline(deadline_id: uuid.UUID, response: Response,
-                 ctx: Ctx = Depends(require(Permission.deadlines_read))) -> DeadlinePublic:
+                 ctx: ReadDeadlines) -> DeadlinePublic:
     """One deadline with its computation trace."""
     d = service.get_deadline(ctx.session, ctx.org_id, deadline_id)
     set_etag(response, d.version)
@@ -185,8 +182,8 @@ def get_deadline(deadline_id: uuid.UUID, response: Response,
 
 @router.patch("/deadlines/{deadline_id}", response_model=DeadlinePublic)
 def update_deadline(deadline_id: uuid.UUID, body: DeadlineUpdate, request: Request, response: Response,
-                    ctx: Ctx = Depends(require(Permission.deadlines_write)),
-                    now: datetime = Depends(current_time)) -> DeadlinePublic:
+                    ctx: WriteDeadlines,
+                    now: Now) -> DeadlinePublic:
     """Status (met_at), owner, title, trigger (recomputes), manual date; `confirmed` by attorneys only (If-Match)."""
     d = service.get_deadline(ctx.session, ctx.org_id, deadline_id)
     service.check_confirm_permission(ctx, body)
@@ -207,7 +204,7 @@ def _detail(session: Session, te: TriggerEvent,
 
 
 @router.get("/clients/{client_id}/trigger-events", response_model=Page[TriggerEventPublic])
-def list_trigger_events(client_id: uuid.UUID, ctx: Ctx = Depends(require(Permission.deadlines_read)),
+def list_trigger_events(client_id: uuid.UUID, ctx: ReadDeadlines,
                         params: PageParams = Depends(page_params)) -> Page[TriggerEventPublic]:
     """A client's trigger events, newest first."""
     client = clients_service.get_client(ctx.session, ctx.org_id, client_id)
@@ -219,8 +216,8 @@ def list_trigger_events(client_id: uuid.UUID, ctx: Ctx = Depends(require(Permiss
 
 @router.post("/clients/{client_id}/trigger-events", response_model=TriggerEventDetail, status_code=201)
 def create_trigger_event(client_id: uuid.UUID, body: TriggerEventCreate, response: Response,
-                         ctx: Ctx = Depends(require(Permission.deadlines_write)),
-                         now: datetime = Depends(current_time)) -> TriggerEventDetail:
+                         ctx: WriteDeadlines,
+                         now: Now) -> TriggerEventDetail:
     """Record a trigger event (BIA decision, OSC served, judgment entered...) and spawn its dependent deadlines."""
     client = clients_service.get_client(ctx.session, ctx.org_id, client_id)
     te, _spawned = triggers.create_trigger_event(ctx, ctx.session, client, body, now)
@@ -230,7 +227,7 @@ def create_trigger_event(client_id: uuid.UUID, body: TriggerEventCreate, respons
 
 @router.get("/trigger-events/{event_id}", response_model=TriggerEventDetail)
 def get_trigger_event(event_id: uuid.UUID, response: Response,
-                      ctx: Ctx = Depends(require(Permission.deadlines_read))) -> TriggerEventDetail:
+                      ctx: ReadDeadlines) -> TriggerEventDetail:
     """One trigger event with the deadlines it spawned (and proposed versions)."""
     te = triggers.get_trigger_event(ctx.session, ctx.org_id, event_id)
     set_etag(response, te.version)
@@ -239,8 +236,8 @@ def get_trigger_event(event_id: uuid.UUID, response: Response,
 
 @router.patch("/trigger-events/{event_id}", response_model=TriggerEventDetail)
 def update_trigger_event(event_id: uuid.UUID, body: TriggerEventUpdate, request: Request, response: Response,
-                         ctx: Ctx = Depends(require(Permission.deadlines_write)),
-                         now: datetime = Depends(current_time)) -> TriggerEventDetail:
+                         ctx: WriteDeadlines,
+                         now: Now) -> TriggerEventDetail:
     """Correct the event (If-Match); dependents are recomputed, attorney-confirmed ones get a proposed version."""
     te = triggers.get_trigger_event(ctx.session, ctx.org_id, event_id)
     expected = require_if_match(request)
@@ -254,8 +251,7 @@ def update_trigger_event(event_id: uuid.UUID, body: TriggerEventUpdate, request:
 
 @root_router.get("/calendar/{feed_token}.ics", response_class=Response,
                  responses={200: {"content": {"text/calendar": {}}, "description": "RFC 5545 calendar"}})
-def calendar_feed(feed_token: str, session: Session = Depends(get_session),
-                  now: datetime = Depends(current_time)) -> Response:
+def calendar_feed(feed_token: str, session: DbSession, now: Now) -> Response:
     """The token owner's open deadlines and the organization's open compliance filings (404 if unknown/revoked)."""
     user = feed_mod.feed_owner(session, feed_token)
     body = feed_mod.build_feed(session, user, now)

@@ -4,8 +4,8 @@
   earliest-safe instant passed but whose latest arguable one has not stays open: the argument still exists,
   and it shows up as due soon);
 - ``deadline_due_soon`` alerts for open deadlines due within 72 hours (high when jurisdictional, else normal),
-  ``deadline_missed`` alerts (high) for those just marked missed — when the protection domain's alerts module
-  offers ``raise_alert`` (checked at run time; without it the sweep only marks deadlines).
+  ``deadline_missed`` alerts (high) for those just marked missed, through the protection domain's alerts
+  (the deadlines domain sits above protection, so it calls it directly).
 
 ``now`` is an argument (no hidden clock). Each organization is committed separately; every step is
 idempotent (alerts are deduplicated by key), so the sweep can be re-run or run next to requests.
@@ -13,11 +13,9 @@ idempotent (alerts are deduplicated by key), so the sweep can be re-run or run n
 
 from __future__ import annotations
 
-import inspect
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,48 +25,21 @@ from sqlmodel import Session, select
 from app.auth.models import Organization
 from app.clients.models import Client
 from app.core import audit
+from app.core.audit import Actor
 from app.deadlines.models import Deadline, DeadlineStatus
+from app.protection import alerts
 
 DUE_SOON = timedelta(hours=72)
 KIND_DUE_SOON = "deadline_due_soon"
 KIND_MISSED = "deadline_missed"
-Raiser = Callable[..., Any]
 
 
-@dataclass
-class SystemActor:
-    """Audit actor of the sweep (no user did anything)."""
-
-    org_id: uuid.UUID
-    user_id: uuid.UUID | None = None
-    role: str | None = None
-    request_id: str | None = None
-    ip: str | None = None
-
-
-def alert_raiser() -> Raiser | None:
-    """An adapter over ``app.protection.alerts.raise_alert`` if it exists with a compatible signature."""
-    try:
-        from app.protection import alerts
-    except ImportError:
-        return None
-    fn = getattr(alerts, "raise_alert", None)
-    if fn is None:
-        return None
-    params = inspect.signature(fn).parameters
-    offered = {"session", "actor", "org_id", "client_id", "kind", "severity", "dedupe_key", "trigger_type",
-               "trigger_id", "source_type", "source_id", "details", "now", "reopen_after_ack"}
-    required = {n for n, p in params.items() if p.default is inspect.Parameter.empty
-                and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
-    if not required <= offered or not {"org_id", "client_id", "kind", "severity", "dedupe_key"} <= set(params):
-        return None
-
-    def call(session: Session, actor: Any, *, deadline_id: uuid.UUID, **values: Any) -> Any:
-        values.update(session=session, actor=actor, trigger_type="deadline", trigger_id=deadline_id,
-                      source_type="deadline", source_id=deadline_id, reopen_after_ack=False)
-        return fn(**{k: v for k, v in values.items() if k in params})
-
-    return call
+def _raise(session: Session, actor: Any, *, deadline_id: uuid.UUID, org_id: uuid.UUID, client_id: uuid.UUID,
+           kind: str, severity: str, dedupe_key: str, details: dict[str, Any], now: datetime) -> Any:
+    """Open a deadline alert unless the same facts already have one (deduplicated by key)."""
+    return alerts.raise_alert(session, actor, org_id=org_id, client_id=client_id, kind=kind, severity=severity,
+                              dedupe_key=dedupe_key, trigger_type="deadline", trigger_id=deadline_id,
+                              details=details, now=now, reopen_after_ack=False)
 
 
 def _details(row: Any) -> dict[str, Any]:
@@ -104,26 +75,22 @@ def due_soon(session: Session, org_id: uuid.UUID, now: datetime) -> list[Any]:
     return list(session.execute(stmt).all())
 
 
-def sweep_organization(session: Session, org_id: uuid.UUID, now: datetime,
-                       raiser: Raiser | None) -> Counter[str]:
+def sweep_organization(session: Session, org_id: uuid.UUID, now: datetime) -> Counter[str]:
     """Mark missed deadlines and raise due-soon / missed alerts for one organization. Commits."""
-    actor = SystemActor(org_id)
+    actor = Actor(org_id)
     counts: Counter[str] = Counter()
     missed = mark_missed(session, actor, org_id, now)
     counts["missed"] += len(missed)
-    if raiser is not None:
-        for row in missed:
-            if raiser(session, actor, deadline_id=row.id, org_id=org_id, client_id=row.client_id, kind=KIND_MISSED,
-                      severity="high", dedupe_key=f"{KIND_MISSED}:{row.id}", details=_details(row),
-                      now=now) is not None:
-                counts[f"alert:{KIND_MISSED}"] += 1
-        for row in due_soon(session, org_id, now):
-            key = f"{KIND_DUE_SOON}:{row.id}:{row.due_at:%Y%m%dT%H%M%SZ}"
-            severity = "high" if row.jurisdictional else "normal"
-            if raiser(session, actor, deadline_id=row.id, org_id=org_id, client_id=row.client_id,
-                      kind=KIND_DUE_SOON, severity=severity, dedupe_key=key, details=_details(row),
-                      now=now) is not None:
-                counts[f"alert:{KIND_DUE_SOON}"] += 1
+    for row in missed:
+        if _raise(session, actor, deadline_id=row.id, org_id=org_id, client_id=row.client_id, kind=KIND_MISSED,
+                  severity="high", dedupe_key=f"{KIND_MISSED}:{row.id}", details=_details(row), now=now) is not None:
+            counts[f"alert:{KIND_MISSED}"] += 1
+    for row in due_soon(session, org_id, now):
+        key = f"{KIND_DUE_SOON}:{row.id}:{row.due_at:%Y%m%dT%H%M%SZ}"
+        severity = "high" if row.jurisdictional else "normal"
+        if _raise(session, actor, deadline_id=row.id, org_id=org_id, client_id=row.client_id, kind=KIND_DUE_SOON,
+                  severity=severity, dedupe_key=key, details=_details(row), now=now) is not None:
+            counts[f"alert:{KIND_DUE_SOON}"] += 1
     session.commit()
     return counts
 
@@ -134,10 +101,9 @@ def sweep(session: Session, now: datetime, org_ids: Iterable[uuid.UUID] | None =
         raise ValueError("now must be timezone-aware")
     ids = list(org_ids) if org_ids is not None else list(session.exec(select(Organization.id)).all())
     session.commit()  # end the read transaction; each organization gets its own
-    raiser = alert_raiser()
     total: Counter[str] = Counter()
     for org_id in ids:
-        total.update(sweep_organization(session, org_id, now, raiser))
+        total.update(sweep_organization(session, org_id, now))
     return {"organizations": len(ids), "missed": int(total["missed"]),
             f"alert:{KIND_DUE_SOON}": int(total[f"alert:{KIND_DUE_SOON}"]),
-            f"alert:{KIND_MISSED}": int(total[f"alert:{KIND_MISSED}"]), "alerts_available": raiser is not None}
+            f"alert:{KIND_MISSED}": int(total[f"alert:{KIND_MISSED}"])}

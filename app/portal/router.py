@@ -8,9 +8,8 @@ from typing import Annotated
 from fastapi import Depends, Query, Request, Response, status
 from sqlmodel import Session
 
-from app.auth.deps import Ctx, client_ip, get_session, require
+from app.auth.deps import Ctx, DbSession, GrantLiaison, ReadLiaison, ReadPortal, client_ip
 from app.auth.models import UserAccount
-from app.auth.permissions import Permission
 from app.clients import service as clients_service
 from app.core.audit import AuditEvent
 from app.core.db import Database
@@ -71,7 +70,7 @@ def _portal_session(request: Request, ctx: Ctx) -> Session:
 @router.get("/clients/{client_id}/liaison-grants", response_model=Page[GrantPublic], tags=["liaison"])
 def list_grants(
     client_id: uuid.UUID,
-    ctx: Ctx = Depends(require(Permission.liaison_read)),
+    ctx: ReadLiaison,
     params: PageParams = Depends(page_params),
     grant_status: Annotated[GrantStatus | None, Query(alias="status")] = None,
 ) -> Page[GrantPublic]:
@@ -88,7 +87,7 @@ def list_grants(
 @router.post("/clients/{client_id}/liaison-grants", response_model=GrantCreated, status_code=201,
              tags=["liaison"])
 def create_grant(client_id: uuid.UUID, body: GrantCreate,
-                 ctx: Ctx = Depends(require(Permission.liaison_grant))) -> GrantCreated:
+                 ctx: GrantLiaison) -> GrantCreated:
     """Record the client's consent to share scopes with a family liaison (existing, or invited now)."""
     result = service.create_grant(ctx, ctx.session, client_id, body, ctx.user)
     public = _grant_public(result.grant, result.liaison)
@@ -97,7 +96,7 @@ def create_grant(client_id: uuid.UUID, body: GrantCreate,
 
 
 @router.get("/liaison-grants/{grant_id}", response_model=GrantPublic, tags=["liaison"])
-def get_grant(grant_id: uuid.UUID, ctx: Ctx = Depends(require(Permission.liaison_read))) -> GrantPublic:
+def get_grant(grant_id: uuid.UUID, ctx: ReadLiaison) -> GrantPublic:
     """One liaison grant."""
     grant = service.get_grant(ctx.session, ctx.org_id, grant_id)
     return _grant_public(grant, ctx.session.get(UserAccount, grant.liaison_user_id))
@@ -105,7 +104,7 @@ def get_grant(grant_id: uuid.UUID, ctx: Ctx = Depends(require(Permission.liaison
 
 @router.post("/liaison-grants/{grant_id}/revoke", response_model=GrantPublic, tags=["liaison"])
 def revoke_grant(grant_id: uuid.UUID, body: RevokeBody,
-                 ctx: Ctx = Depends(require(Permission.liaison_grant))) -> GrantPublic:
+                 ctx: GrantLiaison) -> GrantPublic:
     """Revoke a grant; the liaison loses access on the very next request."""
     grant = service.revoke_grant(ctx, ctx.session, grant_id, body.reason)
     return _grant_public(grant, ctx.session.get(UserAccount, grant.liaison_user_id))
@@ -114,7 +113,7 @@ def revoke_grant(grant_id: uuid.UUID, body: RevokeBody,
 @router.post("/liaison-grants/{grant_id}/invitation", response_model=InvitationIssued, status_code=201,
              tags=["liaison"])
 def reissue_invitation(grant_id: uuid.UUID,
-                       ctx: Ctx = Depends(require(Permission.liaison_grant))) -> InvitationIssued:
+                       ctx: GrantLiaison) -> InvitationIssued:
     """A new 72-hour invitation for a liaison who has not accepted yet (earlier links stop working)."""
     user, raw, expires = service.reissue_invitation(ctx, ctx.session, grant_id)
     return InvitationIssued(liaison_user_id=user.id, invitation_token=raw, invitation_expires_at=expires)
@@ -123,7 +122,7 @@ def reissue_invitation(grant_id: uuid.UUID,
 @router.get("/clients/{client_id}/liaison-access", response_model=Page[LiaisonAccessItem], tags=["liaison"])
 def liaison_access(
     client_id: uuid.UUID,
-    ctx: Ctx = Depends(require(Permission.liaison_read)),
+    ctx: ReadLiaison,
     params: PageParams = Depends(page_params),
     liaison_user_id: uuid.UUID | None = None,
 ) -> Page[LiaisonAccessItem]:
@@ -145,7 +144,7 @@ def liaison_access(
 # --- invitation (public) ---------------------------------------------------------------------------
 
 @router.post("/auth/accept-invite", status_code=status.HTTP_204_NO_CONTENT, tags=["auth"])
-def accept_invite(request: Request, body: AcceptInvite, session: Session = Depends(get_session)) -> Response:
+def accept_invite(request: Request, body: AcceptInvite, session: DbSession) -> Response:
     """Set a password with a one-time invitation token (activates the account; then sign in normally)."""
     service.accept_invitation(session, request.app.state.passwords, raw_token=body.token, password=body.password,
                               request_id=getattr(request.state, "request_id", None), ip=client_ip(request))
@@ -155,7 +154,7 @@ def accept_invite(request: Request, body: AcceptInvite, session: Session = Depen
 # --- family portal ---------------------------------------------------------------------------------
 
 @router.get("/portal/clients", response_model=Page[PortalClientSummary], tags=["portal"])
-def portal_clients(request: Request, ctx: Ctx = Depends(require(Permission.portal_read)),
+def portal_clients(request: Request, ctx: ReadPortal,
                    params: PageParams = Depends(page_params)) -> Page[PortalClientSummary]:
     """Clients the caller may follow (active grants only)."""
     session = _portal_session(request, ctx)
@@ -167,8 +166,8 @@ def portal_clients(request: Request, ctx: Ctx = Depends(require(Permission.porta
 
 
 @router.get("/portal/clients/{client_id}", response_model=PortalClientView, tags=["portal"])
-def portal_client(request: Request, client_id: uuid.UUID, lang: Lang | None = None,
-                  ctx: Ctx = Depends(require(Permission.portal_read))) -> PortalClientView:
+def portal_client(request: Request, client_id: uuid.UUID, ctx: ReadPortal,
+                  lang: Lang | None = None) -> PortalClientView:
     """The redacted status view of one client, in English or Spanish (default: the caller's language)."""
     session = _portal_session(request, ctx)
     try:

@@ -16,7 +16,6 @@ facts already known (an order saved again, the sweep, a read) do not reopen an a
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,6 +25,7 @@ from sqlmodel import Session, col, select
 
 from app.auth.models import Organization
 from app.core import audit
+from app.core.audit import Actor
 from app.core.errors import ProblemError, not_found
 from app.core.types import utcnow
 from app.custody.models import CustodyEvent, Facility
@@ -35,17 +35,6 @@ from app.protection.models import SEVERITY_RANK, Alert, AlertKind, ProtectionOrd
 
 # The benchmark flips this to measure the cost of evaluation; nothing else should.
 EVALUATION_ENABLED = True
-
-
-@dataclass
-class SystemActor:
-    """Audit actor for alerts raised by the sweep or by a read (no user changed anything)."""
-
-    org_id: uuid.UUID
-    user_id: uuid.UUID | None = None
-    role: str | None = None
-    request_id: str | None = None
-    ip: str | None = None
 
 
 def _new_alert(org_id: uuid.UUID, client_id: uuid.UUID, f: rules.Finding, trigger_type: str,
@@ -271,7 +260,7 @@ def check_whereabouts(session: Session, org_id: uuid.UUID, client_id: uuid.UUID,
     if now - start.effective_at <= timedelta(hours=hours):
         return None
     details = {"status": latest.status, "since": start.effective_at.isoformat(), "threshold_hours": hours}
-    return raise_alert(session, actor or SystemActor(org_id), org_id=org_id, client_id=client_id,
+    return raise_alert(session, actor or Actor(org_id), org_id=org_id, client_id=client_id,
                        kind=AlertKind.whereabouts_unknown, severity=Severity.high,
                        dedupe_key=f"whereabouts_unknown:{start.id}", trigger_type="custody_event",
                        trigger_id=start.id, details=details, now=now, reopen_after_ack=False)

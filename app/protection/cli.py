@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from app.core.sweep_cli import NOW_OPTION_HELP, ORG_OPTION_HELP, run_sweep
+from app.auth.sweep_cli import NOW_OPTION_HELP, ORG_OPTION_HELP, run_sweep
 
 
 def commands(cli: typer.Typer) -> None:

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from fastapi import Depends, Request, Response
 from pydantic import AwareDatetime
 from sqlmodel import Session, col, select
 
-from app.auth.deps import Ctx, require
-from app.auth.permissions import Permission
+from app.auth.deps import ReadClients, WriteCourtOrders, read_actor, run_side_effects
 from app.clients import service as clients_service
+from app.core.clock import Now
 from app.core.concurrency import require_if_match, set_etag
 from app.core.pagination import Page, PageParams, page_params, paginate
 from app.core.routing import api_router
 from app.protection import court_orders
 from app.protection import occurrences as occ_mod
-from app.protection.deps import current_time, read_actor, run_side_effects
 from app.protection.models import ComplianceObligation, CourtOrder, ObligationOccurrence, OccurrenceStatus
 from app.protection.schemas import (
     CourtOrderCreate,
@@ -33,7 +31,7 @@ router = api_router(tags=["court orders"])
 
 
 @router.get("/clients/{client_id}/court-orders", response_model=Page[CourtOrderPublic])
-def list_court_orders(client_id: uuid.UUID, ctx: Ctx = Depends(require(Permission.clients_read)),
+def list_court_orders(client_id: uuid.UUID, ctx: ReadClients,
                       params: PageParams = Depends(page_params)) -> Page[CourtOrderPublic]:
     """A client's court orders with their obligations (newest first)."""
     client = clients_service.get_client(ctx.session, ctx.org_id, client_id)
@@ -51,8 +49,8 @@ def list_court_orders(client_id: uuid.UUID, ctx: Ctx = Depends(require(Permissio
 
 @router.post("/clients/{client_id}/court-orders", response_model=CourtOrderPublic, status_code=201)
 def create_court_order(client_id: uuid.UUID, body: CourtOrderCreate,
-                       ctx: Ctx = Depends(require(Permission.court_orders_write)),
-                       now: datetime = Depends(current_time)) -> CourtOrderPublic:
+                       ctx: WriteCourtOrders,
+                       now: Now) -> CourtOrderPublic:
     """Record a court order, optionally with compliance obligations (occurrences generated 14 days ahead)."""
     client = clients_service.get_client(ctx.session, ctx.org_id, client_id)
     order, obligations = court_orders.create_court_order(ctx, ctx.session, client, body, now)
@@ -60,7 +58,7 @@ def create_court_order(client_id: uuid.UUID, body: CourtOrderCreate,
 
 
 @router.get("/court-orders/{order_id}", response_model=CourtOrderPublic)
-def get_court_order(order_id: uuid.UUID, ctx: Ctx = Depends(require(Permission.clients_read))) -> CourtOrderPublic:
+def get_court_order(order_id: uuid.UUID, ctx: ReadClients) -> CourtOrderPublic:
     """One court order with its obligations."""
     order = court_orders.get_court_order(ctx.session, ctx.org_id, order_id)
     return court_orders.court_order_public(order, court_orders.obligations_of(ctx.session, order.id))
@@ -68,8 +66,8 @@ def get_court_order(order_id: uuid.UUID, ctx: Ctx = Depends(require(Permission.c
 
 @router.post("/court-orders/{order_id}/obligations", response_model=ObligationPublic, status_code=201)
 def add_obligation(order_id: uuid.UUID, body: ObligationCreate, response: Response,
-                   ctx: Ctx = Depends(require(Permission.court_orders_write)),
-                   now: datetime = Depends(current_time)) -> ObligationPublic:
+                   ctx: WriteCourtOrders,
+                   now: Now) -> ObligationPublic:
     """Add a compliance obligation to a recorded court order."""
     order = court_orders.get_court_order(ctx.session, ctx.org_id, order_id)
     ob = court_orders.add_obligation(ctx, ctx.session, order, body, now)
@@ -79,7 +77,7 @@ def add_obligation(order_id: uuid.UUID, body: ObligationCreate, response: Respon
 
 @router.get("/obligations/{obligation_id}", response_model=ObligationPublic)
 def get_obligation(obligation_id: uuid.UUID, response: Response,
-                   ctx: Ctx = Depends(require(Permission.clients_read))) -> ObligationPublic:
+                   ctx: ReadClients) -> ObligationPublic:
     """One obligation (ETag for PATCH)."""
     ob = court_orders.get_obligation(ctx.session, ctx.org_id, obligation_id)
     set_etag(response, ob.version)
@@ -88,8 +86,8 @@ def get_obligation(obligation_id: uuid.UUID, response: Response,
 
 @router.patch("/obligations/{obligation_id}", response_model=ObligationPublic)
 def update_obligation(obligation_id: uuid.UUID, body: ObligationUpdate, request: Request, response: Response,
-                      ctx: Ctx = Depends(require(Permission.court_orders_write)),
-                      now: datetime = Depends(current_time)) -> ObligationPublic:
+                      ctx: WriteCourtOrders,
+                      now: Now) -> ObligationPublic:
     """Pause (by a later order), resume, or end an obligation (If-Match)."""
     ob = court_orders.get_obligation(ctx.session, ctx.org_id, obligation_id)
     expected = require_if_match(request)
@@ -100,10 +98,10 @@ def update_obligation(obligation_id: uuid.UUID, body: ObligationUpdate, request:
 
 @router.get("/obligations/{obligation_id}/occurrences", response_model=Page[OccurrencePublic])
 def list_occurrences(obligation_id: uuid.UUID, request: Request,
-                     ctx: Ctx = Depends(require(Permission.clients_read)),
+                     ctx: ReadClients, now: Now,
                      params: PageParams = Depends(page_params), until: AwareDatetime | None = None,
-                     since: AwareDatetime | None = None, status: OccurrenceStatus | None = None,
-                     now: datetime = Depends(current_time)) -> Page[OccurrencePublic]:
+                     since: AwareDatetime | None = None,
+                     status: OccurrenceStatus | None = None) -> Page[OccurrencePublic]:
     """Occurrences by due time; generated up to now + 14 days (or `until`), past-due unfiled ones marked
     `not_filed` (raising `obligation_missed`)."""
     ob = court_orders.get_obligation(ctx.session, ctx.org_id, obligation_id)
@@ -126,7 +124,7 @@ def list_occurrences(obligation_id: uuid.UUID, request: Request,
 
 
 @router.get("/occurrences/{occurrence_id}", response_model=OccurrencePublic)
-def get_occurrence(occurrence_id: uuid.UUID, ctx: Ctx = Depends(require(Permission.clients_read))) -> OccurrencePublic:
+def get_occurrence(occurrence_id: uuid.UUID, ctx: ReadClients) -> OccurrencePublic:
     """One occurrence with the filings that answered it and the elements still missing."""
     occ = occ_mod.get_occurrence(ctx.session, ctx.org_id, occurrence_id)
     ob = court_orders.get_obligation(ctx.session, ctx.org_id, occ.obligation_id)
@@ -135,8 +133,8 @@ def get_occurrence(occurrence_id: uuid.UUID, ctx: Ctx = Depends(require(Permissi
 
 @router.post("/occurrences/{occurrence_id}/filings", response_model=OccurrencePublic, status_code=201)
 def record_filing(occurrence_id: uuid.UUID, body: FilingCreate,
-                  ctx: Ctx = Depends(require(Permission.court_orders_write)),
-                  now: datetime = Depends(current_time)) -> OccurrencePublic:
+                  ctx: WriteCourtOrders,
+                  now: Now) -> OccurrencePublic:
     """Record a filing answering an occurrence: on time, late by N minutes, or non-responsive."""
     occ = occ_mod.get_occurrence(ctx.session, ctx.org_id, occurrence_id)
     occ, ob, filings = occ_mod.record_filing(ctx, ctx.session, occ, body, now)

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from app.core import audit
+from app.core.audit import Actor
 from app.protection import alerts as alerts_mod
 from app.protection.models import Alert, AlertKind, OrderStatus, ProtectionOrder, ProtectionOrderStatusChange, Severity
 from app.protection.rules import is_active
@@ -85,7 +86,7 @@ def expire_lapsed(session: Session, org_id: uuid.UUID, now: datetime) -> int:
         assert order.expires_at is not None  # noqa: S101
         session.add(history_row(order, OrderStatus.active, OrderStatus.expired,
                                  f"expired on its own terms at {order.expires_at.isoformat()}", None, now))
-        audit.record(session, alerts_mod.SystemActor(org_id), "protection_order.expired", "protection_order",
+        audit.record(session, Actor(org_id), "protection_order.expired", "protection_order",
                      order.id, {"status_from": "active", "status_to": "expired"})
         session.expire(order)
         count += 1

@@ -8,16 +8,23 @@ from datetime import datetime
 from fastapi import Depends, Request, Response
 from sqlmodel import Session
 
-from app.auth.deps import Ctx, require
-from app.auth.permissions import Permission
+from app.auth.deps import (
+    AckAlerts,
+    Ctx,
+    ReadAlerts,
+    ReadClients,
+    WriteProtection,
+    read_actor,
+    run_side_effects,
+)
 from app.clients import service as clients_service
+from app.core.clock import Now
 from app.core.concurrency import require_if_match, set_etag
 from app.core.pagination import Page, PageParams, page_params, paginate
 from app.core.routing import api_router
 from app.protection import alerts as alerts_mod
 from app.protection import expiry, service
 from app.protection.court_router import router as court_router
-from app.protection.deps import current_time, read_actor, run_side_effects
 from app.protection.models import Alert, AlertKind, OrderStatus, ProtectionOrder, Severity
 from app.protection.schemas import (
     AcknowledgeBody,
@@ -55,9 +62,9 @@ def _raise_expiring_on_read(request: Request, ctx: Ctx, orders: list[ProtectionO
 
 @router.get("/clients/{client_id}/protection-orders", response_model=Page[ProtectionOrderPublic])
 def list_protection_orders(client_id: uuid.UUID, request: Request,
-                           ctx: Ctx = Depends(require(Permission.clients_read)),
-                           params: PageParams = Depends(page_params), status: OrderStatus | None = None,
-                           now: datetime = Depends(current_time)) -> Page[ProtectionOrderPublic]:
+                           ctx: ReadClients, now: Now,
+                           params: PageParams = Depends(page_params),
+                           status: OrderStatus | None = None) -> Page[ProtectionOrderPublic]:
     """A client's protection orders (newest issued first); `effective_status` shows lapsed TROs as expired."""
     client = clients_service.get_client(ctx.session, ctx.org_id, client_id)
     active = list(ctx.session.exec(service.orders_stmt(ctx.org_id, client.id, OrderStatus.active)).all())
@@ -70,8 +77,8 @@ def list_protection_orders(client_id: uuid.UUID, request: Request,
 
 @router.post("/clients/{client_id}/protection-orders", response_model=OrderWithAlerts, status_code=201)
 def create_protection_order(client_id: uuid.UUID, body: ProtectionOrderCreate, response: Response,
-                            ctx: Ctx = Depends(require(Permission.protection_write)),
-                            now: datetime = Depends(current_time)) -> OrderWithAlerts:
+                            ctx: WriteProtection,
+                            now: Now) -> OrderWithAlerts:
     """Record a protection order; the answer carries any alert it raised against the client's custody."""
     client = clients_service.get_client(ctx.session, ctx.org_id, client_id)
     order, raised = service.create_order(ctx, ctx.session, client, body, now)
@@ -82,8 +89,8 @@ def create_protection_order(client_id: uuid.UUID, body: ProtectionOrderCreate, r
 
 @router.get("/protection-orders/{order_id}", response_model=ProtectionOrderPublic)
 def get_protection_order(order_id: uuid.UUID, request: Request, response: Response,
-                         ctx: Ctx = Depends(require(Permission.clients_read)),
-                         now: datetime = Depends(current_time)) -> ProtectionOrderPublic:
+                         ctx: ReadClients,
+                         now: Now) -> ProtectionOrderPublic:
     """One protection order with its status history."""
     order = service.get_order(ctx.session, ctx.org_id, order_id)
     _raise_expiring_on_read(request, ctx, [order], now)
@@ -93,8 +100,8 @@ def get_protection_order(order_id: uuid.UUID, request: Request, response: Respon
 
 @router.patch("/protection-orders/{order_id}", response_model=OrderWithAlerts)
 def update_protection_order(order_id: uuid.UUID, body: ProtectionOrderUpdate, request: Request,
-                            response: Response, ctx: Ctx = Depends(require(Permission.protection_write)),
-                            now: datetime = Depends(current_time)) -> OrderWithAlerts:
+                            response: Response, ctx: WriteProtection,
+                            now: Now) -> OrderWithAlerts:
     """Amend an order (If-Match). Status changes need `status_reason`; only attorneys set `verified`."""
     order = service.get_order(ctx.session, ctx.org_id, order_id)
     expected = require_if_match(request)
@@ -108,7 +115,7 @@ def update_protection_order(order_id: uuid.UUID, body: ProtectionOrderUpdate, re
 
 
 @router.get("/alerts", response_model=Page[AlertPublic])
-def list_alerts(ctx: Ctx = Depends(require(Permission.alerts_read)), params: PageParams = Depends(page_params),
+def list_alerts(ctx: ReadAlerts, params: PageParams = Depends(page_params),
                 client_id: uuid.UUID | None = None, kind: AlertKind | None = None, severity: Severity | None = None,
                 acknowledged: bool | None = None) -> Page[AlertPublic]:
     """Alerts of the organization, most severe and newest first."""
@@ -119,14 +126,13 @@ def list_alerts(ctx: Ctx = Depends(require(Permission.alerts_read)), params: Pag
 
 
 @router.get("/alerts/{alert_id}", response_model=AlertPublic)
-def get_alert(alert_id: uuid.UUID, ctx: Ctx = Depends(require(Permission.alerts_read))) -> AlertPublic:
+def get_alert(alert_id: uuid.UUID, ctx: ReadAlerts) -> AlertPublic:
     """One alert."""
     return alert_public(alerts_mod.get_alert(ctx.session, ctx.org_id, alert_id))
 
 
 @router.post("/alerts/{alert_id}/acknowledge", response_model=AlertPublic)
-def acknowledge_alert(alert_id: uuid.UUID, body: AcknowledgeBody | None = None,
-                      ctx: Ctx = Depends(require(Permission.alerts_ack))) -> AlertPublic:
+def acknowledge_alert(alert_id: uuid.UUID, ctx: AckAlerts, body: AcknowledgeBody | None = None) -> AlertPublic:
     """Acknowledge an open alert (who, when, note); the same facts may later open a new alert."""
     alert = alerts_mod.get_alert(ctx.session, ctx.org_id, alert_id)
     alert = alerts_mod.acknowledge(ctx.session, ctx, alert, body.note if body else None)

@@ -16,11 +16,12 @@ from sqlmodel import Session, col, select
 
 from app.auth.models import Organization
 from app.clients.models import Client
+from app.core.audit import Actor
 from app.custody.models import CustodyCurrent
 from app.custody.statuses import WHEREABOUTS_UNKNOWN_STATUSES
 from app.protection import expiry
 from app.protection import occurrences as occ_mod
-from app.protection.alerts import SystemActor, check_whereabouts
+from app.protection.alerts import check_whereabouts
 from app.protection.models import ComplianceObligation
 
 
@@ -39,7 +40,7 @@ def _obligations_to_extend(session: Session, org_id: uuid.UUID, now: datetime) -
 def sweep_organization(session: Session, org_id: uuid.UUID, now: datetime) -> Counter[str]:
     """TRO expiry, occurrence generation, not_filed + obligation_missed, whereabouts_unknown,
     protection_expiring for one organization. Commits."""
-    actor = SystemActor(org_id)
+    actor = Actor(org_id)
     counts: Counter[str] = Counter()
     counts["orders_expired"] += expiry.expire_lapsed(session, org_id, now)
     for ob in _obligations_to_extend(session, org_id, now):

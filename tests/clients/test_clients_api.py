@@ -439,7 +439,7 @@ def test_an_unfiltered_page_leaves_no_reference_cycles(make_org: Any, db: Any) -
     about once a second (docs/SECURITY.md §6). Before, each page left about 90 such objects (its 50 ids among them)."""
     import gc
 
-    from app.clients.service import ClientFilters, list_clients
+    from app.casework.client_records import ClientFilters, list_clients
 
     org = make_org()
     for i in range(60):

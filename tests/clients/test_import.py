@@ -265,7 +265,7 @@ def test_cli_import_clients(make_org: Any, db: Any, database_url: str, monkeypat
     from typer.testing import CliRunner
 
     from app.auth.models import Organization
-    from app.clients.cli import commands
+    from app.casework.cli import commands
     from app.core.audit import AuditEvent
     from app.core.config import get_settings
 

@@ -368,6 +368,7 @@ def test_name_search_with_other_filters(client: Any, make_org: Any, db: Any) -> 
 def test_migration_backfills_live_clients_and_downgrade_drops(tmp_path_factory: Any) -> None:
     from sqlmodel.sql.sqltypes import UTCDateTime
 
+    from app.casework import client_records
     from app.clients import service
     from app.core.config import Settings
     from app.core.db import make_database
@@ -427,7 +428,7 @@ def test_migration_backfills_live_clients_and_downgrade_drops(tmp_path_factory: 
         try:
             with db.session() as s:
                 for q, want in (("retro", [ids[0]]), ("amparo paz", [ids[0]]), ("borrada", [])):
-                    page, total = service.list_clients(s, orgs[0], service.ClientFilters(q=q), 50, 0)
+                    page, total = client_records.list_clients(s, orgs[0], client_records.ClientFilters(q=q), 50, 0)
                     assert [c.id for c in page] == want and total == len(want), q
         finally:
             db.dispose()

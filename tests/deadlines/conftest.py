@@ -30,8 +30,8 @@ class Clock:
 
 @pytest.fixture
 def clock(app: Any) -> Iterator[Clock]:
-    """Pin the deadline routes' notion of "now" (``app.deadlines.deps.current_time``)."""
-    from app.deadlines.deps import current_time
+    """Pin the deadline routes' notion of "now" (``app.core.clock.current_time``)."""
+    from app.core.clock import current_time
 
     holder = Clock(NOW)
 

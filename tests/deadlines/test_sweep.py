@@ -49,7 +49,7 @@ def test_sweep_marks_missed_and_raises_alerts(world: Any, db: Any, docket: dict[
     bystander = make_org()
     with db.session(write=True) as s:
         result = sweep_mod.sweep(s, NOW, [world.org.id])
-    assert result["missed"] == 1 and result["organizations"] == 1 and result["alerts_available"] is True
+    assert result["missed"] == 1 and result["organizations"] == 1
     assert result["alert:deadline_missed"] == 1 and result["alert:deadline_due_soon"] == 2
     assert _status(world, docket["overdue"]["id"]) == "missed"
     assert _status(world, docket["soon"]["id"]) == "open" and _status(world, docket["met"]["id"]) == "met"
@@ -85,41 +85,6 @@ def test_latest_arguable_day_keeps_a_deadline_open(world: Any, db: Any) -> None:
     assert _status(world, d["id"]) == "open"
     with db.session(write=True) as s:
         assert sweep_mod.sweep(s, datetime(2026, 7, 7, 5, tzinfo=UTC), [world.org.id])["missed"] == 1
-
-
-def test_sweep_without_alerts_module_only_marks(world: Any, db: Any, docket: dict[str, Any],
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    from app.protection import alerts
-
-    monkeypatch.delattr(alerts, "raise_alert")
-    with db.session(write=True) as s:
-        result = sweep_mod.sweep(s, NOW, [world.org.id])
-    assert result["missed"] == 1 and result["alerts_available"] is False
-    assert _alerts(db, world.org.id) == []
-
-
-def test_alert_raiser_adapts_to_the_signature(monkeypatch: pytest.MonkeyPatch) -> None:
-    from app.protection import alerts
-
-    seen: dict[str, Any] = {}
-
-    def guessed(session: Any, org_id: Any, client_id: Any, kind: str, severity: str, dedupe_key: str,
-                source_type: str, source_id: Any, details: dict[str, Any]) -> str:
-        seen.update(org_id=org_id, kind=kind, source_type=source_type, details=details)
-        return "raised"
-
-    monkeypatch.setattr(alerts, "raise_alert", guessed)
-    raiser = sweep_mod.alert_raiser()
-    assert raiser is not None
-    assert raiser("s", "actor", deadline_id="d", org_id="o", client_id="c", kind="k", severity="high",
-                  dedupe_key="x", details={"a": 1}, now=NOW) == "raised"
-    assert seen == {"org_id": "o", "kind": "k", "source_type": "deadline", "details": {"a": 1}}
-
-    def incompatible(session: Any, something_else: Any) -> None:
-        return None
-
-    monkeypatch.setattr(alerts, "raise_alert", incompatible)
-    assert sweep_mod.alert_raiser() is None
 
 
 def test_naive_now_is_refused(db: Any) -> None:

@@ -28,8 +28,8 @@ class Clock:
 
 @pytest.fixture
 def clock(app: Any) -> Iterator[Clock]:
-    """Pin the routes' notion of "now" (``app.protection.deps.current_time``)."""
-    from app.protection.deps import current_time
+    """Pin the routes' notion of "now" (``app.core.clock.current_time``)."""
+    from app.core.clock import current_time
 
     holder = Clock(datetime.now(UTC))
 
@@ -51,9 +51,10 @@ def record_event_direct(db: Any, org_id: uuid.UUID, client_id: uuid.UUID, *, use
                         **fields: Any) -> tuple[uuid.UUID, list[dict[str, Any]]]:
     """Insert a custody event, rebuild the projection and evaluate alerts in ONE transaction (own session)."""
     from app.clients.models import Client
+    from app.core.audit import Actor
     from app.custody.models import CustodyEvent
     from app.custody.service import rebuild_current
-    from app.protection.alerts import SystemActor, alert_summary, evaluate_custody_event
+    from app.protection.alerts import alert_summary, evaluate_custody_event
 
     data: dict[str, Any] = {"source_type": "attorney_visit", "confidence": "confirmed"}
     data.update(fields)
@@ -66,7 +67,7 @@ def record_event_direct(db: Any, org_id: uuid.UUID, client_id: uuid.UUID, *, use
         s.add(ev)
         s.flush()
         rebuild_current(s, org_id, client_id)
-        actor = SystemActor(org_id, user_id=user.id if user else None, role=user.role if user else None)
+        actor = Actor(org_id, user_id=user.id if user else None, role=user.role if user else None)
         raised = [alert_summary(a) for a in evaluate_custody_event(s, actor, client, ev)]
         s.commit()
         return ev.id, raised
@@ -76,15 +77,15 @@ def record_event_service(db: Any, org: Any, client_id: uuid.UUID, **fields: Any)
     """The custody service's own use case (own session, one transaction) when it exists, else the direct path."""
     try:
         from app.custody.schemas import CustodyEventCreate
-        from app.custody.service import create_event
+        from app.casework.custody_events import record_custody_event as create_event
     except ImportError:
         return record_event_direct(db, org.id, client_id, user=org.users["paralegal"], **fields)
-    from app.protection.alerts import SystemActor
+    from app.core.audit import Actor
 
     user = org.users["paralegal"]
     body = CustodyEventCreate(**{"source_type": "attorney_visit", "confidence": "confirmed", **fields})
     with db.session(write=True) as s:
-        ev, alerts = create_event(SystemActor(org.id, user_id=user.id, role=user.role), s, client_id, body)
+        ev, alerts = create_event(Actor(org.id, user_id=user.id, role=user.role), s, client_id, body)
         return ev.id, list(alerts)
 
 

@@ -1,0 +1,131 @@
+"""Routes of the casework floor: the client record with its custody (list, detail, create, change, delete),
+the CSV intake, recording a custody event, and the staff status view. HTTP only: the use cases are in this
+package's modules, the rules in the domains."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import File, Query, Request, Response, UploadFile, status
+
+from app.auth.deps import (
+    DeleteClients,
+    ImportClients,
+    ReadClients,
+    WriteClients,
+    WriteCustody,
+    read_actor,
+    run_side_effects,
+)
+from app.casework import client_import, client_records, custody_events, status_view
+from app.clients import service as clients_service
+from app.clients.schemas import ClientCreate, ClientDetail, ClientListItem, ClientUpdate, ImportReport
+from app.core.clock import Now
+from app.core.concurrency import require_if_match, set_etag
+from app.core.errors import ProblemError
+from app.core.pagination import Limit, Offset, Page
+from app.core.routing import api_router
+from app.core_data.countries import normalize_country_code
+from app.custody import service as custody_service
+from app.custody.schemas import CustodyEventCreate, CustodyEventCreated, StatusView
+from app.custody.statuses import CustodyStatus
+
+router = api_router(tags=["clients"])
+
+
+# --- clients -------------------------------------------------------------------------------------
+
+@router.get("/clients", response_model=Page[ClientListItem])
+def list_clients(
+    ctx: ReadClients,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    status_: Annotated[CustodyStatus | None, Query(alias="status")] = None,
+    facility_id: uuid.UUID | None = None,
+    country: Annotated[str | None, Query(min_length=2, max_length=2)] = None,
+    group: uuid.UUID | None = None,
+    has_active_protection: bool | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[ClientListItem]:
+    """Clients of the organization; search by name (accent-insensitive) or A-number, filter by custody."""
+    if country is not None:
+        try:
+            country = normalize_country_code(country)
+        except ValueError:
+            raise ProblemError(422, "invalid_country", "Not an ISO 3166-1 alpha-2 country code.") from None
+    filters = client_records.ClientFilters(q=q, status=status_.value if status_ else None, facility_id=facility_id,
+                                           country=country, group=group,
+                                           has_active_protection=has_active_protection)
+    items, total = client_records.list_clients(ctx.session, ctx.org_id, filters, limit, offset)
+    return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.post("/clients", response_model=ClientDetail, status_code=201)
+def create_client(body: ClientCreate, response: Response, ctx: WriteClients) -> ClientDetail:
+    """Create a client (A-number normalised; 409 ``a_number_conflict`` if the organization has it)."""
+    client = clients_service.create_client(ctx, ctx.session, body)
+    set_etag(response, client.version)
+    return client_records.to_detail(ctx.session, client)
+
+
+@router.post("/clients/import", response_model=ImportReport)
+def import_clients(
+    file: Annotated[UploadFile, File(description="CSV file, UTF-8; see docs/clients_csv.md")],
+    ctx: ImportClients,
+    partial: bool = False,
+    dry_run: bool = False,
+) -> ImportReport:
+    """CSV intake: validate every row, dedupe, all-or-nothing unless ``partial``; ``dry_run`` writes nothing."""
+    data = file.file.read(ctx.settings.max_import_bytes + 1)
+    if len(data) > ctx.settings.max_import_bytes:
+        raise ProblemError(413, "payload_too_large", "The file is too large.")
+    return client_import.import_clients(ctx, ctx.session, data, partial=partial, dry_run=dry_run)
+
+
+@router.get("/clients/{client_id}", response_model=ClientDetail)
+def get_client(client_id: uuid.UUID, response: Response, ctx: ReadClients) -> ClientDetail:
+    """One client, with privileged notes (staff only)."""
+    client = clients_service.get_client(ctx.session, ctx.org_id, client_id)
+    set_etag(response, client.version)
+    return client_records.to_detail(ctx.session, client)
+
+
+@router.patch("/clients/{client_id}", response_model=ClientDetail)
+def update_client(client_id: uuid.UUID, body: ClientUpdate, request: Request, response: Response,
+                  ctx: WriteClients) -> ClientDetail:
+    """Change fields of a client (If-Match required)."""
+    client = clients_service.get_client(ctx.session, ctx.org_id, client_id)
+    expected = require_if_match(request)
+    client = clients_service.update_client(ctx, ctx.session, client, body, expected)
+    set_etag(response, client.version)
+    return client_records.to_detail(ctx.session, client)
+
+
+@router.delete("/clients/{client_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_client(client_id: uuid.UUID, request: Request, ctx: DeleteClients) -> Response:
+    """Soft-delete a client (attorney or admin; If-Match required)."""
+    client = clients_service.get_client(ctx.session, ctx.org_id, client_id)
+    expected = require_if_match(request)
+    client_records.delete_client(ctx, ctx.session, client, expected)
+    return Response(status_code=204)
+
+
+# --- custody events and the status view ----------------------------------------------------------
+
+@router.post("/clients/{client_id}/custody-events", response_model=CustodyEventCreated, status_code=201,
+             tags=["custody"])
+def create_custody_event(client_id: uuid.UUID, body: CustodyEventCreate, ctx: WriteCustody) -> CustodyEventCreated:
+    """Record where a client is (append-only); the answer carries the alerts the event raised."""
+    ev, alerts = custody_events.record_custody_event(ctx, ctx.session, client_id, body)
+    fac = custody_service.facilities_by_id(ctx.session, {ev.facility_id}) if ev.facility_id else {}
+    return CustodyEventCreated(event=custody_service.to_public(ev, fac.get(ev.facility_id) if ev.facility_id
+                                                               else None), alerts=alerts)
+
+
+@router.get("/clients/{client_id}/status", response_model=StatusView, tags=["custody"])
+def client_status(client_id: uuid.UUID, request: Request, ctx: ReadClients, now: Now) -> StatusView:
+    """Current status with source, confidence and age; facility and district; protections, alerts, deadlines."""
+    return status_view.read_status(ctx.session, read_actor(ctx), client_id, now,
+                                   lambda fn: run_side_effects(request, ctx, fn))
+
