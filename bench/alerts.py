@@ -2,9 +2,9 @@
 
 100,000 clients, each with two protection orders (withholding as to one country; a no-transfer order for the
 district of Maryland), are bulk-inserted into a scratch database. Then custody events are recorded through
-the service layer (the custody service's ``create_event`` when present: lock client, validate, insert, rebuild
-the projection, evaluate alerts, audit, commit), with evaluation switched ON and OFF
-(``app.protection.alerts.EVALUATION_ENABLED``) every other event, each event on a different client.
+the casework use case (lock client, validate, insert, update the projection, evaluate alerts, audit, commit),
+ON, and every other event the same steps without the evaluation (OFF: the custody domain's append, audit,
+commit), each event on a different client.
 Goal: evaluation adds at most 25% to p50 and p99.
 
     .venv/bin/python bench/alerts.py                       # SQLite scratch file
@@ -150,38 +150,28 @@ def event_body(i: int, facilities: dict[str, uuid.UUID], when: datetime) -> tupl
     return "detention", {**base, "status": "detained_ice", "facility_id": facilities["mdd"]}
 
 
-def recorder(db: Any) -> Any:
-    """The custody service's use case if it exists, else the same steps inline."""
-    try:
-        from app.custody.schemas import CustodyEventCreate
-        from app.casework.custody_events import record_custody_event as create_event
+def recorders(db: Any) -> tuple[Any, Any, str]:
+    """(with evaluation, without): the casework use case, and the same steps without asking protection (the
+    custody domain's append, the audit entry and the commit)."""
+    from app.casework.custody_events import record_custody_event
+    from app.core import audit
+    from app.custody.schemas import CustodyEventCreate
+    from app.custody.service import append_event
 
-        def record(actor: Actor, client_id: uuid.UUID, body: dict[str, Any]) -> int:
-            with db.session(write=True) as s:
-                _, alerts = create_event(actor, s, client_id, CustodyEventCreate(**body))
-                return len(alerts)
+    def record_on(actor: Actor, client_id: uuid.UUID, body: dict[str, Any]) -> int:
+        with db.session(write=True) as s:
+            _, alerts = record_custody_event(actor, s, client_id, CustodyEventCreate(**body))
+            return len(alerts)
 
-        return record, "app.casework.custody_events.record_custody_event"
-    except ImportError:
-        from app.clients.models import Client
-        from app.core import audit
-        from app.custody.models import CustodyEvent
-        from app.custody.service import rebuild_current
-        from app.protection.alerts import evaluate_custody_event
+    def record_off(actor: Actor, client_id: uuid.UUID, body: dict[str, Any]) -> int:
+        with db.session(write=True) as s:
+            client, ev = append_event(actor, s, client_id, CustodyEventCreate(**body))
+            audit.record(s, actor, "custody_event.create", "custody_event", ev.id,
+                         {"client_id": str(client.id), "alerts": 0})
+            s.commit()
+            return 0
 
-        def record_inline(actor: Actor, client_id: uuid.UUID, body: dict[str, Any]) -> int:
-            with db.session(write=True) as s:
-                client = s.get(Client, client_id)
-                ev = CustodyEvent(organization_id=actor.org_id, client_id=client_id, **body)
-                s.add(ev)
-                s.flush()
-                rebuild_current(s, actor.org_id, client_id)
-                alerts = evaluate_custody_event(s, actor, client, ev)
-                audit.record(s, actor, "custody_event.create", "custody_event", ev.id, {"alerts": len(alerts)})
-                s.commit()
-                return len(alerts)
-
-        return record_inline, "inline (insert + rebuild_current + evaluate + audit + commit)"
+    return record_on, record_off, "app.casework.custody_events.record_custody_event (off: custody append only)"
 
 
 def pct(values: list[float], p: float) -> float:
@@ -203,15 +193,13 @@ def query_plan(db: Any, actor: Actor, client_id: uuid.UUID) -> str:
 
 def run(url: str, n_clients: int, n_events: int) -> None:
     from app.migrations import upgrade
-    from app.protection import alerts as alerts_mod
-
     upgrade(url, "heads")
     settings = Settings(database_url=url)
     db = make_database(settings)
     t0 = time.perf_counter()
     actor, ids, facilities = populate(db, n_clients)
     load_s = time.perf_counter() - t0
-    record, how = recorder(db)
+    record_on, record_off, how = recorders(db)
     rng = random.Random(42)
     order = rng.sample(range(n_clients), min(n_clients, n_events + 200))
     timings: dict[bool, list[float]] = {True: [], False: []}
@@ -219,19 +207,18 @@ def run(url: str, n_clients: int, n_events: int) -> None:
     raised = {True: 0, False: 0}
     when = datetime.now(UTC) - timedelta(hours=1)
     for w in range(100):  # warm-up (caches, prepared statements, page cache)
-        record(actor, ids[order[n_events + w]], event_body(w + 1, facilities, when)[1])
+        record_on(actor, ids[order[n_events + w]], event_body(w + 1, facilities, when)[1])
     # ON and OFF alternate every event (ABAB...) on the same sequence of event kinds, so that load changes on the
     # machine hit both modes alike; each event is for a client not touched before.
     for i in range(n_events):
         enabled = i % 2 == 0
-        alerts_mod.EVALUATION_ENABLED = enabled
+        record = record_on if enabled else record_off
         cat, body = event_body(i // 2, facilities, when)
         t = time.perf_counter()
         raised[enabled] += record(actor, ids[order[i]], body)
         ms = (time.perf_counter() - t) * 1000
         timings[enabled].append(ms)
         by_cat.setdefault((cat, enabled), []).append(ms)
-    alerts_mod.EVALUATION_ENABLED = True
     plan = query_plan(db, actor, ids[0])
     db.dispose()
 

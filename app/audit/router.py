@@ -6,13 +6,13 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, Query
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict
-from sqlmodel import select
 
 from app.auth.deps import ReadAudit
-from app.core.audit import AuditEvent, verify_chain
-from app.core.pagination import Page, PageParams, page_params, paginate
+from app.core import audit
+from app.core.audit import verify_chain
+from app.core.pagination import Limit, Offset, Page
 from app.core.routing import api_router
 
 router = api_router(prefix="/audit-events", tags=["audit"])
@@ -45,7 +45,8 @@ class AuditVerifyResult(BaseModel):
 @router.get("", response_model=Page[AuditEventPublic])
 def list_audit_events(
     ctx: ReadAudit,
-    params: PageParams = Depends(page_params),
+    limit: Limit = 50,
+    offset: Offset = 0,
     action: Annotated[str | None, Query(max_length=80)] = None,
     entity_type: Annotated[str | None, Query(max_length=60)] = None,
     entity_id: Annotated[str | None, Query(max_length=64)] = None,
@@ -54,22 +55,10 @@ def list_audit_events(
     until: datetime | None = None,
 ) -> Page[AuditEventPublic]:
     """The organization's audit trail, newest first."""
-    stmt = select(AuditEvent).where(AuditEvent.organization_id == ctx.org_id)
-    if action:
-        stmt = stmt.where(AuditEvent.action == action)
-    if entity_type:
-        stmt = stmt.where(AuditEvent.entity_type == entity_type)
-    if entity_id:
-        stmt = stmt.where(AuditEvent.entity_id == entity_id)
-    if actor_user_id:
-        stmt = stmt.where(AuditEvent.actor_user_id == actor_user_id)
-    if since:
-        stmt = stmt.where(AuditEvent.occurred_at >= since)
-    if until:
-        stmt = stmt.where(AuditEvent.occurred_at < until)
-    rows, total = paginate(ctx.session, stmt, params, AuditEvent.seq.desc())  # type: ignore[attr-defined]
-    return Page(items=[AuditEventPublic.model_validate(r) for r in rows], total=total, limit=params.limit,
-                offset=params.offset)
+    filters = audit.EventFilters(action=action, entity_type=entity_type, entity_id=entity_id,
+                                 actor_user_id=actor_user_id, since=since, until=until)
+    rows, total = audit.list_events(ctx.session, ctx.org_id, filters, limit=limit, offset=offset)
+    return Page(items=[AuditEventPublic.model_validate(r) for r in rows], total=total, limit=limit, offset=offset)
 
 
 @router.get("/verify", response_model=AuditVerifyResult)

@@ -120,7 +120,8 @@ def list_users(
     from app.auth.models import UserAccount
 
     stmt = service.list_users(ctx.session, ctx.org_id, role=role, is_active=is_active, q=q)
-    rows, total = paginate(ctx.session, stmt, params, UserAccount.created_at, UserAccount.id)
+    rows, total = paginate(ctx.session, stmt,
+                           UserAccount.created_at, UserAccount.id, limit=params.limit, offset=params.offset)
     return Page(items=[UserPublic.model_validate(u) for u in rows], total=total, limit=params.limit,
                 offset=params.offset)
 

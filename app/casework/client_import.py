@@ -29,6 +29,7 @@ from app.clients.models import (
     encrypt_client_row,
 )
 from app.clients.schemas import ImportReport
+from app.clients.service import name_dob_key
 from app.core import audit
 from app.core.errors import ProblemError, conflict
 from app.core.types import utcnow
@@ -90,8 +91,6 @@ def _existing_by_a_number(session: Session, org_id: uuid.UUID, numbers: list[str
 def _existing_by_name_dob(session: Session, org_id: uuid.UUID,
                           dobs: list[str]) -> dict[tuple[str, str], list[tuple[Any, str | None]]]:
     """(folded legal name, date of birth) -> [(client id, a_number)] among live clients."""
-    from app.clients.service import name_dob_key
-
     out: dict[tuple[str, str], list[tuple[Any, str | None]]] = defaultdict(list)
     cols = (Client.id, Client.given_names, Client.first_surname, Client.second_surname, Client.date_of_birth,
             Client.a_number_bidx)  # only whether an A-number exists matters here

@@ -17,13 +17,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import ValidationError
+
 from app.clients.anumber import InvalidANumber, normalize_a_number
-from app.clients.schemas import LanguageIn, SensitiveFlag, parse_partial_date
+from app.clients.schemas import ClientCreate
 from app.clients.service import search_key
-from app.core_data.countries import normalize_country_code
-from app.core_data.names import InvalidName, fold_for_search, normalize_name
+from app.core.validation import FORBIDDEN_TEXT
+from app.core_data.names import fold_for_search
 from app.custody.rules import check_event
-from app.custody.statuses import Confidence, CustodyStatus, SourceType
+from app.custody.schemas import CustodyEventCreate
 
 __all__ = ["COLUMNS", "MAX_ROWS", "REQUIRED_COLUMNS", "FileProblem", "IntakeRow", "parse_clients_csv"]
 
@@ -68,12 +70,7 @@ CUSTODY_COLUMNS: tuple[str, ...] = (
 MULTILINE = frozenset({"notes", "custody_notes", "last_known_address"})
 _TRUE = frozenset({"true", "yes", "y", "1", "si", "sí", "x"})
 _FALSE = frozenset({"false", "no", "n", "0"})
-_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u061c]")
 _SPACES = re.compile(r"\s+")
-_STATUSES = frozenset(s.value for s in CustodyStatus)
-_SOURCES = frozenset(s.value for s in SourceType)
-_CONFIDENCES = frozenset(c.value for c in Confidence)
-_FLAGS = frozenset(f.value for f in SensitiveFlag)
 
 
 class FileProblem(Exception):
@@ -152,7 +149,7 @@ def read_records(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
 def _clean(raw: dict[str, str], line: int, errors: list[dict[str, Any]]) -> dict[str, str | None]:
     out: dict[str, str | None] = {}
     for col, value in raw.items():
-        if _FORBIDDEN.search(value) or (col not in MULTILINE and ("\n" in value or "\r" in value)):
+        if FORBIDDEN_TEXT.search(value) or (col not in MULTILINE and ("\n" in value or "\r" in value)):
             errors.append(_err(line, col, "invalid_characters", "Contains control or invisible characters."))
             out[col] = None
             continue
@@ -174,37 +171,65 @@ def _split(value: str | None) -> list[str]:
 FacilityResolver = Callable[[str | None, str | None], tuple[Any | None, str | None]]
 
 
+# Codes of the row errors, by the schema field that refused a value (the schemas are the API's own, so a row
+# is accepted exactly when the same values sent to POST /clients and POST /clients/{id}/custody-events would be).
+_CODE_BY_FIELD: dict[str, str] = {
+    "country_of_birth": "invalid_country", "citizenships": "invalid_country", "date_of_birth": "invalid_date",
+    "languages": "invalid_language", "sensitive_flags": "invalid_flag", "status": "invalid_status",
+    "source_type": "invalid_source_type", "confidence": "invalid_confidence", "country": "invalid_country",
+    "effective_at": "invalid_datetime",
+}
+# Schema field -> CSV column, where the names differ.
+_CLIENT_COLUMN = {"privileged_notes": "notes"}
+_EVENT_COLUMN = {"status": "custody_status", "effective_at": "custody_effective_at",
+                 "location_text": "custody_location", "country": "custody_country", "notes": "custody_notes",
+                 "facility_id": "facility_name"}
+
+
+def row_errors(exc: ValidationError, line: int, columns: dict[str, str]) -> list[dict[str, Any]]:
+    """A schema's ``ValidationError`` as row errors ``{"line", "column", "code", "message"}``. The message is the
+    validator's, never the submitted value (it may be an A-number or a name)."""
+    out: list[dict[str, Any]] = []
+    for e in exc.errors(include_input=False, include_url=False):
+        field = str(e["loc"][0]) if e["loc"] else None
+        cause = (e.get("ctx") or {}).get("error")
+        if getattr(cause, "code", None):  # InvalidName, TextRefused: the validator's own stable code
+            code = cause.code  # type: ignore[union-attr]
+        elif e["type"] == "missing":
+            code = "missing_required"
+        elif e["type"] in ("string_too_long", "too_long"):
+            code = "too_long"
+        elif e["type"] == "timezone_aware":
+            code = "naive_datetime"
+        else:
+            code = _CODE_BY_FIELD.get(field or "", "invalid_value")
+        message = str(cause) if cause is not None else e["msg"]
+        column = columns.get(field, field) if field else None
+        out.append(_err(line, column, code, f"{column}: {message}" if column else message))
+    return out
+
+
+def _boolean(v: dict[str, str | None], col: str, fail: Callable[[str, str, str], None]) -> bool:
+    """Spreadsheet booleans: true/false, yes/no, sí, x, 1/0 (empty: false)."""
+    value = (v.get(col) or "").lower()
+    if not value or value in _FALSE:
+        return False
+    if value in _TRUE:
+        return True
+    fail(col, "invalid_boolean", f"{col}: use true or false.")
+    return False
+
+
 def validate_row(raw: dict[str, str], line: int, resolve_facility: FacilityResolver,
                  now: datetime) -> tuple[IntakeRow | None, list[dict[str, Any]]]:
+    """One CSV row: cells are read as a spreadsheet writes them (lists split on ``|``, yes/no booleans), then
+    validated by the API's own schemas (``ClientCreate``, ``CustodyEventCreate``) and custody rules."""
     errors: list[dict[str, Any]] = []
     v = _clean(raw, line, errors)
     bad = {e["column"] for e in errors}
 
     def fail(col: str, code: str, message: str) -> None:
         errors.append(_err(line, col, code, message))
-
-    def name(col: str, limit: int, required: bool = False) -> str | None:
-        value = v.get(col)
-        if value is None:
-            if required and col not in bad:
-                fail(col, "missing_required", f"'{col}' is required.")
-            return None
-        try:
-            return normalize_name(value, max_length=limit)
-        except InvalidName as exc:
-            fail(col, exc.code, str(exc))
-            return None
-
-    given = name("given_names", 200, required=True)
-    first = name("first_surname", 200, required=True)
-    second = name("second_surname", 200)
-    charging = name("name_on_charging_document", 400)
-    aliases: list[dict[str, Any]] = []
-    for alias in _split(v.get("aliases")):
-        try:
-            aliases.append({"name": normalize_name(alias, max_length=200), "type": "aka", "source": None})
-        except InvalidName as exc:
-            fail("aliases", exc.code, str(exc))
 
     a_number, review = None, False
     if v.get("a_number"):
@@ -213,120 +238,82 @@ def validate_row(raw: dict[str, str], line: int, resolve_facility: FacilityResol
             a_number, review = result.value, result.needs_review
         except InvalidANumber as exc:
             errors.append({**_err(line, "a_number", "invalid_a_number", str(exc)), "reason": exc.reason})
-
-    dob = None
-    if v.get("date_of_birth"):
-        try:
-            dob = parse_partial_date(v["date_of_birth"] or "", today=now.date())
-        except ValueError as exc:
-            fail("date_of_birth", "invalid_date", f"date_of_birth: {exc}.")
-
-    def country(col: str, value: str | None) -> str | None:
-        if not value:
-            return None
-        try:
-            return normalize_country_code(value)
-        except ValueError:
-            fail(col, "invalid_country", f"{col}: not an ISO 3166-1 alpha-2 code.")
-            return None
-
-    cob = country("country_of_birth", v.get("country_of_birth"))
-    citizenships = list(dict.fromkeys(c for c in (country("citizenships", x) for x in _split(v.get("citizenships")))
-                                      if c))
-
-    def boolean(col: str, default: bool = False) -> bool:
-        value = (v.get(col) or "").lower()
-        if not value:
-            return default
-        if value in _TRUE:
-            return True
-        if value not in _FALSE:
-            fail(col, "invalid_boolean", f"{col}: use true or false.")
-        return False
-
-    languages = []
-    for code in _split(v.get("languages")):
-        try:
-            languages.append(LanguageIn(code=code).model_dump(mode="json"))
-        except ValueError:
-            fail("languages", "invalid_language", "Use ISO 639 language codes such as 'spa' or 'quc'.")
-    flags = [f.lower() for f in _split(v.get("sensitive_flags"))]
-    for f in flags:
-        if f not in _FLAGS:
-            fail("sensitive_flags", "invalid_flag", f"Unknown sensitive flag {f!r}.")
-
-    client = {
-        "a_number": a_number, "a_number_needs_review": review, "given_names": given, "first_surname": first,
-        "second_surname": second, "name_on_charging_document": charging, "aliases": aliases,
-        "date_of_birth": dob, "sex": v.get("sex"), "country_of_birth": cob, "citizenships": citizenships,
-        "stateless": boolean("stateless"), "languages": languages,
-        "interpreter_needed": boolean("interpreter_needed"), "interpreter_language": v.get("interpreter_language"),
-        "last_known_address": v.get("last_known_address"), "sensitive_flags": list(dict.fromkeys(flags)),
-        "privileged_notes": v.get("notes"),
+    candidate: dict[str, Any] = {
+        "given_names": v.get("given_names"), "first_surname": v.get("first_surname"),
+        "second_surname": v.get("second_surname"), "name_on_charging_document": v.get("name_on_charging_document"),
+        "aliases": [{"name": a} for a in _split(v.get("aliases"))], "date_of_birth": v.get("date_of_birth"),
+        "sex": v.get("sex"), "country_of_birth": v.get("country_of_birth"),
+        "citizenships": _split(v.get("citizenships")), "stateless": _boolean(v, "stateless", fail),
+        "languages": _split(v.get("languages")), "interpreter_needed": _boolean(v, "interpreter_needed", fail),
+        "interpreter_language": v.get("interpreter_language"), "last_known_address": v.get("last_known_address"),
+        "sensitive_flags": [f.lower() for f in _split(v.get("sensitive_flags"))], "privileged_notes": v.get("notes"),
     }
-    event, facility = _event(v, bad, line, resolve_facility, now, fail, country, boolean)
-    if errors:
+    # An empty cell is an absent field (a required one answers missing_required); a cell already refused
+    # (control characters, too long) is not validated again.
+    candidate = {k: val for k, val in candidate.items()
+                 if val is not None and _CLIENT_COLUMN.get(k, k) not in bad}
+    body: ClientCreate | None = None
+    try:
+        body = ClientCreate.model_validate(candidate)
+    except ValidationError as exc:
+        errors.extend(e for e in row_errors(exc, line, _CLIENT_COLUMN) if e["column"] not in bad)
+    event, facility = _event(v, bad, line, resolve_facility, now, fail)
+    if errors or body is None:
         return None, errors
-    assert given is not None and first is not None  # noqa: S101 - guaranteed by the checks above
-    client["search_name"] = search_key(given, first, second, charging, aliases)
+    client = body.model_dump(mode="json", exclude={"a_number", "a_number_sealed", "last_arrival_date"})
+    client.update(a_number=a_number, a_number_needs_review=review, date_of_birth=body.date_of_birth)
+    client["search_name"] = search_key(body.given_names, body.first_surname, body.second_surname,
+                                       body.name_on_charging_document, client["aliases"])
     row = IntakeRow(line=line, client=client, a_number=a_number,
-                    name_key=fold_for_search(" ".join(p for p in (given, first, second) if p)),
+                    name_key=fold_for_search(" ".join(p for p in (body.given_names, body.first_surname,
+                                                                  body.second_surname) if p)),
                     group=v.get("group"), event=event, facility=facility)
     return row, []
 
 
 def _event(v: dict[str, str | None], bad: set[Any], line: int, resolve_facility: FacilityResolver,
-           now: datetime, fail: Callable[[str, str, str], None], country: Callable[[str, str | None], Any],
-           boolean: Callable[..., bool]) -> tuple[dict[str, Any] | None, Any | None]:
+           now: datetime, fail: Callable[[str, str, str], None]) -> tuple[dict[str, Any] | None, Any | None]:
+    """The row's first custody event, validated as ``POST /clients/{id}/custody-events`` would validate it."""
     status = (v.get("custody_status") or "").lower()
     if not status:
         if any(v.get(c) for c in CUSTODY_COLUMNS) and "custody_status" not in bad:
             fail("custody_status", "missing_required", "Custody columns are filled but custody_status is empty.")
         return None, None
-    if status not in _STATUSES:
-        fail("custody_status", "invalid_status", f"Unknown custody status {status!r}.")
-        return None, None
-    effective_at = None
     raw_at = v.get("custody_effective_at")
-    if not raw_at:
-        if "custody_effective_at" not in bad:
-            fail("custody_effective_at", "missing_required", "custody_effective_at is required with a status.")
-    else:
-        try:
-            effective_at = datetime.fromisoformat(raw_at)
-            if effective_at.tzinfo is None:
-                fail("custody_effective_at", "naive_datetime",
-                     "Give the UTC offset, e.g. 2025-03-15T08:00:00-04:00 or ...Z.")
-                effective_at = None
-        except ValueError:
-            fail("custody_effective_at", "invalid_datetime", "Use ISO 8601, e.g. 2025-03-15T08:00:00-04:00.")
-    source = (v.get("source_type") or "other").lower()
-    if source not in _SOURCES:
-        fail("source_type", "invalid_source_type", f"Unknown source type {source!r}.")
-    confidence = (v.get("confidence") or "reported").lower()
-    if confidence not in _CONFIDENCES:
-        fail("confidence", "invalid_confidence", "Use confirmed, reported or inferred.")
+    if not raw_at and "custody_effective_at" not in bad:
+        fail("custody_effective_at", "missing_required", "custody_effective_at is required with a status.")
     facility, code = resolve_facility(v.get("facility_external_id"), v.get("facility_name"))
     if code is not None:
         col = "facility_external_id" if v.get("facility_external_id") else "facility_name"
         fail(col, code, "No such facility." if code == "facility_not_found" else "Several facilities match.")
-    ev_country = country("custody_country", v.get("custody_country"))
-    family_visible = boolean("family_visible")
-    if effective_at is None:
+    candidate = {
+        "status": status, "effective_at": raw_at, "facility_id": getattr(facility, "id", None),
+        "location_text": v.get("custody_location"), "country": v.get("custody_country"),
+        "source_type": (v.get("source_type") or "other").lower(),
+        "confidence": (v.get("confidence") or "reported").lower(),
+        "family_visible": _boolean(v, "family_visible", fail), "notes": v.get("custody_notes"),
+    }
+    candidate = {k: val for k, val in candidate.items() if val is not None and _EVENT_COLUMN.get(k, k) not in bad}
+    try:
+        body = CustodyEventCreate.model_validate(candidate)
+    except ValidationError as exc:
+        for e in row_errors(exc, line, _EVENT_COLUMN):
+            if not (e["code"] == "missing_required" and e["column"] in bad | {"custody_effective_at"}):
+                fail(e["column"], e["code"], e["message"])
         return None, None
-    effective_at = effective_at.astimezone(UTC)
+    effective_at = body.effective_at.astimezone(UTC)
     stored_country, rule_errors = check_event(
-        status=status, effective_at=effective_at, reported_at=None, facility=facility,
-        location_text=v.get("custody_location"), country=ev_country, now=now)
+        status=body.status.value, effective_at=effective_at, reported_at=None, facility=facility,
+        location_text=body.location_text, country=body.country, now=now)
     col_of = {"facility_id": "facility_name", "country": "custody_country", "effective_at": "custody_effective_at"}
     for e in rule_errors:
         if code is None or e.code != "location_required":
             fail(col_of.get(e.field, e.field), e.code, e.message)
     event = {
-        "status": status, "effective_at": effective_at, "reported_at": max(now, effective_at),
-        "facility_id": getattr(facility, "id", None), "location_text": v.get("custody_location"),
-        "country": stored_country, "source_type": source, "confidence": confidence,
-        "family_visible": family_visible, "notes": v.get("custody_notes"),
+        "status": body.status.value, "effective_at": effective_at, "reported_at": max(now, effective_at),
+        "facility_id": getattr(facility, "id", None), "location_text": body.location_text,
+        "country": stored_country, "source_type": body.source_type.value, "confidence": body.confidence.value,
+        "family_visible": body.family_visible, "notes": body.notes,
     }
     return event, facility
 

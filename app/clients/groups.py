@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from app.clients.models import Client, ClientGroup, ClientGroupMember
 from app.clients.schemas import GroupCreate, GroupDetail, GroupMember, GroupMembersResult, GroupPublic
+from app.clients.service import display_name
 from app.core import audit
 from app.core.errors import conflict, not_found
 
@@ -46,8 +47,6 @@ def to_public(session: Session, group: ClientGroup, count: int | None = None) ->
 
 
 def to_detail(session: Session, group: ClientGroup) -> GroupDetail:
-    from app.clients.service import display_name
-
     rows = session.execute(
         sa.select(Client, ClientGroupMember.added_at)  # type: ignore[call-overload]
         .join(ClientGroupMember, ClientGroupMember.client_id == Client.id)  # type: ignore[arg-type]

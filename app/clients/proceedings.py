@@ -13,6 +13,7 @@ from app.clients.models import Client, Proceeding
 from app.clients.schemas import ProceedingCreate, ProceedingPublic, ProceedingUpdate
 from app.core import audit
 from app.core.concurrency import claim_version
+from app.core.errors import ProblemError
 from app.core.types import utcnow
 from app.core_data.districts import district_display_name
 
@@ -68,8 +69,6 @@ def update_proceeding(ctx: Any, session: Session, proc: Proceeding, body: Procee
     opened = data.get("opened_date", proc.opened_date)
     closed = data.get("closed_date", proc.closed_date)
     if opened and closed and closed < opened:
-        from app.core.errors import ProblemError
-
         raise ProblemError(422, "invalid_dates", "closed_date is before opened_date.")
     claim_version(session, proc, expected_version)
     for key, value in data.items():

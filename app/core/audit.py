@@ -79,6 +79,34 @@ class Actor:
     ip: str | None = None
 
 
+@dataclass(frozen=True)
+class EventFilters:
+    action: str | None = None
+    entity_type: str | None = None
+    entity_id: str | None = None
+    actor_user_id: uuid.UUID | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def list_events(session: Session, org_id: uuid.UUID, f: EventFilters, *, limit: int,
+                offset: int) -> tuple[list[AuditEvent], int]:
+    """The organization's audit events matching ``f``, newest first, and their total."""
+    conds: list[Any] = [AuditEvent.organization_id == org_id]
+    for column, value in ((AuditEvent.action, f.action), (AuditEvent.entity_type, f.entity_type),
+                          (AuditEvent.entity_id, f.entity_id), (AuditEvent.actor_user_id, f.actor_user_id)):
+        if value:
+            conds.append(column == value)
+    if f.since:
+        conds.append(AuditEvent.occurred_at >= f.since)
+    if f.until:
+        conds.append(AuditEvent.occurred_at < f.until)
+    total = int(session.execute(sa.select(sa.func.count()).select_from(AuditEvent).where(*conds)).scalar_one())
+    rows = list(session.exec(select(AuditEvent).where(*conds).order_by(AuditEvent.seq.desc())  # type: ignore[attr-defined]
+                             .limit(limit).offset(offset)).all())
+    return rows, total
+
+
 def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 

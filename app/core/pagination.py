@@ -35,8 +35,8 @@ def page_params(limit: Limit = 50, offset: Offset = 0) -> PageParams:
     return PageParams(limit=limit, offset=offset)
 
 
-def paginate(session: Session, stmt: Any, params: PageParams, *order_by: Any) -> tuple[list[Any], int]:
-    """Run a scoped select with a stable order; return (rows, total)."""
+def paginate(session: Session, stmt: Any, *order_by: Any, limit: int, offset: int) -> tuple[list[Any], int]:
+    """Run a scoped select (built by a service) with a stable order; return (rows of the page, total)."""
     total = session.exec(select(func.count()).select_from(stmt.order_by(None).subquery())).one()
-    rows = list(session.exec(stmt.order_by(*order_by).limit(params.limit).offset(params.offset)).all())
+    rows = list(session.exec(stmt.order_by(*order_by).limit(limit).offset(offset)).all())
     return rows, int(total)

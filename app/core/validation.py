@@ -11,14 +11,25 @@ import re
 import unicodedata
 from typing import Any
 
-_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# C0 and C1 controls (but tab and newline), zero-width and bidirectional formatting characters, the Arabic
+# letter mark and the byte-order mark. One definition for the API and the CSV imports.
+FORBIDDEN_TEXT = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+class TextRefused(ValueError):
+    """A text value the schema refuses; ``code`` is stable (problem+json and CSV row errors)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        super().__init__(message)
 
 
 def check_text(value: str, *, multiline: bool = False) -> str:
-    if _FORBIDDEN.search(value):
-        raise ValueError("contains control, zero-width or bidirectional-override characters")
+    if FORBIDDEN_TEXT.search(value):
+        raise TextRefused("invalid_characters", "contains control, zero-width or bidirectional-override characters")
     if not multiline and ("\n" in value or "\r" in value):
-        raise ValueError("must be a single line")
+        raise TextRefused("invalid_characters", "must be a single line")
     return unicodedata.normalize("NFC", value).strip()
 
 

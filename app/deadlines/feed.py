@@ -29,6 +29,7 @@ from app.clients.models import Client
 from app.core.errors import not_found
 from app.deadlines import recompute as rc
 from app.deadlines.models import Deadline, DeadlineStatus
+from app.protection.models import ComplianceObligation, ObligationOccurrence
 
 LOOKBACK = timedelta(days=30)  # open deadlines overdue by up to this long stay visible
 OCCURRENCE_LOOKBACK = timedelta(days=1)
@@ -118,11 +119,7 @@ def _deadline_event(d: Deadline, client: Client) -> Event:
 
 
 def _occurrence_events(session: Session, org_id: uuid.UUID, now: datetime) -> list[tuple[datetime, Event]]:
-    """Open compliance-filing occurrences of the organization (protection domain), if that domain has them."""
-    try:
-        from app.protection.models import ComplianceObligation, ObligationOccurrence
-    except ImportError:  # the protection domain is optional for the feed
-        return []
+    """Open compliance-filing occurrences of the organization (protection domain)."""
     occ, ob = ObligationOccurrence, ComplianceObligation
     stmt = (select(occ, ob, Client)
             .join(ob, ob.id == occ.obligation_id)  # type: ignore[arg-type]

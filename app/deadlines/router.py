@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime, time
 from typing import Annotated
 
-from fastapi import Depends, Path, Query, Request, Response
+from fastapi import Path, Query, Request, Response
 from sqlmodel import Session
 
 from app.auth.deps import DbSession, ReadDeadlines, WriteDeadlineRules, WriteDeadlines
@@ -15,7 +15,7 @@ from app.clients import service as clients_service
 from app.core.clock import Now
 from app.core.concurrency import require_if_match, set_etag
 from app.core.errors import ProblemError, conflict
-from app.core.pagination import Limit, Offset, Page, PageParams, page_params, paginate
+from app.core.pagination import Limit, Offset, Page, paginate
 from app.core.routing import api_router
 from app.deadlines import feed as feed_mod
 from app.deadlines import recompute as rc
@@ -205,13 +205,13 @@ def _detail(session: Session, te: TriggerEvent,
 
 @router.get("/clients/{client_id}/trigger-events", response_model=Page[TriggerEventPublic])
 def list_trigger_events(client_id: uuid.UUID, ctx: ReadDeadlines,
-                        params: PageParams = Depends(page_params)) -> Page[TriggerEventPublic]:
+                        limit: Limit = 50, offset: Offset = 0) -> Page[TriggerEventPublic]:
     """A client's trigger events, newest first."""
     client = clients_service.get_client(ctx.session, ctx.org_id, client_id)
-    rows, total = paginate(ctx.session, triggers.list_stmt(ctx.org_id, client.id), params,
-                           TriggerEvent.occurred_date.desc(), TriggerEvent.id)  # type: ignore[attr-defined]
-    return Page(items=[triggers.to_public(te) for te in rows], total=total, limit=params.limit,
-                offset=params.offset)
+    rows, total = paginate(ctx.session, triggers.list_stmt(ctx.org_id, client.id),
+                           TriggerEvent.occurred_date.desc(), TriggerEvent.id, limit=limit, offset=offset)  # type: ignore[attr-defined]
+    return Page(items=[triggers.to_public(te) for te in rows], total=total, limit=limit,
+                offset=offset)
 
 
 @router.post("/clients/{client_id}/trigger-events", response_model=TriggerEventDetail, status_code=201)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Query, Request, Response, status
+from fastapi import Query, Request, Response, status
 from sqlmodel import Session
 
 from app.auth.deps import Ctx, DbSession, GrantLiaison, ReadLiaison, ReadPortal, client_ip
@@ -13,7 +13,7 @@ from app.auth.models import UserAccount
 from app.clients import service as clients_service
 from app.core.audit import AuditEvent
 from app.core.db import Database
-from app.core.pagination import Page, PageParams, page_params, paginate
+from app.core.pagination import Limit, Offset, Page, paginate
 from app.core.routing import api_router
 from app.core.types import utcnow
 from app.portal import service, view
@@ -71,17 +71,17 @@ def _portal_session(request: Request, ctx: Ctx) -> Session:
 def list_grants(
     client_id: uuid.UUID,
     ctx: ReadLiaison,
-    params: PageParams = Depends(page_params),
+    limit: Limit = 50, offset: Offset = 0,
     grant_status: Annotated[GrantStatus | None, Query(alias="status")] = None,
 ) -> Page[GrantPublic]:
     """The client's liaison grants (consent records), newest first."""
     clients_service.ensure_client(ctx.session, ctx.org_id, client_id)
     stmt = service.grants_for_client(ctx.org_id, client_id, grant_status)
-    rows, total = paginate(ctx.session, stmt, params, LiaisonGrant.created_at.desc(),  # type: ignore[attr-defined]
-                           LiaisonGrant.id)
+    rows, total = paginate(ctx.session, stmt, LiaisonGrant.created_at.desc(), # type: ignore[attr-defined]
+                           LiaisonGrant.id, limit=limit, offset=offset)
     users = service.liaisons_by_id(ctx.session, {g.liaison_user_id for g in rows})
     return Page(items=[_grant_public(g, users.get(g.liaison_user_id)) for g in rows], total=total,
-                limit=params.limit, offset=params.offset)
+                limit=limit, offset=offset)
 
 
 @router.post("/clients/{client_id}/liaison-grants", response_model=GrantCreated, status_code=201,
@@ -123,13 +123,13 @@ def reissue_invitation(grant_id: uuid.UUID,
 def liaison_access(
     client_id: uuid.UUID,
     ctx: ReadLiaison,
-    params: PageParams = Depends(page_params),
+    limit: Limit = 50, offset: Offset = 0,
     liaison_user_id: uuid.UUID | None = None,
 ) -> Page[LiaisonAccessItem]:
     """Who viewed this client's portal view, and when (from the audit trail), newest first."""
     clients_service.ensure_client(ctx.session, ctx.org_id, client_id)
     stmt = service.liaison_access_query(ctx.org_id, client_id, liaison_user_id)
-    rows, total = paginate(ctx.session, stmt, params, AuditEvent.seq.desc())  # type: ignore[attr-defined]
+    rows, total = paginate(ctx.session, stmt, AuditEvent.seq.desc(), limit=limit, offset=offset)  # type: ignore[attr-defined]
     items = [
         LiaisonAccessItem(
             viewed_at=ev.occurred_at, liaison_user_id=ev.actor_user_id,
@@ -138,7 +138,7 @@ def liaison_access(
         )
         for ev, user in rows
     ]
-    return Page(items=items, total=total, limit=params.limit, offset=params.offset)
+    return Page(items=items, total=total, limit=limit, offset=offset)
 
 
 # --- invitation (public) ---------------------------------------------------------------------------
@@ -155,14 +155,14 @@ def accept_invite(request: Request, body: AcceptInvite, session: DbSession) -> R
 
 @router.get("/portal/clients", response_model=Page[PortalClientSummary], tags=["portal"])
 def portal_clients(request: Request, ctx: ReadPortal,
-                   params: PageParams = Depends(page_params)) -> Page[PortalClientSummary]:
+                   limit: Limit = 50, offset: Offset = 0) -> Page[PortalClientSummary]:
     """Clients the caller may follow (active grants only)."""
     session = _portal_session(request, ctx)
     try:
-        items, total = view.list_clients(ctx, session, params)
+        items, total = view.list_clients(ctx, session, limit=limit, offset=offset)
     finally:
         session.close()
-    return Page(items=items, total=total, limit=params.limit, offset=params.offset)
+    return Page(items=items, total=total, limit=limit, offset=offset)
 
 
 @router.get("/portal/clients/{client_id}", response_model=PortalClientView, tags=["portal"])

@@ -23,7 +23,7 @@ from app.clients.anumber import InvalidANumber, mask_a_number
 from app.clients.models import Client, Proceeding
 from app.core import audit
 from app.core.errors import ProblemError, not_found
-from app.core.pagination import PageParams, paginate
+from app.core.pagination import paginate
 from app.core.types import utcnow
 from app.core_data.districts import district_court_name, district_timezone, is_valid_district
 from app.custody import service as custody_service
@@ -52,14 +52,16 @@ def _granted_client_ids(org_id: uuid.UUID, user_id: uuid.UUID, now: datetime) ->
     )
 
 
-def list_clients(ctx: audit.AuditActor, session: Session, params: PageParams) -> tuple[list[PortalClientSummary], int]:
+def list_clients(ctx: audit.AuditActor, session: Session, *, limit: int,
+                 offset: int) -> tuple[list[PortalClientSummary], int]:
     """Clients the caller holds an active grant for (audited: one row per listed client)."""
     now = utcnow()
     stmt = select(Client).where(
         Client.organization_id == ctx.org_id, col(Client.deleted_at).is_(None),
         col(Client.id).in_(_granted_client_ids(ctx.org_id, ctx.user_id, now)),  # type: ignore[arg-type]
     )
-    rows, total = paginate(session, stmt, params, Client.first_surname, Client.given_names, Client.id)
+    rows, total = paginate(session, stmt,
+                           Client.first_surname, Client.given_names, Client.id, limit=limit, offset=offset)
     for c in rows:
         audit.record(session, ctx, PORTAL_VIEWED, "client", c.id, {"view": "list"})
     if not rows:

@@ -24,17 +24,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.auth.models import Organization
+from app.clients.models import Proceeding
 from app.core import audit
 from app.core.audit import Actor
 from app.core.errors import ProblemError, not_found
 from app.core.types import utcnow
+from app.custody import service as custody_service
 from app.custody.models import CustodyEvent, Facility
 from app.custody.statuses import WHEREABOUTS_UNKNOWN_STATUSES
 from app.protection import rules
 from app.protection.models import SEVERITY_RANK, Alert, AlertKind, ProtectionOrder, Severity
-
-# The benchmark flips this to measure the cost of evaluation; nothing else should.
-EVALUATION_ENABLED = True
 
 
 def _new_alert(org_id: uuid.UUID, client_id: uuid.UUID, f: rules.Finding, trigger_type: str,
@@ -116,8 +115,6 @@ _ORDER_COLUMNS = (col(ProtectionOrder.id), col(ProtectionOrder.type), col(Protec
 
 
 def _build_statements() -> tuple[Any, Any]:
-    from app.clients.models import Proceeding
-
     orders: Any = sa.select(sa.literal_column("'o'").label("src"), *_ORDER_COLUMNS).where(
         col(ProtectionOrder.client_id) == sa.bindparam("client_id"),
         col(ProtectionOrder.organization_id) == sa.bindparam("org_id"))
@@ -170,7 +167,7 @@ def _conflicts(session: Session, org_id: uuid.UUID, client: Any, event: CustodyE
 
 def evaluate_custody_event(session: Session, ctx: Any, client: Any, event: Any) -> list[Any]:
     """Evaluate a just-recorded custody event against the client's orders; return the alerts raised."""
-    if not EVALUATION_ENABLED or event.retracted_at is not None:
+    if event.retracted_at is not None:
         return []
     org_id = event.organization_id
     now = utcnow()
@@ -193,8 +190,6 @@ def evaluate_new_client_events(session: Session, ctx: Any, pairs: list[tuple[Any
     no orders, proceedings or alerts yet, and no other transaction can see it before COMMIT, so there is no race
     to lose. The alerts are inserted together; one ``alert.raised`` audit event per client, as for single
     events. Returns the number of alerts raised. No commit."""
-    if not EVALUATION_ENABLED:
-        return 0
     now = utcnow()
     raised: list[Alert] = []
     unknown: list[tuple[Any, Any]] = []
@@ -225,10 +220,6 @@ def evaluate_new_client_events(session: Session, ctx: Any, pairs: list[tuple[Any
 def evaluate_client_now(session: Session, ctx: Any, client: Any, trigger_type: str, trigger_id: uuid.UUID,
                         now: datetime) -> list[Alert]:
     """Re-check the client's current custody against the orders in force now (after an order is saved)."""
-    if not EVALUATION_ENABLED:
-        return []
-    from app.custody import service as custody_service
-
     event = custody_service.latest_event(session, client.organization_id, client.id)
     if event is None:
         return []

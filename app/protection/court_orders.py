@@ -6,12 +6,13 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.clients.models import Client
 from app.core import audit
 from app.core.concurrency import claim_version
 from app.core.errors import not_found, unprocessable
+from app.core.pagination import paginate
 from app.protection import occurrences as occ_mod
 from app.protection.models import ComplianceObligation, CourtOrder
 from app.protection.schemas import (
@@ -52,6 +53,20 @@ def obligations_of(session: Session, court_order_id: uuid.UUID) -> list[Complian
 
 def court_orders_stmt(org_id: uuid.UUID, client_id: uuid.UUID) -> Any:
     return select(CourtOrder).where(CourtOrder.organization_id == org_id, CourtOrder.client_id == client_id)
+
+
+def list_court_orders(session: Session, org_id: uuid.UUID, client_id: uuid.UUID, *, limit: int,
+                      offset: int) -> tuple[list[tuple[CourtOrder, list[ComplianceObligation]]], int]:
+    """A client's court orders (newest first), each with its obligations (by first due date), and the total."""
+    rows, total = paginate(session, court_orders_stmt(org_id, client_id),
+                           col(CourtOrder.issued_at).desc(), col(CourtOrder.id), limit=limit, offset=offset)
+    by_order: dict[uuid.UUID, list[ComplianceObligation]] = {o.id: [] for o in rows}
+    if rows:
+        stmt = select(ComplianceObligation).where(col(ComplianceObligation.court_order_id).in_(list(by_order)))
+        for ob in session.exec(stmt.order_by(col(ComplianceObligation.first_due_at),
+                                             col(ComplianceObligation.id))).all():
+            by_order[ob.court_order_id].append(ob)
+    return [(o, by_order[o.id]) for o in rows], total
 
 
 def _new_obligation(ctx: Any, session: Session, order: CourtOrder, body: ObligationCreate,

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import Depends, Request, Response
+from fastapi import Request, Response
 from pydantic import AwareDatetime
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from app.auth.deps import ReadClients, WriteCourtOrders, read_actor, run_side_effects
 from app.clients import service as clients_service
 from app.core.clock import Now
 from app.core.concurrency import require_if_match, set_etag
-from app.core.pagination import Page, PageParams, page_params, paginate
+from app.core.pagination import Limit, Offset, Page, paginate
 from app.core.routing import api_router
 from app.protection import court_orders
 from app.protection import occurrences as occ_mod
-from app.protection.models import ComplianceObligation, CourtOrder, ObligationOccurrence, OccurrenceStatus
+from app.protection.models import ComplianceObligation, ObligationOccurrence, OccurrenceStatus
 from app.protection.schemas import (
     CourtOrderCreate,
     CourtOrderPublic,
@@ -31,20 +31,13 @@ router = api_router(tags=["court orders"])
 
 
 @router.get("/clients/{client_id}/court-orders", response_model=Page[CourtOrderPublic])
-def list_court_orders(client_id: uuid.UUID, ctx: ReadClients,
-                      params: PageParams = Depends(page_params)) -> Page[CourtOrderPublic]:
+def list_court_orders(client_id: uuid.UUID, ctx: ReadClients, limit: Limit = 50,
+                      offset: Offset = 0) -> Page[CourtOrderPublic]:
     """A client's court orders with their obligations (newest first)."""
     client = clients_service.get_client(ctx.session, ctx.org_id, client_id)
-    rows, total = paginate(ctx.session, court_orders.court_orders_stmt(ctx.org_id, client.id), params,
-                           CourtOrder.issued_at.desc(), CourtOrder.id)  # type: ignore[attr-defined]
-    by_order: dict[uuid.UUID, list[ComplianceObligation]] = {o.id: [] for o in rows}
-    if rows:
-        stmt = select(ComplianceObligation).where(col(ComplianceObligation.court_order_id).in_(list(by_order)))
-        for ob in ctx.session.exec(stmt.order_by(col(ComplianceObligation.first_due_at),
-                                                 col(ComplianceObligation.id))).all():
-            by_order[ob.court_order_id].append(ob)
-    return Page(items=[court_orders.court_order_public(o, by_order[o.id]) for o in rows], total=total,
-                limit=params.limit, offset=params.offset)
+    rows, total = court_orders.list_court_orders(ctx.session, ctx.org_id, client.id, limit=limit, offset=offset)
+    return Page(items=[court_orders.court_order_public(o, obs) for o, obs in rows], total=total, limit=limit,
+                offset=offset)
 
 
 @router.post("/clients/{client_id}/court-orders", response_model=CourtOrderPublic, status_code=201)
@@ -99,7 +92,7 @@ def update_obligation(obligation_id: uuid.UUID, body: ObligationUpdate, request:
 @router.get("/obligations/{obligation_id}/occurrences", response_model=Page[OccurrencePublic])
 def list_occurrences(obligation_id: uuid.UUID, request: Request,
                      ctx: ReadClients, now: Now,
-                     params: PageParams = Depends(page_params), until: AwareDatetime | None = None,
+                     limit: Limit = 50, offset: Offset = 0, until: AwareDatetime | None = None,
                      since: AwareDatetime | None = None,
                      status: OccurrenceStatus | None = None) -> Page[OccurrencePublic]:
     """Occurrences by due time; generated up to now + 14 days (or `until`), past-due unfiled ones marked
@@ -118,9 +111,10 @@ def list_occurrences(obligation_id: uuid.UUID, request: Request,
         run_side_effects(request, ctx, effects)
         ob = court_orders.get_obligation(ctx.session, ctx.org_id, obligation_id)
     stmt = occ_mod.occurrences_stmt(ctx.org_id, ob.id, since=since, until=until, status=status)
-    rows, total = paginate(ctx.session, stmt, params, ObligationOccurrence.due_at, ObligationOccurrence.id)
-    return Page(items=[occ_mod.occurrence_public(o, ob) for o in rows], total=total, limit=params.limit,
-                offset=params.offset)
+    rows, total = paginate(ctx.session, stmt,
+                           ObligationOccurrence.due_at, ObligationOccurrence.id, limit=limit, offset=offset)
+    return Page(items=[occ_mod.occurrence_public(o, ob) for o in rows], total=total, limit=limit,
+                offset=offset)
 
 
 @router.get("/occurrences/{occurrence_id}", response_model=OccurrencePublic)

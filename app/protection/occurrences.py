@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from dateutil.rrule import rrule, rrulestr
 from sqlmodel import Session, select
 
+from app.clients.models import Client
 from app.core import audit
 from app.core.errors import not_found, unprocessable
 from app.protection import alerts as alerts_mod
@@ -202,8 +203,6 @@ def get_occurrence(session: Session, org_id: uuid.UUID, occurrence_id: uuid.UUID
     occ = session.get(ObligationOccurrence, occurrence_id)
     if occ is None or occ.organization_id != org_id:
         raise not_found("occurrence_not_found", "No such occurrence.")
-    from app.clients.models import Client
-
     client = session.get(Client, occ.client_id)
     if client is None or client.deleted_at is not None:
         raise not_found("occurrence_not_found", "No such occurrence.")

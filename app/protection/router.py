@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from fastapi import Depends, Request, Response
+from fastapi import Request, Response
 from sqlmodel import Session
 
 from app.auth.deps import (
@@ -20,7 +20,7 @@ from app.auth.deps import (
 from app.clients import service as clients_service
 from app.core.clock import Now
 from app.core.concurrency import require_if_match, set_etag
-from app.core.pagination import Page, PageParams, page_params, paginate
+from app.core.pagination import Limit, Offset, Page, paginate
 from app.core.routing import api_router
 from app.protection import alerts as alerts_mod
 from app.protection import expiry, service
@@ -63,16 +63,16 @@ def _raise_expiring_on_read(request: Request, ctx: Ctx, orders: list[ProtectionO
 @router.get("/clients/{client_id}/protection-orders", response_model=Page[ProtectionOrderPublic])
 def list_protection_orders(client_id: uuid.UUID, request: Request,
                            ctx: ReadClients, now: Now,
-                           params: PageParams = Depends(page_params),
+                           limit: Limit = 50, offset: Offset = 0,
                            status: OrderStatus | None = None) -> Page[ProtectionOrderPublic]:
     """A client's protection orders (newest issued first); `effective_status` shows lapsed TROs as expired."""
     client = clients_service.get_client(ctx.session, ctx.org_id, client_id)
     active = list(ctx.session.exec(service.orders_stmt(ctx.org_id, client.id, OrderStatus.active)).all())
     _raise_expiring_on_read(request, ctx, active, now)
-    rows, total = paginate(ctx.session, service.orders_stmt(ctx.org_id, client_id, status), params,
-                           ProtectionOrder.issued_at.desc(), ProtectionOrder.id)  # type: ignore[attr-defined]
-    return Page(items=[service.order_public(o, now) for o in rows], total=total, limit=params.limit,
-                offset=params.offset)
+    rows, total = paginate(ctx.session, service.orders_stmt(ctx.org_id, client_id, status),
+                           ProtectionOrder.issued_at.desc(), ProtectionOrder.id, limit=limit, offset=offset)  # type: ignore[attr-defined]
+    return Page(items=[service.order_public(o, now) for o in rows], total=total, limit=limit,
+                offset=offset)
 
 
 @router.post("/clients/{client_id}/protection-orders", response_model=OrderWithAlerts, status_code=201)
@@ -115,14 +115,14 @@ def update_protection_order(order_id: uuid.UUID, body: ProtectionOrderUpdate, re
 
 
 @router.get("/alerts", response_model=Page[AlertPublic])
-def list_alerts(ctx: ReadAlerts, params: PageParams = Depends(page_params),
+def list_alerts(ctx: ReadAlerts, limit: Limit = 50, offset: Offset = 0,
                 client_id: uuid.UUID | None = None, kind: AlertKind | None = None, severity: Severity | None = None,
                 acknowledged: bool | None = None) -> Page[AlertPublic]:
     """Alerts of the organization, most severe and newest first."""
     stmt = alerts_mod.list_alerts(ctx.org_id, client_id=client_id, kind=kind, severity=severity,
                                   acknowledged=acknowledged)
-    rows, total = paginate(ctx.session, stmt, params, *alerts_mod.alert_order())
-    return Page(items=[alert_public(a) for a in rows], total=total, limit=params.limit, offset=params.offset)
+    rows, total = paginate(ctx.session, stmt, *alerts_mod.alert_order(), limit=limit, offset=offset)
+    return Page(items=[alert_public(a) for a in rows], total=total, limit=limit, offset=offset)
 
 
 @router.get("/alerts/{alert_id}", response_model=AlertPublic)

@@ -369,7 +369,6 @@ def test_migration_backfills_live_clients_and_downgrade_drops(tmp_path_factory: 
     from sqlmodel.sql.sqltypes import UTCDateTime
 
     from app.casework import client_records
-    from app.clients import service
     from app.core.config import Settings
     from app.core.db import make_database
     from app.migrations import downgrade, upgrade

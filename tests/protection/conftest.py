@@ -76,8 +76,8 @@ def record_event_direct(db: Any, org_id: uuid.UUID, client_id: uuid.UUID, *, use
 def record_event_service(db: Any, org: Any, client_id: uuid.UUID, **fields: Any) -> tuple[uuid.UUID, list[Any]]:
     """The custody service's own use case (own session, one transaction) when it exists, else the direct path."""
     try:
-        from app.custody.schemas import CustodyEventCreate
         from app.casework.custody_events import record_custody_event as create_event
+        from app.custody.schemas import CustodyEventCreate
     except ImportError:
         return record_event_direct(db, org.id, client_id, user=org.users["paralegal"], **fields)
     from app.core.audit import Actor

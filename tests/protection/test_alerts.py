@@ -16,7 +16,7 @@ from app.protection.models import Alert
 from app.protection.sweep import sweep
 from tests.conftest import ALL_ROLES, assert_problem
 from tests.factories import add_custody_event, make_client, make_facility, make_proceeding
-from tests.protection.conftest import order_body, record_event_direct, record_event_service
+from tests.protection.conftest import order_body, record_event_service
 
 API = "/api/v1"
 
@@ -301,10 +301,3 @@ def test_details_carry_no_personal_values(client: Any, db: Any, org_a: Any, reco
         assert secret not in text
 
 
-def test_evaluation_switch(db: Any, org_a: Any, client: Any, monkeypatch: Any) -> None:
-    person = make_client(db, org_a.id)
-    _order(client, org_a, person.id)
-    monkeypatch.setattr(alerts_mod, "EVALUATION_ENABLED", False)
-    _, alerts = record_event_direct(db, org_a.id, person.id, status="in_transit", country="SV",
-                                    effective_at=datetime(2025, 3, 15, tzinfo=UTC))
-    assert alerts == [] and _open(db, org_a.id, person.id) == []
