@@ -111,8 +111,10 @@ BUILTIN_RULES: Final[tuple[RuleSpec, ...]] = (
        "final order of removal (usually the BIA decision date)", 30, D, _A,
        "8 U.S.C. 1252(b)(1); FRAP 26(b)(2)",
        jurisdictional=True, extendable=False,
-       extension_note="No extension (FRAP 26(b)(2)), no equitable tolling, not extended by a motion to "
-       "reopen or reconsider - each BIA decision needs its own petition.",
+       extension_note="No extension (FRAP 26(b)(2)), not extended by a motion to reopen or reconsider - each "
+       "BIA decision needs its own petition. Riley v. Bondi, No. 23-1270 (U.S. June 26, 2025), held the 30 "
+       "days a mandatory claim-processing rule, not jurisdictional: the government can forfeit it, but courts "
+       "enforce it when raised. Flagged as jurisdictional here on purpose: treat it as a red line.",
        notes="No 3-day mail addition (Jimenez v. Garland, 4th Cir. 2022). File in the circuit where the IJ "
        "completed proceedings; serve the Attorney General and the local DHS officer; no automatic stay."),
     _r("PFR-BRIEF", "Opening brief on a petition for review", "administrative record available", 40, D, _A,
