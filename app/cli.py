@@ -6,8 +6,13 @@ import json
 import secrets
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from app.core.db import Database
+    from app.core.security import PasswordService
 
 from app.core.config import get_settings
 
@@ -19,13 +24,13 @@ cli.add_typer(keys_cli, name="keys")
 DEV_CREDENTIALS = Path("var") / "dev-admin.txt"
 
 
-def _db():  # type: ignore[no-untyped-def]
+def _db() -> Database:
     from app.core.db import make_database
 
     return make_database(get_settings())
 
 
-def _passwords():  # type: ignore[no-untyped-def]
+def _passwords() -> PasswordService:
     from app.core.security import PasswordService
 
     s = get_settings()
@@ -145,7 +150,7 @@ def keys_rotate() -> None:
         with db.session(write=True) as session:
             clients = rotate_client_keys(session)
             active = clients.pop("active_key")
-            tables: dict[str, dict[str, int]] = {"client": clients}  # type: ignore[dict-item]
+            tables: dict[str, dict[str, int]] = {"client": clients}
             tables.update(rotate_filing_keys(session))
     finally:
         db.dispose()

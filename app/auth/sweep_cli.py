@@ -24,7 +24,7 @@ def parse_now(now: str | None) -> datetime:
     try:
         at = datetime.fromisoformat(now)
     except ValueError:
-        at = None  # type: ignore[assignment]
+        at = None
     if at is None or at.tzinfo is None:
         typer.echo("error: --now needs an ISO 8601 instant with a UTC offset, e.g. 2026-07-01T12:00:00Z", err=True)
         raise typer.Exit(2)

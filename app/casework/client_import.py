@@ -101,7 +101,7 @@ def _existing_by_name_dob(session: Session, org_id: uuid.UUID,
              else [base.where(Client.date_of_birth.is_not(None))])  # type: ignore[union-attr]
     wanted = set(dobs)
     for stmt in stmts:
-        for cid, given, first, second, dob, a_number in session.exec(stmt.order_by(Client.created_at)).all():  # type: ignore[arg-type]
+        for cid, given, first, second, dob, a_number in session.exec(stmt.order_by(Client.created_at)).all():
             if dob in wanted:
                 out[(name_dob_key(given, first, second), dob)].append((cid, a_number))
     return out

@@ -79,7 +79,7 @@ def _conditions(session: Session, org_id: uuid.UUID, f: ClientFilters) -> tuple[
         # citizenships is a JSON list of validated upper-case codes: '["SV", "GT"]' on both backends.
         conds.append(sa.or_(
             Client.country_of_birth == f.country,  # type: ignore[arg-type]
-            sa.cast(Client.citizenships, sa.String).like(f'%"{f.country}"%'),  # type: ignore[arg-type]
+            sa.cast(Client.citizenships, sa.String).like(f'%"{f.country}"%'),
         ))
     if f.group is not None:
         conds.append(sa.exists().where(

@@ -306,9 +306,10 @@ def _event(v: dict[str, str | None], bad: set[Any], line: int, resolve_facility:
         status=body.status.value, effective_at=effective_at, reported_at=None, facility=facility,
         location_text=body.location_text, country=body.country, now=now)
     col_of = {"facility_id": "facility_name", "country": "custody_country", "effective_at": "custody_effective_at"}
-    for e in rule_errors:
-        if code is None or e.code != "location_required":
-            fail(col_of.get(e.field, e.field), e.code, e.message)
+    for rule_error in rule_errors:
+        if code is None or rule_error.code != "location_required":
+            field = rule_error.field or "custody_status"
+            fail(col_of.get(field, field), rule_error.code, rule_error.message)
     event = {
         "status": body.status.value, "effective_at": effective_at, "reported_at": max(now, effective_at),
         "facility_id": getattr(facility, "id", None), "location_text": body.location_text,

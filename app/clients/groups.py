@@ -31,7 +31,7 @@ def _live_member_count(session: Session, org_id: uuid.UUID, group_ids: list[uuid
     if not group_ids:
         return {}
     stmt = (sa.select(ClientGroupMember.group_id, sa.func.count())  # type: ignore[call-overload]
-            .join(Client, Client.id == ClientGroupMember.client_id)  # type: ignore[arg-type]
+            .join(Client, Client.id == ClientGroupMember.client_id)
             .where(ClientGroupMember.organization_id == org_id,
                    ClientGroupMember.group_id.in_(group_ids),  # type: ignore[attr-defined]
                    Client.deleted_at.is_(None))  # type: ignore[union-attr]
@@ -49,10 +49,10 @@ def to_public(session: Session, group: ClientGroup, count: int | None = None) ->
 def to_detail(session: Session, group: ClientGroup) -> GroupDetail:
     rows = session.execute(
         sa.select(Client, ClientGroupMember.added_at)  # type: ignore[call-overload]
-        .join(ClientGroupMember, ClientGroupMember.client_id == Client.id)  # type: ignore[arg-type]
+        .join(ClientGroupMember, ClientGroupMember.client_id == Client.id)
         .where(ClientGroupMember.group_id == group.id, ClientGroupMember.organization_id == group.organization_id,
                Client.deleted_at.is_(None))  # type: ignore[union-attr]
-        .order_by(ClientGroupMember.added_at, Client.id)  # type: ignore[arg-type]
+        .order_by(ClientGroupMember.added_at, Client.id)
     ).all()
     members = [GroupMember(client_id=c.id, display_name=display_name(c), added_at=added) for c, added in rows]
     return GroupDetail(**to_public(session, group, len(members)).model_dump(), members=members)

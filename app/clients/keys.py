@@ -20,7 +20,7 @@ def rotate_client_keys(session: Session, batch_size: int = 500) -> dict[str, int
     while True:
         stmt = select(Client).where((Client.a_number_ct.is_not(None)) | (Client.privileged_notes_ct.is_not(None)))  # type: ignore[union-attr]
         if last_id is not None:
-            stmt = stmt.where(Client.id > last_id)  # type: ignore[operator]
+            stmt = stmt.where(Client.id > last_id)
         batch = list(session.exec(stmt.order_by(Client.id).limit(batch_size)).all())  # type: ignore[arg-type]
         if not batch:
             break

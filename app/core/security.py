@@ -203,4 +203,4 @@ class PasswordService:
 def forge_unsafe_token_for_tests(claims: dict[str, Any], key: str, headers: dict[str, Any] | None = None,
                                  algorithm: str = ALGORITHM) -> str:
     """Build arbitrary JWTs for the token-attack tests (kept here so jose stays in one module)."""
-    return jwt.encode(claims, key, algorithm=algorithm, headers=headers)
+    return str(jwt.encode(claims, key, algorithm=algorithm, headers=headers))

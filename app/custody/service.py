@@ -296,7 +296,7 @@ def read_current(session: Session, org_id: uuid.UUID, client_id: uuid.UUID) -> C
     stmt = (sa.select(ct.c.id, CustodyEvent, Facility, confirmed_at.label("confirmed_at"))
             .select_from(ct)
             .outerjoin(cc, cc.c.client_id == ct.c.id)
-            .outerjoin(CustodyEvent, CustodyEvent.id == cc.c.event_id)  # type: ignore[arg-type]
+            .outerjoin(CustodyEvent, CustodyEvent.id == cc.c.event_id)
             .outerjoin(Facility, Facility.id == CustodyEvent.facility_id)  # type: ignore[arg-type]
             .where(ct.c.id == client_id, ct.c.organization_id == org_id, ct.c.deleted_at.is_(None)))
     row = session.execute(stmt).first()

@@ -287,7 +287,7 @@ def active_protections_for_client(session: Session, org_id: uuid.UUID, client_id
     """Active protection orders of a client as JSON-ready summaries."""
     now = now or utcnow()
     stmt = orders_stmt(org_id, client_id, OrderStatus.active).order_by(
-        ProtectionOrder.issued_at, ProtectionOrder.id)  # type: ignore[arg-type]
+        ProtectionOrder.issued_at, ProtectionOrder.id)
     out = []
     for o in session.exec(stmt).all():
         if not is_active(o, now):
