@@ -8,7 +8,8 @@ client is indistinguishable from a missing one (404 ``client_not_found``).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,7 +18,7 @@ from sqlmodel import Session, select
 
 from app.clients import name_index
 from app.clients.anumber import InvalidANumber, display_a_number, normalize_a_number
-from app.clients.models import Client, ClientGroupMember, Proceeding, a_number_bidx
+from app.clients.models import Client, ClientGroupMember, Proceeding, a_number_bidx, decrypt_a_number
 from app.clients.schemas import ClientCreate, ClientUpdate
 from app.core import audit
 from app.core.audit import AuditActor
@@ -73,6 +74,42 @@ def get_proceeding(session: Session, org_id: uuid.UUID, proceeding_id: uuid.UUID
 def display_name(client: Client) -> str:
     """Given names and both surnames, as one line."""
     return join_names(client.given_names, client.first_surname, client.second_surname)
+
+
+@dataclass(frozen=True)
+class ClientLabel:
+    """How a list names a client to staff: the display name and the A-number as printed (never to a family)."""
+
+    display_name: str
+    a_number_display: str | None
+
+
+def labels(session: Session, org_id: uuid.UUID, client_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, ClientLabel]:
+    """Labels of the organization's clients ``client_ids`` (deleted ones too: a list of old alerts must still
+    say whose they are), one query."""
+    ids = list(set(client_ids))
+    if not ids:
+        return {}
+    c = Client.__table__.c  # type: ignore[attr-defined]
+    rows = session.execute(sa.select(c.id, c.given_names, c.first_surname, c.second_surname, c.a_number_ct)
+                           .where(c.organization_id == org_id, c.id.in_(ids))).all()
+    out: dict[uuid.UUID, ClientLabel] = {}
+    for r in rows:
+        a_number = decrypt_a_number(org_id, r.id, r.a_number_ct)
+        out[r.id] = ClientLabel(join_names(r.given_names, r.first_surname, r.second_surname),
+                                display_a_number(a_number) if a_number else None)
+    return out
+
+
+def label_items(session: Session, org_id: uuid.UUID, items: Sequence[Any]) -> None:
+    """Fill ``client_display_name`` and ``a_number_display`` of list items that carry a ``client_id`` (alerts,
+    deadlines), in place, with one query."""
+    named = labels(session, org_id, (i.client_id for i in items))
+    for item in items:
+        label = named.get(item.client_id)
+        if label is not None:
+            item.client_display_name = label.display_name
+            item.a_number_display = label.a_number_display
 
 
 def join_names(*parts: str | None) -> str:

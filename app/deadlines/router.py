@@ -156,8 +156,9 @@ def list_deadlines(
                                extra={"errors": [{"loc": ["query", "owner"], "msg": "invalid owner",
                                                   "type": "value_error"}]}) from None
     rows, total, capped = service.list_deadlines(ctx.session, ctx.org_id, f, limit, offset)
-    return DeadlinePage(items=[service.list_item(d) for d in rows], total=total, limit=limit, offset=offset,
-                        total_capped=capped)
+    items = [service.list_item(d) for d in rows]
+    clients_service.label_items(ctx.session, ctx.org_id, items)
+    return DeadlinePage(items=items, total=total, limit=limit, offset=offset, total_capped=capped)
 
 
 @router.post("/clients/{client_id}/deadlines", response_model=DeadlinePublic, status_code=201)

@@ -206,6 +206,8 @@ class DeadlineUpdate(_In):
 class DeadlineListItem(BaseModel):
     id: uuid.UUID
     client_id: uuid.UUID
+    client_display_name: str | None = None  # lists only (staff): whose deadline it is, without a second request
+    a_number_display: str | None = None
     proceeding_id: uuid.UUID | None
     rule: str | None
     title: str

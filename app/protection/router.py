@@ -122,7 +122,9 @@ def list_alerts(ctx: ReadAlerts, limit: Limit = 50, offset: Offset = 0,
     stmt = alerts_mod.list_alerts(ctx.org_id, client_id=client_id, kind=kind, severity=severity,
                                   acknowledged=acknowledged)
     rows, total = paginate(ctx.session, stmt, *alerts_mod.alert_order(), limit=limit, offset=offset)
-    return Page(items=[alert_public(a) for a in rows], total=total, limit=limit, offset=offset)
+    items = [alert_public(a) for a in rows]
+    clients_service.label_items(ctx.session, ctx.org_id, items)
+    return Page(items=items, total=total, limit=limit, offset=offset)
 
 
 @router.get("/alerts/{alert_id}", response_model=AlertPublic)

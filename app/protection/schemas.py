@@ -139,6 +139,8 @@ class AlertPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: uuid.UUID
     client_id: uuid.UUID
+    client_display_name: str | None = None  # lists only (staff): whose alert it is, without a second request
+    a_number_display: str | None = None
     kind: str
     severity: str
     dedupe_key: str

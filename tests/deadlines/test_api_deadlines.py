@@ -295,3 +295,25 @@ def test_sqlite_and_postgres_store_utc(world: Any, db: Any) -> None:
     with db.session() as s:
         row = s.get(Deadline, uuid.UUID(d["id"]))
         assert row is not None and row.due_at == datetime(2026, 5, 8, 0, 30, tzinfo=UTC)
+
+
+def test_list_names_whose_deadline_it_is(world: Any, db: Any) -> None:
+    """A paralegal reading the docket sees the client's name and A-number, not only a UUID."""
+    from app.clients.models import Client
+    from tests.factories import make_client as _make
+
+    marta = _make(db, world.org.id, given_names="Marta", first_surname="Quispe", second_surname=None)
+    with db.session(write=True) as s:
+        row = s.get(Client, marta.id)
+        assert row is not None
+        row.a_number = "201234567"
+        s.add(row)
+        s.commit()
+    world.deadline(client_id=marta.id, title="Brief", due_date="2026-07-01")
+    world.deadline(title="Other", due_date="2026-07-02")
+    items = world.http.get(LIST, headers=world.h(), params={"limit": 200}).json()["items"]
+    by_client = {i["client_id"]: i for i in items}
+    assert by_client[str(marta.id)]["client_display_name"] == "Marta Quispe"
+    assert by_client[str(marta.id)]["a_number_display"] == "A-201-234-567"
+    assert by_client[str(world.client_id)]["client_display_name"] == "José Luis Ramírez Núñez"
+    assert by_client[str(world.client_id)]["a_number_display"] is None

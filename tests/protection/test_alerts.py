@@ -280,6 +280,8 @@ def test_list_filters_order_and_roles(client: Any, db: Any, org_a: Any, record_e
         summaries = alerts_mod.open_alerts_for_client(s, org_a.id, person.id)
     assert [a["severity"] for a in summaries] == ["critical", "critical", "high", "normal"]
     assert client.get(f"{API}/alerts/{items[0]['id']}", headers=h).json()["kind"] == items[0]["kind"]
+    # A list names whose alert it is (staff only: liaisons cannot read /alerts at all).
+    assert {a["client_display_name"] for a in items} == {"José Luis Ramírez Núñez"}
 
 
 @pytest.mark.parametrize("role", ALL_ROLES)
