@@ -15,8 +15,9 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from app.auth.models import Organization
 from app.casework.custody_events import record_initial_events
-from app.casework.intake import FileProblem, IntakeRow, parse_clients_csv
+from app.casework.intake import FileProblem, IntakeRow, Reading, parse_clients_csv
 from app.clients import groups as groups_service
 from app.clients import name_index
 from app.clients.bulk import bulk_insert
@@ -161,8 +162,9 @@ def import_clients(ctx: Any, session: Session, data: bytes, *, partial: bool, dr
     """Validate every row, dedupe, and (unless ``dry_run``) write: all-or-nothing unless ``partial``."""
     now = utcnow()
     resolver = FacilityIndex(facilities_service.visible_facilities(session, ctx.org_id), ctx.org_id)
+    reading = reading_of(session, ctx.org_id)
     try:
-        rows, errors, _ = parse_clients_csv(data, resolver, now)
+        rows, errors, _ = parse_clients_csv(data, resolver, now, reading)
     except FileProblem as exc:
         if exc.too_many_rows:
             raise ProblemError(413, "too_many_rows", "At most 10,000 rows per file.") from None
@@ -179,8 +181,19 @@ def import_clients(ctx: Any, session: Session, data: bytes, *, partial: bool, dr
     events = sum(1 for r in create if r.event is not None)
     if dry_run:
         return ImportReport(created=len(create), matched=matched_out, errors=errors, dry_run=True, partial=partial,
-                            custody_events=events)
-    return _write(ctx, session, create, matched, errors, matched_out, partial, now)
+                            custody_events=events, ambiguous_dates=reading.ambiguous_dates,
+                            date_order=reading.date_order)
+    report = _write(ctx, session, create, matched, errors, matched_out, partial, now)
+    return report.model_copy(update={"ambiguous_dates": reading.ambiguous_dates, "date_order": reading.date_order})
+
+
+def reading_of(session: Session, org_id: uuid.UUID) -> Reading:
+    """How the organization's spreadsheets write dates: its time zone and its date order (MDY unless set)."""
+    org = session.get(Organization, org_id)
+    if org is None:
+        return Reading()
+    order = getattr(org, "date_order", None) or "MDY"
+    return Reading(zone=org.timezone, date_order="DMY" if order == "DMY" else "MDY")
 
 
 CLIENT_DEFAULTS: dict[str, Any] = {"a_number_sealed": False, "last_arrival_date": None, "deleted_at": None,

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from app.clients.anumber import InvalidANumber, normalize_a_number
 from app.clients.schemas import ClientCreate
 from app.clients.service import search_key
+from app.core.spreadsheet import CellError, DateOrder, read_country, read_datetime, read_partial_date
 from app.core.validation import FORBIDDEN_TEXT
 from app.core_data.names import fold_for_search
 from app.custody.rules import check_event
@@ -39,10 +40,10 @@ COLUMNS: dict[str, int] = {
     "second_surname": 200,
     "name_on_charging_document": 400,
     "aliases": 2000,
-    "date_of_birth": 10,
+    "date_of_birth": 20,
     "sex": 40,
-    "country_of_birth": 10,
-    "citizenships": 200,
+    "country_of_birth": 60,
+    "citizenships": 400,
     "stateless": 10,
     "languages": 200,
     "interpreter_needed": 10,
@@ -56,13 +57,21 @@ COLUMNS: dict[str, int] = {
     "facility_external_id": 80,
     "facility_name": 300,
     "custody_location": 500,
-    "custody_country": 10,
+    "custody_country": 60,
     "source_type": 40,
     "confidence": 20,
     "family_visible": 10,
     "custody_notes": 5000,
 }
 REQUIRED_COLUMNS: tuple[str, ...] = ("given_names", "first_surname")
+# The template's example row (fictional person; the A-number is in the range used for examples).
+TEMPLATE_EXAMPLE: dict[str, str] = {
+    "a_number": "A-000-000-001", "given_names": "Ana María", "first_surname": "Ejemplo", "second_surname": "Prueba",
+    "date_of_birth": "03/15/1990", "country_of_birth": "El Salvador", "citizenships": "SV", "languages": "spa",
+    "interpreter_needed": "yes", "custody_status": "detained_ice", "custody_effective_at": "11/20/2026 08:00",
+    "custody_location": "Stewart Detention Center, Lumpkin, GA", "source_type": "ice_locator",
+    "confidence": "confirmed",
+}
 CUSTODY_COLUMNS: tuple[str, ...] = (
     "custody_effective_at", "facility_external_id", "facility_name", "custody_location", "custody_country",
     "source_type", "confidence", "family_visible", "custody_notes",
@@ -97,8 +106,24 @@ def _err(line: int, column: str | None, code: str, message: str) -> dict[str, An
     return {"line": line, "column": column, "code": code, "message": message}
 
 
+# What spreadsheets people already keep call these columns (after lower-casing, spaces and hyphens to "_").
+HEADER_ALIASES: dict[str, str] = {
+    "first_name": "given_names", "first_names": "given_names", "given_name": "given_names", "nombre": "given_names",
+    "nombres": "given_names", "last_name": "first_surname", "surname": "first_surname",
+    "family_name": "first_surname", "apellido": "first_surname", "primer_apellido": "first_surname",
+    "second_last_name": "second_surname", "segundo_apellido": "second_surname", "dob": "date_of_birth",
+    "birth_date": "date_of_birth", "birthdate": "date_of_birth", "date_of_birth_(mm/dd/yyyy)": "date_of_birth",
+    "fecha_de_nacimiento": "date_of_birth", "a#": "a_number", "a_#": "a_number", "anumber": "a_number",
+    "alien_number": "a_number", "a_no": "a_number", "a_no.": "a_number", "country_of_origin": "country_of_birth",
+    "birth_country": "country_of_birth", "pais_de_nacimiento": "country_of_birth", "nationality": "citizenships",
+    "citizenship": "citizenships", "language": "languages", "idioma": "languages", "status": "custody_status",
+    "facility": "facility_name", "detention_center": "facility_name", "as_of": "custody_effective_at",
+}
+
+
 def _normalize_header(h: str) -> str:
-    return re.sub(r"[\s\-]+", "_", h.strip().lower())
+    key = re.sub(r"[\s\-]+", "_", h.strip().lower())
+    return HEADER_ALIASES.get(key, key)
 
 
 def decode(data: bytes | str) -> str:
@@ -220,16 +245,57 @@ def _boolean(v: dict[str, str | None], col: str, fail: Callable[[str, str, str],
     return False
 
 
+@dataclass
+class Reading:
+    """How this organization's spreadsheets write dates and times, and how many dates could be read two ways."""
+
+    zone: str = "America/New_York"
+    date_order: DateOrder = "MDY"
+    ambiguous_dates: int = 0
+
+
+def _read_cells(v: dict[str, str | None], bad: set[Any], reading: Reading,
+                fail: Callable[[str, str, str], None]) -> None:
+    """Spreadsheet dates, date-times and country names into the ISO forms the schemas take (in place)."""
+    def refuse(col: str, exc: CellError) -> None:
+        fail(col, exc.code, f"{col}: {exc}")
+        bad.add(col)
+        v[col] = None
+
+    if v.get("date_of_birth") and "date_of_birth" not in bad:
+        try:
+            v["date_of_birth"], ambiguous = read_partial_date(v["date_of_birth"] or "", reading.date_order)
+            reading.ambiguous_dates += ambiguous
+        except CellError as exc:
+            refuse("date_of_birth", exc)
+    for col in ("country_of_birth", "custody_country"):
+        if v.get(col):
+            v[col] = read_country(v[col] or "")
+    if v.get("citizenships"):
+        v["citizenships"] = "|".join(read_country(c) for c in _split(v["citizenships"]))
+    if v.get("custody_effective_at") and "custody_effective_at" not in bad:
+        try:
+            at, ambiguous = read_datetime(v["custody_effective_at"] or "", reading.zone, reading.date_order)
+            v["custody_effective_at"] = at.isoformat()
+            reading.ambiguous_dates += ambiguous
+        except CellError as exc:
+            refuse("custody_effective_at", exc)
+
+
 def validate_row(raw: dict[str, str], line: int, resolve_facility: FacilityResolver,
-                 now: datetime) -> tuple[IntakeRow | None, list[dict[str, Any]]]:
-    """One CSV row: cells are read as a spreadsheet writes them (lists split on ``|``, yes/no booleans), then
-    validated by the API's own schemas (``ClientCreate``, ``CustodyEventCreate``) and custody rules."""
+                 now: datetime, reading: Reading | None = None) -> tuple[IntakeRow | None, list[dict[str, Any]]]:
+    """One CSV row: cells are read as a spreadsheet writes them (lists split on ``|``, yes/no booleans, local
+    dates and times, country names), then validated by the API's own schemas (``ClientCreate``,
+    ``CustodyEventCreate``) and custody rules."""
+    reading = reading if reading is not None else Reading()
     errors: list[dict[str, Any]] = []
     v = _clean(raw, line, errors)
     bad = {e["column"] for e in errors}
 
     def fail(col: str, code: str, message: str) -> None:
         errors.append(_err(line, col, code, message))
+
+    _read_cells(v, bad, reading, fail)
 
     a_number, review = None, False
     if v.get("a_number"):
@@ -319,8 +385,8 @@ def _event(v: dict[str, str | None], bad: set[Any], line: int, resolve_facility:
     return event, facility
 
 
-def parse_clients_csv(data: bytes | str, resolve_facility: FacilityResolver,
-                      now: datetime) -> tuple[list[IntakeRow], list[dict[str, Any]], int]:
+def parse_clients_csv(data: bytes | str, resolve_facility: FacilityResolver, now: datetime,
+                      reading: Reading | None = None) -> tuple[list[IntakeRow], list[dict[str, Any]], int]:
     """Validate a client CSV: ``(valid rows, row errors, number of data rows)``.
 
     Raises ``FileProblem`` when the file as a whole is unusable (encoding, header, more than 10,000 rows).
@@ -333,7 +399,7 @@ def parse_clients_csv(data: bytes | str, resolve_facility: FacilityResolver,
         if len(fields) != width:
             errors.append(_err(line, None, "wrong_field_count", f"Expected {width} fields, found {len(fields)}."))
             continue
-        row, row_errors = validate_row(dict(zip(header, fields, strict=True)), line, resolve_facility, now)
+        row, row_errors = validate_row(dict(zip(header, fields, strict=True)), line, resolve_facility, now, reading)
         errors.extend(row_errors)
         if row is not None:
             rows.append(row)

@@ -18,7 +18,7 @@ from app.auth.deps import (
     read_actor,
     run_side_effects,
 )
-from app.casework import client_import, client_records, custody_events, status_view
+from app.casework import client_import, client_records, custody_events, intake, status_view
 from app.clients import service as clients_service
 from app.clients.schemas import ClientCreate, ClientDetail, ClientListItem, ClientUpdate, ImportReport
 from app.core.clock import Now
@@ -26,6 +26,7 @@ from app.core.concurrency import require_if_match, set_etag
 from app.core.errors import ProblemError
 from app.core.pagination import Limit, Offset, Page
 from app.core.routing import api_router
+from app.core.spreadsheet import csv_text
 from app.core_data.countries import normalize_country_code
 from app.custody import service as custody_service
 from app.custody.schemas import CustodyEventCreate, CustodyEventCreated, StatusView
@@ -81,6 +82,35 @@ def import_clients(
     if len(data) > ctx.settings.max_import_bytes:
         raise ProblemError(413, "payload_too_large", "The file is too large.")
     return client_import.import_clients(ctx, ctx.session, data, partial=partial, dry_run=dry_run)
+
+
+@router.get("/clients/import/template.csv", response_class=Response,
+            responses={200: {"content": {"text/csv": {}}, "description": "CSV template"}})
+def import_template(ctx: ImportClients) -> Response:
+    """A CSV with every intake column and one fictional example row (docs/clients_csv.md explains each)."""
+    return _csv(csv_text(list(intake.COLUMNS), [list(intake.TEMPLATE_EXAMPLE.get(c, "") for c in intake.COLUMNS)]),
+                "client-intake-template.csv")
+
+
+@router.post("/clients/import/errors.csv", response_class=Response,
+             responses={200: {"content": {"text/csv": {}}, "description": "row errors as CSV"}})
+def import_error_report(
+    file: Annotated[UploadFile, File(description="CSV file, UTF-8; see docs/clients_csv.md")],
+    ctx: ImportClients,
+) -> Response:
+    """Check a client CSV without importing it (a dry run) and download its errors as a CSV to fix in the
+    spreadsheet: line, column, code, message."""
+    data = file.file.read(ctx.settings.max_import_bytes + 1)
+    if len(data) > ctx.settings.max_import_bytes:
+        raise ProblemError(413, "payload_too_large", "The file is too large.")
+    report = client_import.import_clients(ctx, ctx.session, data, partial=True, dry_run=True)
+    rows = [[e.get("line"), e.get("column") or "", e.get("code"), e.get("message")] for e in report.errors]
+    return _csv(csv_text(["line", "column", "code", "message"], rows), "client-intake-errors.csv")
+
+
+def _csv(text: str, filename: str) -> Response:
+    return Response(content=text.encode("utf-8"), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @router.get("/clients/{client_id}", response_model=ClientDetail)

@@ -516,3 +516,6 @@ class ImportReport(BaseModel):
     custody_events: int = 0
     group_memberships: int = 0
     groups_created: list[str] = Field(default_factory=list)
+    # Dates such as 03/04/2026 that could be read two ways and were read in the organization's date order.
+    ambiguous_dates: int = 0
+    date_order: str = "MDY"

@@ -35,7 +35,7 @@ def normalize_country_code(code: str) -> str:
         raise ValueError("country code must be a string")
     candidate = code.strip().upper()
     if candidate not in _NAMES:
-        raise ValueError(f"unknown ISO 3166-1 alpha-2 country code: {code!r}")
+        raise ValueError("not an assigned ISO 3166-1 alpha-2 country code (or a country name we know)")
     return candidate
 
 
