@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 from app.auth.deps import ReadAudit
 from app.core import audit
 from app.core.audit import verify_chain
-from app.core.pagination import Limit, Offset, Page
+from app.core.pagination import Limit, Offset, Page, QueryInstant
 from app.core.routing import api_router
 
 router = api_router(prefix="/audit-events", tags=["audit"])
@@ -51,8 +51,8 @@ def list_audit_events(
     entity_type: Annotated[str | None, Query(max_length=60)] = None,
     entity_id: Annotated[str | None, Query(max_length=64)] = None,
     actor_user_id: uuid.UUID | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: QueryInstant | None = None,
+    until: QueryInstant | None = None,
 ) -> Page[AuditEventPublic]:
     """The organization's audit trail, newest first."""
     filters = audit.EventFilters(action=action, entity_type=entity_type, entity_id=entity_id,

@@ -236,6 +236,7 @@ FinalizeFilings = Annotated[Ctx, Depends(require(Permission.filings_finalize))]
 GrantLiaison = Annotated[Ctx, Depends(require(Permission.liaison_grant))]
 ReadLiaison = Annotated[Ctx, Depends(require(Permission.liaison_read))]
 ReadPortal = Annotated[Ctx, Depends(require(Permission.portal_read))]
+ExportOrganization = Annotated[Ctx, Depends(require(Permission.organization_export))]
 
 # Public routes (login, refresh, the calendar feed) take the session alone; services commit, the middleware
 # closes it.

@@ -37,6 +37,7 @@ class Permission(StrEnum):
     liaison_grant = "liaison:grant"
     liaison_read = "liaison:read"
     portal_read = "portal:read"
+    organization_export = "organization:export"  # the whole organization as JSON (admins)
 
 
 _STAFF = {
@@ -62,6 +63,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | {
             Permission.users_manage,
             Permission.audit_read,
+            Permission.organization_export,
             Permission.clients_delete,
             Permission.liaison_grant,
             Permission.liaison_read,

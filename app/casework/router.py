@@ -4,21 +4,26 @@ package's modules, the rules in the domains."""
 
 from __future__ import annotations
 
+import json
 import uuid
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from fastapi import File, Query, Request, Response, UploadFile, status
 
 from app.auth.deps import (
+    Ctx,
     DeleteClients,
+    ExportOrganization,
     ImportClients,
+    ReadAlerts,
     ReadClients,
+    ReadDeadlines,
     WriteClients,
     WriteCustody,
     read_actor,
     run_side_effects,
 )
-from app.casework import client_import, client_records, custody_events, intake, status_view
+from app.casework import client_import, client_records, custody_events, exports, intake, status_view
 from app.clients import service as clients_service
 from app.clients.schemas import ClientCreate, ClientDetail, ClientListItem, ClientUpdate, ImportReport
 from app.core.clock import Now
@@ -82,6 +87,57 @@ def import_clients(
     if len(data) > ctx.settings.max_import_bytes:
         raise ProblemError(413, "payload_too_large", "The file is too large.")
     return client_import.import_clients(ctx, ctx.session, data, partial=partial, dry_run=dry_run)
+
+
+# --- exports -------------------------------------------------------------------------------------
+
+ExportFormat = Annotated[Literal["csv", "xlsx"], Query(alias="format")]
+_EXPORT_DOC: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {}, exports.XLSX: {}},
+                                                      "description": "CSV or XLSX file"}}
+
+
+def _export(request: Request, ctx: Ctx, entity: str, fmt: str) -> Response:
+    # An export is a read that writes one audit entry, so it runs in a write transaction of its own.
+    with request.app.state.db.session(write=True) as ws:
+        content, media, name = exports.export_table(ctx, ws, entity, "xlsx" if fmt == "xlsx" else "csv")
+    return Response(content=content, media_type=media,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+
+
+@router.get("/clients/export", response_class=Response, responses=_EXPORT_DOC)
+def export_clients(request: Request, ctx: ReadClients, fmt: ExportFormat = "csv") -> Response:
+    """The organization's clients with their current custody (no privileged notes); audited."""
+    return _export(request, ctx, "clients", fmt)
+
+
+@router.get("/custody-events/export", response_class=Response, responses=_EXPORT_DOC, tags=["custody"])
+def export_custody_events(request: Request, ctx: ReadClients, fmt: ExportFormat = "csv") -> Response:
+    """Every custody event of the organization's clients, retracted ones flagged; audited."""
+    return _export(request, ctx, "custody_events", fmt)
+
+
+@router.get("/deadlines/export", response_class=Response, responses=_EXPORT_DOC, tags=["deadlines"])
+def export_deadlines(request: Request, ctx: ReadDeadlines, fmt: ExportFormat = "csv") -> Response:
+    """Every deadline of the organization's clients, by due instant; audited."""
+    return _export(request, ctx, "deadlines", fmt)
+
+
+@router.get("/alerts/export", response_class=Response, responses=_EXPORT_DOC, tags=["alerts"])
+def export_alerts(request: Request, ctx: ReadAlerts, fmt: ExportFormat = "csv") -> Response:
+    """Every alert of the organization, open and acknowledged; audited."""
+    return _export(request, ctx, "alerts", fmt)
+
+
+@router.get("/organization/export", tags=["organization"])
+def export_organization(request: Request, ctx: ExportOrganization) -> Response:
+    """Everything the organization holds, as one JSON document (admins; secrets and stored PDFs left out;
+    encrypted client fields decrypted), to move to another system. Audited."""
+    with request.app.state.db.session(write=True) as ws:
+        document = exports.organization_export(ctx, ws)
+    body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return Response(content=body, media_type="application/json",
+                    headers={"Content-Disposition": 'attachment; filename="organization-export.json"',
+                             "Cache-Control": "no-store"})
 
 
 @router.get("/clients/import/template.csv", response_class=Response,

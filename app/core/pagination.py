@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel, BeforeValidator
 from sqlalchemy import func
 from sqlmodel import Session, select
 
@@ -17,6 +18,19 @@ MAX_OFFSET = 1_000_000
 # The one pagination shape of every list route: ``limit: Limit = 50, offset: Offset = 0``.
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
+
+
+def _iso_instant(value: Any) -> Any:
+    # Pydantic reads a bare number as a Unix timestamp; a query parameter documented as an ISO 8601 date-time
+    # must not accept "-2.2e-309" (a schema-violating value the fuzzer sends).
+    if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+        raise ValueError("use an ISO 8601 date-time with a UTC offset, e.g. 2026-03-15T08:00:00Z")
+    return value
+
+
+_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+# The one type of an instant in a query string (since/until filters): ISO 8601 with an offset.
+QueryInstant = Annotated[AwareDatetime, BeforeValidator(_iso_instant)]
 
 
 class Page(BaseModel, Generic[T]):

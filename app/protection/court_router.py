@@ -5,14 +5,13 @@ from __future__ import annotations
 import uuid
 
 from fastapi import Request, Response
-from pydantic import AwareDatetime
 from sqlmodel import Session
 
 from app.auth.deps import ReadClients, WriteCourtOrders, read_actor, run_side_effects
 from app.clients import service as clients_service
 from app.core.clock import Now
 from app.core.concurrency import require_if_match, set_etag
-from app.core.pagination import Limit, Offset, Page, paginate
+from app.core.pagination import Limit, Offset, Page, QueryInstant, paginate
 from app.core.routing import api_router
 from app.protection import court_orders
 from app.protection import occurrences as occ_mod
@@ -92,8 +91,8 @@ def update_obligation(obligation_id: uuid.UUID, body: ObligationUpdate, request:
 @router.get("/obligations/{obligation_id}/occurrences", response_model=Page[OccurrencePublic])
 def list_occurrences(obligation_id: uuid.UUID, request: Request,
                      ctx: ReadClients, now: Now,
-                     limit: Limit = 50, offset: Offset = 0, until: AwareDatetime | None = None,
-                     since: AwareDatetime | None = None,
+                     limit: Limit = 50, offset: Offset = 0, until: QueryInstant | None = None,
+                     since: QueryInstant | None = None,
                      status: OccurrenceStatus | None = None) -> Page[OccurrencePublic]:
     """Occurrences by due time; generated up to now + 14 days (or `until`), past-due unfiled ones marked
     `not_filed` (raising `obligation_missed`)."""
