@@ -159,6 +159,11 @@ def import_error_report(
     data = file.file.read(ctx.settings.max_import_bytes + 1)
     if len(data) > ctx.settings.max_import_bytes:
         raise ProblemError(413, "payload_too_large", "The file is too large.")
+    try:  # a file that is not a client CSV at all (encoding, header) has no rows to report on
+        intake.read_records(intake.decode(data))
+    except intake.FileProblem as exc:
+        raise ProblemError(422, "import_invalid", "The file cannot be read as a client CSV.",
+                           extra={"errors": exc.errors}) from None
     report = client_import.import_clients(ctx, ctx.session, data, partial=True, dry_run=True)
     rows = [[e.get("line"), e.get("column") or "", e.get("code"), e.get("message")] for e in report.errors]
     return _csv(csv_text(["line", "column", "code", "message"], rows), "client-intake-errors.csv")

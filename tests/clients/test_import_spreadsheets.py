@@ -152,3 +152,10 @@ def test_error_report_is_a_csv_of_the_row_errors(client: Any, make_org: Any) -> 
 
 def org_count_is_zero(client: Any, h: dict[str, str]) -> bool:
     return int(client.get(f"{API}/clients", headers=h, params={"limit": 1}).json()["total"]) == 0
+
+
+def test_error_report_of_an_unreadable_file_is_a_problem(client: Any, make_org: Any) -> None:
+    org = make_org()
+    body = assert_problem(upload(client, org.h("paralegal"), "false", url=f"{IMPORT}/errors.csv"), 422,
+                          "import_invalid")
+    assert {e["code"] for e in body["errors"]} >= {"missing_column"}
