@@ -114,21 +114,21 @@ def dev_bootstrap() -> None:
 
 
 @audit_cli.command("verify")
-def audit_verify(org_slug: str = typer.Option(None, "--org", help="Organization slug (default: all).")) -> None:
+def audit_verify(org_slug: str = typer.Option(None, "--org", help="Organization slug or name (default: all).")) -> None:
     """Recompute every organization's audit hash chain; exit 1 on a broken chain."""
     from sqlmodel import select
 
     from app.auth.models import Organization
+    from app.auth.sweep_cli import organization_for_option
     from app.core.audit import verify_chain
 
     db = _db()
     bad = False
     try:
         with db.session() as session:
-            stmt = select(Organization)
-            if org_slug:
-                stmt = stmt.where(Organization.slug == org_slug)
-            for org in session.exec(stmt).all():
+            orgs = ([organization_for_option(session, org_slug)] if org_slug
+                    else list(session.exec(select(Organization)).all()))
+            for org in orgs:
                 result = verify_chain(session, org.id)
                 bad = bad or not result["ok"]
                 typer.echo(json.dumps({"organization": org.slug, **result}))

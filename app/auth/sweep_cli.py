@@ -10,7 +10,10 @@ from datetime import datetime
 from typing import Any
 
 import typer
-from sqlmodel import Session
+from sqlmodel import Session, select
+
+from app.auth.models import Organization
+from app.core_data.names import fold_for_search
 
 SweepFn = Callable[[Session, datetime, "list[uuid.UUID] | None"], dict[str, Any]]
 
@@ -31,11 +34,26 @@ def parse_now(now: str | None) -> datetime:
     return at
 
 
+def organization_for_option(session: Session, value: str) -> Organization:
+    """The organization an operator named with ``--org``: its slug, or its name (case and accents as typed
+    or not). An unknown or ambiguous name ends the command with exit code 2 and a plain message."""
+    org = session.exec(select(Organization).where(Organization.slug == value.strip())).first()
+    if org is not None:
+        return org
+    wanted = fold_for_search(value)
+    named = [o for o in session.exec(select(Organization)).all() if fold_for_search(o.name) == wanted]
+    if len(named) == 1:
+        return named[0]
+    if named:
+        slugs = ", ".join(sorted(o.slug for o in named))
+        typer.echo(f"error: several organizations are called {value!r}; use a slug: {slugs}", err=True)
+    else:
+        typer.echo(f"error: no organization with the slug or name {value!r}", err=True)
+    raise typer.Exit(2)
+
+
 def run_sweep(sweep: SweepFn, now: str | None, org_slug: str | None) -> None:
     """Run ``sweep(session, at, org_ids)`` in one write session and print its result as JSON."""
-    from sqlmodel import select
-
-    from app.auth.models import Organization
     from app.core.config import get_settings
     from app.core.db import make_database
 
@@ -43,12 +61,7 @@ def run_sweep(sweep: SweepFn, now: str | None, org_slug: str | None) -> None:
     db = make_database(get_settings())
     try:
         with db.session(write=True) as session:
-            org_ids = None
-            if org_slug:
-                org_ids = list(session.exec(select(Organization.id).where(Organization.slug == org_slug)).all())
-                if not org_ids:
-                    typer.echo(f"error: no organization {org_slug!r}", err=True)
-                    raise typer.Exit(2)
+            org_ids = [organization_for_option(session, org_slug).id] if org_slug else None
             result = sweep(session, at, org_ids)
     finally:
         db.dispose()
@@ -56,4 +69,4 @@ def run_sweep(sweep: SweepFn, now: str | None, org_slug: str | None) -> None:
 
 
 NOW_OPTION_HELP = "Pretend it is this ISO 8601 instant (with offset)."
-ORG_OPTION_HELP = "Only this organization (slug)."
+ORG_OPTION_HELP = "Only this organization (slug or name)."

@@ -1,4 +1,4 @@
-"""``dueprocess import-clients FILE --org SLUG``: the CSV intake from the command line (docs/clients_csv.md)."""
+"""``dueprocess import-clients FILE --org SLUG|NAME``: the CSV intake from the command line (docs/clients_csv.md)."""
 
 from __future__ import annotations
 
@@ -12,15 +12,14 @@ def commands(cli: typer.Typer) -> None:
     @cli.command("import-clients")
     def import_clients(
         file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="Client CSV file."),
-        org: str = typer.Option(..., "--org", help="Organization slug."),
+        org: str = typer.Option(..., "--org", help="Organization slug or name."),
         partial: bool = typer.Option(False, "--partial", help="Import the valid rows even if others are invalid."),
         dry_run: bool = typer.Option(False, "--dry-run", help="Validate and report; write nothing."),
     ) -> None:
         """Import clients (and their initial custody status) from a CSV into an organization."""
-        from sqlmodel import select
 
         import app.models  # noqa: F401  (every table, so foreign keys resolve)
-        from app.auth.models import Organization
+        from app.auth.sweep_cli import organization_for_option
         from app.casework.client_import import import_clients as run_import
         from app.core.audit import Actor
         from app.core.config import get_settings
@@ -31,10 +30,7 @@ def commands(cli: typer.Typer) -> None:
         db = make_database(get_settings())
         try:
             with db.session(write=True) as session:
-                org_id = session.exec(select(Organization.id).where(Organization.slug == org)).first()
-                if org_id is None:
-                    typer.echo(f"error: no organization with slug {org!r}", err=True)
-                    raise typer.Exit(2)
+                org_id = organization_for_option(session, org).id
                 try:
                     report = run_import(Actor(org_id, role="operator"), session, data, partial=partial, dry_run=dry_run)
                 except ProblemError as exc:

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col
 
 from app.auth.models import Organization
 from app.casework import client_records
@@ -71,7 +71,7 @@ def clients_table(session: Session, org_id: uuid.UUID) -> Table:
             cust = item.custody
             rows.append([item.id, item.display_name, item.given_names, item.first_surname, item.second_surname,
                          item.a_number_display, item.date_of_birth, item.country_of_birth, item.citizenships,
-                         [lang.code for lang in item.languages], item.interpreter_needed,
+                         [lang["code"] for lang in item.languages], item.interpreter_needed,
                          cust.status if cust else None, cust.effective_at if cust else None,
                          cust.facility_id if cust else None, cust.federal_district if cust else None,
                          cust.country if cust else None, item.created_at])
@@ -82,16 +82,20 @@ def _labelled(session: Session, org_id: uuid.UUID, rows: Sequence[Any]) -> dict[
     return clients_service.labels(session, org_id, (r.client_id for r in rows))
 
 
+def _live(org_id: uuid.UUID) -> Any:
+    """The organization's live (not deleted) clients, as a subquery of ids."""
+    return sa.select(col(Client.id)).where(col(Client.organization_id) == org_id, col(Client.deleted_at).is_(None))
+
+
 def custody_events_table(session: Session, org_id: uuid.UUID) -> Table:
     header = ["event_id", "client_id", "client", "status", "effective_at", "reported_at", "facility",
               "location_text", "country", "detention_authority", "source_type", "confidence", "family_visible",
               "retracted_at", "retraction_reason", "notes"]
-    live = sa.select(Client.id).where(Client.organization_id == org_id, Client.deleted_at.is_(None))  # type: ignore[arg-type, union-attr]
     events = list(session.execute(
-        sa.select(CustodyEvent, Facility.name)
-        .outerjoin(Facility, Facility.id == CustodyEvent.facility_id)  # type: ignore[arg-type]
-        .where(CustodyEvent.organization_id == org_id, CustodyEvent.client_id.in_(live))  # type: ignore[attr-defined]
-        .order_by(CustodyEvent.client_id, CustodyEvent.effective_at, CustodyEvent.id)).all())  # type: ignore[arg-type]
+        sa.select(CustodyEvent, col(Facility.name))
+        .outerjoin(Facility, col(Facility.id) == col(CustodyEvent.facility_id))
+        .where(col(CustodyEvent.organization_id) == org_id, col(CustodyEvent.client_id).in_(_live(org_id)))
+        .order_by(col(CustodyEvent.client_id), col(CustodyEvent.effective_at), col(CustodyEvent.id))).all())
     names = _labelled(session, org_id, [ev for ev, _ in events])
     rows = [[ev.id, ev.client_id, names[ev.client_id].display_name if ev.client_id in names else None, ev.status,
              ev.effective_at, ev.reported_at, fac_name, ev.location_text, ev.country, ev.detention_authority,
@@ -104,10 +108,9 @@ def deadlines_table(session: Session, org_id: uuid.UUID) -> Table:
     header = ["deadline_id", "client_id", "client", "a_number", "rule", "title", "status", "due_at",
               "due_earliest_safe_date", "due_latest_arguable_date", "court_timezone", "jurisdictional", "proposed",
               "owner_id", "obligated_party"]
-    live = sa.select(Client.id).where(Client.organization_id == org_id, Client.deleted_at.is_(None))  # type: ignore[arg-type, union-attr]
-    rows = list(session.exec(sa.select(Deadline).where(  # type: ignore[call-overload]
-        Deadline.organization_id == org_id, Deadline.client_id.in_(live))  # type: ignore[attr-defined]
-        .order_by(Deadline.due_at, Deadline.id)).scalars())
+    rows = list(session.scalars(sa.select(Deadline).where(
+        col(Deadline.organization_id) == org_id, col(Deadline.client_id).in_(_live(org_id)))
+        .order_by(col(Deadline.due_at), col(Deadline.id))))
     names = _labelled(session, org_id, rows)
     out = [[d.id, d.client_id, names[d.client_id].display_name if d.client_id in names else None,
             names[d.client_id].a_number_display if d.client_id in names else None, d.rule_id, d.title, d.status,
@@ -119,8 +122,8 @@ def deadlines_table(session: Session, org_id: uuid.UUID) -> Table:
 def alerts_table(session: Session, org_id: uuid.UUID) -> Table:
     header = ["alert_id", "client_id", "client", "a_number", "kind", "severity", "created_at", "open",
               "acknowledged_at", "acknowledged_by", "ack_note"]
-    rows = list(session.exec(sa.select(Alert).where(Alert.organization_id == org_id)  # type: ignore[call-overload]
-                             .order_by(Alert.created_at, Alert.id)).scalars())
+    rows = list(session.scalars(sa.select(Alert).where(col(Alert.organization_id) == org_id)
+                                .order_by(col(Alert.created_at), col(Alert.id))))
     names = _labelled(session, org_id, rows)
     out = [[a.id, a.client_id, names[a.client_id].display_name if a.client_id in names else None,
             names[a.client_id].a_number_display if a.client_id in names else None, a.kind, a.severity,
@@ -157,20 +160,20 @@ def xlsx_bytes(tables: list[Table]) -> bytes:
     bold = book.add_format({"bold": True})
     for table in tables:
         sheet = book.add_worksheet(table.name[:31])
-        for col, name in enumerate(table.header):
-            sheet.write_string(0, col, name, bold)
+        for c, name in enumerate(table.header):
+            sheet.write_string(0, c, name, bold)
         for r, row in enumerate(table.rows, start=1):
-            for col, value in enumerate(row):
+            for c, value in enumerate(row):
                 if value is None:
                     continue
                 if isinstance(value, bool):
-                    sheet.write_boolean(r, col, value)
+                    sheet.write_boolean(r, c, value)
                 elif isinstance(value, int | float):
-                    sheet.write_number(r, col, value)
+                    sheet.write_number(r, c, value)
                 elif isinstance(value, datetime | date):
-                    sheet.write_string(r, col, value.isoformat())
+                    sheet.write_string(r, c, value.isoformat())
                 else:
-                    sheet.write_string(r, col, str(value))
+                    sheet.write_string(r, c, str(value))
         sheet.freeze_panes(1, 0)
     book.close()
     return out.getvalue()

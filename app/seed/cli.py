@@ -24,12 +24,14 @@ DEMO_CLIENTS = [
 
 def commands(cli: typer.Typer) -> None:
     @cli.command("seed-demo")
-    def seed_demo(org_slug: str = typer.Option(None, "--org", help="Organization slug (default: the first).")) -> None:
+    def seed_demo(org_slug: str = typer.Option(None, "--org",
+                                               help="Organization slug or name (default: the first).")) -> None:
         """Load fictional demo clients, custody events, a protection order, a court order and deadlines."""
         from fastapi.testclient import TestClient
         from sqlmodel import select
 
         from app.auth.models import Organization, UserAccount
+        from app.auth.sweep_cli import organization_for_option
         from app.core.config import get_settings
         from app.core.security import create_access_token
         from app.main import create_app
@@ -38,10 +40,8 @@ def commands(cli: typer.Typer) -> None:
         app = create_app(settings)
         db = app.state.db
         with db.session(write=True) as s:
-            stmt = select(Organization).order_by(Organization.created_at)  # type: ignore[arg-type]
-            if org_slug:
-                stmt = stmt.where(Organization.slug == org_slug)
-            org = s.exec(stmt).first()
+            org = (organization_for_option(s, org_slug) if org_slug else
+                   s.exec(select(Organization).order_by(Organization.created_at)).first())  # type: ignore[arg-type]
             if org is None:
                 typer.echo("no organization: run `dueprocess create-admin` (or `make run`) first", err=True)
                 raise typer.Exit(2)

@@ -22,7 +22,7 @@ EXPORTS = {"clients": f"{API}/clients/export", "custody_events": f"{API}/custody
 
 def _client(client: Any, h: dict[str, str], **kw: Any) -> dict[str, Any]:
     body = {"given_names": "Marta", "first_surname": f"Quispe{uuid.uuid4().hex[:6]}", "a_number": "A201234567",
-            "privileged_notes": "PRIVILEGED-MARKER", **kw}
+            "privileged_notes": "PRIVILEGED-MARKER", "languages": ["spa", "quc"], **kw}
     r = client.post(f"{API}/clients", headers=h, json=body)
     assert r.status_code == 201, r.text
     return r.json()
@@ -50,6 +50,7 @@ def test_csv_and_xlsx_of_each_entity(client: Any, make_org: Any) -> None:
     rows = _csv(client.get(EXPORTS["clients"], headers=h))
     assert [r["client_id"] for r in rows] == [marta["id"]]  # another organization's client never appears
     assert rows[0]["a_number"] == "A-201-234-567" and rows[0]["custody_status"] == "not_detained"
+    assert rows[0]["languages"] == "spa|quc"
     assert theirs["id"] not in json.dumps(rows)
     events = _csv(client.get(EXPORTS["custody_events"], headers=h))
     assert events[0]["notes"].startswith("'=HYPERLINK")  # a formula is shown, never run

@@ -298,6 +298,13 @@ def test_cli_import_clients(make_org: Any, db: Any, database_url: str, monkeypat
         bad = runner.invoke(app, ["import-clients", str(bad_file), "--org", slug])
         assert bad.exit_code == 1 and "unknown_column" in bad.output
         assert runner.invoke(app, ["import-clients", str(csv_file), "--org", "no-such-org"]).exit_code == 2
+        # The organization by its name, as an operator would type it (case and accents aside).
+        by_name = runner.invoke(app, ["import-clients", str(csv_file), "--org", org.name.upper(), "--dry-run"])
+        assert by_name.exit_code == 0 and len(json.loads(by_name.output)["matched"]) == 5, by_name.output
+        twin = make_org(org.name)  # two organizations with one name: the slug is needed
+        assert twin.id != org.id
+        ambiguous = runner.invoke(app, ["import-clients", str(csv_file), "--org", org.name, "--dry-run"])
+        assert ambiguous.exit_code == 2 and "use a slug" in ambiguous.output
     finally:
         monkeypatch.delenv("DATABASE_URL")
         get_settings.cache_clear()
