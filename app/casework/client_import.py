@@ -32,6 +32,7 @@ from app.clients.models import (
 from app.clients.schemas import ImportReport
 from app.clients.service import name_dob_key
 from app.core import audit
+from app.core.audit import AuditActor
 from app.core.errors import ProblemError, conflict
 from app.core.types import utcnow
 from app.core_data.names import fold_for_search
@@ -158,7 +159,7 @@ def _report_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return errors[:MAX_REPORTED_ERRORS]
 
 
-def import_clients(ctx: Any, session: Session, data: bytes, *, partial: bool, dry_run: bool) -> ImportReport:
+def import_clients(ctx: AuditActor, session: Session, data: bytes, *, partial: bool, dry_run: bool) -> ImportReport:
     """Validate every row, dedupe, and (unless ``dry_run``) write: all-or-nothing unless ``partial``."""
     now = utcnow()
     resolver = FacilityIndex(facilities_service.visible_facilities(session, ctx.org_id), ctx.org_id)
@@ -200,7 +201,7 @@ CLIENT_DEFAULTS: dict[str, Any] = {"a_number_sealed": False, "last_arrival_date"
                                    "version": 1}
 
 
-def _write(ctx: Any, session: Session, create: list[IntakeRow], matched: list[tuple[IntakeRow, Any, str]],
+def _write(ctx: AuditActor, session: Session, create: list[IntakeRow], matched: list[tuple[IntakeRow, Any, str]],
            errors: list[dict[str, Any]], matched_out: list[dict[str, Any]], partial: bool, now: Any) -> ImportReport:
     """Insert with one executemany per table (no ORM objects per row), then one audit event and one commit."""
     ids = [uuid.uuid4() for _ in create]
@@ -235,7 +236,7 @@ def _write(ctx: Any, session: Session, create: list[IntakeRow], matched: list[tu
                         custody_events=len(events), group_memberships=memberships, groups_created=groups_created)
 
 
-def _group_members(ctx: Any, session: Session, created: list[tuple[IntakeRow, Any]],
+def _group_members(ctx: AuditActor, session: Session, created: list[tuple[IntakeRow, Any]],
                    matched: list[tuple[IntakeRow, Any]]) -> tuple[int, list[str]]:
     """Add created and matched clients to the groups named in the ``group`` column (created if missing)."""
     wanted: dict[str, dict[Any, bool]] = defaultdict(dict)  # group name -> {client id: is new client}

@@ -36,7 +36,7 @@ def record_custody_event(ctx: AuditActor, session: Session, client_id: uuid.UUID
     """Append a custody event, evaluate the alerts it raises, audit; one commit. Returns the event and the
     alerts (as JSON-ready summaries) for the answer."""
     client, ev = custody_service.append_event(ctx, session, client_id, body)
-    alerts = list(protection_alerts.evaluate_custody_event(session, ctx, client, ev) or [])
+    alerts = list(protection_alerts.evaluate_custody_event(ctx, session, client, ev) or [])
     audit.record(session, ctx, "custody_event.create", "custody_event", ev.id,
                  {"client_id": str(client.id), "alerts": len(alerts)})
     session.commit()
@@ -54,5 +54,5 @@ def record_initial_events(ctx: AuditActor, session: Session, events: Sequence[di
         chunk = ids[start:start + _CHUNK]
         loaded = session.exec(select(CustodyEvent, Client).join(Client, Client.id == CustodyEvent.client_id)  # type: ignore[arg-type]
                               .where(CustodyEvent.id.in_(chunk))).all()  # type: ignore[attr-defined]
-        raised += protection_alerts.evaluate_new_client_events(session, ctx, [(c, ev) for ev, c in loaded])
+        raised += protection_alerts.evaluate_new_client_events(ctx, session, [(c, ev) for ev, c in loaded])
     return raised

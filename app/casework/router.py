@@ -217,6 +217,6 @@ def create_custody_event(client_id: uuid.UUID, body: CustodyEventCreate, ctx: Wr
 @router.get("/clients/{client_id}/status", response_model=StatusView, tags=["custody"])
 def client_status(client_id: uuid.UUID, request: Request, ctx: ReadClients, now: Now) -> StatusView:
     """Current status with source, confidence and age; facility and district; protections, alerts, deadlines."""
-    return status_view.read_status(ctx.session, read_actor(ctx), client_id, now,
+    return status_view.read_status(read_actor(ctx), ctx.session, client_id, now,
                                    lambda fn: run_side_effects(request, ctx, fn))
 

@@ -61,7 +61,7 @@ def status_view(session: Session, org_id: uuid.UUID, client_id: uuid.UUID,
     )
 
 
-def read_status(session: Session, actor: Actor, client_id: uuid.UUID, now: datetime,
+def read_status(actor: Actor, session: Session, client_id: uuid.UUID, now: datetime,
                 run_write: WriteRunner) -> StatusView:
     """The status view; first, for a client whose whereabouts are unknown, raise ``whereabouts_unknown`` once the
     organization's threshold has passed (``run_write`` runs it in a write transaction of its own)."""

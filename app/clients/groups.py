@@ -14,6 +14,7 @@ from app.clients.models import Client, ClientGroup, ClientGroupMember
 from app.clients.schemas import GroupCreate, GroupDetail, GroupMember, GroupMembersResult, GroupPublic
 from app.clients.service import display_name
 from app.core import audit
+from app.core.audit import AuditActor
 from app.core.errors import conflict, not_found
 
 CHUNK = 500
@@ -72,7 +73,7 @@ def _name_taken() -> Exception:
     return conflict("group_name_taken", "The organization already has a group with this name.")
 
 
-def create_group(ctx: Any, session: Session, body: GroupCreate) -> ClientGroup:
+def create_group(ctx: AuditActor, session: Session, body: GroupCreate) -> ClientGroup:
     """Create a named group; the name is unique in the organization (409 ``group_name_taken``)."""
     exists = session.exec(select(ClientGroup.id).where(ClientGroup.organization_id == ctx.org_id,
                                                        ClientGroup.name == body.name)).first()
@@ -99,7 +100,8 @@ def _chunks(items: list[Any], size: int = CHUNK) -> Iterable[list[Any]]:
         yield items[i:i + size]
 
 
-def add_members(ctx: Any, session: Session, group: ClientGroup, client_ids: list[uuid.UUID]) -> GroupMembersResult:
+def add_members(ctx: AuditActor, session: Session, group: ClientGroup,
+                client_ids: list[uuid.UUID]) -> GroupMembersResult:
     """Add clients to the group (idempotent). Any id that is not a live client of the organization:
     404 ``client_not_found`` and nothing is written."""
     wanted = list(dict.fromkeys(client_ids))
@@ -132,7 +134,7 @@ def existing_members(session: Session, org_id: uuid.UUID, group_id: uuid.UUID,
     return out
 
 
-def remove_member(ctx: Any, session: Session, group: ClientGroup, client: Client) -> None:
+def remove_member(ctx: AuditActor, session: Session, group: ClientGroup, client: Client) -> None:
     """Remove one client from the group (404 ``member_not_found`` if it is not a member)."""
     member = session.get(ClientGroupMember, (group.id, client.id))
     if member is None or member.organization_id != ctx.org_id:

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from app.clients.models import Client, Proceeding
 from app.clients.schemas import ProceedingCreate, ProceedingPublic, ProceedingUpdate
 from app.core import audit
+from app.core.audit import AuditActor
 from app.core.concurrency import claim_version
 from app.core.errors import ProblemError
 from app.core.types import utcnow
@@ -39,7 +40,7 @@ def _data(body: ProceedingCreate | ProceedingUpdate, fields: set[str]) -> dict[s
     return data
 
 
-def create_proceeding(ctx: Any, session: Session, client: Client, body: ProceedingCreate) -> Proceeding:
+def create_proceeding(ctx: AuditActor, session: Session, client: Client, body: ProceedingCreate) -> Proceeding:
     """Open a proceeding for the client; audited; one commit."""
     data = _data(body, set(ProceedingCreate.model_fields))
     proc = Proceeding(organization_id=ctx.org_id, client_id=client.id, **data)
@@ -61,7 +62,7 @@ def list_proceedings(session: Session, org_id: uuid.UUID, client_id: uuid.UUID, 
     return list(rows), total
 
 
-def update_proceeding(ctx: Any, session: Session, proc: Proceeding, body: ProceedingUpdate,
+def update_proceeding(ctx: AuditActor, session: Session, proc: Proceeding, body: ProceedingUpdate,
                       expected_version: int) -> Proceeding:
     """Apply the fields sent (If-Match version checked atomically); audited with field names only."""
     fields = set(body.model_fields_set)

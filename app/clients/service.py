@@ -202,7 +202,7 @@ def _json_lists(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def create_client(ctx: Any, session: Session, body: ClientCreate) -> Client:
+def create_client(ctx: AuditActor, session: Session, body: ClientCreate) -> Client:
     """Create a client (A-number normalised and unique in the organization); audited; one commit."""
     data = _json_lists(body.model_dump(mode="json"))
     data["last_arrival_date"] = body.last_arrival_date
@@ -226,7 +226,8 @@ def create_client(ctx: Any, session: Session, body: ClientCreate) -> Client:
 NAME_FIELDS = frozenset({"given_names", "first_surname", "second_surname", "name_on_charging_document", "aliases"})
 
 
-def update_client(ctx: Any, session: Session, client: Client, body: ClientUpdate, expected_version: int) -> Client:
+def update_client(ctx: AuditActor, session: Session, client: Client, body: ClientUpdate,
+                  expected_version: int) -> Client:
     """Apply the fields sent (If-Match version checked atomically); audited with field names only."""
     fields = set(body.model_fields_set)
     data = _json_lists(body.model_dump(mode="json", include=fields))

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlmodel import Session, select
 
 from app.core import audit
+from app.core.audit import AuditActor
 from app.core.concurrency import claim_version
 from app.core.errors import ProblemError
 from app.core_data.districts import DISTRICTS
@@ -155,7 +156,7 @@ def open_proposal(session: Session, d: Deadline) -> Deadline | None:
     return session.exec(stmt.limit(1)).first()
 
 
-def _new_proposal(ctx: Any, d: Deadline, now: datetime) -> Deadline:
+def _new_proposal(ctx: AuditActor, d: Deadline, now: datetime) -> Deadline:
     return Deadline(
         organization_id=d.organization_id, client_id=d.client_id, proceeding_id=d.proceeding_id, title=d.title,
         notes=d.notes, trigger_event_id=d.trigger_event_id, trigger_kind=d.trigger_kind, owner_id=d.owner_id,
@@ -166,7 +167,7 @@ def _new_proposal(ctx: Any, d: Deadline, now: datetime) -> Deadline:
     )
 
 
-def recompute(ctx: Any, session: Session, d: Deadline, inp: Inputs, now: datetime,
+def recompute(ctx: AuditActor, session: Session, d: Deadline, inp: Inputs, now: datetime,
               summary: dict[str, list[uuid.UUID]], *, spec: RuleSpec | None = None) -> None:
     """Recompute one deadline with new inputs: in place, or as a proposal when an attorney confirmed it."""
     if d.status not in RECOMPUTABLE or d.superseded_by_id is not None or d.proposed:
@@ -215,7 +216,8 @@ def empty_summary() -> dict[str, list[uuid.UUID]]:
     return {"recomputed": [], "proposed": [], "withdrawn": [], "untouched": []}
 
 
-def recompute_rule_deadlines(ctx: Any, session: Session, spec: RuleSpec, now: datetime) -> dict[str, list[uuid.UUID]]:
+def recompute_rule_deadlines(ctx: AuditActor, session: Session, spec: RuleSpec,
+                             now: datetime) -> dict[str, list[uuid.UUID]]:
     """After an organization rule changed: recompute its open/missed deadlines (confirmed ones -> proposals)."""
     summary = empty_summary()
     stmt = select(Deadline).where(Deadline.organization_id == ctx.org_id, Deadline.rule_id == spec.id,

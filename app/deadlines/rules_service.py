@@ -10,12 +10,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from functools import cache
-from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from app.core import audit
+from app.core.audit import AuditActor
 from app.core.concurrency import claim_version
 from app.core.errors import ProblemError, conflict, not_found
 from app.deadlines import recompute
@@ -80,7 +80,7 @@ def list_rules(session: Session, org_id: uuid.UUID, *, builtin: bool | None, lim
     return items[offset:offset + limit], len(items)
 
 
-def create_rule(ctx: Any, session: Session, body: RuleCreate, now: datetime) -> DeadlineRuleRow:
+def create_rule(ctx: AuditActor, session: Session, body: RuleCreate, now: datetime) -> DeadlineRuleRow:
     """Add an organization rule (attorneys)."""
     code = body.id
     if code in RULES:
@@ -105,7 +105,7 @@ def create_rule(ctx: Any, session: Session, body: RuleCreate, now: datetime) -> 
     return row
 
 
-def update_rule(ctx: Any, session: Session, row: DeadlineRuleRow, body: RuleUpdate, expected: int,
+def update_rule(ctx: AuditActor, session: Session, row: DeadlineRuleRow, body: RuleUpdate, expected: int,
                 now: datetime) -> tuple[DeadlineRuleRow, dict[str, list[uuid.UUID]]]:
     """Edit an organization rule (If-Match); open deadlines computed from it are recomputed (confirmed ones get
     a proposed new version instead)."""

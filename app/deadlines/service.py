@@ -12,11 +12,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
+from app.auth.deps import Ctx
 from app.auth.models import UserAccount
 from app.auth.permissions import Permission, Role, has_permission
 from app.clients import service as clients_service
 from app.clients.models import Client, Proceeding
 from app.core import audit
+from app.core.audit import AuditActor
 from app.core.concurrency import claim_version
 from app.core.errors import conflict, forbidden, not_found, unprocessable
 from app.deadlines import recompute as rc
@@ -76,7 +78,7 @@ def _check_not_past(org: dict[str, Any], now: datetime, due_date: date | None, d
 # --- create ----------------------------------------------------------------------------------------------------
 
 
-def create_deadline(ctx: Any, session: Session, client: Client, body: DeadlineCreate, now: datetime) -> Deadline:
+def create_deadline(ctx: Ctx, session: Session, client: Client, body: DeadlineCreate, now: datetime) -> Deadline:
     """Create a computed (rule + trigger) or manual (due_date / due_at) deadline for a client."""
     proc = proceeding_of_client(session, ctx.org_id, client, body.proceeding_id)
     check_owner(session, ctx.org_id, body.owner_id)
@@ -128,13 +130,13 @@ def create_deadline(ctx: Any, session: Session, client: Client, body: DeadlineCr
 # --- update ----------------------------------------------------------------------------------------------------
 
 
-def check_confirm_permission(ctx: Any, body: DeadlineUpdate) -> None:
+def check_confirm_permission(ctx: AuditActor, body: DeadlineUpdate) -> None:
     """Only attorneys confirm (or unconfirm) a deadline: 403 before anything else."""
-    if "confirmed" in body.model_fields_set and not has_permission(ctx.role, Permission.deadlines_confirm):
+    if "confirmed" in body.model_fields_set and not has_permission(ctx.role or "", Permission.deadlines_confirm):
         raise forbidden("forbidden", "Only an attorney can confirm a deadline.")
 
 
-def _change_inputs(ctx: Any, session: Session, d: Deadline, body: DeadlineUpdate, fields: set[str],
+def _change_inputs(ctx: Ctx, session: Session, d: Deadline, body: DeadlineUpdate, fields: set[str],
                    now: datetime) -> None:
     if d.superseded_by_id is not None:
         raise conflict("deadline_superseded", "This version was superseded; change the current one.")
@@ -201,7 +203,7 @@ def _change_status(d: Deadline, body: DeadlineUpdate, fields: set[str], now: dat
     d.status = new.value
 
 
-def _accept_proposal(ctx: Any, session: Session, d: Deadline, now: datetime) -> None:
+def _accept_proposal(ctx: AuditActor, session: Session, d: Deadline, now: datetime) -> None:
     old = session.get(Deadline, d.supersedes_id) if d.supersedes_id else None
     d.proposed = False
     if old is not None and old.organization_id == d.organization_id and old.superseded_by_id is None:
@@ -212,7 +214,7 @@ def _accept_proposal(ctx: Any, session: Session, d: Deadline, now: datetime) -> 
         audit.record(session, ctx, "deadline.superseded", "deadline", old.id, {"superseded_by_id": str(d.id)})
 
 
-def update_deadline(ctx: Any, session: Session, d: Deadline, body: DeadlineUpdate, expected: int,
+def update_deadline(ctx: Ctx, session: Session, d: Deadline, body: DeadlineUpdate, expected: int,
                     now: datetime) -> Deadline:
     """Status (met_at), owner, title/notes, confirmation (attorneys), trigger inputs (recompute), manual date."""
     check_confirm_permission(ctx, body)

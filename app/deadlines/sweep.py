@@ -25,7 +25,7 @@ from sqlmodel import Session, select
 from app.auth.models import Organization
 from app.clients.models import Client
 from app.core import audit
-from app.core.audit import Actor
+from app.core.audit import Actor, AuditActor
 from app.deadlines.models import Deadline, DeadlineStatus
 from app.protection import alerts
 
@@ -34,10 +34,10 @@ KIND_DUE_SOON = "deadline_due_soon"
 KIND_MISSED = "deadline_missed"
 
 
-def _raise(session: Session, actor: Any, *, deadline_id: uuid.UUID, org_id: uuid.UUID, client_id: uuid.UUID,
+def _raise(actor: AuditActor, session: Session, *, deadline_id: uuid.UUID, org_id: uuid.UUID, client_id: uuid.UUID,
            kind: str, severity: str, dedupe_key: str, details: dict[str, Any], now: datetime) -> Any:
     """Open a deadline alert unless the same facts already have one (deduplicated by key)."""
-    return alerts.raise_alert(session, actor, org_id=org_id, client_id=client_id, kind=kind, severity=severity,
+    return alerts.raise_alert(actor, session, org_id=org_id, client_id=client_id, kind=kind, severity=severity,
                               dedupe_key=dedupe_key, trigger_type="deadline", trigger_id=deadline_id,
                               details=details, now=now, reopen_after_ack=False)
 
@@ -48,7 +48,7 @@ def _details(row: Any) -> dict[str, Any]:
             "proposed": row.proposed}
 
 
-def mark_missed(session: Session, actor: Any, org_id: uuid.UUID, now: datetime) -> list[Any]:
+def mark_missed(actor: AuditActor, session: Session, org_id: uuid.UUID, now: datetime) -> list[Any]:
     """One UPDATE ... RETURNING: race-free against concurrent edits (a row edited first no longer matches)."""
     t = Deadline.__table__  # type: ignore[attr-defined]
     stmt = (sa.update(t)
@@ -79,16 +79,16 @@ def sweep_organization(session: Session, org_id: uuid.UUID, now: datetime) -> Co
     """Mark missed deadlines and raise due-soon / missed alerts for one organization. Commits."""
     actor = Actor(org_id)
     counts: Counter[str] = Counter()
-    missed = mark_missed(session, actor, org_id, now)
+    missed = mark_missed(actor, session, org_id, now)
     counts["missed"] += len(missed)
     for row in missed:
-        if _raise(session, actor, deadline_id=row.id, org_id=org_id, client_id=row.client_id, kind=KIND_MISSED,
+        if _raise(actor, session, deadline_id=row.id, org_id=org_id, client_id=row.client_id, kind=KIND_MISSED,
                   severity="high", dedupe_key=f"{KIND_MISSED}:{row.id}", details=_details(row), now=now) is not None:
             counts[f"alert:{KIND_MISSED}"] += 1
     for row in due_soon(session, org_id, now):
         key = f"{KIND_DUE_SOON}:{row.id}:{row.due_at:%Y%m%dT%H%M%SZ}"
         severity = "high" if row.jurisdictional else "normal"
-        if _raise(session, actor, deadline_id=row.id, org_id=org_id, client_id=row.client_id, kind=KIND_DUE_SOON,
+        if _raise(actor, session, deadline_id=row.id, org_id=org_id, client_id=row.client_id, kind=KIND_DUE_SOON,
                   severity=severity, dedupe_key=key, details=_details(row), now=now) is not None:
             counts[f"alert:{KIND_DUE_SOON}"] += 1
     session.commit()

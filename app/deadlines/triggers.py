@@ -9,8 +9,10 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from app.auth.deps import Ctx
 from app.clients.models import Client
 from app.core import audit
+from app.core.audit import AuditActor
 from app.core.concurrency import claim_version
 from app.core.errors import not_found, unprocessable
 from app.deadlines import recompute as rc
@@ -61,7 +63,7 @@ def _inputs(te: TriggerEvent, rule_id: str) -> rc.Inputs:
                      period_override=None)
 
 
-def create_trigger_event(ctx: Any, session: Session, client: Client, body: TriggerEventCreate,
+def create_trigger_event(ctx: Ctx, session: Session, client: Client, body: TriggerEventCreate,
                          now: datetime) -> tuple[TriggerEvent, list[Deadline]]:
     """Record the event and spawn one deadline per dependent rule, all in one transaction."""
     proc = proceeding_of_client(session, ctx.org_id, client, body.proceeding_id)
@@ -100,7 +102,7 @@ def create_trigger_event(ctx: Any, session: Session, client: Client, body: Trigg
     return te, spawned
 
 
-def update_trigger_event(ctx: Any, session: Session, te: TriggerEvent, body: TriggerEventUpdate, expected: int,
+def update_trigger_event(ctx: AuditActor, session: Session, te: TriggerEvent, body: TriggerEventUpdate, expected: int,
                          now: datetime) -> dict[str, list[uuid.UUID]]:
     """Correct the event; recompute its current dependents (confirmed ones -> proposed versions)."""
     fields = body.model_fields_set

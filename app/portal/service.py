@@ -95,7 +95,7 @@ def _check_attorney(session: Session, org_id: uuid.UUID, user_id: uuid.UUID) -> 
     return user
 
 
-def _new_invitation(session: Session, ctx: audit.AuditActor, user: UserAccount,
+def _new_invitation(ctx: audit.AuditActor, session: Session, user: UserAccount,
                     grant: LiaisonGrant) -> tuple[str, datetime]:
     raw = new_opaque_token()
     now = utcnow()
@@ -171,7 +171,7 @@ def create_grant(ctx: audit.AuditActor, session: Session, client_id: uuid.UUID, 
                   "consent_method": grant.consent_method})
     result = GrantResult(grant=grant, liaison=liaison)
     if body.invite is not None:
-        result.invitation_token, result.invitation_expires_at = _new_invitation(session, ctx, liaison, grant)
+        result.invitation_token, result.invitation_expires_at = _new_invitation(ctx, session, liaison, grant)
     session.commit()
     return result
 
@@ -216,7 +216,7 @@ def reissue_invitation(ctx: audit.AuditActor, session: Session,
                LiaisonInvitation.__table__.c.revoked_at.is_(None))  # type: ignore[attr-defined]
         .values(revoked_at=utcnow())
     )
-    raw, expires = _new_invitation(session, ctx, user, grant)
+    raw, expires = _new_invitation(ctx, session, user, grant)
     session.commit()
     return user, raw, expires
 

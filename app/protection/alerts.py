@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 from app.auth.models import Organization
 from app.clients.models import Proceeding
 from app.core import audit
-from app.core.audit import Actor
+from app.core.audit import Actor, AuditActor
 from app.core.errors import ProblemError, not_found
 from app.core.types import utcnow
 from app.custody import service as custody_service
@@ -66,7 +66,7 @@ def existing_keys(session: Session, org_id: uuid.UUID, keys: list[str], *, open_
     return set(session.execute(stmt, {"org_id": org_id, "keys": keys}).scalars().all())
 
 
-def raise_alerts(session: Session, actor: Any, *, org_id: uuid.UUID, client_id: uuid.UUID,
+def raise_alerts(actor: AuditActor, session: Session, *, org_id: uuid.UUID, client_id: uuid.UUID,
                  findings: list[rules.Finding], trigger_type: str, trigger_id: uuid.UUID | None, now: datetime,
                  reopen_after_ack: bool) -> list[Alert]:
     """Open an alert for each finding whose facts have no open alert yet (no acknowledged one either, unless
@@ -88,7 +88,7 @@ def raise_alerts(session: Session, actor: Any, *, org_id: uuid.UUID, client_id: 
     return created
 
 
-def _audit_raised(session: Session, actor: Any, client_id: uuid.UUID, trigger_type: str,
+def _audit_raised(session: Session, actor: AuditActor, client_id: uuid.UUID, trigger_type: str,
                   trigger_id: uuid.UUID | None, created: list[Alert]) -> None:
     """One ``alert.raised`` audit event for the alerts one trigger opened for one client (ids and kinds only)."""
     audit.record(session, actor, "alert.raised", "client", client_id, {
@@ -96,11 +96,11 @@ def _audit_raised(session: Session, actor: Any, client_id: uuid.UUID, trigger_ty
         "alerts": [{"id": str(a.id), "kind": a.kind, "severity": a.severity} for a in created]})
 
 
-def raise_alert(session: Session, actor: Any, *, org_id: uuid.UUID, client_id: uuid.UUID, kind: str,
+def raise_alert(actor: AuditActor, session: Session, *, org_id: uuid.UUID, client_id: uuid.UUID, kind: str,
                 severity: str, dedupe_key: str, trigger_type: str, trigger_id: uuid.UUID | None,
                 details: dict[str, Any], now: datetime, reopen_after_ack: bool) -> Alert | None:
     """Open one alert unless the same facts already have one; return it, or None if already raised."""
-    out = raise_alerts(session, actor, org_id=org_id, client_id=client_id,
+    out = raise_alerts(actor, session, org_id=org_id, client_id=client_id,
                        findings=[rules.Finding(kind, severity, dedupe_key, details)], trigger_type=trigger_type,
                        trigger_id=trigger_id, now=now, reopen_after_ack=reopen_after_ack)
     return out[0] if out else None
@@ -165,7 +165,7 @@ def _conflicts(session: Session, org_id: uuid.UUID, client: Any, event: CustodyE
         orders=orders, citizenships=list(client.citizenships or []), at=at, pending_habeas=habeas)
 
 
-def evaluate_custody_event(session: Session, ctx: Any, client: Any, event: Any) -> list[Any]:
+def evaluate_custody_event(ctx: AuditActor, session: Session, client: Any, event: Any) -> list[Any]:
     """Evaluate a just-recorded custody event against the client's orders; return the alerts raised."""
     if event.retracted_at is not None:
         return []
@@ -174,7 +174,7 @@ def evaluate_custody_event(session: Session, ctx: Any, client: Any, event: Any) 
     # Orders are judged as of the event: a removal while a TRO was in force is a violation even if the TRO
     # has expired by the time we learn of it.
     findings = _conflicts(session, org_id, client, event, event.effective_at)
-    raised = raise_alerts(session, ctx, org_id=org_id, client_id=client.id, findings=findings,
+    raised = raise_alerts(ctx, session, org_id=org_id, client_id=client.id, findings=findings,
                           trigger_type="custody_event", trigger_id=event.id, now=now, reopen_after_ack=True)
     if event.status in WHEREABOUTS_UNKNOWN_STATUSES:
         alert = check_whereabouts(session, org_id, client.id, now, actor=ctx)
@@ -183,7 +183,7 @@ def evaluate_custody_event(session: Session, ctx: Any, client: Any, event: Any) 
     return raised
 
 
-def evaluate_new_client_events(session: Session, ctx: Any, pairs: list[tuple[Any, Any]]) -> int:
+def evaluate_new_client_events(ctx: AuditActor, session: Session, pairs: list[tuple[Any, Any]]) -> int:
     """Bulk path of the CSV intake: evaluate the first custody event of clients created in this transaction.
 
     Same findings as ``evaluate_custody_event``, without its per-event lookups and savepoints: a new client has
@@ -217,19 +217,19 @@ def evaluate_new_client_events(session: Session, ctx: Any, pairs: list[tuple[Any
     return count
 
 
-def evaluate_client_now(session: Session, ctx: Any, client: Any, trigger_type: str, trigger_id: uuid.UUID,
+def evaluate_client_now(ctx: AuditActor, session: Session, client: Any, trigger_type: str, trigger_id: uuid.UUID,
                         now: datetime) -> list[Alert]:
     """Re-check the client's current custody against the orders in force now (after an order is saved)."""
     event = custody_service.latest_event(session, client.organization_id, client.id)
     if event is None:
         return []
     findings = _conflicts(session, client.organization_id, client, event, now)
-    return raise_alerts(session, ctx, org_id=client.organization_id, client_id=client.id, findings=findings,
+    return raise_alerts(ctx, session, org_id=client.organization_id, client_id=client.id, findings=findings,
                         trigger_type=trigger_type, trigger_id=trigger_id, now=now, reopen_after_ack=False)
 
 
 def check_whereabouts(session: Session, org_id: uuid.UUID, client_id: uuid.UUID, now: datetime,
-                      actor: Any = None) -> Alert | None:
+                      actor: AuditActor | None = None) -> Alert | None:
     """Raise ``whereabouts_unknown`` when the client's current status has been unknown/unlocated for longer than
     the organization's ``whereabouts_unknown_hours``. Writes (does not commit): call it with a write session."""
     stmt = (select(CustodyEvent).where(CustodyEvent.organization_id == org_id, CustodyEvent.client_id == client_id,
@@ -251,7 +251,7 @@ def check_whereabouts(session: Session, org_id: uuid.UUID, client_id: uuid.UUID,
     if now - start.effective_at <= timedelta(hours=hours):
         return None
     details = {"status": latest.status, "since": start.effective_at.isoformat(), "threshold_hours": hours}
-    return raise_alert(session, actor or Actor(org_id), org_id=org_id, client_id=client_id,
+    return raise_alert(actor or Actor(org_id), session, org_id=org_id, client_id=client_id,
                        kind=AlertKind.whereabouts_unknown, severity=Severity.high,
                        dedupe_key=f"whereabouts_unknown:{start.id}", trigger_type="custody_event",
                        trigger_id=start.id, details=details, now=now, reopen_after_ack=False)
@@ -318,7 +318,7 @@ def get_alert(session: Session, org_id: uuid.UUID, alert_id: uuid.UUID) -> Alert
     return alert
 
 
-def acknowledge(session: Session, ctx: Any, alert: Alert, note: str | None) -> Alert:
+def acknowledge(ctx: AuditActor, session: Session, alert: Alert, note: str | None) -> Alert:
     """Close an open alert with who/when/why; a second acknowledgement is 409. Commits."""
     now = utcnow()
     table = Alert.__table__  # type: ignore[attr-defined]

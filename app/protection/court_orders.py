@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from app.clients.models import Client
 from app.core import audit
+from app.core.audit import AuditActor
 from app.core.concurrency import claim_version
 from app.core.errors import not_found, unprocessable
 from app.core.pagination import paginate
@@ -69,7 +70,7 @@ def list_court_orders(session: Session, org_id: uuid.UUID, client_id: uuid.UUID,
     return [(o, by_order[o.id]) for o in rows], total
 
 
-def _new_obligation(ctx: Any, session: Session, order: CourtOrder, body: ObligationCreate,
+def _new_obligation(ctx: AuditActor, session: Session, order: CourtOrder, body: ObligationCreate,
                     now: datetime) -> ComplianceObligation:
     recurrence = occ_mod.validate_schedule(body.first_due_at, body.timezone, body.recurrence)
     ob = ComplianceObligation(
@@ -87,7 +88,7 @@ def _new_obligation(ctx: Any, session: Session, order: CourtOrder, body: Obligat
     return ob
 
 
-def create_court_order(ctx: Any, session: Session, client: Client, body: CourtOrderCreate,
+def create_court_order(ctx: AuditActor, session: Session, client: Client, body: CourtOrderCreate,
                        now: datetime) -> tuple[CourtOrder, list[ComplianceObligation]]:
     """Record a court order with its obligations; occurrences are generated up to now + 14 days. Commits."""
     check_proceeding(session, ctx.org_id, client.id, body.proceeding_id)
@@ -104,7 +105,7 @@ def create_court_order(ctx: Any, session: Session, client: Client, body: CourtOr
     return order, obligations
 
 
-def add_obligation(ctx: Any, session: Session, order: CourtOrder, body: ObligationCreate,
+def add_obligation(ctx: AuditActor, session: Session, order: CourtOrder, body: ObligationCreate,
                    now: datetime) -> ComplianceObligation:
     """Add an obligation to a recorded court order. Commits."""
     ob = _new_obligation(ctx, session, order, body, now)
@@ -119,7 +120,7 @@ def _later_order(session: Session, ob: ComplianceObligation, order_id: uuid.UUID
     return order
 
 
-def update_obligation(ctx: Any, session: Session, ob: ComplianceObligation, body: ObligationUpdate,
+def update_obligation(ctx: AuditActor, session: Session, ob: ComplianceObligation, body: ObligationUpdate,
                       expected_version: int, now: datetime) -> ComplianceObligation:
     """Pause (``paused_by_order_id``), resume (set it to null) or end (``ended_at``) an obligation. Commits."""
     sent = body.model_fields_set

@@ -105,7 +105,7 @@ def list_occurrences(obligation_id: uuid.UUID, request: Request,
             fresh = ws.get(ComplianceObligation, ob_id)
             if fresh is not None:
                 occ_mod.materialize(ws, fresh, target, now)
-                occ_mod.mark_missed(ws, read_actor(ctx), ctx.org_id, now, obligation_id=ob_id)
+                occ_mod.mark_missed(read_actor(ctx), ws, ctx.org_id, now, obligation_id=ob_id)
 
         run_side_effects(request, ctx, effects)
         ob = court_orders.get_obligation(ctx.session, ctx.org_id, obligation_id)

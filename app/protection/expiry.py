@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from app.core import audit
-from app.core.audit import Actor
+from app.core.audit import Actor, AuditActor
 from app.protection import alerts as alerts_mod
 from app.protection.models import Alert, AlertKind, OrderStatus, ProtectionOrder, ProtectionOrderStatusChange, Severity
 from app.protection.rules import is_active
@@ -37,7 +36,7 @@ def expiring_key(order: ProtectionOrder) -> str:
     return f"protection_expiring:{order.id}:{order.expires_at.isoformat()}"
 
 
-def expiring_alerts(session: Session, actor: Any, org_id: uuid.UUID, now: datetime, *,
+def expiring_alerts(actor: AuditActor, session: Session, org_id: uuid.UUID, now: datetime, *,
                     orders: list[ProtectionOrder] | None = None) -> list[Alert]:
     """``protection_expiring`` (normal) for orders lapsing within 48 hours (TROs above all). No commit."""
     if orders is None:
@@ -48,7 +47,7 @@ def expiring_alerts(session: Session, actor: Any, org_id: uuid.UUID, now: dateti
     raised = []
     for o in expiring_candidates(orders, now):
         alert = alerts_mod.raise_alert(
-            session, actor, org_id=org_id, client_id=o.client_id, kind=AlertKind.protection_expiring,
+            actor, session, org_id=org_id, client_id=o.client_id, kind=AlertKind.protection_expiring,
             severity=Severity.normal, dedupe_key=expiring_key(o), trigger_type="protection_order", trigger_id=o.id,
             details={"order_id": str(o.id), "order_type": o.type, "expires_at": o.expires_at.isoformat()
                      if o.expires_at else None}, now=now, reopen_after_ack=False)

@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 
 from app.clients.models import Client
 from app.core import audit
+from app.core.audit import AuditActor
 from app.core.errors import not_found, unprocessable
 from app.protection import alerts as alerts_mod
 from app.protection.models import (
@@ -158,7 +159,7 @@ def needs_refresh(session: Session, ob: ComplianceObligation, target: datetime, 
     return session.exec(stmt.limit(1)).first() is not None
 
 
-def mark_missed(session: Session, actor: Any, org_id: uuid.UUID, now: datetime,
+def mark_missed(actor: AuditActor, session: Session, org_id: uuid.UUID, now: datetime,
                 obligation_id: uuid.UUID | None = None) -> tuple[int, list[Any]]:
     """Past-due occurrences without a filing become ``not_filed`` and raise ``obligation_missed``. No commit."""
     stmt = select(ObligationOccurrence).where(ObligationOccurrence.organization_id == org_id,
@@ -179,7 +180,7 @@ def mark_missed(session: Session, actor: Any, org_id: uuid.UUID, now: datetime,
         if ob is None or occ.due_at < ob.created_at - MISSED_ALERT_LOOKBACK:
             continue
         alert = alerts_mod.raise_alert(
-            session, actor, org_id=org_id, client_id=occ.client_id, kind=AlertKind.obligation_missed,
+            actor, session, org_id=org_id, client_id=occ.client_id, kind=AlertKind.obligation_missed,
             severity=Severity.high, dedupe_key=f"obligation_missed:{occ.id}", trigger_type="obligation_occurrence",
             trigger_id=occ.id, details={"obligation_id": str(ob.id), "court_order_id": str(ob.court_order_id),
                                         "obligated_party": ob.obligated_party, "due_at": occ.due_at.isoformat()},
@@ -233,7 +234,7 @@ def assess(due_at: datetime, required: list[str], filings: list[ObligationFiling
     return OccurrenceStatus.non_responsive, minutes_late(due_at, first), first
 
 
-def record_filing(ctx: Any, session: Session, occ: ObligationOccurrence, body: FilingCreate,
+def record_filing(ctx: AuditActor, session: Session, occ: ObligationOccurrence, body: FilingCreate,
                   now: datetime) -> tuple[ObligationOccurrence, ComplianceObligation, list[ObligationFiling]]:
     """Record a docket entry answering an occurrence and re-assess it. Commits."""
     ob = session.get(ComplianceObligation, occ.obligation_id)

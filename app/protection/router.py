@@ -52,7 +52,7 @@ def _raise_expiring_on_read(request: Request, ctx: Ctx, orders: list[ProtectionO
 
     def effects(ws: Session) -> None:
         fresh = [o for o in (ws.get(ProtectionOrder, i) for i in ids) if o is not None]
-        expiry.expiring_alerts(ws, read_actor(ctx), ctx.org_id, now, orders=fresh)
+        expiry.expiring_alerts(read_actor(ctx), ws, ctx.org_id, now, orders=fresh)
 
     run_side_effects(request, ctx, effects)
 
@@ -137,7 +137,7 @@ def get_alert(alert_id: uuid.UUID, ctx: ReadAlerts) -> AlertPublic:
 def acknowledge_alert(alert_id: uuid.UUID, ctx: AckAlerts, body: AcknowledgeBody | None = None) -> AlertPublic:
     """Acknowledge an open alert (who, when, note); the same facts may later open a new alert."""
     alert = alerts_mod.get_alert(ctx.session, ctx.org_id, alert_id)
-    alert = alerts_mod.acknowledge(ctx.session, ctx, alert, body.note if body else None)
+    alert = alerts_mod.acknowledge(ctx, ctx.session, alert, body.note if body else None)
     return alert_public(alert)
 
 

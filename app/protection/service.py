@@ -17,6 +17,7 @@ from app.auth.permissions import Permission, has_permission
 from app.clients import service as clients_service
 from app.clients.models import Client
 from app.core import audit
+from app.core.audit import AuditActor
 from app.core.concurrency import claim_version
 from app.core.errors import forbidden, not_found, unprocessable
 from app.core.types import utcnow
@@ -151,8 +152,8 @@ def _class_def(order: ProtectionOrder) -> ClassDefinition | None:
                            certified=order.class_certified, member_basis=order.class_member_basis)
 
 
-def _check_verify(ctx: Any) -> None:
-    if not has_permission(ctx.role, Permission.protection_verify):
+def _check_verify(ctx: AuditActor) -> None:
+    if not has_permission(ctx.role or "", Permission.protection_verify):
         raise forbidden("forbidden", "Only an attorney may mark an order verified.")
 
 
@@ -184,7 +185,7 @@ def history(session: Session, order_id: uuid.UUID) -> list[ProtectionOrderStatus
     return list(session.exec(stmt).all())
 
 
-def create_order(ctx: Any, session: Session, client: Client, body: ProtectionOrderCreate,
+def create_order(ctx: AuditActor, session: Session, client: Client, body: ProtectionOrderCreate,
                  now: datetime) -> tuple[ProtectionOrder, list[Alert]]:
     """Record an order; raise alerts if the client's current custody already conflicts with it. Commits."""
     if body.verified:
@@ -208,12 +209,12 @@ def create_order(ctx: Any, session: Session, client: Client, body: ProtectionOrd
     audit.record(session, ctx, "protection_order.created", "protection_order", order.id,
                  {"client_id": str(client.id), "type": order.type, "scope": order.scope, "status": order.status,
                   "verified": order.verified})
-    raised = _alerts_for_order(session, ctx, client, order, now)
+    raised = _alerts_for_order(ctx, session, client, order, now)
     session.commit()
     return order, raised
 
 
-def update_order(ctx: Any, session: Session, order: ProtectionOrder, body: ProtectionOrderUpdate,
+def update_order(ctx: AuditActor, session: Session, order: ProtectionOrder, body: ProtectionOrderUpdate,
                  expected_version: int, now: datetime) -> tuple[ProtectionOrder, list[Alert]]:
     """Amend an order (If-Match); a status change needs a reason and is kept in the history. Commits."""
     sent = body.model_fields_set - {"status_reason"}
@@ -249,17 +250,17 @@ def update_order(ctx: Any, session: Session, order: ProtectionOrder, body: Prote
         detail.update(status_from=old_status, status_to=new_status)
     audit.record(session, ctx, "protection_order.updated", "protection_order", order.id, detail)
     client = session.get(Client, order.client_id)
-    raised = _alerts_for_order(session, ctx, client, order, now) if client is not None else []
+    raised = _alerts_for_order(ctx, session, client, order, now) if client is not None else []
     session.commit()
     return order, raised
 
 
-def _alerts_for_order(session: Session, ctx: Any, client: Client, order: ProtectionOrder,
+def _alerts_for_order(ctx: AuditActor, session: Session, client: Client, order: ProtectionOrder,
                       now: datetime) -> list[Alert]:
     if not is_active(order, now):
         return []
-    raised = alerts_mod.evaluate_client_now(session, ctx, client, "protection_order", order.id, now)
-    return raised + expiry.expiring_alerts(session, ctx, order.organization_id, now, orders=[order])
+    raised = alerts_mod.evaluate_client_now(ctx, session, client, "protection_order", order.id, now)
+    return raised + expiry.expiring_alerts(ctx, session, order.organization_id, now, orders=[order])
 
 
 # --- representations and cross-domain reads -------------------------------------------------------------

@@ -45,7 +45,7 @@ def sweep_organization(session: Session, org_id: uuid.UUID, now: datetime) -> Co
     counts["orders_expired"] += expiry.expire_lapsed(session, org_id, now)
     for ob in _obligations_to_extend(session, org_id, now):
         counts["occurrences_generated"] += occ_mod.materialize(session, ob, now + occ_mod.HORIZON, now)
-    marked, missed = occ_mod.mark_missed(session, actor, org_id, now)
+    marked, missed = occ_mod.mark_missed(actor, session, org_id, now)
     counts["occurrences_not_filed"] += marked
     counts["alert:obligation_missed"] += len(missed)
     unknown = select(CustodyCurrent.client_id).join(Client, Client.id == CustodyCurrent.client_id).where(  # type: ignore[arg-type]
@@ -55,7 +55,7 @@ def sweep_organization(session: Session, org_id: uuid.UUID, now: datetime) -> Co
     for client_id in session.exec(unknown).all():
         if check_whereabouts(session, org_id, client_id, now, actor=actor) is not None:
             counts["alert:whereabouts_unknown"] += 1
-    counts["alert:protection_expiring"] += len(expiry.expiring_alerts(session, actor, org_id, now))
+    counts["alert:protection_expiring"] += len(expiry.expiring_alerts(actor, session, org_id, now))
     session.commit()
     return counts
 

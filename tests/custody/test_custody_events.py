@@ -343,7 +343,7 @@ def test_alerts_are_returned_and_status_view_uses_other_domains(client: Any, org
 
     seen: list[Any] = []
 
-    def evaluate(session: Any, ctx: Any, client_obj: Any, event: Any) -> list[Any]:
+    def evaluate(ctx: Any, session: Any, client_obj: Any, event: Any) -> list[Any]:
         seen.append((client_obj.id, event.id, event.status, ctx.org_id))
         return [FakeAlert(id=uuid.uuid4(), kind="removal_to_protected_country", created_at=datetime.now(UTC)),
                 {"kind": "third_country_removal", "severity": "critical"}]

@@ -68,7 +68,7 @@ def record_event_direct(db: Any, org_id: uuid.UUID, client_id: uuid.UUID, *, use
         s.flush()
         rebuild_current(s, org_id, client_id)
         actor = Actor(org_id, user_id=user.id if user else None, role=user.role if user else None)
-        raised = [alert_summary(a) for a in evaluate_custody_event(s, actor, client, ev)]
+        raised = [alert_summary(a) for a in evaluate_custody_event(actor, s, client, ev)]
         s.commit()
         return ev.id, raised
 

@@ -187,7 +187,7 @@ def test_losing_the_insert_race_is_already_raised(db: Any, org_a: Any) -> None:
 
     def a() -> None:
         with db.session(write=True) as s:
-            outcome["a"] = alerts_mod.raise_alert(s, Actor(org_a.id), **kw)
+            outcome["a"] = alerts_mod.raise_alert(Actor(org_a.id), s, **kw)
             a_inserted.set()
             threading.Event().wait(0.5)
             s.commit()
@@ -195,7 +195,7 @@ def test_losing_the_insert_race_is_already_raised(db: Any, org_a: Any) -> None:
     def b() -> None:
         a_inserted.wait(10)
         with db.session(write=True) as s:
-            outcome["b"] = alerts_mod.raise_alert(s, Actor(org_a.id), **kw)
+            outcome["b"] = alerts_mod.raise_alert(Actor(org_a.id), s, **kw)
             s.commit()
             outcome["b_committed"] = True
 
@@ -217,10 +217,10 @@ def test_unique_index_violation_is_absorbed_by_the_savepoint(db: Any, org_a: Any
               dedupe_key=f"blind:{uuid.uuid4()}", trigger_type="test", trigger_id=None, details={},
               now=datetime.now(UTC), reopen_after_ack=True)
     with db.session(write=True) as s:
-        first = alerts_mod.raise_alert(s, Actor(org_a.id), **kw)
-        second = alerts_mod.raise_alert(s, Actor(org_a.id), **kw)
+        first = alerts_mod.raise_alert(Actor(org_a.id), s, **kw)
+        second = alerts_mod.raise_alert(Actor(org_a.id), s, **kw)
         kw["dedupe_key"] = str(kw["dedupe_key"]) + "2"
-        other = alerts_mod.raise_alert(s, Actor(org_a.id), **kw)
+        other = alerts_mod.raise_alert(Actor(org_a.id), s, **kw)
         s.commit()
     assert first is not None and second is None and other is not None
     assert len(_open(db, org_a.id, person.id)) == 2
