@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from app.auth.permissions import PUBLIC_ROUTES, ROLE_PERMISSIONS, Permission, Role
-from app.core.routes import declared_permission, iter_routes
+from app.core.route_inventory import declared_permission, iter_routes
 from tests.conftest import assert_problem
 
 DOC_ROUTES = {("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/docs/oauth2-redirect")}

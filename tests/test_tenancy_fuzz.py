@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from app.core.routes import declared_permission, iter_routes
+from app.core.route_inventory import declared_permission, iter_routes
 
 NOW = datetime.now(UTC)
 PAST = (NOW - timedelta(days=3)).isoformat()

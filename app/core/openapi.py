@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from app.core.routes import declared_permission, iter_routes
+from app.core.route_inventory import declared_permission, iter_routes
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.core.routes import iter_routes
+from app.core.route_inventory import iter_routes
 from tests.conftest import assert_problem
 
 

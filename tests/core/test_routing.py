@@ -7,7 +7,7 @@ import inspect
 import threading
 from typing import Any
 
-from app.core.routes import iter_routes
+from app.core.route_inventory import iter_routes
 from app.core.routing import Route, one_hop
 
 

@@ -107,7 +107,7 @@ def test_staff_get_403_on_the_portal(client: Any, db: Any, org_a: Any, role: str
 def test_liaison_gets_403_on_staff_routes(client: Any, app: Any, db: Any, org_a: Any, grant: Any,
                                          new_liaison: Any) -> None:
     """Even for a client they hold a grant for: the portal is the only way in."""
-    from app.core.routes import iter_routes
+    from app.core.route_inventory import iter_routes
 
     c, liaison, h, g = _granted(client, db, org_a, grant, new_liaison)
     mounted = {(r.method, r.path) for r in iter_routes(app)}

@@ -42,7 +42,7 @@ def clock(app: Any) -> Iterator[Clock]:
 
 
 def custody_http_available(app: Any) -> bool:
-    from app.core.routes import iter_routes
+    from app.core.route_inventory import iter_routes
 
     return any(r.method == "POST" and r.path == CUSTODY_ROUTE for r in iter_routes(app))
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from app.core.routes import iter_routes
+from app.core.route_inventory import iter_routes
 from tests.conftest import assert_problem
 from tests.factories import make_client
 from tests.protection.conftest import daily_declaration, order_body

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from app.core.routes import declared_permission, iter_routes
+from app.core.route_inventory import declared_permission, iter_routes
 from tests.conftest import assert_problem
 from tests.security.conftest import World, seed_world
 

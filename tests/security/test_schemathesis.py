@@ -43,7 +43,7 @@ from schemathesis.config import SchemathesisConfig
 from sqlalchemy import select
 
 from app.core.config import Settings
-from app.core.routes import declared_permission, iter_routes
+from app.core.route_inventory import declared_permission, iter_routes
 from tests.conftest import mint_headers
 from tests.security.conftest import World, seed_world
 

@@ -1,4 +1,5 @@
-"""Enumerate the application's HTTP routes with their full paths (tests: permissions, tenancy)."""
+"""The inventory of the application's HTTP routes with their full paths and declared permissions (used by the
+permission, tenancy and fuzz tests). Not to be confused with ``routing.py``, the route class every router uses."""
 
 from __future__ import annotations
 
