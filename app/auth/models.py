@@ -25,7 +25,11 @@ class Organization(SQLModel, table=True):
     timezone: str = Field(default="America/New_York", max_length=64)
     default_court_state: str | None = Field(default=None, max_length=2)
     whereabouts_unknown_hours: int = Field(default=12)
+    # How spreadsheet dates like 03/04/2026 are read (DESIGN §10.9): "MDY" (U.S. default) or "DMY".
+    date_order: str = Field(default="MDY", max_length=3)
+    version: int = Field(default=1, nullable=False)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
 
 
 class UserAccount(SQLModel, table=True):
@@ -66,6 +70,26 @@ class RefreshToken(SQLModel, table=True):
     issued_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
     expires_at: datetime = Field(sa_type=UTCDateTime(), nullable=False)
     family_expires_at: datetime = Field(sa_type=UTCDateTime(), nullable=False)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+
+
+class PasswordResetToken(SQLModel, table=True):
+    """A single-use password-reset token, stored as SHA-256 (the raw token exists only in the link).
+
+    ``channel`` is ``email`` (self-service request) or ``admin_link`` (issued by an admin of the organization,
+    ``created_by``). Issuing a new token revokes the user's earlier unused ones; using one revokes the rest."""
+
+    __tablename__ = "password_reset_token"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    organization_id: uuid.UUID = Field(foreign_key="organization.id", index=True, nullable=False)
+    user_id: uuid.UUID = Field(foreign_key="user_account.id", index=True, nullable=False)
+    token_hash: str = Field(max_length=64, unique=True)
+    channel: str = Field(max_length=16)
+    created_by: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+    expires_at: datetime = Field(sa_type=UTCDateTime(), nullable=False)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
 
