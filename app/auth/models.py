@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated
 
 import sqlalchemy as sa
@@ -183,3 +184,80 @@ class MeResponse(UserPublic):
 class CalendarTokenResponse(BaseModel):
     token: str
     url: str
+
+
+# --- organization settings, staff directory, password reset (DESIGN §10.7, §10.8) ------------------
+
+class DateOrder(StrEnum):
+    MDY = "MDY"
+    DMY = "DMY"
+
+
+class OrganizationSettings(BaseModel):
+    """The organization's settings (GET/PATCH /organization)."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    name: str
+    slug: str
+    timezone: str
+    date_order: DateOrder
+    whereabouts_unknown_hours: int
+    default_court_state: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class OrganizationUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Name | None = None
+    timezone: str | None = PField(default=None, min_length=1, max_length=64,
+                                  description="IANA time-zone name, e.g. America/Chicago")
+    date_order: DateOrder | None = None
+    whereabouts_unknown_hours: int | None = PField(default=None, ge=1, le=720)
+    default_court_state: str | None = PField(default=None, pattern="^[A-Z]{2}$")
+
+    _clean = field_validator("name")(clean_text)
+
+    @field_validator("timezone")
+    @classmethod
+    def _iana(cls, value: str | None) -> str | None:
+        from app.auth.orgtime import is_valid_timezone
+
+        if value is not None and not is_valid_timezone(value):
+            raise ValueError("not a known IANA time-zone name (for example America/Chicago)")
+        return value
+
+
+class StaffDirectoryEntry(BaseModel):
+    """What any staff member may read about a colleague (no e-mail, phone or address)."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    full_name: str
+    role: Role
+    is_active: bool
+    bar_number: str | None
+    bar_state: str | None
+
+
+class PasswordResetRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    # Not EmailStr: a malformed address gets the same 202 as an unknown one (no validation oracle beyond length).
+    email: str = PField(min_length=1, max_length=320)
+
+
+class PasswordResetConfirm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    token: str = PField(min_length=1, max_length=512)
+    password: Password
+
+
+class PasswordResetAccepted(BaseModel):
+    detail: str
+
+
+class PasswordResetLink(BaseModel):
+    reset_url: str
+    expires_at: datetime

@@ -15,6 +15,9 @@ class Role(StrEnum):
 class Permission(StrEnum):
     account_self = "account:self"  # /auth/me and friends: every authenticated user
     users_manage = "users:manage"
+    users_directory = "users:directory"  # staff: the organization's attorneys (GET /users?role=attorney)
+    organization_read = "organization:read"
+    organization_write = "organization:write"
     audit_read = "audit:read"
     clients_read = "clients:read"
     clients_write = "clients:write"
@@ -41,6 +44,8 @@ class Permission(StrEnum):
 
 _STAFF = {
     Permission.account_self,
+    Permission.users_directory,
+    Permission.organization_read,
     Permission.clients_read,
     Permission.clients_write,
     Permission.clients_import,
@@ -61,6 +66,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         _STAFF
         | {
             Permission.users_manage,
+            Permission.organization_write,
             Permission.audit_read,
             Permission.clients_delete,
             Permission.liaison_grant,
@@ -91,6 +97,8 @@ PUBLIC_ROUTES: set[tuple[str, str]] = {
     ("POST", "/api/v1/auth/refresh"),
     ("POST", "/api/v1/auth/logout"),
     ("POST", "/api/v1/auth/accept-invite"),
+    ("POST", "/api/v1/auth/password-reset"),
+    ("POST", "/api/v1/auth/password-reset/confirm"),
     ("GET", "/calendar/{feed_token}.ics"),
 }
 
