@@ -19,7 +19,10 @@ DEFAULT_TIMEZONE = "America/New_York"
 
 @lru_cache(maxsize=1)
 def _zones() -> frozenset[str]:
-    return frozenset(available_timezones())
+    # The system tz database also lists files that are not zones a person would choose (or that mean "this
+    # server's zone"): leave them out.
+    return frozenset(z for z in available_timezones()
+                     if z not in {"localtime", "posixrules", "Factory"} and not z.startswith(("posix/", "right/")))
 
 
 def is_valid_timezone(name: str) -> bool:
