@@ -9,6 +9,7 @@ which still bounds guessing to (instances x limit) per window (docs/DECISIONS.md
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import defaultdict, deque
@@ -39,7 +40,7 @@ class LoginThrottle:
             for key, limit in ((f"a:{account}", self.per_account), (f"i:{ip}", self.per_ip)):
                 q = self._prune(key, now)
                 if len(q) >= limit:
-                    waits.append(int(q[len(q) - limit] + self.window - now) + 1)
+                    waits.append(max(1, math.ceil(q[len(q) - limit] + self.window - now)))
             return max(waits) if waits else None
 
     def record_failure(self, account: str, ip: str) -> None:
@@ -72,7 +73,7 @@ class AttemptCounter:
             while q and q[0] <= now - self.window:
                 q.popleft()
             if len(q) >= limit:
-                return int(q[len(q) - limit] + self.window - now) + 1
+                return max(1, math.ceil(q[len(q) - limit] + self.window - now))
             q.append(now)
             if len(self._hits) > 100_000:  # bound memory: forget keys with no attempt in the window
                 self._hits = defaultdict(deque, {k: v for k, v in self._hits.items()
