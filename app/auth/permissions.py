@@ -97,6 +97,7 @@ PUBLIC_ROUTES: set[tuple[str, str]] = {
     ("POST", "/api/v1/auth/refresh"),
     ("POST", "/api/v1/auth/logout"),
     ("POST", "/api/v1/auth/accept-invite"),
+    ("GET", "/api/v1/auth/password-reset"),  # the form page a reset link opens (no data, no secret)
     ("POST", "/api/v1/auth/password-reset"),
     ("POST", "/api/v1/auth/password-reset/confirm"),
     ("GET", "/calendar/{feed_token}.ics"),

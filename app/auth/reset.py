@@ -30,7 +30,7 @@ from app.core.mail import Mail, mail_configured
 from app.core.security import PasswordService, hash_opaque_token, new_opaque_token
 from app.core.types import utcnow
 
-RESET_PATH = "/reset-password"
+RESET_PATH = "/api/v1/auth/password-reset"  # GET: the form page (app/auth/reset_page.py)
 CHANNEL_EMAIL = "email"
 CHANNEL_ADMIN = "admin_link"
 ACCEPTED_DETAIL = ("If the address belongs to an active account, a message with a reset link is on its way. "
@@ -43,8 +43,9 @@ def invalid_token() -> ProblemError:
 
 
 def reset_url(settings: Settings, raw: str) -> str:
-    """The link a person opens. The token travels in the fragment, which browsers never send to a server
-    (no token in access logs or Referer headers); the page posts it to /auth/password-reset/confirm."""
+    """The link a person opens: this API's own reset page. The token travels in the fragment, which browsers
+    never send to a server (no token in access logs or Referer headers); the page posts it to
+    /auth/password-reset/confirm."""
     return f"{settings.public_base_url.rstrip('/')}{RESET_PATH}#token={raw}"
 
 

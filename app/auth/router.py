@@ -6,10 +6,11 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import BackgroundTasks, Depends, Form, Query, Request, Response, status
+from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
 from app.auth import organization as org_service
-from app.auth import reset, service
+from app.auth import reset, reset_page, service
 from app.auth.deps import Ctx, client_ip, get_session, require
 from app.auth.models import (
     CalendarTokenResponse,
@@ -198,6 +199,12 @@ def _reset_throttle(request: Request) -> ResetThrottle:
                                  window_seconds=st.settings.login_window_seconds)
         st.reset_throttle = throttle
     return throttle
+
+
+@router.get("/auth/password-reset", response_class=HTMLResponse, include_in_schema=False)
+async def password_reset_page() -> HTMLResponse:
+    """The page a reset link opens (a form that posts to /auth/password-reset/confirm)."""
+    return HTMLResponse(reset_page.PAGE, headers=reset_page.HEADERS)
 
 
 @router.post("/auth/password-reset", response_model=PasswordResetAccepted, status_code=status.HTTP_202_ACCEPTED)

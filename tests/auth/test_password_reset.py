@@ -97,7 +97,7 @@ def fresh_throttle(app: Any) -> Iterator[list[float]]:
 def _token_from(msg: EmailMessage) -> str:
     text = msg.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
     [line] = [ln for ln in text.splitlines() if "#token=" in ln]
-    assert line.startswith("https://dp.example.org/reset-password#token=")
+    assert line.startswith("https://dp.example.org/api/v1/auth/password-reset#token=")
     return line.split("#token=", 1)[1].strip()
 
 
@@ -306,7 +306,7 @@ def test_admin_link_end_to_end(client: Any, db: Any, settings: Any, org_a: Any, 
     r = client.post(f"/api/v1/users/{target.id}/password-reset-link", headers=org_a.h("admin"))
     assert r.status_code == 201
     body = r.json()
-    assert body["reset_url"].startswith(settings.public_base_url.rstrip("/") + "/reset-password#token=")
+    assert body["reset_url"].startswith(settings.public_base_url.rstrip("/") + "/api/v1/auth/password-reset#token=")
     expires = datetime.fromisoformat(body["expires_at"].replace("Z", "+00:00"))
     from app.core.types import utcnow
 
@@ -397,3 +397,28 @@ def test_confirmations_are_throttled_per_account(client: Any, app: Any, org_a: A
     assert int(r.headers["Retry-After"]) > 0
     fresh_throttle[0] += 901
     assert client.post(CONFIRM, json={"token": raw, "password": NEW_PASSWORD}).status_code == 204
+
+
+def test_the_link_opens_a_form_page(client: Any, org_a: Any) -> None:
+    """The reset link leads to this API's own page: a form with a strict CSP that allows only its own inline
+    script and style, and carries no secret."""
+    import base64
+    import hashlib
+    import re
+
+    from app.auth import reset_page
+
+    url = client.post(f"/api/v1/users/{org_a.users['paralegal'].id}/password-reset-link",
+                      headers=org_a.h("admin")).json()["reset_url"]
+    path = url.split("#", 1)[0].split("://", 1)[1].split("/", 1)[1]
+    r = client.get("/" + path)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert r.headers["cache-control"] == "no-store" and r.headers["referrer-policy"] == "no-referrer"
+    csp = r.headers["content-security-policy"]
+    assert "default-src 'none'" in csp and "connect-src 'self'" in csp and "form-action 'none'" in csp
+    script = re.search(r"<script>(.*?)</script>", r.text, re.S).group(1)  # type: ignore[union-attr]
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert f"'sha256-{digest}'" in csp and "unsafe-inline" not in csp
+    assert 'fetch("password-reset/confirm"' in script and "history.replaceState" in script
+    assert r.text == reset_page.PAGE
+    assert client.head("/" + path).status_code == 200
