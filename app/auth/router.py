@@ -177,8 +177,6 @@ def update_user(user_id: uuid.UUID, body: UserUpdate, request: Request, response
     return UserPublic.model_validate(user)
 
 
-
-
 @users_router.post("/{user_id}/password-reset-link", response_model=PasswordResetLink, status_code=201)
 def create_password_reset_link(user_id: uuid.UUID, ctx: Ctx = Depends(require(Permission.users_manage))
                                ) -> PasswordResetLink:
