@@ -32,7 +32,8 @@ _USER = UserAccount.__table__  # type: ignore[attr-defined]
 _ORG = Organization.__table__  # type: ignore[attr-defined]
 # Never the password or calendar-token hashes: the principal travels with the request.
 _USER_COLS = [c for c in _USER.c if c.name not in ("password_hash", "calendar_token_hash")]
-_ORG_COLS = [_ORG.c[n] for n in ("id", "name", "slug", "timezone", "default_court_state", "whereabouts_unknown_hours")]
+_ORG_COLS = [_ORG.c[n] for n in ("id", "name", "slug", "timezone", "date_order", "default_court_state",
+                                 "whereabouts_unknown_hours")]
 
 PRINCIPAL_QUERY = (
     sa.select(*_USER_COLS, *[c.label(f"org__{c.name}") for c in _ORG_COLS])

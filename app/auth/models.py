@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated
 
 import sqlalchemy as sa
@@ -25,7 +26,11 @@ class Organization(SQLModel, table=True):
     timezone: str = Field(default="America/New_York", max_length=64)
     default_court_state: str | None = Field(default=None, max_length=2)
     whereabouts_unknown_hours: int = Field(default=12)
+    # How spreadsheet dates like 03/04/2026 are read (DESIGN §10.9): "MDY" (U.S. default) or "DMY".
+    date_order: str = Field(default="MDY", max_length=3)
+    version: int = Field(default=1, nullable=False)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
 
 
 class UserAccount(SQLModel, table=True):
@@ -66,6 +71,26 @@ class RefreshToken(SQLModel, table=True):
     issued_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
     expires_at: datetime = Field(sa_type=UTCDateTime(), nullable=False)
     family_expires_at: datetime = Field(sa_type=UTCDateTime(), nullable=False)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+
+
+class PasswordResetToken(SQLModel, table=True):
+    """A single-use password-reset token, stored as SHA-256 (the raw token exists only in the link).
+
+    ``channel`` is ``email`` (self-service request) or ``admin_link`` (issued by an admin of the organization,
+    ``created_by``). Issuing a new token revokes the user's earlier unused ones; using one revokes the rest."""
+
+    __tablename__ = "password_reset_token"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    organization_id: uuid.UUID = Field(foreign_key="organization.id", index=True, nullable=False)
+    user_id: uuid.UUID = Field(foreign_key="user_account.id", index=True, nullable=False)
+    token_hash: str = Field(max_length=64, unique=True)
+    channel: str = Field(max_length=16)
+    created_by: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+    expires_at: datetime = Field(sa_type=UTCDateTime(), nullable=False)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
 
@@ -159,3 +184,80 @@ class MeResponse(UserPublic):
 class CalendarTokenResponse(BaseModel):
     token: str
     url: str
+
+
+# --- organization settings, staff directory, password reset (DESIGN §10.7, §10.8) ------------------
+
+class DateOrder(StrEnum):
+    MDY = "MDY"
+    DMY = "DMY"
+
+
+class OrganizationSettings(BaseModel):
+    """The organization's settings (GET/PATCH /organization)."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    name: str
+    slug: str
+    timezone: str
+    date_order: DateOrder
+    whereabouts_unknown_hours: int
+    default_court_state: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class OrganizationUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Name | None = None
+    timezone: str | None = PField(default=None, min_length=1, max_length=64,
+                                  description="IANA time-zone name, e.g. America/Chicago")
+    date_order: DateOrder | None = None
+    whereabouts_unknown_hours: int | None = PField(default=None, ge=1, le=720)
+    default_court_state: str | None = PField(default=None, pattern="^[A-Z]{2}$")
+
+    _clean = field_validator("name")(clean_text)
+
+    @field_validator("timezone")
+    @classmethod
+    def _iana(cls, value: str | None) -> str | None:
+        from app.auth.orgtime import is_valid_timezone
+
+        if value is not None and not is_valid_timezone(value):
+            raise ValueError("not a known IANA time-zone name (for example America/Chicago)")
+        return value
+
+
+class StaffDirectoryEntry(BaseModel):
+    """What any staff member may read about a colleague (no e-mail, phone or address)."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    full_name: str
+    role: Role
+    is_active: bool
+    bar_number: str | None
+    bar_state: str | None
+
+
+class PasswordResetRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    # Not EmailStr: a malformed address gets the same 202 as an unknown one (no validation oracle beyond length).
+    email: str = PField(min_length=1, max_length=320)
+
+
+class PasswordResetConfirm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    token: str = PField(min_length=1, max_length=512)
+    password: Password
+
+
+class PasswordResetAccepted(BaseModel):
+    detail: str
+
+
+class PasswordResetLink(BaseModel):
+    reset_url: str
+    expires_at: datetime

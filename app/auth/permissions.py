@@ -15,6 +15,9 @@ class Role(StrEnum):
 class Permission(StrEnum):
     account_self = "account:self"  # /auth/me and friends: every authenticated user
     users_manage = "users:manage"
+    users_directory = "users:directory"  # staff: the organization's attorneys (GET /users?role=attorney)
+    organization_read = "organization:read"
+    organization_write = "organization:write"
     audit_read = "audit:read"
     clients_read = "clients:read"
     clients_write = "clients:write"
@@ -42,6 +45,8 @@ class Permission(StrEnum):
 
 _STAFF = {
     Permission.account_self,
+    Permission.users_directory,
+    Permission.organization_read,
     Permission.clients_read,
     Permission.clients_write,
     Permission.clients_import,
@@ -62,6 +67,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         _STAFF
         | {
             Permission.users_manage,
+            Permission.organization_write,
             Permission.audit_read,
             Permission.organization_export,
             Permission.clients_delete,
@@ -93,6 +99,9 @@ PUBLIC_ROUTES: set[tuple[str, str]] = {
     ("POST", "/api/v1/auth/refresh"),
     ("POST", "/api/v1/auth/logout"),
     ("POST", "/api/v1/auth/accept-invite"),
+    ("GET", "/api/v1/auth/password-reset"),  # the form page a reset link opens (no data, no secret)
+    ("POST", "/api/v1/auth/password-reset"),
+    ("POST", "/api/v1/auth/password-reset/confirm"),
     ("GET", "/calendar/{feed_token}.ics"),
 }
 

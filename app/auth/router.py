@@ -5,23 +5,35 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import Depends, Form, Query, Request, Response, status
+from fastapi import BackgroundTasks, Depends, Form, Query, Request, Response, status
+from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
-from app.auth import service
+from app.auth import organization as org_service
+from app.auth import reset, reset_page, service
 from app.auth.deps import Ctx, client_ip, get_session, require
 from app.auth.models import (
     CalendarTokenResponse,
     MeResponse,
+    OrganizationSettings,
+    OrganizationUpdate,
     PasswordChange,
+    PasswordResetAccepted,
+    PasswordResetConfirm,
+    PasswordResetLink,
+    PasswordResetRequest,
     RefreshRequest,
+    StaffDirectoryEntry,
     TokenResponse,
     UserCreate,
     UserPublic,
     UserUpdate,
 )
-from app.auth.permissions import ROLE_PERMISSIONS, Permission, Role
+from app.auth.permissions import ROLE_PERMISSIONS, Permission, Role, has_permission
+from app.auth.throttle import ResetThrottle
+from app.core import mail
 from app.core.concurrency import require_if_match, set_etag
+from app.core.errors import forbidden
 from app.core.pagination import Page, PageParams, page_params, paginate
 from app.core.routing import api_router
 
@@ -58,7 +70,8 @@ def token(
     st = request.app.state
     pair = service.login(session, st.settings, st.passwords, st.login_throttle, email=username,
                          password=password, ip=client_ip(request),
-                         request_id=getattr(request.state, "request_id", None))
+                         request_id=getattr(request.state, "request_id", None),
+                         accept_language=request.headers.get("accept-language"))
     return _pair(pair)
 
 
@@ -108,22 +121,33 @@ def delete_calendar_token(ctx: Ctx = Depends(require(Permission.account_self))) 
     return Response(status_code=204)
 
 
-@users_router.get("", response_model=Page[UserPublic])
+@users_router.get("", response_model=Page[UserPublic] | Page[StaffDirectoryEntry])
 def list_users(
-    ctx: Ctx = Depends(require(Permission.users_manage)),
+    ctx: Ctx = Depends(require(Permission.users_directory)),
     params: PageParams = Depends(page_params),
     role: Role | None = None,
     is_active: bool | None = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
-) -> Page[UserPublic]:
-    """Users of the caller's organization."""
+) -> Page[UserPublic] | Page[StaffDirectoryEntry]:
+    """Users of the caller's organization (admins: everyone, with e-mails); other staff: ``role=attorney`` only,
+    active attorneys, names and bar admissions."""
     from app.auth.models import UserAccount
 
-    stmt = service.list_users(ctx.session, ctx.org_id, role=role, is_active=is_active, q=q)
-    rows, total = paginate(ctx.session, stmt,
-                           UserAccount.created_at, UserAccount.id, limit=params.limit, offset=params.offset)
-    return Page(items=[UserPublic.model_validate(u) for u in rows], total=total, limit=params.limit,
-                offset=params.offset)
+    if has_permission(ctx.role, Permission.users_manage):
+        stmt = service.list_users(ctx.session, ctx.org_id, role=role, is_active=is_active, q=q)
+        rows, total = paginate(ctx.session, stmt, UserAccount.created_at, UserAccount.id, limit=params.limit,
+                               offset=params.offset)
+        return Page[UserPublic](items=[UserPublic.model_validate(u) for u in rows], total=total,
+                                limit=params.limit, offset=params.offset)
+    if role != Role.attorney:
+        raise forbidden("forbidden", "Your role may list only the organization's attorneys: add role=attorney.")
+    # Only names are searched here: matching e-mails would let a caller test which addresses exist.
+    stmt = service.list_users(ctx.session, ctx.org_id, role=Role.attorney, is_active=True, q=None,
+                              name_q=q)
+    rows, total = paginate(ctx.session, stmt, UserAccount.full_name, UserAccount.id, limit=params.limit,
+                           offset=params.offset)
+    return Page[StaffDirectoryEntry](items=[StaffDirectoryEntry.model_validate(u) for u in rows], total=total,
+                                     limit=params.limit, offset=params.offset)
 
 
 @users_router.post("", response_model=UserPublic, status_code=201)
@@ -155,3 +179,75 @@ def update_user(user_id: uuid.UUID, body: UserUpdate, request: Request, response
     return UserPublic.model_validate(user)
 
 
+@users_router.post("/{user_id}/password-reset-link", response_model=PasswordResetLink, status_code=201)
+def create_password_reset_link(user_id: uuid.UUID, ctx: Ctx = Depends(require(Permission.users_manage))
+                               ) -> PasswordResetLink:
+    """A single-use password-reset link for a user of the caller's organization, to hand over in person."""
+    user = service.get_user(ctx.session, ctx.org_id, user_id)
+    url, expires_at = reset.issue_reset_link(ctx, ctx.session, ctx.settings, user)
+    return PasswordResetLink(reset_url=url, expires_at=expires_at)
+
+
+# --- password reset (public) ---------------------------------------------------------------------
+
+def _reset_throttle(request: Request) -> ResetThrottle:
+    st = request.app.state
+    throttle: ResetThrottle | None = getattr(st, "reset_throttle", None)
+    if throttle is None:
+        # Per address, the sign-in limit (LOGIN_MAX_FAILURES_PER_IP) over the sign-in window.
+        throttle = ResetThrottle(per_ip=st.settings.login_max_failures_per_ip,
+                                 window_seconds=st.settings.login_window_seconds)
+        st.reset_throttle = throttle
+    return throttle
+
+
+@router.get("/auth/password-reset", response_class=HTMLResponse, include_in_schema=False)
+async def password_reset_page() -> HTMLResponse:
+    """The page a reset link opens (a form that posts to /auth/password-reset/confirm)."""
+    return HTMLResponse(reset_page.PAGE, headers=reset_page.HEADERS)
+
+
+@router.post("/auth/password-reset", response_model=PasswordResetAccepted, status_code=status.HTTP_202_ACCEPTED)
+def request_password_reset(request: Request, body: PasswordResetRequest, background: BackgroundTasks,
+                           session: Session = Depends(get_session)) -> PasswordResetAccepted:
+    """Ask for a password-reset e-mail (the same answer whether or not the address has an account)."""
+    settings = request.app.state.settings
+    outcome = reset.request_reset(session, settings, _reset_throttle(request), email=body.email,
+                                  ip=client_ip(request), request_id=getattr(request.state, "request_id", None),
+                                  accept_language=request.headers.get("accept-language"))
+    if outcome.mail is not None:
+        background.add_task(mail.send, settings, outcome.mail)  # after the response: no timing difference
+    return PasswordResetAccepted(detail=reset.ACCEPTED_DETAIL)
+
+
+@router.post("/auth/password-reset/confirm", status_code=status.HTTP_204_NO_CONTENT)
+def confirm_password_reset(request: Request, body: PasswordResetConfirm,
+                           session: Session = Depends(get_session)) -> Response:
+    """Set a new password with a reset token (single use); every session of the account ends."""
+    reset.confirm_reset(session, request.app.state.passwords, _reset_throttle(request), raw_token=body.token,
+                        password=body.password, ip=client_ip(request),
+                        request_id=getattr(request.state, "request_id", None),
+                        accept_language=request.headers.get("accept-language"))
+    return Response(status_code=204)
+
+
+# --- organization settings -------------------------------------------------------------------------
+
+@router.get("/organization", response_model=OrganizationSettings, tags=["organization"])
+def get_organization(response: Response, ctx: Ctx = Depends(require(Permission.organization_read))
+                     ) -> OrganizationSettings:
+    """The caller's organization: name, time zone, date order and defaults (ETag for If-Match)."""
+    org = org_service.get_organization(ctx.session, ctx.org_id)
+    set_etag(response, org.version)
+    return OrganizationSettings.model_validate(org)
+
+
+@router.patch("/organization", response_model=OrganizationSettings, tags=["organization"])
+def update_organization(body: OrganizationUpdate, request: Request, response: Response,
+                        ctx: Ctx = Depends(require(Permission.organization_write))) -> OrganizationSettings:
+    """Change the organization's name, time zone, date order or defaults (admin; If-Match required)."""
+    org = org_service.get_organization(ctx.session, ctx.org_id)
+    expected = require_if_match(request)
+    org = org_service.update_organization(ctx, ctx.session, org, body, expected)
+    set_etag(response, org.version)
+    return OrganizationSettings.model_validate(org)

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
+from app.auth.i18n import too_many_attempts
 from app.auth.models import Organization, RefreshToken, UserAccount, UserCreate, UserUpdate
 from app.auth.permissions import Role
 from app.auth.throttle import LoginThrottle
@@ -95,13 +96,14 @@ def _issue_tokens(session: Session, settings: Settings, user: UserAccount,
 
 
 def login(session: Session, settings: Settings, passwords: PasswordService, throttle: LoginThrottle,
-          *, email: str, password: str, ip: str, request_id: str | None) -> TokenPair:
+          *, email: str, password: str, ip: str, request_id: str | None,
+          accept_language: str | None = None) -> TokenPair:
     """Password login. Unknown e-mail and wrong password answer identically (SECURITY A3/A4)."""
     account_key = email.strip().lower()[:254]
     wait = throttle.retry_after(account_key, ip)
     if wait is not None:
-        raise ProblemError(429, "too_many_attempts", "Too many failed sign-in attempts; wait and retry.",
-                           headers={"Retry-After": str(wait)})
+        # Told in the language the browser asks for, never the account's (that would confirm the account).
+        raise too_many_attempts("login", wait, accept_language)
     user = find_user_by_email(session, account_key) if len(account_key) <= 254 else None
     if user is None:
         passwords.verify_dummy(password)
@@ -225,17 +227,24 @@ def user_for_calendar_token(session: Session, raw: str) -> UserAccount | None:
 
 # --- user administration ----------------------------------------------------------------------
 
+def _like(q: str) -> str:
+    return "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def list_users(session: Session, org_id: uuid.UUID, *, role: str | None, is_active: bool | None,
-               q: str | None) -> sa.Select:  # type: ignore[type-arg]
+               q: str | None, name_q: str | None = None) -> sa.Select:  # type: ignore[type-arg]
+    """``q`` matches e-mail or name (admins); ``name_q`` matches the name only (the staff directory)."""
     stmt = select(UserAccount).where(UserAccount.organization_id == org_id)
     if role:
         stmt = stmt.where(UserAccount.role == role)
     if is_active is not None:
         stmt = stmt.where(UserAccount.is_active == is_active)
     if q:
-        like = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        like = _like(q)
         stmt = stmt.where(sa.or_(func.lower(UserAccount.email).like(like, escape="\\"),
                                  func.lower(UserAccount.full_name).like(like, escape="\\")))
+    if name_q:
+        stmt = stmt.where(func.lower(UserAccount.full_name).like(_like(name_q), escape="\\"))
     return stmt
 
 

@@ -77,6 +77,18 @@ class Settings(BaseSettings):
     filing_batch_worker: bool = Field(
         default=True, description="run the filing-batch worker in this server process (false: API only)")
     public_base_url: str = "http://127.0.0.1:8000"
+    # Outgoing mail (password-reset links). Without SMTP_HOST no mail is sent: admins hand out reset links.
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str = ""
+    smtp_password: str = Field(default="", repr=False)
+    smtp_starttls: bool = True
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+    mail_from: str = ""
+    password_reset_minutes: int = Field(default=60, ge=5, le=24 * 60,
+                                        description="lifetime of an e-mailed password-reset link")
+    password_reset_link_hours: int = Field(default=24, ge=1, le=24 * 7,
+                                           description="lifetime of an admin-issued password-reset link")
     data_encryption_keys: str = Field(default="", repr=False)
     data_encryption_active_key: str = ""
     blind_index_key: str = Field(default="", repr=False)

@@ -1,0 +1,71 @@
+"""The organization's clock: its time zone and its "today" (DESIGN §10.8).
+
+Other domains call ``org_today(org, now)`` instead of ``now.date()`` (which is the UTC date, and in the
+evening in the Americas already tomorrow). ``org`` may be the ``Organization`` row, the principal's
+organization mapping (``ctx.principal.org``), a time-zone name, or None. Pure functions: the caller passes
+``now`` (DESIGN §4.2, no hidden clock).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo, available_timezones
+
+DEFAULT_TIMEZONE = "America/New_York"
+
+
+@lru_cache(maxsize=1)
+def _zones() -> frozenset[str]:
+    # The system tz database also lists files that are not zones a person would choose (or that mean "this
+    # server's zone"): leave them out.
+    return frozenset(z for z in available_timezones()
+                     if z not in {"localtime", "posixrules", "Factory"} and not z.startswith(("posix/", "right/")))
+
+
+def is_valid_timezone(name: str) -> bool:
+    """An IANA zone name known to this machine's tz database (``tzdata``); never a file path."""
+    return name in _zones()
+
+
+@lru_cache(maxsize=512)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def _timezone_name(org: Any) -> str | None:
+    if org is None:
+        return None
+    if isinstance(org, str):
+        return org
+    if isinstance(org, Mapping):
+        return org.get("timezone")
+    return getattr(org, "timezone", None)
+
+
+def org_zone(org: Any) -> ZoneInfo:
+    """The organization's zone; the default zone when it has none or an unknown one (old data)."""
+    name = _timezone_name(org)
+    if name and is_valid_timezone(name):
+        return _zone(name)
+    return _zone(DEFAULT_TIMEZONE)
+
+
+def org_now(org: Any, now: datetime) -> datetime:
+    """``now`` (timezone-aware) on the organization's wall clock."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    return now.astimezone(org_zone(org))
+
+
+def org_today(org: Any, now: datetime) -> date:
+    """The organization's calendar date at the instant ``now``."""
+    return org_now(org, now).date()
+
+
+def date_order(org: Any) -> str:
+    """How the organization writes numeric dates: ``MDY`` (default) or ``DMY``."""
+    value = org.get("date_order") if isinstance(org, Mapping) else getattr(org, "date_order", None)
+    return value if value in ("MDY", "DMY") else "MDY"
