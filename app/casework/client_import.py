@@ -193,8 +193,7 @@ def reading_of(session: Session, org_id: uuid.UUID) -> Reading:
     org = session.get(Organization, org_id)
     if org is None:
         return Reading()
-    order = getattr(org, "date_order", None) or "MDY"
-    return Reading(zone=org.timezone, date_order="DMY" if order == "DMY" else "MDY")
+    return Reading(zone=org.timezone, date_order="DMY" if org.date_order == "DMY" else "MDY")
 
 
 CLIENT_DEFAULTS: dict[str, Any] = {"a_number_sealed": False, "last_arrival_date": None, "deleted_at": None,

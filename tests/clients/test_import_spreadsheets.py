@@ -159,3 +159,24 @@ def test_error_report_of_an_unreadable_file_is_a_problem(client: Any, make_org: 
     body = assert_problem(upload(client, org.h("paralegal"), "false", url=f"{IMPORT}/errors.csv"), 422,
                           "import_invalid")
     assert {e["code"] for e in body["errors"]} >= {"missing_column"}
+
+
+def test_the_organization_date_order_and_zone_are_used(client: Any, make_org: Any) -> None:
+    """An organization whose spreadsheets write day first (Latin America) sets date_order DMY."""
+    org = make_org()
+    admin = org.h("admin")
+    etag = client.get(f"{API}/organization", headers=admin).headers["etag"]
+    r = client.patch(f"{API}/organization", headers={**admin, "If-Match": etag},
+                     json={"date_order": "DMY", "timezone": "America/Mexico_City"})
+    assert r.status_code == 200, r.text
+    text = ("given_names,first_surname,date_of_birth,custody_status,custody_effective_at,custody_location\r\n"
+            "A,Uno,03/04/1990,detained_other_us,05/11/2025 10:00,Cárcel municipal\r\n")
+    h = org.h("paralegal")
+    report = upload(client, h, text, dry_run="true").json()
+    assert report["errors"] == [] and report["date_order"] == "DMY" and report["ambiguous_dates"] == 2
+    upload(client, h, text)
+    item = client.get(f"{API}/clients", headers=h).json()["items"][0]
+    detail = client.get(f"{API}/clients/{item['id']}", headers=h).json()
+    assert detail["date_of_birth"] == "1990-04-03"
+    # 10:00 on 5 November 2025 in Mexico City (UTC-6 all year since 2022)
+    assert detail["custody"]["effective_at"].startswith("2025-11-05T16:00:00")
