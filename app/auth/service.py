@@ -176,7 +176,10 @@ def logout(session: Session, *, raw_token: str) -> None:
 
 
 def _revoke_all_sessions(session: Session, user: UserAccount) -> None:
+    """End every login of the user: access tokens (token version), refresh tokens, and the calendar feed's
+    token (a feed URL is a bearer credential too; after "log out everywhere" or a new password it must stop)."""
     user.token_version += 1
+    user.calendar_token_hash = None
     session.execute(
         sa.update(RefreshToken.__table__)  # type: ignore[attr-defined]
         .where(RefreshToken.__table__.c.user_id == user.id,  # type: ignore[attr-defined]

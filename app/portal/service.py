@@ -239,6 +239,10 @@ def accept_invitation(session: Session, passwords: PasswordService, *, raw_token
     user = session.get(UserAccount, inv.user_id)
     if user is None or user.organization_id != inv.organization_id or user.role != Role.family_liaison:
         raise ProblemError(400, "invitation_revoked", "This invitation was withdrawn; contact the legal team.")
+    if not user.is_active and (user.password_hash is not None or user.updated_at > inv.created_at):
+        # The account was used and then deactivated, or changed (deactivated) after this invitation was sent:
+        # an old link must not undo an administrator's decision. A new invitation is the way back.
+        raise ProblemError(400, "invitation_revoked", "This invitation was withdrawn; contact the legal team.")
     auth_service.check_password_policy(password)
     now = utcnow()
     user.password_hash = passwords.hash(password)

@@ -152,3 +152,13 @@ def test_calendar_token_create_and_revoke(client: Any, org_a: Any) -> None:
     assert r.status_code == 201
     assert r.json()["url"].endswith(f"/calendar/{r.json()['token']}.ics")
     assert client.delete("/api/v1/auth/me/calendar-token", headers=h).status_code == 204
+
+
+def test_calendar_feed_stops_after_logout_all_and_password_change(client: Any, make_org: Any) -> None:
+    """A feed URL is a bearer credential: "log out everywhere" and a new password end it like a session."""
+    org = make_org()
+    h = org.h("paralegal")
+    token = client.post("/api/v1/auth/me/calendar-token", headers=h).json()["token"]
+    assert client.get(f"/calendar/{token}.ics").status_code == 200
+    assert client.post("/api/v1/auth/logout-all", headers=h).status_code == 204
+    assert client.get(f"/calendar/{token}.ics").status_code == 404

@@ -107,3 +107,26 @@ def test_error_bodies_do_not_echo_the_token(client: Any, db: Any, org_a: Any) ->
     client.post(ACCEPT, json={"token": token, "password": NEW_PASSWORD})
     r = client.post(ACCEPT, json={"token": token, "password": NEW_PASSWORD})
     assert token not in r.text and NEW_PASSWORD not in r.text
+
+
+def _deactivate(client: Any, org: Any, user_id: str) -> None:
+    url = f"{API}/users/{user_id}"
+    etag = client.get(url, headers=org.h("admin")).headers["etag"]
+    r = client.patch(url, headers={**org.h("admin"), "If-Match": etag}, json={"is_active": False})
+    assert r.status_code == 200, r.text
+
+
+def test_a_pending_invitation_does_not_undo_a_deactivation(client: Any, db: Any, org_a: Any) -> None:
+    """An admin deactivates an invited liaison before she accepts: the link sent earlier no longer works."""
+    g, email, _ = _invite(client, db, org_a)
+    set_columns(db, LiaisonInvitation, _invitation_id(db, g), created_at=datetime.now(UTC) - timedelta(minutes=5))
+    _deactivate(client, org_a, g["liaison_user_id"])
+    assert_problem(client.post(ACCEPT, json={"token": g["invitation_token"], "password": NEW_PASSWORD}), 400,
+                   "invitation_revoked")
+    assert_problem(_login(client, email, NEW_PASSWORD), 401, "invalid_credentials")
+
+
+def _invitation_id(db: Any, g: dict[str, Any]) -> Any:
+    with db.session() as s:
+        return s.exec(select(LiaisonInvitation.id).where(
+            LiaisonInvitation.user_id == uuid.UUID(g["liaison_user_id"]))).first()
