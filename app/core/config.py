@@ -117,8 +117,14 @@ class Settings(BaseSettings):
             else:
                 spec, active, index = crypto.process_test_keys()
             self.data_encryption_keys, self.data_encryption_active_key, self.blind_index_key = spec, active, index
-        crypto.KeyRing(crypto.parse_keys(self.data_encryption_keys), self.data_encryption_active_key,
-                       crypto.b64d(self.blind_index_key))  # validates, or raises ValueError
+        keys = crypto.parse_keys(self.data_encryption_keys)
+        index_key = crypto.b64d(self.blind_index_key)
+        crypto.KeyRing(keys, self.data_encryption_active_key, index_key)  # validates, or raises ValueError
+        for name, raw in [*((f"DATA_ENCRYPTION_KEYS[{kid}]", k) for kid, k in keys.items()),
+                          ("BLIND_INDEX_KEY", index_key)]:
+            if _looks_unrandom(raw):
+                raise ValueError(f"{name} is not a random key (all zeros or a repeated pattern); generate one "
+                                 "with: dueprocess keys generate")
 
     @model_validator(mode="after")
     def _check_key(self) -> Settings:
@@ -127,14 +133,24 @@ class Settings(BaseSettings):
         if self.app_env == AppEnv.development and (not key or key in PLACEHOLDER_KEYS):
             self.jwt_secret_key = _dev_key()
             return self
-        if key in PLACEHOLDER_KEYS or len(key.encode()) < 32:
+        if key.strip() in PLACEHOLDER_KEYS or len(key.encode()) < 32 or _looks_unrandom(key.encode()):
             raise ValueError(
                 "JWT_SECRET_KEY must be at least 32 random bytes and not a placeholder "
                 "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
             )
         if self.app_env == AppEnv.production and "*" in self.cors_origins:
             raise ValueError("CORS_ORIGINS may not contain '*' in production")
+        if self.app_env == AppEnv.production and any(o.strip().lower() == "null" for o in self.cors_origins):
+            # The "null" origin is what sandboxed iframes and file:// pages send: allowing it allows anyone.
+            raise ValueError("CORS_ORIGINS may not contain 'null' in production")
         return self
+
+
+def _looks_unrandom(secret: bytes) -> bool:
+    """A secret of 32 or more bytes with fewer than 8 distinct byte values (40 spaces, all zeros, "abab...")
+    is not random: a random 32-byte key has about 30 distinct values, and fewer than 8 happens with
+    probability far below 10**-20."""
+    return len(set(secret)) < 8
 
 
 def _dev_key() -> str:

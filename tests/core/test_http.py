@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import pytest
@@ -81,8 +82,20 @@ def test_production_refuses_weak_keys(key: str) -> None:
         Settings(app_env="production", jwt_secret_key=key)
 
 
-PROD_KEYS = {"jwt_secret_key": "k" * 48, "data_encryption_keys": "p1:" + "A" * 43,
-             "data_encryption_active_key": "p1", "blind_index_key": "B" * 43}
+PROD_KEYS = {"jwt_secret_key": secrets.token_urlsafe(48), "data_encryption_keys": "p1:" + secrets.token_urlsafe(32),
+             "data_encryption_active_key": "p1", "blind_index_key": secrets.token_urlsafe(32)}
+
+
+@pytest.mark.parametrize("weak", [
+    {"jwt_secret_key": " " * 40},  # passes a length check, is no secret
+    {"jwt_secret_key": "ab" * 24},
+    {"data_encryption_keys": "p1:" + "A" * 43},  # 32 zero bytes
+    {"blind_index_key": "A" * 43},
+    {"cors_origins": ["null"]},  # sandboxed iframes and file:// pages send Origin: null
+])
+def test_production_refuses_unrandom_keys_and_the_null_origin(weak: dict[str, Any]) -> None:
+    with pytest.raises(ValueError):
+        Settings(app_env="production", **{**PROD_KEYS, **weak})
 
 
 def test_production_accepts_strong_keys_and_hides_docs() -> None:
