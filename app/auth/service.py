@@ -260,9 +260,11 @@ def get_user(session: Session, org_id: uuid.UUID, user_id: uuid.UUID) -> UserAcc
 
 def create_user(ctx: audit.AuditActor, session: Session, passwords: PasswordService, body: UserCreate,
                 *, org_id: uuid.UUID) -> UserAccount:
+    # Every check of the request comes before the one that depends on other organizations' rows: the 409 is the
+    # last answer a complete, valid request can get, never a cheap probe of which addresses exist.
+    check_password_policy(body.password)
     if find_user_by_email(session, body.email) is not None:
         raise conflict("email_taken", "A user with this e-mail already exists.")
-    check_password_policy(body.password)
     data = body.model_dump(exclude={"password"})
     user = UserAccount(**data, organization_id=org_id, password_hash=passwords.hash(body.password))
     user.email = user.email.strip()

@@ -130,3 +130,12 @@ def test_user_changes_are_audited_without_personal_values(client: Any, org_a: An
     assert [e["action"] for e in events] == ["user.created"]
     assert events[0]["detail"] == {"role": "paralegal"}
     assert created["email"] not in str(events)
+
+
+def test_an_address_of_another_organization_is_no_cheap_probe(client: Any, org_a: Any, org_b: Any) -> None:
+    """The 409 comes only after the rest of the request is valid (outside review: it came before the password
+    policy, so any admin could test addresses of other organizations with a throwaway body)."""
+    taken = new_user_body()
+    assert client.post(USERS, headers=org_b.h("admin"), json=taken).status_code == 201
+    weak = {**new_user_body(), "email": taken["email"], "password": "password1234"}
+    assert_problem(client.post(USERS, headers=org_a.h("admin"), json=weak), 422, "weak_password")
