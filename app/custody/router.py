@@ -12,7 +12,7 @@ from app.auth.deps import Ctx, require
 from app.auth.permissions import Permission
 from app.clients import service as clients_service
 from app.core import audit
-from app.core.concurrency import set_etag
+from app.core.concurrency import require_if_match, set_etag
 from app.core.errors import ProblemError
 from app.core.pagination import MAX_LIMIT, MAX_OFFSET, Page
 from app.core.routing import api_router
@@ -26,6 +26,7 @@ from app.custody.schemas import (
     FacilityCreate,
     FacilityImportReport,
     FacilityPublic,
+    FacilityUpdate,
     RetractBody,
     StatusView,
 )
@@ -53,7 +54,8 @@ def list_facilities(
     rows, total = facilities_service.list_facilities(
         ctx.session, ctx.org_id, q=q, state=state, federal_district=federal_district,
         type=type.value if type else None, limit=limit, offset=offset)
-    return Page(items=[facilities_service.to_public(f) for f in rows], total=total, limit=limit, offset=offset)
+    merged = facilities_service.merge_all(ctx.session, ctx.org_id, rows)
+    return Page(items=[facilities_service.to_public(f) for f in merged], total=total, limit=limit, offset=offset)
 
 
 @router.post("/facilities", response_model=FacilityPublic, status_code=201)
@@ -97,9 +99,22 @@ def import_facilities(
 @router.get("/facilities/{facility_id}", response_model=FacilityPublic)
 def get_facility(facility_id: uuid.UUID, response: Response,
                  ctx: Ctx = Depends(require(Permission.clients_read))) -> FacilityPublic:
-    """One facility (shared, or the organization's own)."""
-    fac = service.get_facility(ctx.session, ctx.org_id, facility_id)
-    set_etag(response, fac.version)
+    """One facility (shared, with the organization's overlay merged in, or the organization's own). The ETag
+    of a shared facility is its overlay's version ("0" before the first PATCH)."""
+    fac = facilities_service.facility_for(ctx.session, ctx.org_id, facility_id)
+    set_etag(response, fac.etag_version)
+    return facilities_service.to_public(fac)
+
+
+@router.patch("/facilities/{facility_id}", response_model=FacilityPublic)
+def update_facility(facility_id: uuid.UUID, body: FacilityUpdate, request: Request, response: Response,
+                    ctx: Ctx = Depends(require(Permission.facilities_write))) -> FacilityPublic:
+    """Change a facility (If-Match required). On a shared facility this writes only the caller organization's
+    overlay (custodian_name, custodian_title, phone, notes, verified/verified_at); other organizations never
+    see it. On the organization's own facility it changes the facility's fields."""
+    expected = require_if_match(request)
+    fac = facilities_service.update_facility(ctx, ctx.session, facility_id, body, expected)
+    set_etag(response, fac.etag_version)
     return facilities_service.to_public(fac)
 
 

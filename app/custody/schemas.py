@@ -29,6 +29,30 @@ def _country(value: Any) -> Any:
     return normalize_country_code(value) if isinstance(value, str) else value
 
 
+def _aliases(value: Any) -> Any:
+    if isinstance(value, list):
+        return [a for a in (_text(x) for x in value) if a]
+    return value
+
+
+def _state(value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.strip().upper() or None
+        if value is not None and not is_valid_us_state(value):
+            raise ValueError("use a USPS state or territory code (e.g. 'MD')")
+    return value
+
+
+def _district(value: Any) -> Any:
+    return value.strip().lower() or None if isinstance(value, str) else value
+
+
+def _external_id(value: Any) -> Any:
+    if isinstance(value, str) and not _EXTERNAL_ID.fullmatch(value):
+        raise ValueError("use lower-case letters, digits, '.', '_' or '-'")
+    return value
+
+
 # --- facilities ----------------------------------------------------------------------------------
 
 class FacilityCreate(BaseModel):
@@ -76,9 +100,7 @@ class FacilityCreate(BaseModel):
     @field_validator("aliases", mode="before")
     @classmethod
     def _aliases(cls, v: Any) -> Any:
-        if isinstance(v, list):
-            return [a for a in (_text(x) for x in v) if a]
-        return v
+        return _aliases(v)
 
     @field_validator("country", mode="before")
     @classmethod
@@ -88,9 +110,7 @@ class FacilityCreate(BaseModel):
     @field_validator("external_id", mode="after")
     @classmethod
     def _ext(cls, v: Any) -> Any:
-        if isinstance(v, str) and not _EXTERNAL_ID.fullmatch(v):
-            raise ValueError("use lower-case letters, digits, '.', '_' or '-'")
-        return v
+        return _external_id(v)
 
     @model_validator(mode="after")
     def _zip(self) -> FacilityCreate:
@@ -101,16 +121,89 @@ class FacilityCreate(BaseModel):
     @field_validator("state", mode="before")
     @classmethod
     def _state(cls, v: Any) -> Any:
-        if isinstance(v, str):
-            v = v.strip().upper() or None
-            if v is not None and not is_valid_us_state(v):
-                raise ValueError("use a USPS state or territory code (e.g. 'MD')")
-        return v
+        return _state(v)
 
     @field_validator("federal_district", mode="before")
     @classmethod
     def _district(cls, v: Any) -> Any:
-        return v.strip().lower() or None if isinstance(v, str) else v
+        return _district(v)
+
+
+# Fields an organization may keep in its overlay on a shared facility (the rest is reference data).
+OVERLAY_FIELDS: tuple[str, ...] = ("custodian_name", "custodian_title", "phone", "notes", "verified", "verified_at")
+
+
+class FacilityUpdate(BaseModel):
+    """``PATCH /facilities/{id}`` (If-Match required). Every field is optional; only those sent change.
+
+    On an organization's own facility: any field of ``FacilityCreate`` (district re-validated). On a
+    *shared* facility: only the organization's overlay (``OVERLAY_FIELDS``) — ``custodian_name``,
+    ``custodian_title``, ``phone``, ``notes``, and ``verified: true`` (or ``verified_at``) to record that
+    the caller checked them; the shared row itself never changes. ``null`` clears an overlay field."""
+
+    model_config = _FORBID
+    name: str | None = Field(default=None, min_length=1, max_length=300)
+    type: FacilityType | None = None
+    external_id: str | None = Field(default=None, max_length=80)
+    aliases: list[str] | None = Field(default=None, max_length=20)
+    operator: str | None = Field(default=None, max_length=200)
+    address: str | None = Field(default=None, max_length=300)
+    city: str | None = Field(default=None, max_length=120)
+    state: str | None = Field(default=None, max_length=2)
+    zip: str | None = Field(default=None, max_length=12)
+    county: str | None = Field(default=None, max_length=120)
+    country: str | None = Field(default=None, min_length=2, max_length=2)
+    federal_district: str | None = Field(default=None, max_length=8)
+    ice_field_office: str | None = Field(default=None, max_length=80)
+    immigration_court: str | None = Field(default=None, max_length=200)
+    ice_detloc_code: str | None = Field(default=None, max_length=40)
+    phone: str | None = Field(default=None, max_length=80)
+    visitation_info: str | None = Field(default=None, max_length=2000)
+    custodian_name: str | None = Field(default=None, max_length=200)
+    custodian_title: str | None = Field(default=None, max_length=200)
+    source: str | None = Field(default=None, max_length=300)
+    as_of: date | None = None
+    # overlay only (shared facilities)
+    notes: str | None = Field(default=None, max_length=2000)
+    verified: bool | None = None
+    verified_at: AwareDatetime | None = None
+
+    @field_validator("name", "external_id", "operator", "address", "city", "zip", "county", "ice_field_office",
+                     "immigration_court", "ice_detloc_code", "phone", "custodian_name", "custodian_title",
+                     "source", mode="before")
+    @classmethod
+    def _line(cls, v: Any) -> Any:
+        return _text(v)
+
+    @field_validator("visitation_info", "notes", mode="before")
+    @classmethod
+    def _multi(cls, v: Any) -> Any:
+        return _text(v, multiline=True)
+
+    @field_validator("aliases", mode="before")
+    @classmethod
+    def _aliases(cls, v: Any) -> Any:
+        return _aliases(v)
+
+    @field_validator("country", mode="before")
+    @classmethod
+    def _c(cls, v: Any) -> Any:
+        return _country(v)
+
+    @field_validator("state", mode="before")
+    @classmethod
+    def _state(cls, v: Any) -> Any:
+        return _state(v)
+
+    @field_validator("federal_district", mode="before")
+    @classmethod
+    def _district(cls, v: Any) -> Any:
+        return _district(v)
+
+    @field_validator("external_id", mode="after")
+    @classmethod
+    def _ext(cls, v: Any) -> Any:
+        return _external_id(v)
 
 
 class FacilityPublic(BaseModel):
@@ -139,10 +232,17 @@ class FacilityPublic(BaseModel):
     custodian_title: str | None
     source: str | None
     as_of: date | None
-    verified: bool
+    verified: bool  # the reference data was checked against its source (shared list) — not the overlay
     version: int
     created_at: datetime
     updated_at: datetime
+    # The caller organization's overlay on a shared facility (merged into the fields above); None/[] for
+    # the organization's own facilities and for shared ones it has not annotated.
+    notes: str | None = None
+    verified_by: uuid.UUID | None = None
+    verified_at: datetime | None = None
+    overlay_fields: list[str] = Field(default_factory=list)  # which fields above come from the overlay
+    overlay_version: int | None = None  # the ETag of a shared facility; 0 before the first PATCH
 
 
 class FacilityImportReport(BaseModel):
