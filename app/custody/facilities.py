@@ -25,9 +25,10 @@ from app.core import audit
 from app.core.concurrency import check_version, claim_version
 from app.core.errors import ProblemError, conflict, not_found
 from app.core.types import utcnow
-from app.core_data.districts import DISTRICTS, district_display_name, districts_in_state
+from app.core_data.districts import DISTRICTS, district_display_name
 from app.core_data.names import fold_for_search
-from app.custody.facility_csv import ICE_FIELD_OFFICES, facility_identity
+from app.custody.facility_csv import facility_identity
+from app.custody.facility_rules import FacilityRuleError, resolve_field_office, resolve_venue
 from app.custody.models import Facility, FacilityOverlay
 from app.custody.schemas import OVERLAY_FIELDS, FacilityCreate, FacilityPublic, FacilitySummary, FacilityUpdate
 
@@ -37,10 +38,6 @@ IMPORT_FIELDS: tuple[str, ...] = (
     "federal_district", "circuit", "ice_field_office", "immigration_court", "ice_detloc_code", "phone",
     "custodian_name", "custodian_title", "source", "as_of", "verified", "visitation_info",
 )
-_FIELD_OFFICES = {o.casefold(): o for o in ICE_FIELD_OFFICES} | {
-    "new york": "New York City", "saint paul": "St. Paul", "st paul": "St. Paul", "washington dc": "Washington",
-    "washington, dc": "Washington", "washington, d.c.": "Washington",
-}
 
 
 def visible(org_id: uuid.UUID) -> Any:
@@ -259,37 +256,18 @@ def _invalid(field: str, code: str, message: str) -> ProblemError:
 
 
 def _venue(body: FacilityCreate) -> tuple[str | None, str | None]:
-    """(federal_district, circuit) for a new facility, or 422."""
-    if body.country != "US":
-        if body.federal_district:
-            raise _invalid("federal_district", "district_abroad", "Facilities abroad have no federal district.")
-        if body.state:
-            raise _invalid("state", "state_abroad", "Use 'county' for a subdivision abroad; 'state' is USPS only.")
-        return None, None
-    if not body.state:
-        raise _invalid("state", "state_required", "U.S. facilities need a state.")
-    if body.federal_district:
-        d = DISTRICTS.get(body.federal_district)
-        if d is None:
-            raise _invalid("federal_district", "invalid_district",
-                           "Not a PACER district court id (e.g. 'mdd', 'txsd').")
-        if d.state != body.state:
-            raise _invalid("federal_district", "district_state_mismatch", "The district is not in that state.")
-        return d.court_id, d.circuit
-    candidates = districts_in_state(body.state)
-    if len(candidates) == 1:
-        return candidates[0].court_id, candidates[0].circuit
-    raise _invalid("federal_district", "federal_district_required",
-                   "This state has several districts: give the facility's federal_district (habeas venue).")
+    """(federal_district, circuit) for a facility, or 422 with the rule's code (as the CSV import reports)."""
+    try:
+        return resolve_venue(body.country, body.state, body.federal_district)
+    except FacilityRuleError as rule:
+        raise _invalid(rule.field, rule.code, rule.message) from None
 
 
 def _field_office(value: str | None) -> str | None:
-    if not value:
-        return None
-    office = _FIELD_OFFICES.get(value.casefold())
-    if office is None:
-        raise _invalid("ice_field_office", "invalid_field_office", "Unknown ICE field office.")
-    return office
+    try:
+        return resolve_field_office(value)
+    except FacilityRuleError as rule:
+        raise _invalid(rule.field, rule.code, rule.message) from None
 
 
 def _check_external_id_free(session: Session, org_id: uuid.UUID, external_id: str) -> None:
@@ -431,7 +409,7 @@ def _column_limits() -> dict[str, int]:
 
 def _row_values(row: dict[str, Any]) -> dict[str, Any]:
     values = {k: row.get(k) for k in IMPORT_FIELDS if k != "visitation_info"}
-    values["visitation_info"] = row.get("notes")
+    values["visitation_info"] = row.get("visitation_info") or row.get("notes")
     values["type"] = str(getattr(row["type"], "value", row["type"]))
     values["aliases"] = list(row.get("aliases") or [])
     values["country"] = row.get("country") or "US"
