@@ -112,16 +112,13 @@ _NO_DIVISIONS = "The section names no divisions; the court holds court at the pl
 # Single-district states carry no county list: every county of the state is in the district.
 
 _DATA: tuple[tuple[str, tuple[DistrictCounties, ...]], ...] = (
-    # 28 U.S.C. § 82: "Arizona constitutes one judicial district" — no statutory divisions. The court
-    # assigns civil cases to its Phoenix, Prescott and Tucson divisions by county: LRCiv 77.1(a).
+    # 28 U.S.C. § 82: "Arizona constitutes one judicial district" — no statutory divisions. The court sorts
+    # cases among Phoenix, Prescott and Tucson by county under its local rules (LRCiv 77.1); where Pinal
+    # County's cases go is not settled in what we could check, so no division is recorded yet.
     ("AZ", (_district(
         "azd", "28 U.S.C. § 82",
-        divisions={
-            "Phoenix": "Gila, La Paz, Maricopa, Pinal, Yuma",
-            "Prescott": "Apache, Coconino, Mohave, Navajo, Yavapai",
-            "Tucson": "Cochise, Graham, Greenlee, Pima, Santa Cruz",
-        },
-        division_source="D. Ariz. LRCiv 77.1(a)"),)),
+        division_note="The section names no divisions; D. Ariz. assigns cases to its Phoenix, Prescott and "
+                      "Tucson divisions by local rule (LRCiv 77.1), not yet recorded here."),)),
     # 28 U.S.C. § 84: four districts; only the Central District (§ 84(c)) is divided by statute.
     ("CA", (
         _district(
@@ -255,7 +252,7 @@ _DATA: tuple[tuple[str, tuple[DistrictCounties, ...]], ...] = (
                           "Lafayette, Lake Charles, Monroe and Shreveport divisions by local rule, not yet "
                           "recorded here."),
     )),
-    # 28 U.S.C. § 100 (as amended in 2002): one district in two divisions.
+    # 28 U.S.C. § 100 (as amended by Pub. L. 100-702 (1988)): one district in two divisions.
     ("MD", (_district(
         "mdd", "28 U.S.C. § 100",
         divisions={
