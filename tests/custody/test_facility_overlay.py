@@ -214,3 +214,25 @@ def test_search_words_must_begin_words(client: Any, org_a: Any, db: Any) -> None
     assert names(f"{tag} service processing center") == [fac.name]   # abbreviation in the name
     assert names(f"{tag[:4]} fict") == [fac.name]
     assert names(f"{tag} ictional") == []                            # not the start of a word
+
+
+@pytest.mark.usefixtures("seeded")
+@pytest.mark.xfail(strict=True, reason="app/filings/context.py still reads facilities through custody.service; it "
+                                       "must read them through app.custody.facilities.merge/merged_by_id")
+def test_habeas_draft_names_the_overlay_custodian(client: Any, org_a: Any) -> None:
+    """README step 6: the custodian set in the overlay is the respondent of a habeas draft (no 422)."""
+    api, h = "/api/v1", org_a.h("attorney")
+    fac = client.get(FAC, headers=h, params={"q": "port isabel spc"}).json()["items"][0]
+    c = client.post(f"{api}/clients", headers=h, json={"given_names": "Ana", "first_surname": "Ejemplo",
+                                                      "country_of_birth": "SV", "citizenships": ["SV"]}).json()
+    assert client.post(f"{api}/clients/{c['id']}/custody-events", headers=h, json={
+        "status": "detained_ice", "effective_at": "2026-11-20T15:00:00Z", "facility_id": fac["id"],
+        "source_type": "ice_locator", "confidence": "confirmed"}).status_code == 201
+    assert _patch(client, h, fac["id"], {"custodian_name": "Pat Example",
+                                         "custodian_title": "Officer in Charge"}).status_code == 200
+    proc = client.post(f"{api}/clients/{c['id']}/proceedings", headers=h,
+                       json={"forum": "district_court", "federal_district": "txsd"}).json()
+    r = client.post(f"{api}/clients/{c['id']}/filings", headers=h, json={
+        "template": "habeas_2241", "proceeding_id": proc["id"],
+        "options": {"attorney_id": str(org_a.users["attorney"].id)}})
+    assert r.status_code == 201, r.text
