@@ -59,9 +59,9 @@ def county_key(county: str) -> str:
 
 
 # New York City's boroughs are counties under other names (Kings, New York, Richmond, Bronx); Florida's
-# Dade County was renamed Miami-Dade in 1997.
+# Dade County was renamed Miami-Dade in 1997; Virginia's Bedford City joined Bedford County in 2013.
 _COUNTY_ALIASES = {"brooklyn": "kings", "manhattan": "newyork", "statenisland": "richmond",
-                   "thebronx": "bronx", "dade": "miamidade"}
+                   "thebronx": "bronx", "dade": "miamidade", "bedfordcity": "bedford"}
 
 
 def _keys(names: str) -> frozenset[str]:
@@ -216,8 +216,7 @@ _DATA: tuple[tuple[str, tuple[DistrictCounties, ...]], ...] = (
                 "Statesboro": "Bulloch, Candler, Emanuel, Evans, Jenkins, Screven, Tattnall, Toombs",
             }),
     )),
-    # 28 U.S.C. § 93: three districts; the Northern District has an Eastern and a Western Division
-    # (§ 93(a)). The Central and Southern Districts' county lists are not yet transcribed.
+    # 28 U.S.C. § 93: three districts; only the Northern District is divided by statute (§ 93(a)).
     ("IL", (
         _district(
             "ilnd", "28 U.S.C. § 93(a)",
@@ -226,8 +225,20 @@ _DATA: tuple[tuple[str, tuple[DistrictCounties, ...]], ...] = (
                 "Western": "Boone, Carroll, DeKalb, Jo Daviess, Lee, McHenry, Ogle, Stephenson, Whiteside, "
                            "Winnebago",
             }),
-        _district("ilcd", "28 U.S.C. § 93(b)", complete=False, division_note="Not yet transcribed."),
-        _district("ilsd", "28 U.S.C. § 93(c)", complete=False, division_note="Not yet transcribed."),
+        _district(
+            "ilcd", "28 U.S.C. § 93(b)",
+            "Adams, Brown, Bureau, Cass, Champaign, Christian, Coles, De Witt, Douglas, Edgar, Ford, Fulton, "
+            "Greene, Hancock, Henderson, Henry, Iroquois, Kankakee, Knox, Livingston, Logan, McDonough, McLean, "
+            "Macoupin, Macon, Marshall, Mason, Menard, Mercer, Montgomery, Morgan, Moultrie, Peoria, Piatt, Pike, "
+            "Putnam, Rock Island, Sangamon, Schuyler, Scott, Shelby, Stark, Tazewell, Vermilion, Warren, Woodford",
+            division_note=_NO_DIVISIONS),
+        _district(
+            "ilsd", "28 U.S.C. § 93(c)",
+            "Alexander, Bond, Calhoun, Clark, Clay, Clinton, Crawford, Cumberland, Edwards, Effingham, Fayette, "
+            "Franklin, Gallatin, Hamilton, Hardin, Jackson, Jasper, Jefferson, Jersey, Johnson, Lawrence, Madison, "
+            "Marion, Massac, Monroe, Perry, Pope, Pulaski, Randolph, Richland, St. Clair, Saline, Union, Wabash, "
+            "Washington, Wayne, White, Williamson",
+            division_note=_NO_DIVISIONS),
     )),
     # 28 U.S.C. § 98: three districts, none divided by statute.
     ("LA", (
@@ -287,12 +298,28 @@ _DATA: tuple[tuple[str, tuple[DistrictCounties, ...]], ...] = (
     # name none).
     ("MN", (_district("mnd", "28 U.S.C. § 103",
                       division_note="Divisions not recorded; D. Minn. captions name no division."),)),
-    # 28 U.S.C. § 104: two districts, each divided by statute; county lists not yet transcribed beyond the
-    # counties of the bundled facilities.
+    # 28 U.S.C. § 104: two districts, each divided by statute (§ 104(b) as rewritten in 2013).
     ("MS", (
-        _district("msnd", "28 U.S.C. § 104(a)", complete=False, division_note="Not yet transcribed."),
-        _district("mssd", "28 U.S.C. § 104(b)", "Adams", complete=False,
-                  division_note="The Southern District's divisions are not yet transcribed."),
+        _district(
+            "msnd", "28 U.S.C. § 104(a)",
+            divisions={
+                "Aberdeen": "Alcorn, Chickasaw, Choctaw, Clay, Itawamba, Lee, Lowndes, Monroe, Oktibbeha, Prentiss, "
+                            "Tishomingo, Webster, Winston",
+                "Oxford": "Benton, Calhoun, DeSoto, Lafayette, Marshall, Panola, Pontotoc, Quitman, Tallahatchie, "
+                          "Tate, Tippah, Tunica, Union, Yalobusha",
+                "Greenville": "Attala, Bolivar, Carroll, Coahoma, Grenada, Humphreys, Leflore, Montgomery, "
+                              "Sunflower, Washington",
+            }),
+        _district(
+            "mssd", "28 U.S.C. § 104(b)",
+            divisions={
+                "Northern": "Copiah, Hinds, Holmes, Issaquena, Kemper, Lauderdale, Leake, Madison, Neshoba, Newton, "
+                            "Noxubee, Rankin, Scott, Simpson, Sharkey, Smith, Warren, Yazoo",
+                "Southern": "George, Greene, Hancock, Harrison, Jackson, Pearl River, Stone",
+                "Eastern": "Clarke, Covington, Forrest, Jasper, Jefferson Davis, Jones, Lamar, Lawrence, Marion, "
+                           "Perry, Wayne, Walthall",
+                "Western": "Adams, Amite, Claiborne, Franklin, Jefferson, Lincoln, Pike, Wilkinson",
+            }),
     )),
     # 28 U.S.C. § 110: one district. "Vicinages" by local rule, not statutory divisions: D.N.J. L.Civ.R.
     # 40.1(a). Captions name no division.
@@ -406,21 +433,37 @@ _DATA: tuple[tuple[str, tuple[DistrictCounties, ...]], ...] = (
             }),
     )),
     # 28 U.S.C. § 127: two districts, each divided by statute into divisions of counties and independent
-    # cities. Only the Richmond and Alexandria Divisions of the Eastern District are transcribed so far.
+    # cities (a city inside a county's boundaries goes with that county). The Western District's divisions
+    # are not yet transcribed.
     ("VA", (
         _district(
             "vaed", "28 U.S.C. § 127(a)",
             divisions={
                 "Alexandria": "Arlington, Fairfax, Fauquier, Loudoun, Prince William, Stafford, Alexandria City, "
                               "Fairfax City, Falls Church City, Manassas City, Manassas Park City",
+                "Newport News": "Gloucester, James City, Mathews, York, Hampton City, Newport News City, "
+                                "Poquoson City, Williamsburg City",
+                "Norfolk": "Accomack, Isle of Wight, Northampton, Southampton, Chesapeake City, Franklin City, "
+                           "Norfolk City, Portsmouth City, Suffolk City, Virginia Beach City",
                 "Richmond": "Amelia, Brunswick, Caroline, Charles City, Chesterfield, Dinwiddie, Essex, Goochland, "
-                            "Greensville, Hanover, Henrico, King and Queen, King William, Lancaster, Lunenburg, "
-                            "Mecklenburg, Middlesex, New Kent, Northumberland, Nottoway, Powhatan, Prince Edward, "
-                            "Prince George, Richmond, Surry, Sussex, Westmoreland, Colonial Heights City, "
-                            "Emporia City, Hopewell City, Petersburg City, Richmond City",
-            },
-            complete=False, division_note="The Norfolk and Newport News Divisions are not yet transcribed."),
-        _district("vawd", "28 U.S.C. § 127(b)", complete=False, division_note="Not yet transcribed."),
+                            "Greensville, Hanover, Henrico, King and Queen, King George, King William, Lancaster, "
+                            "Lunenburg, Mecklenburg, Middlesex, New Kent, Northumberland, Nottoway, Powhatan, "
+                            "Prince Edward, Prince George, Richmond, Spotsylvania, Surry, Sussex, Westmoreland, "
+                            "Colonial Heights City, Emporia City, Fredericksburg City, Hopewell City, "
+                            "Petersburg City, Richmond City",
+            }),
+        _district(
+            "vawd", "28 U.S.C. § 127(b)",
+            "Albemarle, Alleghany, Amherst, Appomattox, Augusta, Bath, Bedford, Bland, Botetourt, Buchanan, "
+            "Buckingham, Campbell, Carroll, Charlotte, Clarke, Craig, Culpeper, Cumberland, Dickenson, Floyd, "
+            "Fluvanna, Franklin, Frederick, Giles, Grayson, Greene, Halifax, Henry, Highland, Lee, Louisa, Madison, "
+            "Montgomery, Nelson, Orange, Page, Patrick, Pittsylvania, Pulaski, Rappahannock, Roanoke, Rockbridge, "
+            "Rockingham, Russell, Scott, Shenandoah, Smyth, Tazewell, Warren, Washington, Wise, Wythe, "
+            "Bristol City, Buena Vista City, Charlottesville City, Covington City, Danville City, Galax City, "
+            "Harrisonburg City, Lexington City, Lynchburg City, Martinsville City, Norton City, Radford City, "
+            "Roanoke City, Salem City, Staunton City, Waynesboro City, Winchester City",
+            division_note="The section divides the Western District into divisions; they are not yet "
+                          "transcribed here."),
     )),
     # 28 U.S.C. § 128: two districts, none divided by statute (W.D. Wash. sits at Seattle and Tacoma and
     # assigns cases between them by local rule, not recorded here).

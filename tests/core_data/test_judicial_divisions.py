@@ -16,9 +16,10 @@ from app.core_data.judicial_divisions import (
 from app.custody.facility_csv import load_seed_facilities
 from app.filings import divisions as filing_divisions
 
-# Counties (parishes in Louisiana) per the Census Bureau's 2020 list, for the states transcribed in full.
-CENSUS_COUNTY_COUNTS = {"CA": 58, "FL": 67, "GA": 159, "LA": 64, "MI": 83, "NY": 62, "PA": 67, "TX": 254,
-                        "WA": 39}
+# Counties (parishes in Louisiana; counties and independent cities in Virginia) per the Census Bureau's
+# 2020 list, for the states with more than one district.
+CENSUS_COUNTY_COUNTS = {"CA": 58, "FL": 67, "GA": 159, "IL": 102, "LA": 64, "MI": 83, "MS": 82, "NY": 62,
+                        "PA": 67, "TX": 254, "VA": 133, "WA": 39}
 
 
 def test_every_record_is_sourced_and_unverified_until_checked() -> None:
@@ -67,6 +68,13 @@ def test_counties_belong_to_one_district_and_one_division(state: str) -> None:
     ("NY", "Brooklyn", "nyed", None),
     ("NJ", "Union", "njd", None),                         # § 110: one district, no divisions
     ("IL", "Cook", "ilnd", "Eastern"),                    # § 93(a)
+    ("IL", "Sangamon", "ilcd", None),                     # § 93(b)
+    ("MS", "Adams", "mssd", "Western"),                   # § 104(b)(4)
+    ("MS", "DeSoto", "msnd", "Oxford"),                   # § 104(a)
+    ("VA", "Prince Edward", "vaed", "Richmond"),          # § 127(a): Farmville
+    ("VA", "Caroline", "vaed", "Richmond"),
+    ("VA", "Falls Church City", "vaed", "Alexandria"),
+    ("VA", "Albemarle", "vawd", None),
     ("LA", "LaSalle Parish", "lawd", None),
 ])
 def test_known_places(state: str, county: str, district: str, division: str | None) -> None:
