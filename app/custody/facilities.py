@@ -258,7 +258,7 @@ def _invalid(field: str, code: str, message: str) -> ProblemError:
 def _venue(body: FacilityCreate) -> tuple[str | None, str | None]:
     """(federal_district, circuit) for a facility, or 422 with the rule's code (as the CSV import reports)."""
     try:
-        return resolve_venue(body.country, body.state, body.federal_district)
+        return resolve_venue(body.country, body.state, body.federal_district, body.county)
     except FacilityRuleError as rule:
         raise _invalid(rule.field, rule.code, rule.message) from None
 

@@ -148,14 +148,15 @@ def _validate_row(raw: dict[str, str], line: int) -> tuple[dict[str, Any] | None
     district_id: str | None = None
     circuit: str | None = None
     if body is not None:
-        country, state, requested = body.country, body.state, body.federal_district
+        country, state, requested, county = body.country, body.state, body.federal_district, body.county
     else:
         country = "" if "country" in bad else (v["country"] or "US").upper()
         state = None if "state" in bad else (v["state"] or "").upper() or None
         requested = (v["federal_district"] or "").lower() or None
+        county = None if "county" in bad else v["county"]
     if country:
         try:
-            district_id, circuit = resolve_venue(country, state, requested)
+            district_id, circuit = resolve_venue(country, state, requested, county)
         except FacilityRuleError as rule:
             if rule.field not in bad:
                 fail(rule.field, rule.code, rule.message)

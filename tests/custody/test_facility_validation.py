@@ -49,6 +49,7 @@ def _api_codes(resp: Any) -> set[str]:
     {"country": "SV"},                                 # state_abroad
     {"ice_field_office": "Gotham"},                    # invalid_field_office
     {"name": "N" * 301},                               # string_too_long / too_long
+    {"state": "TX", "county": "Cameron", "federal_district": "txwd"},  # district_county_mismatch (§ 124(b))
 ])
 def test_csv_row_and_api_report_the_same_code(client: Any, org_a: Any, over: dict[str, Any]) -> None:
     body = {**BASE, **over}
@@ -90,3 +91,24 @@ def test_valid_row_equals_the_api_normalisation(client: Any, org_a: Any) -> None
     assert row["as_of"].isoformat() == api["as_of"]
     # A file also tidies runs of spaces (spreadsheet padding); the API keeps what was typed.
     assert row["name"] == "Fictional Center" and api["name"] == "Fictional   Center"
+
+
+@pytest.mark.parametrize(("state", "county", "district"), [("TX", "Cameron County", "txsd"), ("TX", "Willacy", "txsd"),
+                                                           ("TX", "Frio", "txwd"), ("CA", "Kern", "caed"),
+                                                           ("GA", "Charlton", "gasd")])
+def test_the_countys_district_is_filled_in_by_both(client: Any, org_a: Any, state: str, county: str,
+                                                  district: str) -> None:
+    """Where 28 U.S.C. §§ 81-131 place the county, the district need not be typed (and cannot contradict it)."""
+    body = {**BASE, "state": state, "county": county, "name": f"County Annex {county}"}
+    resp = client.post(FAC, headers=org_a.h("paralegal"), json=body)
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["federal_district"] == district
+    rows, errors = parse_facilities_csv(_csv(body))
+    assert errors == [] and rows[0]["federal_district"] == district
+
+
+def test_county_mismatch_names_the_statute(client: Any, org_a: Any) -> None:
+    body = {**BASE, "state": "TX", "county": "Cameron", "federal_district": "txwd"}
+    problem = client.post(FAC, headers=org_a.h("paralegal"), json=body).json()
+    assert problem["code"] == "district_county_mismatch"
+    assert "txsd" in problem["detail"] and "28 U.S.C. § 124" in problem["detail"]
