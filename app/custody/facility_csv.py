@@ -42,7 +42,8 @@ __all__ = [
     "parse_facilities_csv",
 ]
 
-# column -> max length (within the Facility model's limits). Order = header order of the seed file.
+# The file's columns, in the seed file's header order. The lengths are checked here only for the file's own
+# columns (circuit, verified, notes); every other column is a FacilityCreate field and the schema's limit applies.
 COLUMNS: dict[str, int] = {
     "external_id": 80, "name": 200, "aliases": 1000, "type": 40, "operator": 200, "address": 300,
     "city": 100, "state": 100, "zip": 10, "county": 100, "country": 60, "federal_district": 20,
@@ -109,7 +110,7 @@ def _schema_errors(exc: ValidationError, line: int, notes_column: bool) -> list[
     for e in exc.errors():
         field = str(e["loc"][0]) if e["loc"] else None
         column = "notes" if field == "visitation_info" and notes_column else field
-        code = _PYDANTIC_CODES.get(e["type"], e["type"]) if e["type"] in _PYDANTIC_CODES else e["type"]
+        code = _PYDANTIC_CODES.get(e["type"], e["type"])
         if code in ("value_error", "assertion_error"):
             code = "invalid_value"
         message = str(e["msg"]).removeprefix("Value error, ")
