@@ -97,10 +97,12 @@ class DistrictCounties:
 
 
 def _district(court_id: str, source: str, counties: str = "", *, divisions: dict[str, str] | None = None,
-              division_source: str | None = None, complete: bool = True,
-              division_note: str | None = None) -> DistrictCounties:
-    """``divisions`` (division -> counties) also supplies the district's counties when ``counties`` is empty."""
-    rules = tuple(DivisionRule(court_id, name, _keys(names), division_source or source)
+              division_source: str | None = None, complete: bool = True, division_note: str | None = None,
+              notes: dict[str, str] | None = None) -> DistrictCounties:
+    """``divisions`` (division -> counties) also supplies the district's counties when ``counties`` is empty;
+    ``notes`` (division -> text) qualifies a division's record."""
+    rules = tuple(DivisionRule(court_id, name, _keys(names), division_source or source,
+                               note=(notes or {}).get(name))
                   for name, names in (divisions or {}).items())
     all_counties = _keys(counties) | frozenset(k for r in rules for k in r.counties)
     return DistrictCounties(court_id, source, all_counties, rules, complete, division_note)
@@ -203,6 +205,14 @@ _DATA: tuple[tuple[str, tuple[DistrictCounties, ...]], ...] = (
                 "Albany": "Baker, Calhoun, Dougherty, Early, Miller, Mitchell, Turner, Worth",
                 "Valdosta": "Berrien, Clinch, Cook, Echols, Irwin, Lanier, Lowndes, Tift",
                 "Thomasville": "Brooks, Colquitt, Decatur, Grady, Seminole, Thomas",
+            },
+            # The court itself now sits in five divisions and lists the Americus and Thomasville counties
+            # under Albany, Macon and Valdosta; which name a caption should carry is for counsel to check.
+            notes={
+                "Americus": "Statutory division; the court lists these counties under its Albany and Macon "
+                            "divisions.",
+                "Thomasville": "Statutory division; the court lists these counties under its Albany and "
+                               "Valdosta divisions.",
             }),
         _district(
             "gasd", "28 U.S.C. § 90(c)",
