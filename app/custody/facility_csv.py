@@ -5,6 +5,14 @@ Layout and rules: docs/facilities_csv.md. Every row is validated and every probl
 header being line 1; column = header name or ``None`` for whole-row problems), so an import can
 be all-or-nothing with a complete error list. Rows with errors are left out of ``rows``.
 
+Each row is validated by the API's own schema (``FacilityCreate``) and venue rules
+(``app.custody.facility_rules``), so a file and a ``POST /facilities`` give the same answer, with the same
+codes: a pydantic error becomes a row error whose code is the schema's error type (``invalid_state``,
+``invalid_zip``, ...; ``missing_required`` and ``too_long`` for pydantic's own ``missing`` and
+``string_too_long``), and a state with a single district fills in ``federal_district`` in both. What only
+a file has — the ``circuit`` and ``verified`` columns of the shared list, header and line problems — is
+checked here.
+
 Pure functions, no database. The importer (service layer) upserts each valid row by
 ``facility_identity(row)``.
 """
@@ -15,15 +23,15 @@ import csv
 import io
 import re
 import unicodedata
-from datetime import date
 from importlib import resources
 from typing import Any
 
-from app.core_data.countries import is_valid_country
-from app.core_data.districts import CIRCUITS, DISTRICTS
+from pydantic import ValidationError
+
+from app.core_data.districts import CIRCUITS
 from app.core_data.names import fold_for_search
-from app.core_data.us_states import is_valid_us_state
-from app.custody.statuses import FacilityType
+from app.custody.facility_rules import ICE_FIELD_OFFICES, FacilityRuleError, resolve_field_office, resolve_venue
+from app.custody.schemas import FacilityCreate
 
 __all__ = [
     "COLUMNS",
@@ -34,7 +42,8 @@ __all__ = [
     "parse_facilities_csv",
 ]
 
-# column -> max length (within the Facility model's limits). Order = header order of the seed file.
+# The file's columns, in the seed file's header order. The lengths are checked here only for the file's own
+# columns (circuit, verified, notes); every other column is a FacilityCreate field and the schema's limit applies.
 COLUMNS: dict[str, int] = {
     "external_id": 80, "name": 200, "aliases": 1000, "type": 40, "operator": 200, "address": 300,
     "city": 100, "state": 100, "zip": 10, "county": 100, "country": 60, "federal_district": 20,
@@ -46,29 +55,13 @@ REQUIRED_COLUMNS: tuple[str, ...] = ("name", "type", "city")
 _MULTILINE = frozenset({"notes", "visitation_info"})
 MAX_ROWS = 10_000
 
-# ICE ERO field offices / areas of responsibility (DOMAIN §1.4).
-ICE_FIELD_OFFICES: tuple[str, ...] = (
-    "Atlanta", "Baltimore", "Boston", "Buffalo", "Chicago", "Dallas", "Denver", "Detroit",
-    "El Paso", "Harlingen", "Houston", "Los Angeles", "Miami", "New Orleans", "New York City",
-    "Newark", "Philadelphia", "Phoenix", "Salt Lake City", "San Antonio", "San Diego",
-    "San Francisco", "Seattle", "St. Paul", "Washington",
-)  # fmt: skip
-_FIELD_OFFICE_KEYS = {o.casefold(): o for o in ICE_FIELD_OFFICES} | {
-    "new york": "New York City",
-    "saint paul": "St. Paul",
-    "st paul": "St. Paul",
-    "washington dc": "Washington",
-    "washington, dc": "Washington",
-    "washington, d.c.": "Washington",
-}
-
-_FORBIDDEN = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u061c]")
-_SPACES = re.compile(r"\s+")
-_EXTERNAL_ID = re.compile(r"[a-z0-9][a-z0-9._-]*")
-_DETLOC = re.compile(r"[A-Z0-9]+")
-_US_ZIP = re.compile(r"[0-9]{5}(-[0-9]{4})?")
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_TYPES = frozenset(t.value for t in FacilityType)
+_SPACES = re.compile(r" {2,}")
+# The file's columns that are not fields of FacilityCreate (the shared list's own columns).
+_FILE_ONLY = frozenset({"circuit", "verified", "notes"})
+# pydantic's own error types, named as the file reports them; the schema's own types pass through.
+_PYDANTIC_CODES = {"missing": "missing_required", "string_too_long": "too_long", "too_long": "too_long",
+                   "string_too_short": "missing_required", "enum": "invalid_type", "date_parsing": "invalid_date",
+                   "date_from_datetime_parsing": "invalid_date", "string_type": "invalid_value"}
 _CIRCUIT_ALIASES = {c.casefold(): c for c in CIRCUITS} | {c[:-2]: c for c in CIRCUITS if c[0].isdigit()}
 _CIRCUIT_ALIASES |= {"dc": "D.C.", "d.c": "D.C."}
 
@@ -86,134 +79,127 @@ def facility_identity(row: dict[str, Any]) -> tuple[str, str]:
 
 
 def _clean(raw: dict[str, str], line: int, errors: list[dict[str, Any]]) -> dict[str, str | None]:
+    """Spreadsheet tidying only (NFC, outer spaces, runs of spaces); the schema judges the values. The
+    file's own columns (``circuit``, ``verified``, ``notes``) get their length and character checks here."""
     out: dict[str, str | None] = {}
     for col, limit in COLUMNS.items():
         value = raw.get(col)
         if value is None:
             out[col] = None
             continue
-        if _FORBIDDEN.search(value) or (col not in _MULTILINE and "\n" in value):
-            errors.append(_err(line, col, "invalid_characters", "Contains control or invisible characters."))
-            out[col] = None
-            continue
         value = unicodedata.normalize("NFC", value).strip()
         if col not in _MULTILINE:
             value = _SPACES.sub(" ", value)
-        if len(value) > limit:
-            errors.append(_err(line, col, "too_long", f"Longer than {limit} characters."))
-            out[col] = None
-            continue
+        if col in _FILE_ONLY:
+            if _CONTROL.search(value) or (col not in _MULTILINE and "\n" in value):
+                errors.append(_err(line, col, "invalid_characters", "Contains control or invisible characters."))
+                value = ""
+            elif len(value) > limit:
+                errors.append(_err(line, col, "too_long", f"Longer than {limit} characters."))
+                value = ""
         out[col] = value or None
+    return out
+
+
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u061c]")
+_SCHEMA_FIELDS = tuple(FacilityCreate.model_fields)
+
+
+def _schema_errors(exc: ValidationError, line: int, notes_column: bool) -> list[dict[str, Any]]:
+    out = []
+    for e in exc.errors():
+        field = str(e["loc"][0]) if e["loc"] else None
+        column = "notes" if field == "visitation_info" and notes_column else field
+        code = _PYDANTIC_CODES.get(e["type"], e["type"])
+        if code in ("value_error", "assertion_error"):
+            code = "invalid_value"
+        message = str(e["msg"]).removeprefix("Value error, ")
+        message = message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
+        out.append(_err(line, column, code, message))
     return out
 
 
 def _validate_row(raw: dict[str, str], line: int) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     errors: list[dict[str, Any]] = []
     v = _clean(raw, line, errors)
-    bad_cols = {e["column"] for e in errors}
 
     def fail(col: str, code: str, message: str) -> None:
         errors.append(_err(line, col, code, message))
 
-    for col in REQUIRED_COLUMNS:
-        if not v[col] and col not in bad_cols:
+    # The API's schema, fed the file's values (``notes`` is the shared list's name for visitation_info).
+    notes_column = not v["visitation_info"] and bool(v["notes"])
+    data: dict[str, Any] = {k: v[k] for k in _SCHEMA_FIELDS if k in v and v[k] is not None}
+    if notes_column:
+        data["visitation_info"] = v["notes"]
+    if v["aliases"]:
+        data["aliases"] = [a for a in v["aliases"].split("|") if a.strip()]
+    data.pop("ice_field_office", None)  # checked below by the shared rule, as the API does after the schema
+    body: FacilityCreate | None = None
+    try:
+        body = FacilityCreate.model_validate(data)
+    except ValidationError as exc:
+        errors.extend(_schema_errors(exc, line, notes_column))
+    for col in REQUIRED_COLUMNS:  # the file layout requires a city too (the API does not)
+        if not v[col] and not any(e["column"] == col for e in errors):
             fail(col, "missing_required", f"'{col}' is required.")
+    bad = {e["column"] for e in errors}
 
-    ftype = v["type"]
-    if ftype and ftype.lower() not in _TYPES:
-        fail("type", "invalid_type", f"Unknown facility type {ftype!r}.")
-    country = (v["country"] or "US").upper()
-    if not is_valid_country(country):
-        fail("country", "invalid_country", f"{v['country']!r} is not an ISO 3166-1 alpha-2 code.")
-    in_us = country == "US"
+    # The venue rules of the API, on the schema's values (or, when the schema refused the row, on the
+    # file's values, so that every problem of the row is reported at once).
+    district_id: str | None = None
+    circuit: str | None = None
+    if body is not None:
+        country, state, requested, county = body.country, body.state, body.federal_district, body.county
+    else:
+        country = "" if "country" in bad else (v["country"] or "US").upper()
+        state = None if "state" in bad else (v["state"] or "").upper() or None
+        requested = (v["federal_district"] or "").lower() or None
+        county = None if "county" in bad else v["county"]
+    if country:
+        try:
+            district_id, circuit = resolve_venue(country, state, requested, county)
+        except FacilityRuleError as rule:
+            if rule.field not in bad:
+                fail(rule.field, rule.code, rule.message)
 
-    state = v["state"]
-    if not in_us and state:
-        fail("state", "state_abroad", "Outside the U.S. leave 'state' empty; put the province in 'county'.")
-    if in_us:
-        state = state.upper() if state else None
-        if state is None and "state" not in bad_cols:
-            fail("state", "missing_required", "'state' is required for U.S. facilities.")
-        elif state is not None and not is_valid_us_state(state):
-            fail("state", "invalid_state", f"{state!r} is not a USPS state or territory code.")
-        if v["zip"] and not _US_ZIP.fullmatch(v["zip"]):
-            fail("zip", "invalid_zip", "U.S. ZIP codes are 5 digits or ZIP+4.")
-
-    district_id = v["federal_district"].lower() if v["federal_district"] else None
-    district = DISTRICTS.get(district_id) if district_id else None
-    if district_id and not in_us:
-        fail("federal_district", "district_abroad", "Facilities outside the U.S. have no federal district.")
-    elif district_id and district is None:
-        fail("federal_district", "invalid_district", f"{district_id!r} is not a PACER district court id.")
-    elif district and is_valid_us_state(state) and district.state != state:
-        fail("federal_district", "district_state_mismatch", f"{district_id} is not in {state}.")
-    elif in_us and not district_id and "federal_district" not in bad_cols:
-        fail(
-            "federal_district", "missing_required", "U.S. facilities need a federal district (habeas venue)."
-        )
-
-    circuit = v["circuit"]
-    if circuit:
-        key = circuit.casefold().rstrip(".").replace(" circuit", "")
+    given_circuit = v["circuit"]
+    if given_circuit:
+        key = given_circuit.casefold().rstrip(".").replace(" circuit", "")
         canonical = _CIRCUIT_ALIASES.get(key)
-        if not in_us:
+        if country != "US":
             fail("circuit", "circuit_abroad", "Facilities outside the U.S. have no circuit.")
         elif canonical is None:
-            fail("circuit", "invalid_circuit", f"Unknown circuit {circuit!r}.")
-        elif district and district.circuit != canonical:
-            fail("circuit", "circuit_mismatch", f"{district.court_id} is in the {district.circuit} Circuit.")
-        circuit = canonical
-    elif district:
-        circuit = district.circuit
+            fail("circuit", "invalid_circuit", f"Unknown circuit {given_circuit!r}.")
+        elif district_id and circuit != canonical:
+            fail("circuit", "circuit_mismatch", f"{district_id} is in the {circuit} Circuit.")
 
-    office = v["ice_field_office"]
-    if office:
-        office = _FIELD_OFFICE_KEYS.get(office.casefold())
-        if office is None:
-            fail(
-                "ice_field_office",
-                "invalid_field_office",
-                f"Unknown ICE field office {v['ice_field_office']!r}.",
-            )
-
-    as_of: date | None = None
-    if v["as_of"]:
-        try:
-            if not _ISO_DATE.fullmatch(v["as_of"]):
-                raise ValueError
-            as_of = date.fromisoformat(v["as_of"])
-        except ValueError:
-            fail("as_of", "invalid_date", "Use an ISO date: YYYY-MM-DD.")
+    office: str | None = None
+    try:
+        office = resolve_field_office(v["ice_field_office"])
+    except FacilityRuleError as rule:
+        fail(rule.field, rule.code, rule.message)
 
     verified = (v["verified"] or "false").lower()
     if verified not in ("true", "false"):
         fail("verified", "invalid_boolean", "Use true or false.")
 
-    external_id = v["external_id"]
-    if external_id and not _EXTERNAL_ID.fullmatch(external_id):
-        fail("external_id", "invalid_external_id", "Use lower-case letters, digits, '.', '_' or '-'.")
-    detloc = v["ice_detloc_code"].upper() if v["ice_detloc_code"] else None
-    if detloc and not _DETLOC.fullmatch(detloc):
-        fail("ice_detloc_code", "invalid_detloc_code", "ICE facility codes are letters and digits.")
-    aliases = [a.strip() for a in (v["aliases"] or "").split("|") if a.strip()]
-
-    if errors:
+    if errors or body is None:
+        errors.sort(key=lambda e: _COLUMN_ORDER.get(e["column"], -1))
         return None, errors
-    row: dict[str, Any] = dict(v)
+    row: dict[str, Any] = body.model_dump()
     row.update(
         line=line,
-        type=FacilityType(ftype.lower()) if ftype else None,
-        country=country,
-        state=state,
+        notes=v["notes"],
+        visitation_info=v["visitation_info"] or v["notes"],
         federal_district=district_id,
         circuit=circuit,
         ice_field_office=office,
-        as_of=as_of,
         verified=verified == "true",
-        aliases=aliases,
-        ice_detloc_code=detloc,
     )
     return row, []
+
+
+_COLUMN_ORDER = {c: i for i, c in enumerate(COLUMNS)}
 
 
 def parse_facilities_csv(text: str | bytes) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

@@ -48,6 +48,31 @@ class Facility(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
 
 
+class FacilityOverlay(SQLModel, table=True):
+    """One organization's own facts about a *shared* facility (who the warden is, a direct phone line, notes,
+    when someone last checked), kept beside the shared row instead of forking it: the seeded list stays one
+    row per facility that every install can update, and no other organization sees these values. Reads merge
+    the overlay over the shared row (``app.custody.facilities.merge``). The immediate custodian is the proper
+    habeas respondent (Rumsfeld v. Padilla, 542 U.S. 426 (2004)), and who that is changes more often than the
+    reference data does."""
+
+    __tablename__ = "facility_overlay"
+    __table_args__ = (sa.UniqueConstraint("organization_id", "facility_id", name="uq_facility_overlay_org_facility"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    organization_id: uuid.UUID = Field(foreign_key="organization.id", nullable=False)
+    facility_id: uuid.UUID = Field(foreign_key="facility.id", nullable=False, index=True)
+    custodian_name: str | None = Field(default=None, max_length=200)
+    custodian_title: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=80)
+    notes: str | None = Field(default=None, max_length=2000)
+    verified_by: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
+    verified_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    version: int = Field(default=1, nullable=False)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+
+
 class CustodyEvent(SQLModel, table=True):
     """One fact about where a person was, from a source, at an instant. Never edited or deleted:
     corrections are retractions (with a reason) plus a new event."""

@@ -6,12 +6,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import File, Query, Response, UploadFile
+from fastapi import File, Query, Request, Response, UploadFile
 
 from app.auth.deps import ReadClients, WriteCustody, WriteFacilities
 from app.clients import service as clients_service
 from app.core import audit
-from app.core.concurrency import set_etag
+from app.core.concurrency import require_if_match, set_etag
 from app.core.errors import ProblemError
 from app.core.pagination import Limit, Offset, Page
 from app.core.routing import api_router
@@ -23,6 +23,7 @@ from app.custody.schemas import (
     FacilityCreate,
     FacilityImportReport,
     FacilityPublic,
+    FacilityUpdate,
     RetractBody,
 )
 from app.custody.statuses import FacilityType
@@ -47,7 +48,8 @@ def list_facilities(
     rows, total = facilities_service.list_facilities(
         ctx.session, ctx.org_id, q=q, state=state, federal_district=federal_district,
         type=type.value if type else None, limit=limit, offset=offset)
-    return Page(items=[facilities_service.to_public(f) for f in rows], total=total, limit=limit, offset=offset)
+    merged = facilities_service.merge_all(ctx.session, ctx.org_id, rows)
+    return Page(items=[facilities_service.to_public(f) for f in merged], total=total, limit=limit, offset=offset)
 
 
 @router.post("/facilities", response_model=FacilityPublic, status_code=201)
@@ -91,9 +93,22 @@ def import_facilities(
 @router.get("/facilities/{facility_id}", response_model=FacilityPublic)
 def get_facility(facility_id: uuid.UUID, response: Response,
                  ctx: ReadClients) -> FacilityPublic:
-    """One facility (shared, or the organization's own)."""
-    fac = service.get_facility(ctx.session, ctx.org_id, facility_id)
-    set_etag(response, fac.version)
+    """One facility (shared, with the organization's overlay merged in, or the organization's own). The ETag
+    of a shared facility is its overlay's version ("0" before the first PATCH)."""
+    fac = facilities_service.facility_for(ctx.session, ctx.org_id, facility_id)
+    set_etag(response, fac.etag_version)
+    return facilities_service.to_public(fac)
+
+
+@router.patch("/facilities/{facility_id}", response_model=FacilityPublic)
+def update_facility(facility_id: uuid.UUID, body: FacilityUpdate, request: Request, response: Response,
+                    ctx: WriteFacilities) -> FacilityPublic:
+    """Change a facility (If-Match required). On a shared facility this writes only the caller organization's
+    overlay (custodian_name, custodian_title, phone, notes, verified/verified_at); other organizations never
+    see it. On the organization's own facility it changes the facility's fields."""
+    expected = require_if_match(request)
+    fac = facilities_service.update_facility(ctx, ctx.session, facility_id, body, expected)
+    set_etag(response, fac.etag_version)
     return facilities_service.to_public(fac)
 
 
