@@ -118,7 +118,7 @@ def upsert_facilities(session: Session, rows: list[dict[str, Any]], *, org_id: u
 
 def _differs(current: Any, new: Any) -> bool:
     if isinstance(current, date) or isinstance(new, date):
-        return current != new
+        return bool(current != new)
     if current in (None, "") and new in (None, ""):
         return False
     return bool(current != new)
