@@ -27,9 +27,10 @@ from sqlmodel import Session
 
 from app.auth.models import Organization, UserAccount
 from app.core.db import Database
+from app.core.types import table_of
 
-_USER = UserAccount.__table__  # type: ignore[attr-defined]
-_ORG = Organization.__table__  # type: ignore[attr-defined]
+_USER = table_of(UserAccount)
+_ORG = table_of(Organization)
 # Never the password or calendar-token hashes: the principal travels with the request.
 _USER_COLS = [c for c in _USER.c if c.name not in ("password_hash", "calendar_token_hash")]
 _ORG_COLS = [_ORG.c[n] for n in ("id", "name", "slug", "timezone", "date_order", "default_court_state",

@@ -28,7 +28,7 @@ from app.core.config import Settings
 from app.core.errors import ProblemError, conflict
 from app.core.mail import Mail, mail_configured
 from app.core.security import PasswordService, hash_opaque_token, new_opaque_token
-from app.core.types import utcnow
+from app.core.types import table_of, utcnow
 
 RESET_PATH = "/api/v1/auth/password-reset"  # GET: the form page (app/auth/reset_page.py)
 CHANNEL_EMAIL = "email"
@@ -50,7 +50,7 @@ def reset_url(settings: Settings, raw: str) -> str:
 
 
 def _revoke_outstanding(session: Session, user_id: uuid.UUID, now: datetime) -> None:
-    t = PasswordResetToken.__table__  # type: ignore[attr-defined]
+    t = table_of(PasswordResetToken)
     session.execute(
         sa.update(t).where(t.c.user_id == user_id, t.c.used_at.is_(None), t.c.revoked_at.is_(None))
         .values(revoked_at=now)

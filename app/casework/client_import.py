@@ -13,7 +13,7 @@ from collections import defaultdict
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.auth.models import Organization
 from app.casework.custody_events import record_initial_events
@@ -34,7 +34,7 @@ from app.clients.service import name_dob_key
 from app.core import audit
 from app.core.audit import AuditActor
 from app.core.errors import ProblemError, conflict
-from app.core.types import utcnow
+from app.core.types import table_of, utcnow
 from app.core_data.names import fold_for_search
 from app.custody import facilities as facilities_service
 
@@ -83,7 +83,7 @@ def _existing_by_a_number(session: Session, org_id: uuid.UUID, numbers: list[str
     by_index = {a_number_bidx(org_id, n): n for n in numbers}  # A-numbers are stored encrypted: match blind indexes
     for chunk in _chunks(sorted(by_index)):
         stmt = select(Client.id, Client.a_number_bidx, Client.deleted_at).where(
-            Client.organization_id == org_id, Client.a_number_bidx.in_(chunk))  # type: ignore[union-attr]
+            Client.organization_id == org_id, col(Client.a_number_bidx).in_(chunk))
         for cid, bidx, deleted_at in session.exec(stmt).all():
             if bidx is not None:
                 out[by_index[bidx]] = (cid, deleted_at is not None)
@@ -97,7 +97,7 @@ def _existing_by_name_dob(session: Session, org_id: uuid.UUID,
     cols = (Client.id, Client.given_names, Client.first_surname, Client.second_surname, Client.date_of_birth,
             Client.a_number_bidx)  # only whether an A-number exists matters here
     base = select(*cols).where(  # type: ignore[call-overload]
-        Client.organization_id == org_id, Client.deleted_at.is_(None))  # type: ignore[union-attr]
+        Client.organization_id == org_id, col(Client.deleted_at).is_(None))
     # Few distinct dates: look them up; many: one pass over the organization's clients is cheaper.
     stmts = ([base.where(Client.date_of_birth.in_(c)) for c in _chunks(dobs)] if len(dobs) <= 2 * CHUNK  # type: ignore[union-attr]
              else [base.where(Client.date_of_birth.is_not(None))])  # type: ignore[union-attr]
@@ -210,8 +210,8 @@ def _write(ctx: AuditActor, session: Session, create: list[IntakeRow], matched: 
                "entered_by": ctx.user_id, "created_at": now}
               for cid, row in zip(ids, create, strict=True) if row.event is not None]
     try:
-        bulk_insert(session, Client.__table__, [encrypt_client_row(r) for r in rows])  # type: ignore[attr-defined]
-        bulk_insert(session, ClientNameToken.__table__, [  # type: ignore[attr-defined]
+        bulk_insert(session, table_of(Client), [encrypt_client_row(r) for r in rows])
+        bulk_insert(session, table_of(ClientNameToken), [
             tok for r in rows for tok in name_index.token_rows(ctx.org_id, r["id"], now, r["search_name"])])
         alerts = record_initial_events(ctx, session, events, {cid: now for cid in ids})
     except IntegrityError:
@@ -248,7 +248,7 @@ def _group_members(ctx: AuditActor, session: Session, created: list[tuple[Intake
     if not wanted:
         return 0, []
     existing = {g.name: g for g in session.exec(select(ClientGroup).where(
-        ClientGroup.organization_id == ctx.org_id, ClientGroup.name.in_(list(wanted)))).all()}  # type: ignore[attr-defined]
+        ClientGroup.organization_id == ctx.org_id, col(ClientGroup.name).in_(list(wanted)))).all()}
     created_groups = [name for name in wanted if name not in existing]
     for name in created_groups:
         group = ClientGroup(organization_id=ctx.org_id, name=name, description="Created by a CSV import")
@@ -264,5 +264,5 @@ def _group_members(ctx: AuditActor, session: Session, created: list[tuple[Intake
         already = groups_service.existing_members(session, ctx.org_id, group.id, old) if old else set()
         members += [{"group_id": group.id, "client_id": cid, "organization_id": ctx.org_id, "added_at": now}
                     for cid in cids if cid not in already]
-    bulk_insert(session, ClientGroupMember.__table__, members)  # type: ignore[attr-defined]
+    bulk_insert(session, table_of(ClientGroupMember), members)
     return len(members), sorted(created_groups)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.clients import name_index
 from app.clients import service as clients_service
@@ -21,6 +21,7 @@ from app.clients.anumber import display_a_number, looks_like_a_number
 from app.clients.models import Client, ClientGroupMember, a_number_bidx, decrypt_a_number
 from app.clients.schemas import ClientDetail, ClientListItem, CustodySummary
 from app.core.audit import AuditActor
+from app.core.types import table_of
 from app.custody import service as custody_service
 from app.custody.models import CustodyCurrent
 from app.protection import service as protection_service
@@ -90,7 +91,7 @@ def _conditions(session: Session, org_id: uuid.UUID, f: ClientFilters) -> tuple[
     if f.has_active_protection is not None:
         ids = protection_service.client_ids_with_active_protection(session, org_id)
         if ids is not None:
-            inside = Client.id.in_(ids)  # type: ignore[attr-defined]
+            inside = col(Client.id).in_(ids)
             conds.append(inside if f.has_active_protection else sa.not_(inside))
     return conds, custody
 
@@ -135,7 +136,7 @@ def list_clients(session: Session, org_id: uuid.UUID, f: ClientFilters, limit: i
     and paged on the custody projection's ordered indexes (it holds live clients only); (3) anything else is
     counted and paged on ``client``. Then the page is read in one query (``list_items``)."""
     extra, custody = _conditions(session, org_id, f)
-    conds = [Client.organization_id == org_id, Client.deleted_at.is_(None), *extra, *custody]  # type: ignore[union-attr]
+    conds = [Client.organization_id == org_id, col(Client.deleted_at).is_(None), *extra, *custody]
     words = _name_words(f.q)
     if words:
         spans = name_index.word_spans(session, org_id, words)
@@ -162,7 +163,7 @@ def list_clients(session: Session, org_id: uuid.UUID, f: ClientFilters, limit: i
         page_ids, total = _count_then_page(session, count, page, {"org_id": org_id}, limit, offset)
         return list_items(session, org_id, page_ids), total
     else:
-        matches = sa.select(Client.id.label("client_id"), Client.created_at.label("client_created_at"))  # type: ignore[attr-defined]
+        matches = sa.select(col(Client.id).label("client_id"), col(Client.created_at).label("client_created_at"))
         if custody:
             matches = matches.join(CustodyCurrent, CustodyCurrent.client_id == Client.id)  # type: ignore[arg-type]
         matches = matches.where(*conds)
@@ -180,14 +181,14 @@ def list_clients(session: Session, org_id: uuid.UUID, f: ClientFilters, limit: i
 @functools.cache
 def _all_live_statements() -> tuple[Any, Any]:
     """(count, page of ids) of the organization's live clients, in list order (created_at, id)."""
-    c = Client.__table__.c  # type: ignore[attr-defined]
+    c = table_of(Client).c
     live = (c.organization_id == sa.bindparam("org_id"), c.deleted_at.is_(None))
-    count = sa.select(sa.func.count()).select_from(Client.__table__).where(*live)  # type: ignore[attr-defined]
+    count = sa.select(sa.func.count()).select_from(table_of(Client)).where(*live)
     page = sa.select(c.id).where(*live).order_by(c.created_at, c.id).limit(_LIMIT).offset(_OFFSET)
     return count, page
 
 
-_LIST_COLUMNS = tuple(c for c in Client.__table__.c  # type: ignore[attr-defined]
+_LIST_COLUMNS = tuple(c for c in table_of(Client).c
                       if c.name not in {"privileged_notes_ct", "search_name", "a_number_bidx", "created_by",
                                         "organization_id", "deleted_at"})
 _LIST_JSON = ("aliases", "citizenships", "languages", "sensitive_flags")
@@ -199,7 +200,7 @@ _LIST_CUSTODY = ("custody_status", "custody_effective_at", "custody_facility_id"
 def _list_items_statement() -> Any:
     """The page read of ``list_items``, built once (see ``_all_live_statements``): the ids are one expanding
     parameter, not 50 values bound into a new statement."""
-    ct, cc = Client.__table__, CustodyCurrent.__table__  # type: ignore[attr-defined]
+    ct, cc = table_of(Client), table_of(CustodyCurrent)
     return (sa.select(*_LIST_COLUMNS, cc.c.status.label("custody_status"),
                       cc.c.effective_at.label("custody_effective_at"), cc.c.facility_id.label("custody_facility_id"),
                       cc.c.federal_district.label("custody_federal_district"), cc.c.country.label("custody_country"))
@@ -241,7 +242,7 @@ def custody_summaries(session: Session, org_id: uuid.UUID,
     """Current custody status (from the projection) of a page of clients, one query."""
     if not client_ids:
         return {}
-    cc = CustodyCurrent.__table__.c  # type: ignore[attr-defined]
+    cc = table_of(CustodyCurrent).c
     rows = session.execute(sa.select(cc.client_id, cc.status, cc.effective_at, cc.facility_id, cc.federal_district,
                                      cc.country).where(cc.organization_id == org_id, cc.client_id.in_(client_ids)))
     return {r.client_id: CustodySummary(status=r.status, effective_at=r.effective_at, facility_id=r.facility_id,

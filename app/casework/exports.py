@@ -26,7 +26,7 @@ from app.clients.models import Client, decrypt_a_number
 from app.core import audit
 from app.core.audit import AuditActor
 from app.core.spreadsheet import csv_text, safe_cell
-from app.core.types import utcnow
+from app.core.types import table_of, utcnow
 from app.custody.models import CustodyEvent, Facility
 from app.deadlines.models import Deadline
 from app.protection.models import Alert
@@ -54,7 +54,7 @@ def _cell(value: Any) -> Any:
 
 
 def _client_ids(session: Session, org_id: uuid.UUID) -> Iterator[list[uuid.UUID]]:
-    c = Client.__table__.c  # type: ignore[attr-defined]
+    c = table_of(Client).c
     ids = list(session.execute(sa.select(c.id).where(c.organization_id == org_id, c.deleted_at.is_(None))
                                .order_by(c.created_at, c.id)).scalars())
     for start in range(0, len(ids), _PAGE):

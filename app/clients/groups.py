@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.clients.models import Client, ClientGroup, ClientGroupMember
 from app.clients.schemas import GroupCreate, GroupDetail, GroupMember, GroupMembersResult, GroupPublic
@@ -34,8 +34,8 @@ def _live_member_count(session: Session, org_id: uuid.UUID, group_ids: list[uuid
     stmt = (sa.select(ClientGroupMember.group_id, sa.func.count())  # type: ignore[call-overload]
             .join(Client, Client.id == ClientGroupMember.client_id)
             .where(ClientGroupMember.organization_id == org_id,
-                   ClientGroupMember.group_id.in_(group_ids),  # type: ignore[attr-defined]
-                   Client.deleted_at.is_(None))  # type: ignore[union-attr]
+                   col(ClientGroupMember.group_id).in_(group_ids),
+                   col(Client.deleted_at).is_(None))
             .group_by(ClientGroupMember.group_id))
     return {gid: int(n) for gid, n in session.execute(stmt).all()}
 
@@ -52,7 +52,7 @@ def to_detail(session: Session, group: ClientGroup) -> GroupDetail:
         sa.select(Client, ClientGroupMember.added_at)  # type: ignore[call-overload]
         .join(ClientGroupMember, ClientGroupMember.client_id == Client.id)
         .where(ClientGroupMember.group_id == group.id, ClientGroupMember.organization_id == group.organization_id,
-               Client.deleted_at.is_(None))  # type: ignore[union-attr]
+               col(Client.deleted_at).is_(None))
         .order_by(ClientGroupMember.added_at, Client.id)
     ).all()
     members = [GroupMember(client_id=c.id, display_name=display_name(c), added_at=added) for c, added in rows]
@@ -108,8 +108,8 @@ def add_members(ctx: AuditActor, session: Session, group: ClientGroup,
     found: set[uuid.UUID] = set()
     for chunk in _chunks(wanted):
         found.update(session.exec(select(Client.id).where(
-            Client.organization_id == ctx.org_id, Client.deleted_at.is_(None),  # type: ignore[union-attr]
-            Client.id.in_(chunk))).all())  # type: ignore[attr-defined]
+            Client.organization_id == ctx.org_id, col(Client.deleted_at).is_(None),
+            col(Client.id).in_(chunk))).all())
     if len(found) != len(wanted):
         raise not_found("client_not_found", "No such client.")
     existing = existing_members(session, ctx.org_id, group.id, wanted)
@@ -130,7 +130,7 @@ def existing_members(session: Session, org_id: uuid.UUID, group_id: uuid.UUID,
     for chunk in _chunks(client_ids):
         out.update(session.exec(select(ClientGroupMember.client_id).where(
             ClientGroupMember.organization_id == org_id, ClientGroupMember.group_id == group_id,
-            ClientGroupMember.client_id.in_(chunk))).all())  # type: ignore[attr-defined]
+            col(ClientGroupMember.client_id).in_(chunk))).all())
     return out
 
 

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from app.clients.models import NAME_TOKEN_MAX, Client, ClientNameToken
+from app.core.types import table_of
 from app.core_data.names import fold_for_search
 
 __all__ = ["MAX_QUERY_WORDS", "index_client", "match_query", "name_tokens", "query_words", "sole_words",
@@ -35,7 +36,7 @@ MAX_QUERY_WORDS = 8
 _JOINERS = "-'.,/()"
 _SPLIT = re.compile(f"[{re.escape(_JOINERS)}]+")
 
-TOKENS = ClientNameToken.__table__  # type: ignore[attr-defined]
+TOKENS = table_of(ClientNameToken)
 
 
 def name_tokens(search_name: str) -> list[str]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.clients import name_index
 from app.clients.anumber import InvalidANumber, display_a_number, normalize_a_number
@@ -24,7 +24,7 @@ from app.core import audit
 from app.core.audit import AuditActor
 from app.core.concurrency import claim_version
 from app.core.errors import ProblemError, conflict, not_found
-from app.core.types import utcnow
+from app.core.types import table_of, utcnow
 from app.core_data.names import fold_for_search
 
 SEARCH_NAME_MAX = 2000
@@ -32,7 +32,7 @@ SEARCH_NAME_MAX = 2000
 
 def scoped(org_id: uuid.UUID):  # type: ignore[no-untyped-def]
     """Every client query starts here: the caller's organization, not deleted."""
-    return select(Client).where(Client.organization_id == org_id, Client.deleted_at.is_(None))  # type: ignore[union-attr]
+    return select(Client).where(Client.organization_id == org_id, col(Client.deleted_at).is_(None))
 
 
 def get_client(session: Session, org_id: uuid.UUID, client_id: uuid.UUID) -> Client:
@@ -46,7 +46,7 @@ def get_client(session: Session, org_id: uuid.UUID, client_id: uuid.UUID) -> Cli
 def ensure_client(session: Session, org_id: uuid.UUID, client_id: uuid.UUID) -> None:
     """``get_client`` for routes that need only to know the client exists (one indexed read, no ORM object)."""
     found = session.execute(sa.select(Client.id).where(  # type: ignore[call-overload]
-        Client.id == client_id, Client.organization_id == org_id, Client.deleted_at.is_(None))).first()  # type: ignore[union-attr]
+        Client.id == client_id, Client.organization_id == org_id, col(Client.deleted_at).is_(None))).first()
     if found is None:
         raise not_found("client_not_found", "No such client.")
 
@@ -90,7 +90,7 @@ def labels(session: Session, org_id: uuid.UUID, client_ids: Iterable[uuid.UUID])
     ids = list(set(client_ids))
     if not ids:
         return {}
-    c = Client.__table__.c  # type: ignore[attr-defined]
+    c = table_of(Client).c
     rows = session.execute(sa.select(c.id, c.given_names, c.first_surname, c.second_surname, c.a_number_ct)
                            .where(c.organization_id == org_id, c.id.in_(ids))).all()
     out: dict[uuid.UUID, ClientLabel] = {}

@@ -12,7 +12,13 @@ from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
 import app.core.base  # noqa: F401  (naming convention before any table)
 
-__all__ = ["UTCDateTime", "AutoString", "utcnow", "new_id", "id_field", "org_field", "enum_col", "json_col"]
+__all__ = ["UTCDateTime", "AutoString", "table_of", "utcnow", "new_id", "id_field", "org_field", "enum_col", "json_col"]
+
+
+def table_of(model: type[Any]) -> sa.Table:
+    """A table model's ``Table`` (SQLModel declares ``__table__`` without a type, so each use needed an ignore)."""
+    table: sa.Table = model.__table__
+    return table
 
 
 def utcnow() -> datetime:

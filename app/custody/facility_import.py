@@ -10,9 +10,9 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from app.core.types import utcnow
+from app.core.types import table_of, utcnow
 from app.custody.facility_csv import facility_identity
 from app.custody.facility_overlay import visible
 from app.custody.models import Facility
@@ -26,7 +26,7 @@ IMPORT_FIELDS: tuple[str, ...] = (
 
 
 def _column_limits() -> dict[str, int]:
-    table = Facility.__table__  # type: ignore[attr-defined]
+    table = table_of(Facility)
     return {c.name: c.type.length for c in table.columns if getattr(c.type, "length", None)}
 
 
@@ -71,7 +71,7 @@ def upsert_facilities(session: Session, rows: list[dict[str, Any]], *, org_id: u
     touches ``columns`` (the file's columns, see ``csv_columns``) when given. No commit."""
     limits = _column_limits()
     errors: list[dict[str, Any]] = []
-    owner = Facility.organization_id.is_(None) if org_id is None else Facility.organization_id == org_id  # type: ignore[union-attr]
+    owner = col(Facility.organization_id).is_(None) if org_id is None else Facility.organization_id == org_id
     existing: dict[tuple[str, str], Facility] = {}
     for fac in session.exec(select(Facility).where(owner)).all():
         for key in _keys(fac):

@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.core import audit
 from app.core.concurrency import check_version, claim_version
@@ -115,7 +115,7 @@ def _overlays(session: Session, org_id: uuid.UUID, ids: set[uuid.UUID]) -> dict[
     if not ids:
         return {}
     rows = session.exec(select(FacilityOverlay).where(
-        FacilityOverlay.organization_id == org_id, FacilityOverlay.facility_id.in_(ids))).all()  # type: ignore[attr-defined]
+        FacilityOverlay.organization_id == org_id, col(FacilityOverlay.facility_id).in_(ids))).all()
     return {o.facility_id: o for o in rows}
 
 

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from icalendar import Alarm, Calendar, Event
 from sqlalchemy.orm import defer
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.auth.models import UserAccount
 from app.auth.permissions import Role
@@ -87,9 +87,9 @@ def _deadline_rows(session: Session, user: UserAccount, now: datetime) -> list[t
     stmt = (select(Deadline, Client).join(Client, Client.id == Deadline.client_id)  # type: ignore[arg-type]
             .where(Deadline.organization_id == user.organization_id,
                    Deadline.status == DeadlineStatus.open.value,
-                   sa.or_(Deadline.owner_id == user.id, Deadline.owner_id.is_(None)),  # type: ignore[union-attr,arg-type]
+                   sa.or_(col(Deadline.owner_id) == user.id, col(Deadline.owner_id).is_(None)),
                    Deadline.due_at >= now - LOOKBACK,
-                   Client.deleted_at.is_(None))  # type: ignore[union-attr]
+                   col(Client.deleted_at).is_(None))
             .options(defer(Deadline.trace), defer(Deadline.notes))  # type: ignore[arg-type]
             .order_by(Deadline.due_at, Deadline.id).limit(MAX_EVENTS))  # type: ignore[arg-type]
     return [(d, c) for d, c in session.exec(stmt).all()]
@@ -125,7 +125,7 @@ def _occurrence_events(session: Session, org_id: uuid.UUID, now: datetime) -> li
             .join(ob, ob.id == occ.obligation_id)  # type: ignore[arg-type]
             .join(Client, Client.id == occ.client_id)  # type: ignore[arg-type]
             .where(occ.organization_id == org_id, occ.status == "due", occ.due_at >= now - OCCURRENCE_LOOKBACK,
-                   Client.deleted_at.is_(None))  # type: ignore[union-attr]
+                   col(Client.deleted_at).is_(None))
             .order_by(occ.due_at, occ.id).limit(MAX_EVENTS))  # type: ignore[arg-type]
     out = []
     for o, obligation, client in session.exec(stmt).all():

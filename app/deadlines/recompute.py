@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.core import audit
 from app.core.audit import AuditActor
@@ -151,7 +151,7 @@ def _same_result(d: Deadline, comp: Computation) -> bool:
 
 def open_proposal(session: Session, d: Deadline) -> Deadline | None:
     stmt = select(Deadline).where(Deadline.organization_id == d.organization_id, Deadline.supersedes_id == d.id,
-                                  Deadline.proposed.is_(True),  # type: ignore[attr-defined]
+                                  col(Deadline.proposed).is_(True),
                                   Deadline.status == DeadlineStatus.open.value)
     return session.exec(stmt.limit(1)).first()
 
@@ -221,9 +221,9 @@ def recompute_rule_deadlines(ctx: AuditActor, session: Session, spec: RuleSpec,
     """After an organization rule changed: recompute its open/missed deadlines (confirmed ones -> proposals)."""
     summary = empty_summary()
     stmt = select(Deadline).where(Deadline.organization_id == ctx.org_id, Deadline.rule_id == spec.id,
-                                  Deadline.status.in_(RECOMPUTABLE),  # type: ignore[attr-defined]
-                                  Deadline.proposed.is_(False),  # type: ignore[attr-defined]
-                                  Deadline.superseded_by_id.is_(None))  # type: ignore[union-attr]
+                                  col(Deadline.status).in_(RECOMPUTABLE),
+                                  col(Deadline.proposed).is_(False),
+                                  col(Deadline.superseded_by_id).is_(None))
     for d in list(session.exec(stmt).all()):
         recompute(ctx, session, d, inputs_of(d), now, summary, spec=spec)
     return summary

@@ -8,7 +8,7 @@ from datetime import date, datetime, time
 from typing import Annotated
 
 from fastapi import Path, Query, Request, Response
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.auth.deps import DbSession, ReadDeadlines, WriteDeadlineRules, WriteDeadlines
 from app.clients import service as clients_service
@@ -210,7 +210,7 @@ def list_trigger_events(client_id: uuid.UUID, ctx: ReadDeadlines,
     """A client's trigger events, newest first."""
     client = clients_service.get_client(ctx.session, ctx.org_id, client_id)
     rows, total = paginate(ctx.session, triggers.list_stmt(ctx.org_id, client.id),
-                           TriggerEvent.occurred_date.desc(), TriggerEvent.id, limit=limit, offset=offset)  # type: ignore[attr-defined]
+                           col(TriggerEvent.occurred_date).desc(), TriggerEvent.id, limit=limit, offset=offset)
     return Page(items=[triggers.to_public(te) for te in rows], total=total, limit=limit,
                 offset=offset)
 

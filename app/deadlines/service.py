@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import defer
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.auth.deps import Ctx
 from app.auth.models import UserAccount
@@ -284,7 +284,7 @@ def _conditions(org_id: uuid.UUID, f: DeadlineFilters) -> list[Any]:
         c.append(Deadline.due_at >= f.due_after)
     if f.statuses:
         c.append(Deadline.status == f.statuses[0] if len(f.statuses) == 1
-                 else Deadline.status.in_(f.statuses))  # type: ignore[attr-defined]
+                 else col(Deadline.status).in_(f.statuses))
     if f.unowned:
         c.append(Deadline.owner_id.is_(None))  # type: ignore[union-attr]
     elif f.owner_id is not None:
@@ -321,7 +321,7 @@ def next_deadlines_for_client(session: Session, org_id: uuid.UUID, client_id: uu
     # The summary's columns only, as plain rows: this runs on every status view (no ORM objects needed).
     stmt = (sa.select(*_SUMMARY_COLUMNS)  # type: ignore[call-overload]
             .where(Deadline.organization_id == org_id, Deadline.client_id == client_id,
-                   Deadline.status == DeadlineStatus.open.value, Deadline.proposed.is_(False))  # type: ignore[attr-defined]
+                   Deadline.status == DeadlineStatus.open.value, col(Deadline.proposed).is_(False))
             .order_by(Deadline.due_at, Deadline.id).limit(limit))
     return [summary(d) for d in session.execute(stmt).all()]
 

@@ -26,6 +26,7 @@ from app.auth.models import Organization
 from app.clients.models import Client
 from app.core import audit
 from app.core.audit import Actor, AuditActor
+from app.core.types import table_of
 from app.deadlines.models import Deadline, DeadlineStatus
 from app.protection import alerts
 
@@ -50,7 +51,7 @@ def _details(row: Any) -> dict[str, Any]:
 
 def mark_missed(actor: AuditActor, session: Session, org_id: uuid.UUID, now: datetime) -> list[Any]:
     """One UPDATE ... RETURNING: race-free against concurrent edits (a row edited first no longer matches)."""
-    t = Deadline.__table__  # type: ignore[attr-defined]
+    t = table_of(Deadline)
     stmt = (sa.update(t)
             .where(t.c.organization_id == org_id, t.c.status == DeadlineStatus.open.value, t.c.due_at < now,
                    t.c.due_latest_arguable_at < now)
@@ -64,13 +65,13 @@ def mark_missed(actor: AuditActor, session: Session, org_id: uuid.UUID, now: dat
 
 
 def due_soon(session: Session, org_id: uuid.UUID, now: datetime) -> list[Any]:
-    t = Deadline.__table__  # type: ignore[attr-defined]
+    t = table_of(Deadline)
     stmt = (sa.select(t.c.id, t.c.client_id, t.c.rule_id, t.c.due_at, t.c.due_latest_arguable_at,
                       t.c.jurisdictional, t.c.proposed)
-            .join(Client.__table__, Client.__table__.c.id == t.c.client_id)  # type: ignore[attr-defined]
+            .join(table_of(Client), table_of(Client).c.id == t.c.client_id)
             .where(t.c.organization_id == org_id, t.c.status == DeadlineStatus.open.value,
                    t.c.due_at <= now + DUE_SOON, t.c.due_latest_arguable_at >= now,
-                   Client.__table__.c.deleted_at.is_(None))  # type: ignore[attr-defined]
+                   table_of(Client).c.deleted_at.is_(None))
             .order_by(t.c.due_at, t.c.id))
     return list(session.execute(stmt).all())
 

@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.auth.deps import Ctx
 from app.clients.models import Client
@@ -41,7 +41,7 @@ def dependents(session: Session, te: TriggerEvent, *, current_only: bool = False
     stmt = select(Deadline).where(Deadline.organization_id == te.organization_id, Deadline.trigger_event_id == te.id)
     if current_only:
         stmt = stmt.where(Deadline.proposed.is_(False),  # type: ignore[attr-defined]
-                          Deadline.superseded_by_id.is_(None))  # type: ignore[union-attr]
+                          col(Deadline.superseded_by_id).is_(None))
     return list(session.exec(stmt.order_by(Deadline.due_at, Deadline.id)).all())  # type: ignore[arg-type]
 
 

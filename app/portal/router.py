@@ -6,7 +6,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import Query, Request, Response, status
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.auth.deps import Ctx, DbSession, GrantLiaison, ReadLiaison, ReadPortal, client_ip
 from app.auth.models import UserAccount
@@ -77,7 +77,7 @@ def list_grants(
     """The client's liaison grants (consent records), newest first."""
     clients_service.ensure_client(ctx.session, ctx.org_id, client_id)
     stmt = service.grants_for_client(ctx.org_id, client_id, grant_status)
-    rows, total = paginate(ctx.session, stmt, LiaisonGrant.created_at.desc(), # type: ignore[attr-defined]
+    rows, total = paginate(ctx.session, stmt, col(LiaisonGrant.created_at).desc(),
                            LiaisonGrant.id, limit=limit, offset=offset)
     users = service.liaisons_by_id(ctx.session, {g.liaison_user_id for g in rows})
     return Page(items=[_grant_public(g, users.get(g.liaison_user_id)) for g in rows], total=total,
@@ -129,7 +129,7 @@ def liaison_access(
     """Who viewed this client's portal view, and when (from the audit trail), newest first."""
     clients_service.ensure_client(ctx.session, ctx.org_id, client_id)
     stmt = service.liaison_access_query(ctx.org_id, client_id, liaison_user_id)
-    rows, total = paginate(ctx.session, stmt, AuditEvent.seq.desc(), limit=limit, offset=offset)  # type: ignore[attr-defined]
+    rows, total = paginate(ctx.session, stmt, col(AuditEvent.seq).desc(), limit=limit, offset=offset)
     items = [
         LiaisonAccessItem(
             viewed_at=ev.occurred_at, liaison_user_id=ev.actor_user_id,

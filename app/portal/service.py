@@ -23,7 +23,7 @@ from app.core import audit
 from app.core.audit import AuditEvent
 from app.core.errors import ProblemError, conflict, not_found, unprocessable
 from app.core.security import PasswordService, hash_opaque_token, new_opaque_token
-from app.core.types import utcnow
+from app.core.types import table_of, utcnow
 from app.portal.models import GrantStatus, LiaisonGrant, LiaisonInvitation
 from app.portal.schemas import GrantCreate
 
@@ -188,10 +188,10 @@ def revoke_grant(ctx: audit.AuditActor, session: Session, grant_id: uuid.UUID, r
     grant.revocation_reason = reason
     session.add(grant)
     session.execute(
-        sa.update(LiaisonInvitation.__table__)  # type: ignore[attr-defined]
-        .where(LiaisonInvitation.__table__.c.grant_id == grant.id,  # type: ignore[attr-defined]
-               LiaisonInvitation.__table__.c.used_at.is_(None),  # type: ignore[attr-defined]
-               LiaisonInvitation.__table__.c.revoked_at.is_(None))  # type: ignore[attr-defined]
+        sa.update(table_of(LiaisonInvitation))
+        .where(table_of(LiaisonInvitation).c.grant_id == grant.id,
+               table_of(LiaisonInvitation).c.used_at.is_(None),
+               table_of(LiaisonInvitation).c.revoked_at.is_(None))
         .values(revoked_at=now)
     )
     audit.record(session, ctx, "liaison_grant.revoked", "liaison_grant", grant.id,
@@ -210,10 +210,10 @@ def reissue_invitation(ctx: audit.AuditActor, session: Session,
     if user is None or user.password_hash is not None or user.role != Role.family_liaison:
         raise conflict("invitation_not_needed", "This liaison has already set a password.")
     session.execute(
-        sa.update(LiaisonInvitation.__table__)  # type: ignore[attr-defined]
-        .where(LiaisonInvitation.__table__.c.user_id == user.id,  # type: ignore[attr-defined]
-               LiaisonInvitation.__table__.c.used_at.is_(None),  # type: ignore[attr-defined]
-               LiaisonInvitation.__table__.c.revoked_at.is_(None))  # type: ignore[attr-defined]
+        sa.update(table_of(LiaisonInvitation))
+        .where(table_of(LiaisonInvitation).c.user_id == user.id,
+               table_of(LiaisonInvitation).c.used_at.is_(None),
+               table_of(LiaisonInvitation).c.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
     raw, expires = _new_invitation(ctx, session, user, grant)

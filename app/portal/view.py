@@ -80,10 +80,10 @@ def active_grant(session: Session, org_id: uuid.UUID, user_id: uuid.UUID, client
         .where(
             LiaisonGrant.organization_id == org_id, LiaisonGrant.liaison_user_id == user_id,
             LiaisonGrant.client_id == client_id, Client.organization_id == org_id,
-            Client.deleted_at.is_(None),  # type: ignore[union-attr]
+            col(Client.deleted_at).is_(None),
             active_grant_filter(now),
         )
-        .order_by(LiaisonGrant.created_at.desc(), LiaisonGrant.id.desc())  # type: ignore[attr-defined]
+        .order_by(col(LiaisonGrant.created_at).desc(), col(LiaisonGrant.id).desc())
         .limit(1)
     )
     row = session.exec(stmt).first()

@@ -28,7 +28,7 @@ from app.clients.models import Proceeding
 from app.core import audit
 from app.core.audit import Actor, AuditActor
 from app.core.errors import ProblemError, not_found
-from app.core.types import utcnow
+from app.core.types import table_of, utcnow
 from app.custody import service as custody_service
 from app.custody.models import CustodyEvent, Facility
 from app.custody.statuses import WHEREABOUTS_UNKNOWN_STATUSES
@@ -233,9 +233,9 @@ def check_whereabouts(session: Session, org_id: uuid.UUID, client_id: uuid.UUID,
     """Raise ``whereabouts_unknown`` when the client's current status has been unknown/unlocated for longer than
     the organization's ``whereabouts_unknown_hours``. Writes (does not commit): call it with a write session."""
     stmt = (select(CustodyEvent).where(CustodyEvent.organization_id == org_id, CustodyEvent.client_id == client_id,
-                                       CustodyEvent.retracted_at.is_(None))  # type: ignore[union-attr]
-            .order_by(CustodyEvent.effective_at.desc(), CustodyEvent.reported_at.desc(),  # type: ignore[attr-defined]
-                      CustodyEvent.id.desc())  # type: ignore[attr-defined]
+                                       col(CustodyEvent.retracted_at).is_(None))
+            .order_by(col(CustodyEvent.effective_at).desc(), col(CustodyEvent.reported_at).desc(),
+                      col(CustodyEvent.id).desc())
             .limit(100))
     start: CustodyEvent | None = None
     latest: CustodyEvent | None = None
@@ -321,7 +321,7 @@ def get_alert(session: Session, org_id: uuid.UUID, alert_id: uuid.UUID) -> Alert
 def acknowledge(ctx: AuditActor, session: Session, alert: Alert, note: str | None) -> Alert:
     """Close an open alert with who/when/why; a second acknowledgement is 409. Commits."""
     now = utcnow()
-    table = Alert.__table__  # type: ignore[attr-defined]
+    table = table_of(Alert)
     # Compare-and-set: of two concurrent acknowledgements exactly one wins.
     result = session.execute(
         sa.update(table).where(table.c.id == alert.id, table.c.open_marker == 1)

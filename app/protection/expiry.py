@@ -8,10 +8,11 @@ import uuid
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.core import audit
 from app.core.audit import Actor, AuditActor
+from app.core.types import table_of
 from app.protection import alerts as alerts_mod
 from app.protection.models import Alert, AlertKind, OrderStatus, ProtectionOrder, ProtectionOrderStatusChange, Severity
 from app.protection.rules import is_active
@@ -63,7 +64,7 @@ def missing_expiring_alerts(session: Session, org_id: uuid.UUID, orders: list[Pr
     if not keys:
         return False
     found = set(session.exec(select(Alert.dedupe_key).where(Alert.organization_id == org_id,
-                                                             Alert.dedupe_key.in_(keys))).all())  # type: ignore[attr-defined]
+                                                             col(Alert.dedupe_key).in_(keys))).all())
     return bool(set(keys) - found)
 
 
@@ -72,7 +73,7 @@ def expire_lapsed(session: Session, org_id: uuid.UUID, now: datetime) -> int:
     stmt = select(ProtectionOrder).where(
         ProtectionOrder.organization_id == org_id, ProtectionOrder.status == OrderStatus.active,
         ProtectionOrder.expires_at <= now)  # type: ignore[operator]
-    table = ProtectionOrder.__table__  # type: ignore[attr-defined]
+    table = table_of(ProtectionOrder)
     count = 0
     for order in session.exec(stmt).all():
         # Compare-and-set, so a concurrent PATCH (or a second sweep) cannot record the transition twice.

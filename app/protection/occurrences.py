@@ -23,6 +23,7 @@ from app.clients.models import Client
 from app.core import audit
 from app.core.audit import AuditActor
 from app.core.errors import not_found, unprocessable
+from app.core.types import table_of
 from app.protection import alerts as alerts_mod
 from app.protection.models import (
     AlertKind,
@@ -108,7 +109,7 @@ def expand(first_due_at: datetime, timezone: str, recurrence: str | None, *, aft
 
 
 def _insert_ignore(session: Session, rows: list[dict[str, Any]]) -> None:
-    table = ObligationOccurrence.__table__  # type: ignore[attr-defined]
+    table = table_of(ObligationOccurrence)
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
@@ -132,7 +133,7 @@ def materialize(session: Session, ob: ComplianceObligation, up_to: datetime, now
              "filed_at": None, "created_at": now, "updated_at": now}
             for due in instants])
     cursor = instants[-1] if len(instants) >= MAX_PER_RUN else hi
-    table = ComplianceObligation.__table__  # type: ignore[attr-defined]
+    table = table_of(ComplianceObligation)
     session.execute(sa.update(table).where(
         table.c.id == ob.id, sa.or_(table.c.generated_until.is_(None), table.c.generated_until < cursor))
         .values(generated_until=cursor))
@@ -167,7 +168,7 @@ def mark_missed(actor: AuditActor, session: Session, org_id: uuid.UUID, now: dat
                                               ObligationOccurrence.due_at < now)
     if obligation_id is not None:
         stmt = stmt.where(ObligationOccurrence.obligation_id == obligation_id)
-    table = ObligationOccurrence.__table__  # type: ignore[attr-defined]
+    table = table_of(ObligationOccurrence)
     marked, raised = 0, []
     for occ in session.exec(stmt.order_by(ObligationOccurrence.due_at)).all():  # type: ignore[arg-type]
         result = session.execute(sa.update(table).where(table.c.id == occ.id, table.c.status == OccurrenceStatus.due)
@@ -192,7 +193,7 @@ def mark_missed(actor: AuditActor, session: Session, org_id: uuid.UUID, now: dat
 
 def drop_unanswered_after(session: Session, ob: ComplianceObligation, instant: datetime) -> None:
     """Occurrences after a pause/end that nobody answered were never owed: remove them. No commit."""
-    table = ObligationOccurrence.__table__  # type: ignore[attr-defined]
+    table = table_of(ObligationOccurrence)
     session.execute(sa.delete(table).where(table.c.obligation_id == ob.id, table.c.due_at > instant,
                                            table.c.status == OccurrenceStatus.due))
 

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 
 from fastapi import Request, Response
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.auth.deps import (
     AckAlerts,
@@ -70,7 +70,7 @@ def list_protection_orders(client_id: uuid.UUID, request: Request,
     active = list(ctx.session.exec(service.orders_stmt(ctx.org_id, client.id, OrderStatus.active)).all())
     _raise_expiring_on_read(request, ctx, active, now)
     rows, total = paginate(ctx.session, service.orders_stmt(ctx.org_id, client_id, status),
-                           ProtectionOrder.issued_at.desc(), ProtectionOrder.id, limit=limit, offset=offset)  # type: ignore[attr-defined]
+                           col(ProtectionOrder.issued_at).desc(), ProtectionOrder.id, limit=limit, offset=offset)
     return Page(items=[service.order_public(o, now) for o in rows], total=total, limit=limit,
                 offset=offset)
 

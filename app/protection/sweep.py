@@ -50,8 +50,8 @@ def sweep_organization(session: Session, org_id: uuid.UUID, now: datetime) -> Co
     counts["alert:obligation_missed"] += len(missed)
     unknown = select(CustodyCurrent.client_id).join(Client, Client.id == CustodyCurrent.client_id).where(  # type: ignore[arg-type]
         CustodyCurrent.organization_id == org_id,
-        CustodyCurrent.status.in_([str(s) for s in WHEREABOUTS_UNKNOWN_STATUSES]),  # type: ignore[attr-defined]
-        Client.deleted_at.is_(None))  # type: ignore[union-attr]
+        col(CustodyCurrent.status).in_([str(s) for s in WHEREABOUTS_UNKNOWN_STATUSES]),
+        col(Client.deleted_at).is_(None))
     for client_id in session.exec(unknown).all():
         if check_whereabouts(session, org_id, client_id, now, actor=actor) is not None:
             counts["alert:whereabouts_unknown"] += 1
