@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import threading
 import time
 from typing import Any
 
@@ -112,6 +113,25 @@ def test_a_cancelled_waiter_leaves_the_line_and_a_cancelled_grantee_passes_its_p
         assert gate.active == 0 and gate.waiting == 0
 
     run(main())
+
+
+def test_release_from_another_thread_wakes_the_waiter_on_its_own_loop() -> None:
+    gate = Admission(1, timeout_seconds=5)
+
+    async def holder() -> None:
+        await gate.acquire()
+
+    run(holder())  # taken on one event loop...
+    threading.Timer(0.05, gate.release).start()  # ...given back from a plain thread
+
+    async def waiter() -> float:
+        t = time.perf_counter()
+        await gate.acquire()
+        return time.perf_counter() - t
+
+    assert run(waiter()) < 2
+    gate.release()
+    assert gate.active == 0
 
 
 def test_the_pool_has_room_for_two_connections_per_admitted_request() -> None:
