@@ -17,6 +17,21 @@ if TYPE_CHECKING:
 from app.core.config import get_settings
 
 cli = typer.Typer(help="Due Process: immigration due-process defense backend.", no_args_is_help=True)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"dueprocess {version('dueprocess')}")
+        raise typer.Exit()
+
+
+@cli.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                       help="Print the version and exit.")) -> None:
+    """Due Process: immigration due-process defense backend."""
+
 audit_cli = typer.Typer(help="Audit trail commands.", no_args_is_help=True)
 cli.add_typer(audit_cli, name="audit")
 keys_cli = typer.Typer(help="Field-encryption key commands.", no_args_is_help=True)
@@ -47,12 +62,27 @@ def migrate(revision: str = typer.Argument("heads", help="Target revision (defau
 
 
 @cli.command()
-def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
+def serve(host: str = typer.Option("127.0.0.1", envvar="HOST"), port: int = typer.Option(8000, envvar="PORT"),
+          workers: int = typer.Option(1, min=1, help="Worker processes (uvicorn's process manager)."),
           log_level: str = typer.Option("info", help="uvicorn's own log level (the app's is LOG_LEVEL).")) -> None:
-    """Serve the API with uvicorn; several workers get a listening socket each (app/serve.py)."""
+    """Serve the API with uvicorn (app/serve.py). A busy port or bad settings end with one line on stderr."""
+    from pydantic import ValidationError
+
     from app import serve as server
 
-    server.serve(host=host, port=port, workers=workers, log_level=log_level)
+    try:
+        get_settings()  # bad settings: one line here, not a traceback from every worker
+    except ValidationError as exc:
+        message = exc.errors()[0]["msg"].removeprefix("Value error, ")
+        typer.echo(f"error: invalid settings: {message}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        status = server.serve(host=host, port=port, workers=workers, log_level=log_level)
+    except server.PortInUse as exc:
+        typer.echo(f"error: {exc}; stop the other server or choose another port (--port, or PORT=... make run)",
+                   err=True)
+        raise typer.Exit(1) from None
+    raise typer.Exit(status)
 
 
 @cli.command("create-admin")

@@ -5,7 +5,7 @@ What it does, start to finish (loopback only, bounded in time, stops and cleans 
 1. creates a scratch PostgreSQL database next to ``--pg`` (default postgresql+psycopg://postgres@127.0.0.1:5432/test),
    migrates it with ``app.migrations.upgrade``, and creates one organization with staff users directly through
    ``app.auth.service`` (tokens are minted, so the Argon2 login cost is not part of the mix);
-2. starts the API as its own process (``dueprocess serve --workers 2``: uvicorn, one listening socket per worker;
+2. starts the API as its own process (``dueprocess serve --workers 2``: uvicorn and its process manager;
    APP_ENV=production,
    rate limiter on with limits far above the offered load, so its cost is measured but it never answers 429);
 3. seeds facilities, clients (with a proceeding and a first custody event each) through the HTTP API;

@@ -14,9 +14,14 @@ Why a bound, and why first come, first served:
    With 25 requests in flight they all progress together, each taking about 25 times its own CPU time, and
    the variance of that sharing is what the slowest responses are made of. Served a few at a time in
    arrival order, a request waits for the ones before it and then runs at full speed; the machine also does
-   more work (fewer thread switches, each connection stays warm). Figures: docs/SECURITY.md (load test).
+   more work (fewer thread switches, each connection stays warm). Figures: bench/RESULTS.md.
 3. **Overload is answered, not piled up**: a request that waited ``ADMISSION_TIMEOUT_SECONDS`` gets 503
    ``server_busy`` with ``Retry-After``.
+
+Why not ``asyncio.Semaphore`` with ``wait_for`` (tried on 2026-12-05, docs/DECISIONS.md): a semaphore binds to
+the first event loop that waits on it, and one app can be driven from several loops at once (the test client
+runs one per thread; tests/security/test_faults.py ``_race``), which then failed with "bound to a different
+event loop". This gate hands a place to a waiter on the waiter's own loop (``call_soon_threadsafe``).
 
 The bound is per worker process; public routes (health, login) are not admitted through it. A route that
 awaits something slow which needs no database (a PDF render) steps out of the line while it waits

@@ -2,7 +2,12 @@
 
 SQLite: WAL, foreign keys on, busy timeout; transactions are begun explicitly so that write
 requests take the write lock up front (``BEGIN IMMEDIATE``) and never fail with a stale snapshot.
-PostgreSQL: pooled, with a per-connection ``statement_timeout``.
+PostgreSQL: pooled, with a per-connection ``statement_timeout``. Read sessions (GET requests) use a second
+pool whose connections are in autocommit and have ``default_transaction_read_only`` set: no BEGIN/ROLLBACK
+around a read (two round trips that bought nothing under READ COMMITTED, and psycopg forgets its prepared
+statements at every ROLLBACK, so every query was planned anew), and the server itself refuses a write or a row
+lock sent through one (in autocommit it would otherwise commit statement by statement). Reads with side effects
+use a write session of their own (app/protection/deps.py run_side_effects).
 """
 
 from __future__ import annotations
@@ -33,7 +38,9 @@ class Database:
     write_engine: Engine
     inline_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _inline: sqlite3.Connection | None = field(default=None, repr=False)
-    read_sessions: Engine | None = field(default=None, repr=False)  # what read sessions use (default: engine)
+    # What read sessions use (default: ``engine``). On PostgreSQL: its own pool of connections in autocommit with
+    # ``default_transaction_read_only`` (``make_database``).
+    read_sessions: Engine | None = field(default=None, repr=False)
 
     def session(self, *, write: bool = False) -> Session:
         bind = self.write_engine if write else (self.read_sessions or self.engine)
@@ -78,6 +85,8 @@ class Database:
         self.engine.dispose()
         if self.write_engine is not self.engine:
             self.write_engine.dispose()
+        if self.read_sessions is not None:
+            self.read_sessions.dispose()
 
     @property
     def dialect(self) -> str:
@@ -145,11 +154,13 @@ def _register_sqlite_functions(dbapi_conn: Any) -> None:
     dbapi_conn.create_function("dp_fold", 1, fold, deterministic=True)
 
 
-def _postgres_engine(url: str, settings: Settings, *, null_pool: bool = False) -> Engine:
-    kwargs: dict[str, Any] = {
-        "connect_args": {"options": f"-c statement_timeout={int(settings.db_statement_timeout_ms)}"},
-        "json_deserializer": json_loads,
-    }
+def _postgres_engine(url: str, settings: Settings, *, null_pool: bool = False, read_only: bool = False) -> Engine:
+    options = f"-c statement_timeout={int(settings.db_statement_timeout_ms)}"
+    if read_only:
+        options += " -c default_transaction_read_only=on"
+    kwargs: dict[str, Any] = {"connect_args": {"options": options}, "json_deserializer": json_loads}
+    if read_only:
+        kwargs["isolation_level"] = "AUTOCOMMIT"
     if null_pool:
         kwargs["poolclass"] = NullPool
     else:
@@ -194,33 +205,7 @@ def make_database(settings: Settings, url: str | None = None) -> Database:
             write_engine=_sqlite_engine(url, settings, immediate=True),
         )
     engine = _postgres_engine(url, settings)
-    return Database(engine=engine, write_engine=engine, read_sessions=read_only_autocommit(engine))
-
-
-class WriteInReadSession(RuntimeError):
-    """A statement that writes or locks was sent through a read session (a bug: use a write session)."""
-
-
-_READ_HEADS = frozenset({"SELECT", "WITH", "VALUES", "SHOW"})
-
-
-def _refuse_writes(_conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool) -> None:
-    words = statement.lstrip(" \t\r\n(").split(None, 1)
-    if not words or words[0].upper() not in _READ_HEADS or " FOR UPDATE" in statement or " FOR SHARE" in statement:
-        raise WriteInReadSession(f"not a read: {statement[:80]!r}")
-
-
-def read_only_autocommit(engine: Engine) -> Engine:
-    """PostgreSQL read sessions (GET requests): the same pool, in autocommit, refusing writes and locks.
-
-    Why autocommit: a read transaction is a BEGIN and a ROLLBACK around the queries, two round trips that
-    bought nothing (under READ COMMITTED every statement takes its own snapshot anyway), and psycopg forgets
-    its prepared statements at every ROLLBACK, so PostgreSQL parsed and planned every query of every read
-    anew. Why refuse writes: in autocommit each statement would commit on its own; side effects of reads go
-    through a write session of their own (app/protection/deps.py run_side_effects)."""
-    reads = engine.execution_options(isolation_level="AUTOCOMMIT")
-    event.listen(reads, "before_cursor_execute", _refuse_writes)
-    return reads
+    return Database(engine=engine, write_engine=engine, read_sessions=_postgres_engine(url, settings, read_only=True))
 
 
 def session_scope(db: Database, *, write: bool = False) -> Iterator[Session]:

@@ -14,7 +14,6 @@ from typing import Any
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app import serve
 from app.core.logging import request_id_var
 
 log = logging.getLogger("app.access")
@@ -84,7 +83,6 @@ class RequestContextMiddleware:
         path: str = scope.get("path", "")
         limit = self.max_import if path in self.large_paths else self.max_body
         status_holder = {"status": 0}
-        balance = serve.balance  # set in workers started by ``dueprocess serve --workers N``
         is_docs = path in ("/docs", "/redoc", "/openapi.json") or path.startswith("/docs/")
 
         async def send_wrapper(message: dict[str, Any]) -> None:
@@ -96,10 +94,6 @@ class RequestContextMiddleware:
                 hdrs.extend(h for h in (*SECURITY_HEADERS, DOCS_CSP if is_docs else API_CSP) if h[0] not in present)
                 if not any(k.lower() == b"cache-control" for k, _ in hdrs):
                     hdrs.append((b"cache-control", b"no-store"))
-                if balance is not None and balance.overloaded():
-                    # This worker has clearly more requests in flight than the others: the client reconnects,
-                    # and the kernel hashes the new connection to a worker again (app/serve.py).
-                    hdrs.append((b"connection", b"close"))
                 rl = scope["state"].get("dp_ratelimit")
                 if rl and not any(k.lower() == b"x-ratelimit-limit" for k, _ in hdrs):
                     hdrs.extend((k.lower().encode(), v.encode()) for k, v in rl.items())
@@ -108,8 +102,6 @@ class RequestContextMiddleware:
                 message = {**message, "body": b""}
             await send(message)
 
-        if balance is not None:
-            balance.started()
         try:
             if self.rate_limiter is not None and path not in ("/healthz", "/readyz"):
                 client = scope.get("client")
@@ -138,8 +130,6 @@ class RequestContextMiddleware:
                 if status_holder["status"] == 0:
                     await self._reject(send_wrapper, path, rid, limit)
         finally:
-            if balance is not None:
-                balance.finished()
             ticket = scope["state"].pop("dp_ticket", None)
             for session in scope["state"].pop("dp_sessions", ()):
                 try:
