@@ -27,7 +27,7 @@ IMPORT_FIELDS: tuple[str, ...] = (
 
 def _column_limits() -> dict[str, int]:
     table = table_of(Facility)
-    return {c.name: c.type.length for c in table.columns if getattr(c.type, "length", None)}
+    return {c.name: int(getattr(c.type, "length", 0)) for c in table.columns if getattr(c.type, "length", None)}
 
 
 def _row_values(row: dict[str, Any]) -> dict[str, Any]:
