@@ -51,6 +51,7 @@ from app.filings.viewmodels import (
     PersonName,
     ProceedingView,
     ProtectionOrderView,
+    RemovalOrderView,
     RespondentView,
 )
 from app.protection import service as protection_service
@@ -644,6 +645,7 @@ def build_context(session: Session, caller: Caller, client_id: uuid.UUID, templa
         detention_authority=_record_authority(record.events),
         detention_days=max(days, 0) if days is not None else None,
         flight=transit.flight if transit is not None else None,
+        removal_order=removal_order_view(session, caller.org_id, orders),
         timezone=tz,
     )
     missing = registry.missing_fields(template, ctx)
@@ -678,6 +680,21 @@ def build_context(session: Session, caller: Caller, client_id: uuid.UUID, templa
     warnings = collect_warnings(ctx, orders)
     return Draft(context=ctx, attorney_id=signer.id if signer is not None else None,
                  proceeding_id=proc.id if proc is not None else None, warnings=tuple(warnings))
+
+
+def removal_order_view(session: Session, org_id: uuid.UUID, orders: list[dict[str, Any]]) -> RemovalOrderView | None:
+    """The underlying removal order recorded on the client's active protection orders (first one that says an
+    order exists), so the petition can plead it."""
+    from app.protection.models import ProtectionOrder
+
+    for o in orders:
+        row = session.get(ProtectionOrder, uuid.UUID(str(o["id"]))) if o.get("id") else None
+        if row is None or row.organization_id != org_id or str(row.removal_order_exists) != "true":
+            continue
+        return RemovalOrderView(order_date=row.removal_order_date,
+                                designated_country=row.designated_country
+                                if is_valid_country(row.designated_country) else None)
+    return None
 
 
 def _district_name(court_id: str) -> str:

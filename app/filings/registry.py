@@ -74,6 +74,8 @@ def _court_fields(ctx: FilingContext, spec: TemplateSpec) -> list[str]:
     if spec.court_from == "proceeding" and (ctx.proceeding is None or not ctx.proceeding.district
                                             or get_district(ctx.proceeding.district) is None):
         return ["proceeding.district"]
+    if spec.court_from == "proceeding" and not ctx.proceeding.docket_number:  # type: ignore[union-attr]
+        return []  # the missing docket number is what to report
     if ctx.venue is not None:
         return []
     outcome = decide_venue(facts_of(ctx))

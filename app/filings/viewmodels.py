@@ -248,6 +248,18 @@ class AttorneyView(_View):
 ADMITTED_STATUSES = frozenset({"active", "pro_hac_vice"})
 
 
+class RemovalOrderView(_View):
+    """The removal order underlying a protection grant, as recorded (withholding and CAT are granted with an
+    order of removal; the designated country is where that order sends the person)."""
+
+    order_date: date | None = None
+    designated_country: str | None = Field(default=None, max_length=2)
+
+    @property
+    def designated_country_display(self) -> str:
+        return country_name(self.designated_country) if self.designated_country else ""
+
+
 class VenueView(_View):
     """What the venue engine decided (app/filings/venue.py), stored with the filing: the court, division and
     respondents every document of this filing prints, the rule that decided it and its authority."""
@@ -293,6 +305,7 @@ class FilingContext(_View):
     detention_authority: str | None = Field(default=None, max_length=40)  # from the record (custody events)
     detention_days: int | None = None  # days of continuous detention up to `today`, when known
     flight: FlightView | None = None  # the latest in-transit event's flight, when recorded
+    removal_order: RemovalOrderView | None = None  # from the protection orders' underlying-order facts
     timezone: str | None = Field(default=None, max_length=64)  # the zone `today` and event dates are in
 
     @property

@@ -301,3 +301,24 @@ def test_docketed_filings_without_recorded_respondents(api: Any, db: Any, org_a:
     proc = make_proceeding(db, org_a.id, client.id)  # docketed in D. Md., no respondents recorded
     body = assert_problem(draft(api, org_a, client.id, template, proceeding_id=proc.id), 422, "missing_filing_data")
     assert body["missing"] == ["proceeding.respondents"] and "proceeding.respondents" in body["fix"]
+
+
+def test_removal_order_facts_are_pleaded(api: Any, db: Any, org_a: Any) -> None:
+    from datetime import date
+
+    from app.protection.models import ProtectionOrder
+
+    from .conftest import add_protection
+
+    client, _ = detained_client(db, org_a.id, a_number="077700123", protection=False)
+    order = add_protection(db, org_a.id, client.id)
+    with db.session(write=True) as s:
+        row = s.get(ProtectionOrder, order.id)
+        row.removal_order_exists, row.removal_order_date, row.designated_country = "true", date(2019, 10, 10), "SV"
+        s.add(row)
+        s.commit()
+    r = draft(api, org_a, client.id)
+    assert r.status_code == 201, r.text
+    _, text = fetch_pdf(api, org_a, r.json()["id"])
+    assert "On October 10, 2019, Petitioner was ordered removed, with El Salvador designated" in text
+    assert _snapshot(api, org_a, r.json()["id"])["removal_order"]["designated_country"] == "SV"
