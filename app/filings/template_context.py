@@ -147,6 +147,9 @@ def build_template_context(key: str, ctx: FilingContext) -> dict[str, Any]:
         "profile": profile_of(ctx),
         "fac_in_district": fac_in_district,
         "docketed": bool(venue is not None and venue.docketed),
+        # Moved out of the docketed district: relief asks for return to it, not merely "no transfer".
+        "transferred_out": bool(venue is not None and venue.docketed and fac is not None and not fac_in_district
+                                and not ctx.removed),
         "abroad": bool(venue is not None and venue.abroad) or ctx.removed,
         "flight": ctx.flight,
         "days_detained": detention_days(ctx),
