@@ -540,8 +540,6 @@ def collect_warnings(ctx: FilingContext, orders: list[dict[str, Any]]) -> list[d
         warnings.append(_warn("detention_authority_differs",
                               "options.detention_authority differs from the authority recorded on the custody "
                               "events; the option was used."))
-    if ctx.removed and ctx.flight is None and any(e.flight for e in ctx.custody_events):
-        pass  # flight facts are pleaded from the chronology
     return warnings
 
 
