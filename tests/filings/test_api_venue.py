@@ -64,6 +64,7 @@ def test_pending_maryland_case_keeps_its_court_after_transfer_to_texas(api: Any,
     assert "El Paso Service Processing Center in El Paso, TX, within this District" not in text
     assert "within this District" not in text
     assert "Order Respondents to return Petitioner to the District of Maryland" in text
+    assert "not transfer Petitioner out of this District" not in text
 
 
 def test_new_petition_with_a_conflicting_proceeding(api: Any, db: Any, org_a: Any) -> None:
