@@ -5,7 +5,7 @@
 ``password_reset_token`` holds single-use reset tokens as SHA-256 digests (e-mailed links and admin-issued links).
 
 Revision ID: 0012_org_settings_reset
-Revises: 0010_facility_overlay
+Revises: 0011_venue_pleading
 Create Date: 2026-12-05 01:10:00+00:00
 """
 from collections.abc import Sequence
@@ -15,7 +15,7 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision: str = '0012_org_settings_reset'
-down_revision: str | Sequence[str] | None = '0010_facility_overlay'
+down_revision: str | Sequence[str] | None = '0011_venue_pleading'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

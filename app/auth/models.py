@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, EmailStr, StringConstraints, field_validator
@@ -13,7 +13,7 @@ from pydantic import Field as PField
 from sqlmodel import Field, SQLModel
 
 from app.auth.permissions import Role
-from app.core.types import UTCDateTime, enum_col, utcnow
+from app.core.types import UTCDateTime, enum_col, json_col, utcnow
 from app.core.validation import clean_text
 
 
@@ -48,6 +48,9 @@ class UserAccount(SQLModel, table=True):
     preferred_language: str = Field(default="en", max_length=2)
     bar_number: str | None = Field(default=None, max_length=40)
     bar_state: str | None = Field(default=None, max_length=2)
+    # Bar admissions per court: [{"court": "mdd", "bar_number": "21457", "status": "active"}] (migration 0011).
+    # A filing warns when its signer has no active admission in the captioned court.
+    admissions: list[dict[str, Any]] | None = Field(default=None, sa_column=json_col(nullable=True))
     firm_name: str | None = Field(default=None, max_length=200)
     office_address: str | None = Field(default=None, max_length=500)
     phone: str | None = Field(default=None, max_length=40)
@@ -119,6 +122,46 @@ class PasswordChange(BaseModel):
     new_password: Password
 
 
+class AdmissionStatus(StrEnum):
+    active = "active"
+    pro_hac_vice = "pro_hac_vice"  # admitted for one case
+    pending = "pending"  # applied, not yet admitted
+    inactive = "inactive"
+
+
+class Admission(BaseModel):
+    """One court the attorney is admitted to practise before: a federal district court by its PACER id
+    ("mdd"), or a state bar as "state:MD"."""
+
+    model_config = ConfigDict(extra="forbid")
+    court: str = PField(min_length=2, max_length=40)
+    bar_number: str | None = PField(default=None, max_length=40)
+    status: AdmissionStatus = AdmissionStatus.active
+
+    _clean = field_validator("bar_number")(clean_text)
+
+    @field_validator("court", mode="before")
+    @classmethod
+    def _court(cls, v: Any) -> Any:
+        if not isinstance(v, str):
+            return v
+        from app.core_data.districts import is_valid_district
+        from app.core_data.us_states import is_valid_us_state
+
+        value = v.strip().lower()
+        if value.startswith("state:"):
+            state = value[6:].upper()
+            if not is_valid_us_state(state):
+                raise ValueError("use 'state:' and a USPS state code, e.g. 'state:MD'")
+            return f"state:{state}"
+        if not is_valid_district(value):
+            raise ValueError("use a federal district court id (e.g. 'mdd') or 'state:XX'")
+        return value
+
+
+Admissions = Annotated[list[Admission], PField(max_length=60)]
+
+
 class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     email: EmailStr
@@ -128,6 +171,7 @@ class UserCreate(BaseModel):
     preferred_language: str = PField(default="en", pattern="^(en|es)$")
     bar_number: str | None = PField(default=None, max_length=40)
     bar_state: str | None = PField(default=None, pattern="^[A-Z]{2}$")
+    admissions: Admissions = PField(default_factory=list)
     firm_name: str | None = PField(default=None, max_length=200)
     office_address: str | None = PField(default=None, max_length=500)
     phone: str | None = PField(default=None, max_length=40)
@@ -143,6 +187,7 @@ class UserUpdate(BaseModel):
     preferred_language: str | None = PField(default=None, pattern="^(en|es)$")
     bar_number: str | None = PField(default=None, max_length=40)
     bar_state: str | None = PField(default=None, pattern="^[A-Z]{2}$")
+    admissions: Admissions | None = None
     firm_name: str | None = PField(default=None, max_length=200)
     office_address: str | None = PField(default=None, max_length=500)
     phone: str | None = PField(default=None, max_length=40)
@@ -161,10 +206,16 @@ class UserPublic(BaseModel):
     preferred_language: str
     bar_number: str | None
     bar_state: str | None
+    admissions: list[Admission] = PField(default_factory=list)
     firm_name: str | None
     office_address: str | None
     phone: str | None
     version: int
+
+    @field_validator("admissions", mode="before")
+    @classmethod
+    def _none_is_empty(cls, v: Any) -> Any:
+        return [] if v is None else v
     created_at: datetime
 
 

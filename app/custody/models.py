@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -91,6 +92,9 @@ class CustodyEvent(SQLModel, table=True):
     country: str | None = Field(default=None, max_length=2)
     custodian: str | None = Field(default=None, max_length=40)
     detention_authority: str | None = Field(default=None, max_length=40)
+    # Flight facts of an in_transit event: {carrier?, flight_number?, departure_airport?, departed_at?,
+    # destination_country} (migration 0011).
+    flight: dict[str, Any] | None = Field(default=None, sa_column=json_col(nullable=True))
     source_type: str = Field(max_length=40)
     source_detail: str | None = Field(default=None, max_length=1000)
     confidence: str = Field(max_length=20)

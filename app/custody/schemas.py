@@ -337,6 +337,40 @@ class FacilityImportReport(BaseModel):
 
 # --- custody events ------------------------------------------------------------------------------
 
+class FlightFacts(BaseModel):
+    """Flight facts of an ``in_transit`` event (a removal or transfer flight), pleaded as the emergency."""
+
+    model_config = _FORBID
+    carrier: str | None = Field(default=None, max_length=120)
+    flight_number: str | None = Field(default=None, max_length=20)
+    departure_airport: str | None = Field(default=None, max_length=120)
+    departed_at: AwareDatetime | None = None
+    destination_country: str = Field(min_length=2, max_length=2)
+
+    @field_validator("carrier", "flight_number", "departure_airport", mode="before")
+    @classmethod
+    def _line(cls, v: Any) -> Any:
+        return _text(v)
+
+    @field_validator("destination_country", mode="before")
+    @classmethod
+    def _c(cls, v: Any) -> Any:
+        return _country(v)
+
+    @field_validator("destination_country", mode="after")
+    @classmethod
+    def _abroad(cls, v: str) -> str:
+        if v == "US":
+            raise ValueError("a flight's destination_country is the foreign country it is bound for")
+        return v
+
+    def stored(self) -> dict[str, Any]:
+        data = self.model_dump(exclude_none=True)
+        if self.departed_at is not None:
+            data["departed_at"] = self.departed_at.isoformat()
+        return data
+
+
 class CustodyEventCreate(BaseModel):
     """``POST /clients/{id}/custody-events``. Per-status rules are checked by the service (422 with a code)."""
 
@@ -354,6 +388,13 @@ class CustodyEventCreate(BaseModel):
     confidence: Confidence
     family_visible: bool = False
     notes: str | None = Field(default=None, max_length=5000)
+    flight: FlightFacts | None = None  # only on an in_transit event
+
+    @model_validator(mode="after")
+    def _flight_only_in_transit(self) -> CustodyEventCreate:
+        if self.flight is not None and self.status != CustodyStatus.IN_TRANSIT:
+            raise ValueError("flight is recorded only on an in_transit event")
+        return self
 
     @field_validator("location_text", "source_detail", mode="before")
     @classmethod
@@ -403,6 +444,7 @@ class CustodyEventPublic(BaseModel):
     country: str | None
     custodian: str | None
     detention_authority: str | None
+    flight: dict[str, Any] | None = None
     source_type: str
     source_detail: str | None
     confidence: str

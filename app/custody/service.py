@@ -156,6 +156,7 @@ def append_event(ctx: AuditActor, session: Session, client_id: uuid.UUID,
         detention_authority=body.detention_authority.value if body.detention_authority else None,
         source_type=body.source_type.value, source_detail=body.source_detail, confidence=body.confidence.value,
         family_visible=body.family_visible, notes=body.notes, entered_by=ctx.user_id, created_at=now,
+        flight=body.flight.stored() if body.flight is not None else None,
     )
     session.add(ev)
     apply_appended(session, ctx.org_id, client.id, ev, facility)
@@ -165,8 +166,8 @@ def append_event(ctx: AuditActor, session: Session, client_id: uuid.UUID,
 
 EVENT_DEFAULTS: dict[str, Any] = {
     "facility_id": None, "location_text": None, "country": None, "custodian": None, "detention_authority": None,
-    "source_detail": None, "family_visible": False, "notes": None, "entered_by": None, "retracted_at": None,
-    "retracted_by": None, "retraction_reason": None,
+    "flight": None, "source_detail": None, "family_visible": False, "notes": None, "entered_by": None,
+    "retracted_at": None, "retracted_by": None, "retraction_reason": None,
 }
 
 
@@ -253,7 +254,8 @@ def to_public(ev: CustodyEvent, facility: Facility | None = None) -> CustodyEven
         id=ev.id, client_id=ev.client_id, status=ev.status, effective_at=ev.effective_at,
         reported_at=ev.reported_at, facility_id=ev.facility_id, facility=to_summary(facility) if facility else None,
         location_text=ev.location_text, country=ev.country, custodian=ev.custodian,
-        detention_authority=ev.detention_authority, source_type=ev.source_type, source_detail=ev.source_detail,
+        detention_authority=ev.detention_authority, flight=ev.flight,
+        source_type=ev.source_type, source_detail=ev.source_detail,
         confidence=ev.confidence, family_visible=ev.family_visible, notes=ev.notes, entered_by=ev.entered_by,
         retracted=ev.retracted_at is not None, retracted_at=ev.retracted_at, retracted_by=ev.retracted_by,
         retraction_reason=ev.retraction_reason, created_at=ev.created_at,

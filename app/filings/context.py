@@ -1,10 +1,16 @@
 """Build a `FilingContext` (typed view models, never ORM objects) from the database at drafting time.
 
-Venue and respondents come from where the client is held *now* (`location_at` at the drafting instant):
-the facility fixes the federal district (and, where we know it, the division), the immediate custodian
-and the ICE field office. Once the client has been removed (a removal / abroad status), venue is the
-last U.S. facility in the custody history. Every problem is reported at once: invalid options ->
-422 ``invalid_filing_options``, missing record data -> 422 ``missing_filing_data`` with ``missing``.
+The court, division and respondents are decided once by the venue engine (app/filings/venue.py): a docketed
+proceeding keeps its court (Ex parte Endo); a new filing takes the district of (last) confinement (Rumsfeld
+v. Padilla); a removed client's case runs against the officials who can effect return. The decision, the
+counts and prayers with the rule behind each (app/filings/pleading.py) and the facts drawn from the record
+(flight, detention authority, length of detention) are stored with the filing in its snapshot. Dates are
+the court's calendar dates (its courthouse time zone unless `options.timezone` says otherwise).
+
+Every problem is reported at once: invalid options -> 422 ``invalid_filing_options``, missing record data ->
+422 ``missing_filing_data`` with ``missing`` (and ``fix`` hints), a new filing whose proceeding names another
+district -> 422 ``venue_conflict``, a document dated before what it reports -> 422 ``date_out_of_order``.
+Non-fatal concerns (unverified rules or orders, a signer not admitted in the court) are `warnings`.
 """
 
 from __future__ import annotations
@@ -29,17 +35,23 @@ from app.custody import service as custody_service
 from app.custody.statuses import ABROAD_STATUSES, IN_US_CUSTODY_STATUSES
 from app.filings import registry
 from app.filings.countries import country_name, is_valid_country
+from app.filings.districts import get_district
 from app.filings.divisions import division_for
+from app.filings.pleading import decide_pleading
+from app.filings.venue import RECOGNISED_BASES, decide_venue, facts_of
 from app.filings.viewmodels import (
+    AdmissionView,
     AttorneyView,
     ClientView,
     CountryView,
     CustodyEventView,
     FacilityView,
     FilingContext,
+    FlightView,
     PersonName,
     ProceedingView,
     ProtectionOrderView,
+    RemovalOrderView,
     RespondentView,
 )
 from app.protection import service as protection_service
@@ -284,6 +296,37 @@ def client_view(client: Any, facility: FacilityView | None, today: date) -> Clie
     )
 
 
+def _clock(instant: datetime, tz: str) -> str:
+    """ "November 5, 2026, 6:10 a.m. CST" in the court's zone."""
+    try:
+        local = instant.astimezone(ZoneInfo(tz))
+    except Exception:  # noqa: BLE001 - an unknown zone falls back to UTC
+        local = instant.astimezone(ZoneInfo("UTC"))
+    hour = local.hour % 12 or 12
+    return (f"{local:%B} {local.day}, {local.year}, {hour}:{local.minute:02d} "
+            f"{'a.m.' if local.hour < 12 else 'p.m.'} {local.tzname()}")
+
+
+def flight_view(raw: Any, tz: str) -> FlightView | None:
+    """Flight facts of an `in_transit` event (stored as JSON on the event), for pleading."""
+    if not isinstance(raw, dict) or not is_valid_country(raw.get("destination_country")):
+        return None
+    departed = None
+    if raw.get("departed_at"):
+        try:
+            departed = datetime.fromisoformat(str(raw["departed_at"]))
+        except ValueError:
+            departed = None
+    return FlightView(
+        carrier=_short(raw.get("carrier")),
+        flight_number=_short(raw.get("flight_number"), 40),
+        departure_airport=_short(raw.get("departure_airport")),
+        departed_at=_clock(departed, tz) if departed is not None and departed.tzinfo else None,
+        departed_date=_today(departed, tz) if departed is not None and departed.tzinfo else None,
+        destination_country=str(raw["destination_country"]).upper(),
+    )
+
+
 def event_view(ev: Any, fac: Any | None, tz: str) -> CustodyEventView:
     location = fac.name if fac is not None else _short(ev.location_text)
     return CustodyEventView(
@@ -292,6 +335,7 @@ def event_view(ev: Any, fac: Any | None, tz: str) -> CustodyEventView:
         location=location,
         country=ev.country if is_valid_country(ev.country) else None,
         source_label=SOURCE_LABELS.get(ev.source_type, ev.source_type.replace("_", " ")),
+        flight=flight_view(getattr(ev, "flight", None), tz) if ev.status == "in_transit" else None,
     )
 
 
@@ -359,6 +403,10 @@ def attorney_view(user: Any) -> AttorneyView:
         full_name=user.full_name,
         bar_number=_short(user.bar_number, 60),
         bar_state=_short(user.bar_state, 60),
+        admissions=[AdmissionView(court=str(a.get("court"))[:40], bar_number=_short(a.get("bar_number"), 60),
+                                  status=str(a.get("status") or "active")[:40])
+                    for a in (getattr(user, "admissions", None) or [])[:60]
+                    if isinstance(a, dict) and a.get("court")],
         firm=_short(user.firm_name),
         address_lines=_address_lines(user.office_address),
         phone=_short(user.phone, 60),
@@ -388,9 +436,17 @@ def resolve_attorney(session: Session, caller: Caller, attorney_id: Any) -> tupl
     return None, []
 
 
-def _venue_facility(session: Session, org_id: uuid.UUID, client_id: uuid.UUID, at: datetime,
-                    tz: str) -> tuple[Any | None, Any | None, list[CustodyEventView], bool]:
-    """(current facility row, last U.S. facility row, custody history views, removed?)."""
+@dataclass(frozen=True)
+class _Record:
+    current: Any | None  # facility row where the client is held now
+    last_us: Any | None  # last U.S. facility of the current custody (removed / in transit)
+    events: list[Any]  # custody event rows up to the drafting instant, newest first
+    facilities: dict[uuid.UUID, Any]
+    removed: bool
+    status: str | None
+
+
+def _custody_record(session: Session, org_id: uuid.UUID, client_id: uuid.UUID, at: datetime) -> _Record:
     loc = custody_service.location_at(session, org_id, client_id, at=at)
     status = loc.event.status if loc.event is not None else None
     removed = status in ABROAD_STATUSES
@@ -400,9 +456,9 @@ def _venue_facility(session: Session, org_id: uuid.UUID, client_id: uuid.UUID, a
     events = [e for e in events if e.effective_at <= at]  # newest first
     facilities = custody_service.facilities_by_id(session, {e.facility_id for e in events if e.facility_id})
     last_us = None
-    # Removed: venue is the last U.S. facility the client was held at. In transit with no facility on
-    # record: the facility the transfer started from, provided custody was continuous since (a release in
-    # between means that facility belongs to an earlier detention).
+    # Removed: venue is the last U.S. facility the client was held at. In transit with no facility on record:
+    # the facility the transfer started from, provided custody was continuous since (a release in between
+    # means that facility belongs to an earlier detention).
     if removed or (status == "in_transit" and current is None):
         for e in events:  # newest first
             if e.status in ABROAD_STATUSES:
@@ -415,22 +471,126 @@ def _venue_facility(session: Session, org_id: uuid.UUID, client_id: uuid.UUID, a
             if fac is not None and (fac.country or "US").upper() == "US":
                 last_us = fac
                 break
-    views = [event_view(e, facilities.get(e.facility_id) if e.facility_id else None, tz) for e in events]
-    return current, last_us, views, removed
+    return _Record(current, last_us, events, facilities, removed, status)
+
+
+def _current_detention(events: list[Any]) -> list[Any]:
+    """The events of the present continuous U.S. custody, newest first (empty when not held)."""
+    out: list[Any] = []
+    for e in events:  # newest first
+        if e.status not in IN_US_CUSTODY_STATUSES:
+            break
+        out.append(e)
+    return out
+
+
+def _record_authority(events: list[Any]) -> str | None:
+    """The detention authority most recently recorded during the present (or, once removed, last) custody."""
+    for e in events:
+        if e.status in IN_US_CUSTODY_STATUSES and getattr(e, "detention_authority", None):
+            return str(e.detention_authority)
+        if e.status not in IN_US_CUSTODY_STATUSES and e.status not in ABROAD_STATUSES:
+            return None
+    return None
+
+
+def _resolve_timezone(opt: Any, court_id: str | None, org_tz: str) -> tuple[str, list[str]]:
+    """The zone documents are dated in: `options.timezone`, else the court's courthouse zone, else the org's."""
+    if opt is not None:
+        try:
+            ZoneInfo(str(opt))
+            return str(opt), []
+        except Exception:  # noqa: BLE001 - any lookup failure is an invalid option
+            return org_tz, ["options.timezone: not an IANA time zone name (e.g. America/Chicago)"]
+    district = get_district(court_id)
+    return (district.timezone if district is not None else org_tz), []
+
+
+def _warn(code: str, message: str) -> dict[str, str]:
+    return {"code": code, "message": message}
+
+
+def collect_warnings(ctx: FilingContext, orders: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Non-fatal concerns the drafter must read before filing. Messages name no person."""
+    warnings: list[dict[str, str]] = []
+    venue = ctx.venue
+    court = get_district(venue.court_id) if venue is not None else None
+    if venue is not None and venue.basis:
+        warnings.append(_warn("venue_basis_pleaded",
+                              f"The caption follows the proceeding's court for the stated reason "
+                              f"'{venue.basis}', not the district of confinement; the venue section must "
+                              "explain why."))
+    unverified = sorted({i.source for i in ctx.pleading if i.included and not i.verified and i.source})
+    if unverified:
+        warnings.append(_warn("unverified_rule",
+                              "This filing relies on circuit or Supreme Court rules not yet verified by an "
+                              "attorney: " + "; ".join(unverified)))
+    for o in orders:
+        if not o.get("verified"):
+            warnings.append(_warn("unverified_protection_order",
+                                  f"A protection order ({o.get('type')}) pleaded in this filing has not been "
+                                  "verified against the order itself."))
+    if ctx.attorney is not None and venue is not None and court is not None \
+            and ctx.attorney.admission_in(venue.court_id) is None:
+        warnings.append(_warn("signer_not_admitted",
+                              f"The signing attorney has no active admission recorded in the {court.name}."))
+    opt_auth = ctx.options.get("detention_authority")
+    if opt_auth and opt_auth != "unknown" and ctx.detention_authority and \
+            ctx.detention_authority.replace("aea_50usc21", "aea") != opt_auth:
+        warnings.append(_warn("detention_authority_differs",
+                              "options.detention_authority differs from the authority recorded on the custody "
+                              "events; the option was used."))
+    return warnings
+
+
+def _reported_dates(ctx: FilingContext, opts: dict[str, Any]) -> list[tuple[str, date]]:
+    """(what, date) of every event this document reports, in the document's time zone."""
+    out: list[tuple[str, date]] = [("custody_events", e.effective_date) for e in ctx.custody_events]
+    out += [("protection_orders", p.issued_date) for p in ctx.protection_orders if p.issued_date]
+    out += [("custody_events.flight", e.flight.departed_date) for e in ctx.custody_events
+            if e.flight is not None and e.flight.departed_date]
+    for name in ("completed_on", "service_date", "notice_date", "custody_start_date"):
+        value = opts.get(name)
+        if isinstance(value, str):
+            try:
+                value = date.fromisoformat(value)
+            except ValueError:
+                value = None
+        if isinstance(value, date):
+            out.append((f"options.{name}", value))
+    return out
+
+
+def check_date_order(ctx: FilingContext) -> None:
+    """422 ``date_out_of_order`` when the document is dated before an event it reports."""
+    late = [(what, d) for what, d in _reported_dates(ctx, ctx.options) if d > ctx.today]
+    if late:
+        what, latest = max(late, key=lambda x: x[1])
+        raise ProblemError(422, "date_out_of_order",
+                           "The document would be dated before an event it reports; date it on or after that "
+                           "event (options.document_date) or correct the record.",
+                           extra={"document_date": ctx.today.isoformat(), "latest_event_date": latest.isoformat(),
+                                  "fields": sorted({w for w, _ in late})})
+
+
+CUSTODIAN_FIX = ("Add a respondent with role 'immediate_custodian' (name and title) to the proceeding "
+                 "(PATCH /proceedings/{id}), or set the facility's custodian for your organization "
+                 "(PATCH /facilities/{id}).")
 
 
 @dataclass(frozen=True)
 class Draft:
-    """What a render needs, and who signs it."""
+    """What a render needs, who signs it, and what the drafter must read."""
 
     context: FilingContext
     attorney_id: uuid.UUID | None
     proceeding_id: uuid.UUID | None
+    warnings: tuple[dict[str, str], ...] = ()
 
 
 def build_context(session: Session, caller: Caller, client_id: uuid.UUID, template: str,
                   proceeding_id: uuid.UUID | None, options: dict[str, Any], now: datetime) -> Draft:
-    """The context of one filing, or a ProblemError (404 client/proceeding, 422 options/missing data)."""
+    """The context of one filing, or a ProblemError (404 client/proceeding, 422 options/missing data/venue)."""
     check_template(template)
     client = clients_service.get_client(session, caller.org_id, client_id)
     proc = None
@@ -443,22 +603,48 @@ def build_context(session: Session, caller: Caller, client_id: uuid.UUID, templa
     invalid += registry.invalid_options(template, template_options)
     signer, attorney_problems = resolve_attorney(session, caller, attorney_id)
     invalid += attorney_problems
+    opts = template_options if isinstance(template_options, dict) else {}
 
-    tz = caller.org_timezone
-    today = _today(now, tz)
-    current, last_us, events, removed = _venue_facility(session, caller.org_id, client.id, now, tz)
-    current_view = facility_view(current) if current is not None else None
+    record = _custody_record(session, caller.org_id, client.id, now)
+    current_view = facility_view(record.current) if record.current is not None else None
+    last_view = facility_view(record.last_us) if record.last_us is not None else None
+    proc_view = proceeding_view(proc) if proc is not None else None
+    # Venue first: the court decides the time zone every date of the document is in.
+    probe = FilingContext(
+        client=client_view(client, current_view, now.date()), last_us_facility=last_view,
+        proceeding=proc_view, options=opts, today=now.date(), removed=record.removed)
+    outcome = decide_venue(facts_of(probe))
+    tz, tz_problems = _resolve_timezone(opts.get("timezone"), outcome.venue.court_id if outcome.venue else None,
+                                        caller.org_timezone)
+    invalid += tz_problems
+    document_date = opts.get("document_date")
+    try:
+        today = date.fromisoformat(document_date) if isinstance(document_date, str) else _today(now, tz)
+    except ValueError:
+        today = _today(now, tz)  # reported by invalid_options
+
+    facilities = record.facilities
+    views = [event_view(e, facilities.get(e.facility_id) if e.facility_id else None, tz) for e in record.events]
+    detention = _current_detention(record.events)
+    days = (today - _today(detention[-1].effective_at, tz)).days if detention else None
+    transit = next((v for v in views if v.flight is not None), None) if record.status == "in_transit" else None
     orders = protection_service.active_protections_for_client(session, caller.org_id, client.id, now)
     ctx = FilingContext(
         client=client_view(client, current_view, today),
-        last_us_facility=facility_view(last_us) if last_us is not None else None,
+        last_us_facility=last_view,
         protection_orders=[protection_view(o, tz) for o in orders][:50],
-        custody_events=events,
-        proceeding=proceeding_view(proc) if proc is not None else None,
+        custody_events=views,
+        proceeding=proc_view,
         attorney=attorney_view(signer) if signer is not None else None,
-        options=template_options if isinstance(template_options, dict) else {},
+        options=opts,
         today=today,
-        removed=removed,
+        removed=record.removed,
+        venue=outcome.venue,
+        detention_authority=_record_authority(record.events),
+        detention_days=max(days, 0) if days is not None else None,
+        flight=transit.flight if transit is not None else None,
+        removal_order=removal_order_view(session, caller.org_id, orders),
+        timezone=tz,
     )
     missing = registry.missing_fields(template, ctx)
     if signer is None and attorney_id is None:
@@ -466,8 +652,57 @@ def build_context(session: Session, caller: Caller, client_id: uuid.UUID, templa
         missing = [f"options.{ATTORNEY_OPTION}" if m == "attorney" else m for m in missing]
     if invalid:
         raise _problem_invalid(invalid, missing)
+    if outcome.conflict is not None:
+        derived, named = outcome.conflict
+        raise ProblemError(
+            422, "venue_conflict",
+            f"The proceeding names the {_district_name(named)}, but this filing's venue is the "
+            f"{_district_name(derived)} ({_rule_name(probe)}). File there, correct the proceeding, or give "
+            f"options.venue_basis (one of: {', '.join(RECOGNISED_BASES)}).",
+            extra={"venue_district": derived, "proceeding_district": named,
+                   "districts": [derived, named], "venue_bases": list(RECOGNISED_BASES)})
     if missing:
-        raise _problem_missing(missing)
+        problem = _problem_missing(missing)
+        fix = {}
+        if "facility.custodian_name" in missing:
+            fix["facility.custodian_name"] = CUSTODIAN_FIX
+        if "proceeding.respondents" in missing:
+            fix["proceeding.respondents"] = ("A docketed case keeps its respondents: record them on the proceeding "
+                                             "(PATCH /proceedings/{id}) as docketed.")
+        if fix:
+            problem.extra["fix"] = fix
+            problem.detail = problem.detail + " " + " ".join(fix.values())
+        raise problem
+    check_date_order(ctx)
+    ctx = ctx.model_copy(update={"pleading": decide_pleading(ctx)})
+    warnings = collect_warnings(ctx, orders)
     return Draft(context=ctx, attorney_id=signer.id if signer is not None else None,
-                 proceeding_id=proc.id if proc is not None else None)
+                 proceeding_id=proc.id if proc is not None else None, warnings=tuple(warnings))
 
+
+def removal_order_view(session: Session, org_id: uuid.UUID, orders: list[dict[str, Any]]) -> RemovalOrderView | None:
+    """The underlying removal order recorded on the client's active protection orders (first one that says an
+    order exists), so the petition can plead it."""
+    from app.protection.models import ProtectionOrder
+
+    for o in orders:
+        row = session.get(ProtectionOrder, uuid.UUID(str(o["id"]))) if o.get("id") else None
+        if row is None or row.organization_id != org_id or str(row.removal_order_exists) != "true":
+            continue
+        return RemovalOrderView(order_date=row.removal_order_date,
+                                designated_country=row.designated_country
+                                if is_valid_country(row.designated_country) else None)
+    return None
+
+
+def _district_name(court_id: str) -> str:
+    district = get_district(court_id)
+    return district.name if district is not None else court_id
+
+
+def _rule_name(ctx: FilingContext) -> str:
+    if ctx.removed:
+        return "district of last U.S. confinement of a removed client"
+    if ctx.client.current_facility is not None:
+        return "district of confinement, Rumsfeld v. Padilla"
+    return "district of last U.S. confinement while in transit"

@@ -72,6 +72,9 @@ class Filing(SQLModel, table=True):
     bytes: int = Field(nullable=False)
     preflight_ok: bool = Field(nullable=False)
     preflight: dict[str, Any] = Field(default_factory=dict, sa_column=json_col())
+    # Drafting warnings [{"code", "message"}] (unverified rules or orders, signer not admitted, ...); messages
+    # name no person, so they stay in clear beside the encrypted snapshot (migration 0011).
+    warnings: list[dict[str, Any]] | None = Field(default=None, sa_column=json_col(nullable=True))
     file_name: str = Field(max_length=120)
     attorney_id: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")  # the signer
     created_by: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")

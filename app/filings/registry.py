@@ -67,22 +67,49 @@ def _facility_field(ctx: FilingContext) -> str:
 
 
 def _court_fields(ctx: FilingContext, spec: TemplateSpec) -> list[str]:
-    """Which fields are missing for the caption's court."""
-    if spec.court_from == "proceeding":
-        if ctx.proceeding is None or not ctx.proceeding.district:
-            return ["proceeding.district"]
-        if get_district(ctx.proceeding.district) is None:
-            return ["proceeding.district"]
+    """Which fields are missing for the caption's court: the venue engine's answer (one rule for every
+    template), plus a proceeding for templates that only exist inside a case."""
+    from app.filings.venue import decide_venue, facts_of
+
+    if spec.court_from == "proceeding" and (ctx.proceeding is None or not ctx.proceeding.district
+                                            or get_district(ctx.proceeding.district) is None):
+        return ["proceeding.district"]
+    if spec.court_from == "proceeding" and not ctx.proceeding.docket_number:  # type: ignore[union-attr]
+        return []  # the missing docket number is what to report
+    if ctx.venue is not None:
         return []
-    # "facility" (habeas: district of confinement) or "either" (proceeding first)
-    if spec.court_from == "either" and ctx.proceeding and ctx.proceeding.district:
-        return [] if get_district(ctx.proceeding.district) else ["proceeding.district"]
-    facility = ctx.facility
-    if facility is None:
-        return [_facility_field(ctx)]
-    if get_district(facility.federal_district) is None:
-        return ["facility.federal_district"]
-    return []
+    outcome = decide_venue(facts_of(ctx))
+    if outcome.conflict is not None:
+        return []  # answered as venue_conflict, not as missing data
+    return list(outcome.missing)
+
+
+CONFINEMENT_RULES = frozenset({"padilla_district_of_confinement", "last_us_confinement_in_transit"})
+
+
+def _venue(ctx: FilingContext) -> Any:
+    from app.filings.venue import caption_venue
+
+    return caption_venue(ctx)
+
+
+def _custodian_ok(ctx: FilingContext) -> bool:
+    """A petition challenging present confinement names the immediate custodian (Padilla); a docketed case
+    keeps its respondents and a removed client's case names the officials able to effect return."""
+    venue = _venue(ctx)
+    if venue is None:
+        return _custodian_named(ctx) or bool(ctx.facility is not None and ctx.facility.custodian_name)
+    if venue.rule.split("+")[0] not in CONFINEMENT_RULES:
+        return True
+    return any(r.role == "immediate_custodian" and r.name for r in venue.respondents)
+
+
+def _field_office_ok(ctx: FilingContext) -> bool:
+    venue = _venue(ctx)
+    if venue is not None and (venue.docketed or ctx.respondents
+                              or (ctx.proceeding is not None and ctx.proceeding.respondents)):
+        return True
+    return ctx.facility is None or bool(ctx.facility.ice_field_office)
 
 
 def _custodian_named(ctx: FilingContext) -> bool:
@@ -92,10 +119,8 @@ def _custodian_named(ctx: FilingContext) -> bool:
 
 _RECORD_FIELDS: dict[str, Callable[[FilingContext], Any]] = {
     "client.a_number_display": lambda c: c.client.a_number_display or c.client.a_number_sealed,
-    "facility.custodian_name": lambda c: (
-        _custodian_named(c) or (c.facility is not None and c.facility.custodian_name)
-    ),
-    "facility.ice_field_office": lambda c: c.facility is None or c.facility.ice_field_office,
+    "facility.custodian_name": _custodian_ok,
+    "facility.ice_field_office": _field_office_ok,
     "proceeding.docket_number": lambda c: c.proceeding and c.proceeding.docket_number,
     "attorney": lambda c: c.attorney,
     "attorney.bar_number": lambda c: c.attorney is None or c.attorney.bar_number,
@@ -116,9 +141,11 @@ def missing_fields(key: str, ctx: FilingContext) -> list[str]:
             continue  # handled by _court_fields
         if name.startswith("facility.") and ctx.facility is None:
             continue  # the missing facility is already reported
-        if not _present(_RECORD_FIELDS[name](ctx)):
+        value = _RECORD_FIELDS[name](ctx)
+        if value is False or not _present(value):
             missing.append(name)
-    if "client.current_facility" in spec.required_fields and ctx.facility is None:
+    if "client.current_facility" in spec.required_fields and ctx.facility is None and _venue(ctx) is None \
+            and not court:
         field = _facility_field(ctx)
         if field not in missing:
             missing.append(field)

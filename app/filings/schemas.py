@@ -36,7 +36,8 @@ class TemplateInfo(BaseModel):
 
 class FilingCreate(BaseModel):
     """`POST /clients/{id}/filings`. `options` are the template's (see `GET /filing-templates`) plus
-    `attorney_id`: the signing attorney when the caller is not one."""
+    `attorney_id`: the signing attorney when the caller is not one. Every template also accepts
+    `venue_basis`, `timezone` and `document_date`."""
 
     model_config = ConfigDict(extra="forbid")
     template: str = Field(min_length=1, max_length=60)
@@ -44,8 +45,15 @@ class FilingCreate(BaseModel):
     options: dict[str, Any] = Field(default_factory=dict)
 
 
+class FilingWarning(BaseModel):
+    code: str
+    message: str
+
+
 class FilingPublic(BaseModel):
-    """Metadata of a generated filing (the PDF is at `/filings/{id}/pdf`)."""
+    """Metadata of a generated filing (the PDF is at `/filings/{id}/pdf`). `warnings` are what the drafter
+    must read before filing (e.g. an unverified circuit rule or protection order, a signer not admitted in
+    the captioned court)."""
 
     id: uuid.UUID
     client_id: uuid.UUID
@@ -60,6 +68,7 @@ class FilingPublic(BaseModel):
     bytes: int
     preflight_ok: bool
     preflight: dict[str, Any]
+    warnings: list[FilingWarning] = Field(default_factory=list)
     file_name: str
     attorney_id: uuid.UUID | None
     created_by: uuid.UUID | None

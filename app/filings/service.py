@@ -91,6 +91,7 @@ def store_draft(session: Session, actor: Any, client_id: uuid.UUID, template: st
         status=FilingStatus.draft.value, input_snapshot=draft.context.model_dump(mode="json"),
         sha256=result.sha256, pages=result.pages, bytes=result.bytes,
         preflight_ok=bool(result.preflight.get("ok")), preflight=result.preflight,
+        warnings=[dict(w) for w in draft.warnings],
         file_name=safe_file_name(template, version, filing_id), attorney_id=draft.attorney_id,
         created_by=actor.user_id, created_at=utcnow(),
     )
@@ -164,7 +165,9 @@ def read_pdf(session: Session, actor: Any, filing_id: uuid.UUID) -> tuple[Filing
 
 
 def to_public(filing: Filing) -> FilingPublic:
-    return FilingPublic.model_validate(filing, from_attributes=True)
+    out = FilingPublic.model_validate({**{k: getattr(filing, k) for k in FilingPublic.model_fields
+                                          if k != "warnings"}, "warnings": filing.warnings or []})
+    return out
 
 
 def to_detail(filing: Filing) -> FilingDetail:
@@ -186,9 +189,15 @@ def _parse_if_match(raw: str | None) -> str | None:
 
 
 def finalize(session: Session, actor: Any, filing_id: uuid.UUID, if_match: str | None = None) -> Filing:
-    """Make a draft final (attorney). 409 ``already_final`` / ``preflight_failed``; with If-Match, 412
-    ``version_conflict`` unless it names this document (its SHA-256)."""
+    """Make a draft final (attorney). 403 ``not_signer`` unless the caller is the attorney whose /s/ the
+    document carries; 409 ``already_final`` / ``preflight_failed``; with If-Match, 412 ``version_conflict``
+    unless it names this document (its SHA-256)."""
     filing = get_filing(session, actor.org_id, filing_id)
+    if filing.attorney_id is not None and filing.attorney_id != actor.user_id:
+        # An electronic signature is the signer's own act (FRCP 11(a); the courts' CM/ECF rules): nobody
+        # else may make a document bearing it final.
+        raise ProblemError(403, "not_signer", "Only the attorney who signs this document may finalize it.",
+                           extra={"attorney_id": str(filing.attorney_id)})
     expected = _parse_if_match(if_match)
     if expected is not None and expected not in ("*", filing.sha256):
         raise ProblemError(412, "version_conflict", "If-Match does not name this document.",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from app.filings.options import OptionSpec
 
-VERSION = "2026.11.1"
+VERSION = "2026.12.1"
 
 _ATTORNEY = (
     "attorney",
@@ -24,6 +24,21 @@ SERVICE_METHODS = (
     "certified_mail",
     "overnight_courier",
     "hand_delivery",
+)
+
+
+VENUE_BASES = ("custodian_unknown", "transferred_after_filing", "held_abroad", "in_transit")
+NOTICE_METHODS = ("email", "telephone", "email_and_telephone", "hand_delivery", "cm_ecf")
+
+# Options every template accepts: the venue engine and the document date are the same for all of them.
+COMMON = (
+    OptionSpec("venue_basis", "enum", "Why a new filing is captioned in the proceeding's district rather than "
+               "the district of (last) confinement; without it a difference is a venue_conflict.",
+               choices=VENUE_BASES),
+    OptionSpec("timezone", "string", "IANA time zone the document is dated in (default: the court's).",
+               max_length=64),
+    OptionSpec("document_date", "date", "Date the document bears (default: today in the court's time zone); "
+               "never before an event it reports."),
 )
 
 
@@ -78,6 +93,9 @@ _HABEAS = TemplateSpec(
         OptionSpec("verifier_name", "string", "Name of the next friend verifying the petition.",
                    required_if=("verifier", "next_friend")),
         OptionSpec("verifier_relationship", "string", "Next friend's relationship to petitioner."),
+        OptionSpec("eaja_fees", "bool", "Ask for fees under the Equal Access to Justice Act; left out where the "
+                   "circuit forecloses EAJA fees in habeas.", default=False),
+        *COMMON,
     ),
 )
 
@@ -100,6 +118,12 @@ _TRO = TemplateSpec(
                    max_length=20_000),
         OptionSpec("relief", "list[string]", "Additional relief requested.", max_items=20,
                    max_length=2_000),
+        OptionSpec("notice_date", "date", "Date counsel gave (or tried to give) notice to the government "
+                   "(default: the document date)."),
+        OptionSpec("notice_to", "string", "Whom counsel notified, e.g. \"the Civil Chief of the United States "
+                   "Attorney's Office\"."),
+        OptionSpec("notice_method", "enum", "How notice was given.", choices=NOTICE_METHODS),
+        *COMMON,
     ),
 )
 
@@ -119,6 +143,7 @@ _STATUS = TemplateSpec(
                    max_items=100, max_length=10_000),
         OptionSpec("next_steps", "list[string]", "Next steps with dates.", max_items=50,
                    max_length=2_000),
+        *COMMON,
     ),
 )
 
@@ -139,6 +164,7 @@ _NOTICE = TemplateSpec(
         OptionSpec("completed_on", "date", "Date compliance was completed."),
         OptionSpec("supporting_documents", "list[string]", "Declarations or exhibits attached.",
                    max_items=30, max_length=500),
+        *COMMON,
     ),
 )
 
@@ -171,6 +197,7 @@ _DECLARATION = TemplateSpec(
         OptionSpec("executed_on", "date", "Date of signature; left blank for hand entry."),
         OptionSpec("verb", "enum", "Statutory verb of the jurat.", default="declare",
                    choices=("declare", "certify", "verify", "state")),
+        *COMMON,
     ),
 )
 
@@ -188,6 +215,7 @@ _SERVICE = TemplateSpec(
         OptionSpec("service_method", "enum", "How the document was served.", required=True,
                    choices=SERVICE_METHODS),
         OptionSpec("service_date", "date", "Date of service (default: today)."),
+        *COMMON,
     ),
 )
 

@@ -12,8 +12,10 @@ from typing import Any
 
 from app.filings.countries import country_name, executed_within_united_states
 from app.filings.districts import District, get_district
+from app.filings.pleading import decide_pleading, detention_authority, detention_days, included, profile_of
 from app.filings.registry import get_spec, resolve_options
 from app.filings.specs import TemplateSpec
+from app.filings.venue import caption_venue
 from app.filings.viewmodels import FilingContext, RespondentView
 
 BLANK_CASE_NUMBER = "____________________"
@@ -55,13 +57,12 @@ class Caption:
 
 
 def caption_court_id(spec: TemplateSpec, ctx: FilingContext) -> str | None:
-    proceeding_district = ctx.proceeding.district if ctx.proceeding else None
-    facility_district = ctx.facility.federal_district if ctx.facility else None
-    if spec.court_from == "facility":
-        return facility_district
-    if spec.court_from == "proceeding":
-        return proceeding_district
-    return proceeding_district or facility_district
+    """The captioned court: the venue engine's decision, the same for every template (`spec` is kept for
+    callers; it no longer changes the court)."""
+    venue = caption_venue(ctx)
+    if venue is not None:
+        return venue.court_id
+    return ctx.proceeding.district if ctx.proceeding else None
 
 
 def _court_lines(district: District | None, division: str | None) -> list[str]:
@@ -78,11 +79,12 @@ def _court_lines(district: District | None, division: str | None) -> list[str]:
 
 
 def build_caption(spec: TemplateSpec, ctx: FilingContext) -> Caption:
+    """The caption of every template: court, division and respondents from the venue engine
+    (app/filings/venue.py), so all documents of one proceeding name the same court and parties."""
+    venue = caption_venue(ctx)
     district = get_district(caption_court_id(spec, ctx))
     proceeding = ctx.proceeding
-    division = (proceeding.division if proceeding else None) or (
-        ctx.facility.division if ctx.facility else None
-    )
+    division = venue.division if venue is not None else (proceeding.division if proceeding else None)
     client = ctx.client
     if client.a_number_sealed:
         a_line: str | None = "A-number filed under seal"
@@ -97,7 +99,7 @@ def build_caption(spec: TemplateSpec, ctx: FilingContext) -> Caption:
         petitioner_name=client.display_name,
         a_number_line=a_line,
         petitioner_detail=None,
-        respondents=ctx.all_respondents,
+        respondents=list(venue.respondents) if venue is not None else ctx.all_respondents,
         case_number=case_number,
         judge=(f"Hon. {proceeding.judge}" if proceeding and proceeding.judge else None),
         division=division,
@@ -114,6 +116,14 @@ def build_template_context(key: str, ctx: FilingContext) -> dict[str, Any]:
     spec = get_spec(key)
     opts = resolve_options(key, ctx.options)
     caption = build_caption(spec, ctx)
+    venue = caption_venue(ctx)
+    pleading = list(ctx.pleading) if ctx.pleading else decide_pleading(ctx)
+    auth = detention_authority(ctx)
+    fac = ctx.facility
+    # A facility is "within this District" only when it is in the captioned district (after a transfer it
+    # is not: the transfer is pleaded as a fact, Ex parte Endo).
+    fac_in_district = bool(fac is not None and venue is not None and fac.federal_district == venue.court_id)
+    admission = ctx.attorney.admission_in(venue.court_id) if ctx.attorney is not None and venue else None
     variables: dict[str, Any] = {
         "ctx": ctx,
         "client": ctx.client,
@@ -127,10 +137,24 @@ def build_template_context(key: str, ctx: FilingContext) -> dict[str, Any]:
         "removed": ctx.removed,
         # Venue from the last facility while the client is being moved (no current facility on record).
         "in_transit": (not ctx.removed and ctx.client.current_facility is None and ctx.facility is not None),
+        "notice_date": opts.get("notice_date") or ctx.today,
         "doc_title": spec.title.upper(),
-        "authority_label": DETENTION_AUTHORITY_LABELS.get(
-            str(opts.get("detention_authority") or "unknown"), DETENTION_AUTHORITY_LABELS["unknown"]
-        ),
+        "authority_label": DETENTION_AUTHORITY_LABELS.get(auth, DETENTION_AUTHORITY_LABELS["unknown"]),
+        "auth": auth,
+        "venue": venue,
+        "pleading": pleading,
+        "inc": included(pleading),
+        "profile": profile_of(ctx),
+        "fac_in_district": fac_in_district,
+        "docketed": bool(venue is not None and venue.docketed),
+        # Moved out of the docketed district: relief asks for return to it, not merely "no transfer".
+        "transferred_out": bool(venue is not None and venue.docketed and fac is not None and not fac_in_district
+                                and not ctx.removed),
+        "abroad": bool(venue is not None and venue.abroad) or ctx.removed,
+        "flight": ctx.flight,
+        "days_detained": detention_days(ctx),
+        "signer_bar": ({"number": admission.bar_number, "label": f"{caption.district_name} Bar No."}
+                       if admission is not None and admission.bar_number else None),
         "service_method_label": SERVICE_METHOD_LABELS.get(str(opts.get("service_method")), ""),
         "protected_countries": sorted(
             {c.display for p in ctx.active_protection_orders for c in p.countries}

@@ -27,6 +27,7 @@ __all__ = [
     "ProceedingView",
     "ProtectionOrderView",
     "RespondentView",
+    "VenueView",
     "district_display_name",
 ]
 
@@ -178,12 +179,28 @@ class ProtectionOrderView(_View):
         return ", ".join(names[:-1]) + ", and " + names[-1]
 
 
+class FlightView(_View):
+    """Flight facts recorded on an `in_transit` custody event (pleaded as the emergency)."""
+
+    carrier: str | None = Field(default=None, max_length=_S)
+    flight_number: str | None = Field(default=None, max_length=40)
+    departure_airport: str | None = Field(default=None, max_length=_S)
+    departed_at: str | None = Field(default=None, max_length=60)  # "November 5, 2026, 6:10 a.m. CST"
+    departed_date: date | None = None
+    destination_country: str = Field(min_length=2, max_length=2)
+
+    @property
+    def destination_display(self) -> str:
+        return country_name(self.destination_country)
+
+
 class CustodyEventView(_View):
     status_label: str = Field(max_length=_S)  # "Detained by ICE"
     effective_date: date
     location: str | None = Field(default=None, max_length=_S)  # facility name or free text
     country: str | None = Field(default=None, max_length=2)
     source_label: str | None = Field(default=None, max_length=_S)  # "ICE Online Detainee Locator"
+    flight: FlightView | None = None
 
     @property
     def country_display(self) -> str:
@@ -199,14 +216,74 @@ class ProceedingView(_View):
     respondents: list[RespondentView] = Field(default_factory=list, max_length=20)
 
 
+class AdmissionView(_View):
+    """One bar admission of an attorney: the court (PACER id of a district court, or a state bar as "state:MD"),
+    the number that court knows the attorney by, and its status ("active", "pro_hac_vice", "pending", ...)."""
+
+    court: str = Field(min_length=1, max_length=40)
+    bar_number: str | None = Field(default=None, max_length=60)
+    status: str = Field(default="active", max_length=40)
+
+
 class AttorneyView(_View):
     full_name: str = Field(min_length=1, max_length=_S)
     bar_number: str | None = Field(default=None, max_length=60)
     bar_state: str | None = Field(default=None, max_length=60)
+    admissions: list[AdmissionView] = Field(default_factory=list, max_length=60)
     firm: str | None = Field(default=None, max_length=_S)
     address_lines: list[str] = Field(default_factory=list, max_length=6)
     phone: str | None = Field(default=None, max_length=60)
     email: str | None = Field(default=None, max_length=_S)
+
+    def admission_in(self, court_id: str | None) -> AdmissionView | None:
+        """The attorney's admission in the captioned court, if recorded and not lapsed."""
+        if not court_id:
+            return None
+        for adm in self.admissions:
+            if adm.court.lower() == court_id.lower() and adm.status in ADMITTED_STATUSES:
+                return adm
+        return None
+
+
+ADMITTED_STATUSES = frozenset({"active", "pro_hac_vice"})
+
+
+class RemovalOrderView(_View):
+    """The removal order underlying a protection grant, as recorded (withholding and CAT are granted with an
+    order of removal; the designated country is where that order sends the person)."""
+
+    order_date: date | None = None
+    designated_country: str | None = Field(default=None, max_length=2)
+
+    @property
+    def designated_country_display(self) -> str:
+        return country_name(self.designated_country) if self.designated_country else ""
+
+
+class VenueView(_View):
+    """What the venue engine decided (app/filings/venue.py), stored with the filing: the court, division and
+    respondents every document of this filing prints, the rule that decided it and its authority."""
+
+    rule: str = Field(max_length=80)  # endo_docketed_court, padilla_district_of_confinement, ...
+    citation: str = Field(max_length=_L)
+    court_id: str = Field(max_length=12)
+    division: str | None = Field(default=None, max_length=_S)
+    respondents: list[RespondentView] = Field(default_factory=list, max_length=20)
+    basis: str | None = Field(default=None, max_length=40)  # options.venue_basis when it decided the court
+    abroad: bool = False
+    docketed: bool = False
+    # The facility that places the client in (or last in) the court's district, when there is one.
+    confinement_in_district: bool = False
+
+
+class PleadingItem(_View):
+    """One count or prayer: whether it is in the document and which rule decided it."""
+
+    item: str = Field(max_length=80)
+    included: bool
+    rule: str = Field(max_length=_L)
+    source: str | None = Field(default=None, max_length=_L)
+    verified: bool = True
 
 
 class FilingContext(_View):
@@ -222,6 +299,14 @@ class FilingContext(_View):
     options: dict[str, Any] = Field(default_factory=dict)
     today: date
     removed: bool = False  # the client has already been removed from the United States
+    # Decided once at drafting time and stored with the filing (absent in snapshots of earlier versions).
+    venue: VenueView | None = None
+    pleading: list[PleadingItem] = Field(default_factory=list, max_length=60)
+    detention_authority: str | None = Field(default=None, max_length=40)  # from the record (custody events)
+    detention_days: int | None = None  # days of continuous detention up to `today`, when known
+    flight: FlightView | None = None  # the latest in-transit event's flight, when recorded
+    removal_order: RemovalOrderView | None = None  # from the protection orders' underlying-order facts
+    timezone: str | None = Field(default=None, max_length=64)  # the zone `today` and event dates are in
 
     @property
     def facility(self) -> FacilityView | None:

@@ -327,7 +327,9 @@ def test_removed_client_venue_is_last_us_facility(api: Any, db: Any, org_a: Any)
     assert snap["removed"] is True and snap["last_us_facility"]["federal_district"] == "mdd"
     _, text = fetch_pdf(api, org_a, r.json()["id"])
     assert "FOR THE DISTRICT OF MARYLAND" in text
-    assert "Dana K. Whitfield, Warden, Chesapeake Regional Detention Center" in text
+    # Held abroad: respondents are the officials able to effect return, not a warden who no longer holds him.
+    assert "Dana K. Whitfield" not in text and "Secretary of State" in text
+    assert "Field Office Director, Baltimore Field Office" in text
     assert "facilitate Petitioner's return" in text
 
 

@@ -126,7 +126,7 @@ def test_registry_listing_shape() -> None:
                                           "notice_of_compliance", "declaration",
                                           "certificate_of_service"]
     for entry in listing:
-        assert entry["title"] and entry["version"] == "2026.11.1" and entry["description"]
+        assert entry["title"] and entry["version"] == "2026.12.1" and entry["description"]
         for opt in entry["options"]:
             assert {"name", "type", "required", "description"} <= set(opt)
     declaration = next(t for t in listing if t["key"] == "declaration")

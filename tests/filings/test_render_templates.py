@@ -100,7 +100,11 @@ def test_habeas_prayer_and_verification(rendered) -> None:
     assert "shall not transfer Petitioner out of the District of Maryland" in text
     assert "shall not remove Petitioner from the United States while this petition is pending" in text
     assert "returnable within three days under 28 U.S.C. § 2243" in text
-    assert "bond hearing" in text and "release under reasonable conditions" in text
+    # Day 14 of post-order detention: inside the removal period, so no prolonged-detention count, no release
+    # prayer and never a bond hearing for a § 1231(a) detainee (Johnson v. Arteaga-Martinez).
+    assert "bond hearing" not in text.replace("does not itself require a bond hearing", "")
+    assert "Unlawful Prolonged Detention" not in text and "release under reasonable conditions" not in text
+    assert "Equal Access to Justice Act" not in text  # foreclosed in the Fourth Circuit
     assert "Enjoin Respondents from removing Petitioner to El Salvador" in text
     assert "facilitate" not in text  # not removed
     assert JURAT_IN in text and "Executed on November 16, 2026" in text
@@ -116,8 +120,11 @@ def test_habeas_for_removed_client_asks_to_facilitate_return() -> None:
     text = flat(pdf_text(render_filing("habeas_2241", ctx).pdf))
     assert "Order Respondents to facilitate Petitioner's return to the United States" in text
     assert "Noem v. Abrego Garcia, No. 24A949" in text
-    assert "upon Petitioner's return, shall not transfer Petitioner out of the District of Maryland" in text
     assert "DISTRICT OF MARYLAND" in text
+    # Relief is return, never a stay of a removal already carried out, nor a bond hearing.
+    assert "shall not remove Petitioner" not in text and "stay of removal" not in text.lower()
+    assert "bond hearing" not in text.replace("does not itself require a bond hearing", "")
+    assert "district of confinement" not in text.lower() and "within this district" not in text.lower()
 
 
 def test_sealed_a_number_caption() -> None:
