@@ -108,8 +108,8 @@ def per_document(world: dict[str, Any], repeat: int) -> dict[str, float]:
     from weasyprint import HTML
 
     from app.filings.context import Caller
-    from app.filings.pdf import BASE_URL
-    from app.filings.renderer import Renderer, render_html
+    from app.filings.render.pdf import BASE_URL
+    from app.filings.render.renderer import Renderer, render_html
     from app.filings.service import Actor, create_draft, draft_sync, prepare_draft
 
     db = world["db"]
@@ -167,7 +167,7 @@ def per_document(world: dict[str, Any], repeat: int) -> dict[str, float]:
 def ctx_pages(html: str) -> float:
     from weasyprint import HTML
 
-    from app.filings.pdf import BASE_URL
+    from app.filings.render.pdf import BASE_URL
 
     return float(len(HTML(string=html, base_url=BASE_URL).render().pages))
 

@@ -41,13 +41,13 @@ from app.filings.context import (
     split_options,
 )
 from app.filings.errors import RenderBusy, RenderError, RenderFailed
-from app.filings.gate import RenderGate
 from app.filings.models import BatchItemStatus, BatchStatus, FilingBatch, FilingBatchItem
+from app.filings.render.gate import RenderGate
 from app.filings.schemas import MAX_BATCH_CLIENTS, BatchCreate, BatchItemPublic, BatchPublic
 from app.filings.service import Actor, problem_dict, render_problem, store_draft
 
 if TYPE_CHECKING:
-    from app.filings.renderer import Renderer, RenderResult
+    from app.filings.render.renderer import Renderer, RenderResult
 
 log = logging.getLogger("app.filings.batches")
 MAX_ATTEMPTS = 3  # claims of one item (transient render failures are retried)
