@@ -5,7 +5,7 @@ the fix, where the font is missing, so the suite passes on a machine with only t
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,7 @@ PACKAGES = {"arabic": "fonts-noto-core", "cjk": "fonts-noto-cjk", "ethiopic": "f
 _SEARCH = ("/usr/share/fonts", "/usr/local/share/fonts")
 
 
-@lru_cache(maxsize=None)
+@cache
 def script_problem(script: str) -> str | None:
     """None when a document with `script` text passes preflight here (allowed family, no .notdef)."""
     from app.filings.render.pdf import render_pdf_bytes
