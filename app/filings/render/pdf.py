@@ -103,9 +103,9 @@ def layout_and_write(
     # A fresh font configuration per document: fonts one document declares never leak into the next.
     font_config = FontConfiguration()
     extra_css = script_fonts_css(fonts_dir, html)
-    stylesheets = [CSS(string=extra_css, base_url=BASE_URL, url_fetcher=fetcher,
-                       font_config=font_config)] if extra_css else None
     try:
+        stylesheets = [CSS(string=extra_css, base_url=BASE_URL, url_fetcher=fetcher,
+                           font_config=font_config)] if extra_css else None
         document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render(
             font_config=font_config, stylesheets=stylesheets, pdf_variant=pdf_variant
         )
