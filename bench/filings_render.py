@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from weasyprint import HTML  # noqa: E402
 
-from app.filings.pdf import BASE_URL  # noqa: E402
-from app.filings.renderer import Renderer, render_html  # noqa: E402
+from app.filings.render.pdf import BASE_URL  # noqa: E402
+from app.filings.render.renderer import Renderer, render_html  # noqa: E402
 from tests.filings.conftest import context_for  # noqa: E402
 
 GIVEN = ["José", "María", "Ana", "Luis", "Kilmar", "Rosa", "Carlos", "Elena", "Jorge", "Sofía"]

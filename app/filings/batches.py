@@ -41,13 +41,13 @@ from app.filings.context import (
     split_options,
 )
 from app.filings.errors import RenderBusy, RenderError, RenderFailed
-from app.filings.gate import RenderGate
 from app.filings.models import BatchItemStatus, BatchStatus, FilingBatch, FilingBatchItem
+from app.filings.render.gate import RenderGate
 from app.filings.schemas import MAX_BATCH_CLIENTS, BatchCreate, BatchItemPublic, BatchPublic
 from app.filings.service import Actor, problem_dict, render_problem, store_draft
 
 if TYPE_CHECKING:
-    from app.filings.renderer import Renderer, RenderResult
+    from app.filings.render.renderer import Renderer, RenderResult
 
 log = logging.getLogger("app.filings.batches")
 MAX_ATTEMPTS = 3  # claims of one item (transient render failures are retried)
@@ -61,7 +61,7 @@ def _selected_clients(session: Session, org_id: uuid.UUID, body: BatchCreate) ->
         return [m.client_id for m in clients_groups.to_detail(session, group).members]
     wanted = list(dict.fromkeys(body.client_ids or []))
     found = set(session.execute(
-        clients_service.scoped(org_id).with_only_columns(Client.id)  # type: ignore[arg-type]
+        clients_service.scoped(org_id).with_only_columns(Client.id)
         .where(Client.id.in_(wanted))  # type: ignore[attr-defined]
     ).scalars().all())
     if len(found) != len(wanted):

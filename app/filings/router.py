@@ -25,9 +25,9 @@ from app.core.errors import ProblemError
 from app.core.pagination import Page, PageParams, page_params
 from app.core.routing import api_router
 from app.filings import batches, service
-from app.filings.gate import RenderGate
 from app.filings.models import FilingStatus
 from app.filings.registry import registry_listing
+from app.filings.render.gate import RenderGate
 from app.filings.schemas import (
     BatchAccepted,
     BatchCreate,
@@ -158,7 +158,7 @@ def get_batch(batch_id: uuid.UUID, ctx: Ctx = Depends(require(Permission.filings
 
 def make_renderer(settings: Settings) -> Any:
     """The renderer pool configured from settings (`render_workers` 0 = one per CPU)."""
-    from app.filings.renderer import Renderer
+    from app.filings.render.renderer import Renderer
 
     return Renderer(max_workers=settings.render_workers or None, timeout=settings.render_timeout_seconds,
                     max_pages=settings.render_max_pages, queue_limit=settings.render_queue_limit,

@@ -26,7 +26,7 @@ from app.filings.registry import get_spec
 from app.filings.schemas import FilingDetail, FilingPublic
 
 if TYPE_CHECKING:  # the renderer imports WeasyPrint; the service only needs the types
-    from app.filings.renderer import Renderer, RenderResult
+    from app.filings.render.renderer import Renderer, RenderResult
 
 
 @dataclass(frozen=True)

@@ -150,7 +150,7 @@ def ctx_factory() -> Callable[..., FilingContext]:
 
 @pytest.fixture(scope="session")
 def renderer() -> Iterator[Any]:
-    from app.filings.renderer import Renderer
+    from app.filings.render.renderer import Renderer
 
     r = Renderer(max_workers=2, timeout=60)
     r.start()

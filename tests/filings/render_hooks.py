@@ -14,7 +14,7 @@ from typing import Any
 
 
 def held_job(hold_dir: str, *args: Any) -> Any:
-    from app.filings.pool import _job
+    from app.filings.render.pool import _job
 
     base = Path(hold_dir)
     if (base / "hold").exists():

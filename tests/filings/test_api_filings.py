@@ -173,7 +173,7 @@ def test_paralegal_drafts_habeas_from_the_record(api: Any, db: Any, org_a: Any) 
 
 
 def test_snapshot_is_stored_and_rerenders(api: Any, db: Any, org_a: Any) -> None:
-    from app.filings.renderer import render_html
+    from app.filings.render.renderer import render_html
 
     client, _ = detained_client(db, org_a.id)
     created = draft(api, org_a, client.id).json()

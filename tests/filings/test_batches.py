@@ -154,7 +154,10 @@ def test_interactive_draft_is_not_stuck_behind_a_batch(api: Any, db: Any, org_a:
                  json={"template": "habeas_2241", "client_ids": [str(c.id) for c in clients]})
     assert r.status_code == 202
     batch_id = r.json()["id"]
-    time.sleep(0.3)  # the batch is rendering
+    deadline = time.monotonic() + 120  # wait (bounded) until the batch is rendering, however loaded the machine
+    while api.get(f"{API}/filing-batches/{batch_id}", headers=org_a.h("attorney")).json()["status"] != "running":
+        assert time.monotonic() < deadline, "the batch never started"
+        time.sleep(0.05)
     d = draft(api, org_a, urgent.id, role="attorney")
     assert d.status_code == 201, d.text
     progress = api.get(f"{API}/filing-batches/{batch_id}", headers=org_a.h("attorney")).json()

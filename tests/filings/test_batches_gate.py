@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from app.filings.errors import RenderBusy
-from app.filings.gate import RenderGate
+from app.filings.render.gate import RenderGate
 
 
 def test_interactive_waiters_go_first() -> None:

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from app.filings.errors import RenderFailed
-from app.filings.renderer import Renderer
+from app.filings.render.renderer import Renderer
 from tests.conftest import assert_problem
 
 from .conftest import context_for, detained_client, running_app

@@ -6,15 +6,31 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
 
 import pytest
 
 from app.filings.errors import PageLimitExceeded, RenderBusy, RenderTimeout
-from app.filings.pdf import layout_and_write
 from app.filings.registry import FilingDataError
-from app.filings.renderer import Renderer, render_html
+from app.filings.render.pdf import layout_and_write
+from app.filings.render.renderer import Renderer, render_html
 
 from .conftest import context_for, flat, pdf_text
+from .render_hooks import held_job
+from .script_fonts import require_script
+
+
+def wait_for(condition: Callable[[], bool], message: str, *, timeout: float = 120.0, fail: bool = True) -> None:
+    """Poll until `condition()`; the timeout only ends a test that is already failing."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            assert not fail, message
+            return
+        time.sleep(0.01)
+
 
 BIG_FACTS = "\n\n".join(
     f"Paragraph {i}: on an ordinary day Petitioner went to work, came home and cared for family." * 3
@@ -23,19 +39,22 @@ BIG_FACTS = "\n\n".join(
 
 
 def test_async_render_returns_checked_pdf(renderer: Renderer) -> None:
-    ctx = context_for("habeas_2241")
-
     async def go():
-        return await asyncio.gather(renderer.render_async("habeas_2241", ctx),
-                                    renderer.render_async("declaration", context_for(
-                                        "declaration", given="小明", first="王", second=None,
-                                        surname_first=True)))
+        return await asyncio.gather(renderer.render_async("habeas_2241", context_for("habeas_2241")),
+                                    renderer.render_async("declaration", context_for("declaration")))
 
     habeas, declaration = asyncio.run(go())
     assert habeas.preflight["ok"] and declaration.preflight["ok"]
-    assert "王小明" in pdf_text(declaration.pdf)  # CJK fonts load under the worker memory cap
     assert "José Ramírez Núñez" in flat(pdf_text(habeas.pdf))
     assert habeas.pages > 3 and declaration.pages >= 1
+
+
+def test_script_fonts_load_under_the_worker_memory_cap(renderer: Renderer) -> None:
+    require_script("cjk")  # an optional font (docs/filings-output.md); skips with the reason without it
+    ctx = context_for("declaration", given="小明", first="王", second=None, surname_first=True)
+    declaration = asyncio.run(renderer.render_async("declaration", ctx))
+    assert declaration.preflight["ok"], declaration.preflight
+    assert "王小明" in pdf_text(declaration.pdf)
 
 
 def test_sync_render_matches_in_process_pages(renderer: Renderer) -> None:
@@ -73,10 +92,8 @@ def test_timeout_kills_worker_and_pool_recovers() -> None:
         r.start()
         old_pids = set(r._executor._processes)  # noqa: SLF001 - white-box check of the kill
         big = context_for("habeas_2241", options={"facts": BIG_FACTS})
-        started = time.monotonic()
         with pytest.raises(RenderTimeout):
             r.render("habeas_2241", big)
-        assert time.monotonic() - started < 5
         r.timeout = 60
         result = r.render("declaration", context_for("declaration"))
         assert result.preflight["ok"]
@@ -122,20 +139,23 @@ def test_admission_limit_raises_busy_async() -> None:
         r.shutdown()
 
 
-def test_admission_limit_raises_busy_sync() -> None:
-    r = Renderer(max_workers=1, queue_limit=0, timeout=60)
+def test_admission_limit_raises_busy_sync(tmp_path: Path) -> None:
+    # The first render is parked inside the worker (render_hooks.held_job) until the test lets it go, so
+    # the second one meets a full pool however fast or slow the machine is.
+    (tmp_path / "hold").write_text("")
+    r = Renderer(max_workers=1, queue_limit=0, timeout=120, job=partial(held_job, str(tmp_path)))
     try:
         r.start()
-        big = context_for("habeas_2241", options={"facts": BIG_FACTS[:20000]})
-        thread = threading.Thread(target=r.render, args=("habeas_2241", big))
+        thread = threading.Thread(target=r.render, args=("declaration", context_for("declaration")))
         thread.start()
-        deadline = time.monotonic() + 5
-        while r._admitted == 0 and time.monotonic() < deadline:  # noqa: SLF001
-            time.sleep(0.01)
+        wait_for(lambda: any(tmp_path.glob("started-*")), "the first render never reached the worker")
         with pytest.raises(RenderBusy):
             r.render("declaration", context_for("declaration"))
-        thread.join(60)
+        (tmp_path / "hold").unlink()
+        thread.join(120)
+        assert r._admitted == 0  # noqa: SLF001
     finally:
+        (tmp_path / "hold").unlink(missing_ok=True)
         r.shutdown()
 
 
@@ -144,37 +164,49 @@ def test_unsupported_variant_is_rejected(renderer: Renderer) -> None:
         renderer.render("declaration", context_for("declaration"), pdf_variant="pdf/x-1a")
 
 
-def test_event_loop_keeps_running_during_a_render(renderer: Renderer) -> None:
-    big = context_for("habeas_2241", options={"facts": BIG_FACTS[:30000]})
+def test_event_loop_keeps_running_during_a_render(tmp_path: Path) -> None:
+    """While a render is parked in the worker, the event loop keeps serving other coroutines: the render
+    is released only once a ticker on the same loop has run 20 times (if render_async blocked the loop,
+    the ticker could not run and a watchdog thread would release it after 60 s with the flag unset).
+    Progress is counted, not timed, so a loaded machine cannot fail it."""
+    (tmp_path / "hold").write_text("")
+    r = Renderer(max_workers=1, timeout=120, job=partial(held_job, str(tmp_path)))
+    ticks = 0
+    released_by_ticks = threading.Event()
 
-    async def go() -> float:
-        gaps: list[float] = []
-        done = asyncio.Event()
+    def watchdog() -> None:
+        wait_for(lambda: ticks >= 20, "", timeout=60, fail=False)
+        if ticks >= 20:
+            released_by_ticks.set()
+        (tmp_path / "hold").unlink(missing_ok=True)
 
-        async def ticker() -> None:
-            last = time.monotonic()
-            while not done.is_set():
-                await asyncio.sleep(0.01)
-                now = time.monotonic()
-                gaps.append(now - last)
-                last = now
+    async def go() -> None:
+        nonlocal ticks
+        render = asyncio.create_task(r.render_async("declaration", context_for("declaration")))
+        while not any(tmp_path.glob("started-*")) and not render.done():
+            await asyncio.sleep(0.01)
+        guard = threading.Thread(target=watchdog)
+        guard.start()
+        while not render.done():
+            ticks += 1
+            await asyncio.sleep(0.005)
+        await render
+        guard.join()
 
-        task = asyncio.create_task(ticker())
-        await renderer.render_async("habeas_2241", big)
-        done.set()
-        await task
-        return max(gaps)
-
-    assert asyncio.run(go()) < 0.25
+    try:
+        r.start()
+        asyncio.run(go())
+    finally:
+        (tmp_path / "hold").unlink(missing_ok=True)
+        r.shutdown()
+    assert released_by_ticks.is_set()
 
 
 def test_oversized_input_is_refused_before_rendering(renderer: Renderer) -> None:
     huge = context_for("habeas_2241", options={"facts": "x" * 5_000_000,
                                                 "relief": ["y"] * 10_000})
-    started = time.monotonic()
     with pytest.raises(FilingDataError) as info:
         renderer.render("habeas_2241", huge)
-    assert time.monotonic() - started < 1
     assert info.value.invalid == ["options.facts: at most 60000 characters",
                                   "options.relief: at most 20 items"]
     assert renderer._admitted == 0  # noqa: SLF001 - never queued
@@ -184,7 +216,7 @@ def test_render_workers_run_at_lower_cpu_priority() -> None:
     """RENDER_NICE: renders yield the CPU to the API processes (the worker's niceness is raised by 7 here)."""
     import os
 
-    from app.filings.pool import _ping
+    from app.filings.render.pool import _ping
 
     r = Renderer(max_workers=1, timeout=60, nice=7)
     try:

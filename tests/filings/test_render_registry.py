@@ -15,7 +15,7 @@ from app.filings.registry import (
     missing_fields,
     registry_listing,
 )
-from app.filings.renderer import render_html
+from app.filings.render.renderer import render_html
 from app.filings.viewmodels import (
     AttorneyView,
     ClientView,

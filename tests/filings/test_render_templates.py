@@ -9,7 +9,7 @@ import pytest
 from pypdf import PdfReader
 
 from app.filings.registry import TEMPLATES
-from app.filings.renderer import render_filing, render_html
+from app.filings.render.renderer import render_filing, render_html
 
 from .conftest import FACILITY, OPTIONS, context_for, flat, pdf_text
 

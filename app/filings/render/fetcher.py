@@ -1,7 +1,8 @@
 """Fail-closed URL fetcher for WeasyPrint (SECURITY §5, matrix P1-P4).
 
 Serves exactly two things: files under `templates/static/` (resolved path must stay inside that
-folder; that is how the stylesheet link arrives) and `data:` URIs below a small cap. Everything
+folder; that is how the stylesheet and the bundled fonts arrive) and `data:` URIs below a small cap;
+plus, when configured, font files (and only font files) in the script-fonts folder. Everything
 else — other `file:` paths, http(s), ftp, unknown schemes, /dev/urandom — raises
 FatalURLFetchingError, which aborts the render. Blocked requests are remembered (scheme only in
 the message, so no personal data or paths reach logs) and `render_pdf_bytes` refuses a document
@@ -21,14 +22,17 @@ from urllib.request import url2pathname
 
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
-log = logging.getLogger("app.filings.fetcher")
+log = logging.getLogger("app.filings.render.fetcher")
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 TEMPLATES_DIR = REPO_ROOT / "templates"
 STATIC_DIR = TEMPLATES_DIR / "static"
 MAX_DATA_URI_BYTES = 256 * 1024
 MAX_STATIC_FILE_BYTES = 8 * 1024 * 1024
-_EXTRA_TYPES = {".woff2": "font/woff2", ".woff": "font/woff", ".ttf": "font/ttf", ".otf": "font/otf"}
+MAX_FONT_FILE_BYTES = 64 * 1024 * 1024  # a CJK collection is ~20-30 MB
+FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".woff", ".woff2")
+_EXTRA_TYPES = {".woff2": "font/woff2", ".woff": "font/woff", ".ttf": "font/ttf", ".otf": "font/otf",
+                ".ttc": "font/collection"}
 
 
 class SafeURLFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint ships no type hints
@@ -38,12 +42,14 @@ class SafeURLFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint ships no t
         self,
         static_dir: Path | str = STATIC_DIR,
         max_data_bytes: int = MAX_DATA_URI_BYTES,
+        font_dirs: tuple[Path | str, ...] = (),
     ) -> None:
         super().__init__(
             timeout=2, allowed_protocols=("file", "data"), allow_redirects=False, fail_on_errors=True
         )
         self.static_dir = Path(os.path.realpath(static_dir))
         self.max_data_bytes = max_data_bytes
+        self.font_dirs = tuple(Path(os.path.realpath(d)) for d in font_dirs)
         self.requested: list[str] = []  # every URL asked for (tests spy on this)
         self.blocked: list[str] = []  # scheme/reason of each refusal
 
@@ -88,13 +94,14 @@ class SafeURLFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint ships no t
         if parts.netloc not in ("", "localhost"):
             self._refuse("file: URL with a host")
         path = Path(os.path.realpath(url2pathname(unquote_to_bytes(parts.path).decode("utf-8", "replace"))))
-        try:
-            path.relative_to(self.static_dir)
-        except ValueError:
-            self._refuse("file: URL outside the static folder")
+        cap = MAX_STATIC_FILE_BYTES
+        if not _inside(path, self.static_dir):
+            if not (path.suffix.lower() in FONT_SUFFIXES and any(_inside(path, d) for d in self.font_dirs)):
+                self._refuse("file: URL outside the static folder")
+            cap = MAX_FONT_FILE_BYTES
         if not path.is_file():
             self._refuse("static file missing or not a regular file")
-        if path.stat().st_size > MAX_STATIC_FILE_BYTES:
+        if path.stat().st_size > cap:
             self._refuse("static file over the size cap")
         mime = _EXTRA_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0]
         mime = mime or "application/octet-stream"
@@ -102,3 +109,11 @@ class SafeURLFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint ships no t
             mime += "; charset=utf-8"
         headers = {"Content-Type": mime}
         return URLFetcherResponse(path.as_uri(), path.read_bytes(), headers)
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.relative_to(folder)
+    except ValueError:
+        return False
+    return True

@@ -1,5 +1,6 @@
-"""CM/ECF preflight of a PDF (DOMAIN §5): letter pages, embedded fonts, extractable text, no
-JavaScript / launch actions, no encryption, no form fields, no attachments, size under the cap.
+"""CM/ECF preflight of a PDF: letter pages, embedded fonts of the allowed families, no placeholder
+(.notdef) glyphs, extractable text, no JavaScript / launch actions, no encryption, no form fields, no
+attachments, size under the cap (docs/filings-output.md lists the court rules behind each check).
 
 Walks every object reachable from the trailer (object streams included, which a byte scan of a
 compressed PDF would miss). Pure function of the bytes; never raises on a bad PDF — reports it.
@@ -12,6 +13,8 @@ from typing import Any
 
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+
+from app.filings.render.fonts import ALLOWED_FAMILIES, is_allowed_family
 
 LETTER = (612.0, 792.0)
 TOLERANCE_PT = 1.0
@@ -81,7 +84,22 @@ def _font_is_embedded(font: DictionaryObject) -> bool:
     return any(key in descriptor for key in _FONT_FILES)
 
 
-def _page_fonts(resources: Any, out: dict[str, bool], depth: int = 0) -> None:
+def _uses_notdef(font: DictionaryObject) -> bool:
+    """True when the text shows glyph 0 (.notdef, the empty box a viewer draws for a character the
+    font lacks). WeasyPrint writes a width for CID 0 only when it had to print one: the first entry
+    of a CIDFont's /W array then starts at 0."""
+    if font.get("/Subtype") != "/Type0":
+        return False
+    descendants = font.get("/DescendantFonts")
+    for ref in (descendants.get_object() if descendants is not None else []):
+        widths = ref.get_object().get("/W")
+        widths = widths.get_object() if widths is not None else None
+        if widths and int(widths[0]) == 0:
+            return True
+    return False
+
+
+def _page_fonts(resources: Any, out: dict[str, bool], notdef: set[str], depth: int = 0) -> None:
     if resources is None or depth > 8:
         return
     resources = resources.get_object()
@@ -93,12 +111,14 @@ def _page_fonts(resources: Any, out: dict[str, bool], depth: int = 0) -> None:
             out[base] = out.get(base, True) and _font_is_embedded(font)
             if font.get("/Subtype") != "/Type3" and "/ToUnicode" not in font:
                 out[f"{base} (no ToUnicode)"] = False
+            if _uses_notdef(font):
+                notdef.add(base)
     xobjects = resources.get("/XObject")
     if xobjects is not None:
         for ref in xobjects.get_object().values():
             xobj = ref.get_object()
             if xobj.get("/Subtype") == NameObject("/Form"):
-                _page_fonts(xobj.get("/Resources"), out, depth + 1)
+                _page_fonts(xobj.get("/Resources"), out, notdef, depth + 1)
 
 
 def _has_text(page: Any, full: bool) -> bool:
@@ -139,13 +159,14 @@ def preflight(
     bad_size: list[str] = []
     no_text: list[int] = []
     fonts: dict[str, bool] = {}
+    notdef: set[str] = set()
     for number, page in enumerate(pages, start=1):
         box = page.mediabox
         width, height = float(box.width), float(box.height)
         rotate = int(page.get("/Rotate", 0) or 0) % 360
         if rotate or abs(width - LETTER[0]) > TOLERANCE_PT or abs(height - LETTER[1]) > TOLERANCE_PT:
             bad_size.append(f"p{number}: {width:.0f}x{height:.0f} rot {rotate}")
-        _page_fonts(page.get("/Resources"), fonts)
+        _page_fonts(page.get("/Resources"), fonts, notdef)
         if not _has_text(page, full=thorough or number == 1):
             no_text.append(number)
 
@@ -156,6 +177,15 @@ def preflight(
     checks.append(_check("fonts_embedded", not unembedded,
                          f"{len(fonts)} fonts embedded" if not unembedded
                          else "not embedded: " + ", ".join(unembedded[:10])))
+    names = sorted({n for n in fonts if not n.endswith("(no ToUnicode)")})
+    foreign = [n for n in names if not is_allowed_family(n)]
+    checks.append(_check("font_families", not foreign,
+                         f"only {', '.join(ALLOWED_FAMILIES[:1])} and the script fonts" if not foreign
+                         else "fonts outside the bundled and script families: " + ", ".join(foreign[:10])))
+    checks.append(_check("no_missing_glyphs", not notdef,
+                         "every character has a glyph" if not notdef
+                         else "placeholder (.notdef) glyphs in " + ", ".join(sorted(notdef)[:10])
+                         + ": a character no allowed font covers (add a script font)"))
     checks.append(_check("text_extractable", page_count > 0 and not no_text,
                          "text on every page" if not no_text
                          else "no text on pages " + ", ".join(map(str, no_text[:20]))))

@@ -25,15 +25,15 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any
 
 from app.filings.errors import RenderBusy, RenderError, RenderFailed, RenderTimeout
-from app.filings.pdf import DEFAULT_MAX_PAGES, PDF_VARIANTS
-from app.filings.preflight import DEFAULT_MAX_BYTES
 from app.filings.registry import FilingDataError, check
+from app.filings.render.pdf import DEFAULT_MAX_PAGES, DEFAULT_VARIANT, resolve_variant
+from app.filings.render.preflight import DEFAULT_MAX_BYTES
 
 if TYPE_CHECKING:
-    from app.filings.renderer import RenderResult
+    from app.filings.render.pipeline import RenderResult
     from app.filings.viewmodels import FilingContext
 
-log = logging.getLogger("app.filings.pool")
+log = logging.getLogger("app.filings.render.pool")
 
 _WARM_HTML = (
     '<html><head><link rel="stylesheet" href="static/filing.css"></head>'
@@ -54,8 +54,8 @@ def _init_worker(memory_limit_bytes: int | None, nice: int = 0) -> None:
         soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         limit = memory_limit_bytes if hard == resource.RLIM_INFINITY else min(hard, memory_limit_bytes)
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-    from app.filings.pdf import render_pdf_bytes
-    from app.filings.renderer import get_environment
+    from app.filings.render.pdf import render_pdf_bytes
+    from app.filings.render.pipeline import get_environment
 
     get_environment()
     render_pdf_bytes(_WARM_HTML, max_pages=2)
@@ -77,7 +77,7 @@ def _consume(future: Any) -> None:
 
 
 def _job(key: str, ctx_json: str, max_pages: int | None, variant: str | None, max_bytes: int) -> Any:
-    from app.filings.renderer import render_filing
+    from app.filings.render.pipeline import render_filing
     from app.filings.viewmodels import FilingContext
 
     ctx = FilingContext.model_validate_json(ctx_json)
@@ -118,7 +118,7 @@ class Renderer:
         self.job: Any = job or _job
         self._mp = multiprocessing.get_context(mp_context)
         if mp_context == "forkserver":
-            self._mp.set_forkserver_preload(["app.filings.renderer"])
+            self._mp.set_forkserver_preload(["app.filings.render.pipeline"])
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(self.max_workers)
         self._admitted = 0
@@ -204,8 +204,7 @@ class Renderer:
         return callback
 
     def _job_args(self, key: str, ctx: FilingContext, variant: str | None) -> tuple[Any, ...]:
-        if variant is not None and variant not in PDF_VARIANTS:
-            raise ValueError(f"unsupported PDF variant: {variant}")
+        variant = resolve_variant(variant)  # ValueError if unsupported; the default resolved here, once
         check(key, ctx)  # fail fast, before any queueing: FilingDataError
         return (key, ctx.model_dump_json(), self.max_pages, variant, self.max_bytes)
 
@@ -218,7 +217,9 @@ class Renderer:
         return killed_by_timeout and attempt == 0
 
     # ---- sync -----------------------------------------------------------------------------
-    def render(self, key: str, ctx: FilingContext, *, pdf_variant: str | None = None) -> RenderResult:
+    def render(
+        self, key: str, ctx: FilingContext, *, pdf_variant: str | None = DEFAULT_VARIANT
+    ) -> RenderResult:
         """Render in the pool, blocking this thread (not for the event loop)."""
         args = self._job_args(key, ctx, pdf_variant)
         self._admit()
@@ -259,7 +260,7 @@ class Renderer:
         return True
 
     async def render_async(
-        self, key: str, ctx: FilingContext, *, pdf_variant: str | None = None
+        self, key: str, ctx: FilingContext, *, pdf_variant: str | None = DEFAULT_VARIANT
     ) -> RenderResult:
         """Render in the pool without blocking the event loop."""
         args = self._job_args(key, ctx, pdf_variant)

@@ -1,12 +1,5 @@
-"""Filing renderer: sandboxed Jinja2 -> HTML -> WeasyPrint PDF in a process pool.
-
-Public API (the web layer calls these):
-
-- `render_html(key, ctx) -> str` — validate (FilingDataError) and fill the template.
-- `Renderer(...)` with `render(key, ctx)` (sync, for threads/CLI/batches) and
-  `await render_async(key, ctx)` (never blocks the event loop) -> `RenderResult`.
-- Errors: FilingDataError (422 missing_filing_data), RenderBusy (503 + Retry-After),
-  RenderTimeout (503), PageLimitExceeded (422), BlockedResource/RenderFailed (422/503).
+"""The render pipeline as plain functions, in whatever process calls them: sandboxed Jinja2 -> HTML ->
+WeasyPrint PDF -> preflight. The pool's workers run `render_filing`; tests and the CLI call it directly.
 
 User data reaches templates only as context variables (autoescape on, StrictUndefined, sandbox);
 templates are developer-owned files, never built from user text.
@@ -21,37 +14,12 @@ from typing import Any
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
-from app.filings.errors import (
-    BlockedResource,
-    PageLimitExceeded,
-    RenderBusy,
-    RenderError,
-    RenderFailed,
-    RenderTimeout,
-)
-from app.filings.fetcher import TEMPLATES_DIR
-from app.filings.pdf import DEFAULT_MAX_PAGES, PDF_VARIANTS, layout_and_write, render_pdf_bytes
-from app.filings.preflight import DEFAULT_MAX_BYTES, preflight
-from app.filings.registry import FilingDataError, check, get_spec
+from app.filings.registry import check, get_spec
+from app.filings.render.fetcher import TEMPLATES_DIR
+from app.filings.render.pdf import DEFAULT_MAX_PAGES, DEFAULT_VARIANT, layout_and_write
+from app.filings.render.preflight import DEFAULT_MAX_BYTES, preflight
 from app.filings.template_context import FILTERS, build_template_context
 from app.filings.viewmodels import FilingContext
-
-__all__ = [
-    "BlockedResource",
-    "FilingDataError",
-    "PDF_VARIANTS",
-    "PageLimitExceeded",
-    "RenderBusy",
-    "RenderError",
-    "RenderFailed",
-    "RenderResult",
-    "RenderTimeout",
-    "Renderer",
-    "get_environment",
-    "render_filing",
-    "render_html",
-    "render_pdf_bytes",
-]
 
 _ENV: SandboxedEnvironment | None = None
 
@@ -95,7 +63,7 @@ def render_filing(
     ctx: FilingContext,
     *,
     max_pages: int | None = DEFAULT_MAX_PAGES,
-    pdf_variant: str | None = None,
+    pdf_variant: str | None = DEFAULT_VARIANT,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> RenderResult:
     """Whole pipeline in this process: HTML, PDF (page cap before writing), preflight."""
@@ -110,7 +78,3 @@ def render_filing(
         bytes=len(pdf),
         preflight=preflight(pdf, max_bytes=max_bytes),
     )
-
-
-# Imported last: pool.py needs the names above (worker entry points live there).
-from app.filings.pool import Renderer  # noqa: E402
