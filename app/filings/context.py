@@ -31,6 +31,7 @@ from app.clients import service as clients_service
 from app.clients.anumber import display_a_number
 from app.core.errors import ProblemError
 from app.core.validation import check_text
+from app.custody import facilities as facilities_service
 from app.custody import service as custody_service
 from app.custody.statuses import ABROAD_STATUSES, IN_US_CUSTODY_STATUSES
 from app.filings import registry
@@ -450,11 +451,14 @@ def _custody_record(session: Session, org_id: uuid.UUID, client_id: uuid.UUID, a
     loc = custody_service.location_at(session, org_id, client_id, at=at)
     status = loc.event.status if loc.event is not None else None
     removed = status in ABROAD_STATUSES
-    current = loc.facility if loc.event is not None and (status in IN_US_CUSTODY_STATUSES or removed) else None
+    current: Any = loc.facility if loc.event is not None and (status in IN_US_CUSTODY_STATUSES or removed) else None
+    if current is not None:  # as the organization sees it: its overlay (custodian, phone) over the shared row
+        current = facilities_service.merge(session, org_id, current)
     events, _ = custody_service.list_events(session, org_id, client_id, limit=MAX_EVENTS, offset=0,
                                             include_retracted=False)
     events = [e for e in events if e.effective_at <= at]  # newest first
-    facilities = custody_service.facilities_by_id(session, {e.facility_id for e in events if e.facility_id})
+    facilities: dict[uuid.UUID, Any] = dict(facilities_service.merged_by_id(
+        session, org_id, {e.facility_id for e in events if e.facility_id}))
     last_us = None
     # Removed: venue is the last U.S. facility the client was held at. In transit with no facility on record:
     # the facility the transfer started from, provided custody was continuous since (a release in between

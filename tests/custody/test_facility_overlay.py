@@ -217,8 +217,6 @@ def test_search_words_must_begin_words(client: Any, org_a: Any, db: Any) -> None
 
 
 @pytest.mark.usefixtures("seeded")
-@pytest.mark.xfail(strict=True, reason="app/filings/context.py still reads facilities through custody.service; it "
-                                       "must read them through app.custody.facilities.merge/merged_by_id")
 def test_habeas_draft_names_the_overlay_custodian(client: Any, org_a: Any) -> None:
     """README step 6: the custodian set in the overlay is the respondent of a habeas draft (no 422)."""
     api, h = "/api/v1", org_a.h("attorney")
