@@ -214,14 +214,16 @@ def audit_keygen(out: Path = typer.Option(..., "--out", help="Private key file t
 def audit_checkpoint(
     out: Path = typer.Option(None, "--out", help="Directory for the checkpoint files (AUDIT_CHECKPOINT_DIR)."),
     key: Path = typer.Option(None, "--key", help="Ed25519 private key (AUDIT_SIGNING_KEY_FILE)."),
+    org_slug: str = typer.Option(None, "--org", help="Organization slug or name (default: all)."),
 ) -> None:
     """Sign every organization's audit chain head (seq, last hash, time) and write it to OUT/ORG_ID/. A chain
-    that does not verify is not signed (exit 1). Run it periodically (README: Operations)."""
+    that does not verify, or no longer holds a checkpoint already in OUT, is not signed (exit 1). Run it
+    periodically (README: Operations)."""
     from sqlmodel import select
 
     from app.auth.models import Organization
+    from app.auth.sweep_cli import organization_for_option
     from app.core import audit_checkpoints as cps
-    from app.core.audit import verify_chain
 
     settings = get_settings()
     out_dir = _path_option(out, settings.audit_checkpoint_dir, "--out directory (or AUDIT_CHECKPOINT_DIR)")
@@ -233,16 +235,27 @@ def audit_checkpoint(
     warning = cps.private_key_mode_warning(key_file)
     if warning:
         typer.echo(warning, err=True)
+    public = private.public_key()
     bad = False
     db = _db()
     try:
         with cps.snapshot_session(db) as session:
-            for org in session.exec(select(Organization).order_by(Organization.slug)).all():
-                result = verify_chain(session, org.id)
-                if not result["ok"]:
+            orgs = ([organization_for_option(session, org_slug)] if org_slug
+                    else list(session.exec(select(Organization).order_by(Organization.slug)).all()))
+            for org in orgs:
+                problems: list[str] = []
+                earlier: list[cps.Checkpoint] = []
+                org_dir = out_dir / str(org.id)
+                for path in sorted(org_dir.glob("*.json")) if org_dir.is_dir() else []:
+                    try:
+                        earlier.append(cps.read_checkpoint(path, public))
+                    except cps.CheckpointError as exc:
+                        problems.append(str(exc))
+                report = cps.check_against_checkpoints(session, org.id, org.slug, earlier)
+                problems.extend(report.problems)
+                if problems:
                     bad = True
-                    typer.echo(f"error: organization {org.slug}: chain broken at seq {result['first_broken_seq']} "
-                               f"({result['reason']}); not signed", err=True)
+                    typer.echo(f"error: {problems[0]}; organization {org.slug} not signed", err=True)
                     continue
                 seq, last_hash = cps.head_of(session, org.id)
                 path = cps.write_checkpoint(out_dir, cps.sign_checkpoint(private, org.id, seq, last_hash))
