@@ -248,9 +248,14 @@ def audit_checkpoint(
                 org_dir = out_dir / str(org.id)
                 for path in sorted(org_dir.glob("*.json")) if org_dir.is_dir() else []:
                     try:
-                        earlier.append(cps.read_checkpoint(path, public))
+                        cp = cps.read_checkpoint(path, public)
                     except cps.CheckpointError as exc:
                         problems.append(str(exc))
+                        continue
+                    if cp.organization_id != org.id:
+                        problems.append(f"checkpoint {path} is for organization {cp.organization_id}")
+                    else:
+                        earlier.append(cp)
                 report = cps.check_against_checkpoints(session, org.id, org.slug, earlier)
                 problems.extend(report.problems)
                 if problems:

@@ -310,3 +310,15 @@ def test_the_key_comes_from_the_setting_and_never_from_the_database(
     r = run("audit", "verify", "--org", slug, "--checkpoints", tmp_path)
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout.strip().splitlines()[-1])["checkpoints"] == 1
+
+
+def test_a_checkpoint_of_a_vanished_organization_fails_a_full_verify(cp_db: Any, run: Callable[..., Result],
+                                                                     keys: dict[str, Path], tmp_path: Path) -> None:
+    from app.core import audit_checkpoints as cps
+
+    gone = uuid.uuid4()
+    private = cps.load_private_key(keys["ours"])
+    path = cps.write_checkpoint(tmp_path, cps.sign_checkpoint(private, gone, 7, "a" * 64))
+    r = run("audit", "verify", "--checkpoints", tmp_path, "--public-key", keys["ours.pub"])
+    assert r.exit_code == 1
+    assert f"checkpoint {path} is for organization {gone}, which is not in the database" in r.stderr, r.stderr
