@@ -138,8 +138,9 @@ def audit_verify(
     public_key: Path = typer.Option(None, "--public-key", help="Ed25519 public key (PEM) that signed them "
                                     "(AUDIT_PUBLIC_KEY_FILE)."),
 ) -> None:
-    """Recompute every organization's audit hash chain and, with --checkpoints, require every signed checkpoint
-    to be valid and still on its chain; exit 1 naming the first problem."""
+    """Recompute every organization's audit hash chain and, with --checkpoints (or when AUDIT_CHECKPOINT_DIR and
+    AUDIT_PUBLIC_KEY_FILE are both set), require every signed checkpoint to be valid and still on its chain;
+    exit 1 naming the first problem."""
     from sqlmodel import select
 
     from app.auth.models import Organization
@@ -149,7 +150,8 @@ def audit_verify(
     settings = get_settings()
     signed: dict[object, list[cps.Checkpoint]] = {}
     problems: list[str] = []
-    use_checkpoints = checkpoints is not None or public_key is not None
+    use_checkpoints = (checkpoints is not None or public_key is not None
+                       or bool(settings.audit_checkpoint_dir and settings.audit_public_key_file))
     if use_checkpoints:
         directory = _path_option(checkpoints, settings.audit_checkpoint_dir, "--checkpoints directory")
         key_file = _path_option(public_key, settings.audit_public_key_file, "--public-key (or AUDIT_PUBLIC_KEY_FILE)")

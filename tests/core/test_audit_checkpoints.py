@@ -307,9 +307,10 @@ def test_the_key_comes_from_the_setting_and_never_from_the_database(
     monkeypatch.setenv("AUDIT_CHECKPOINT_DIR", str(tmp_path))
     get_settings.cache_clear()
     assert run("audit", "checkpoint", "--org", slug).exit_code == 0
-    r = run("audit", "verify", "--org", slug, "--checkpoints", tmp_path)
-    assert r.exit_code == 0, r.output
-    assert json.loads(r.stdout.strip().splitlines()[-1])["checkpoints"] == 1
+    for args in (("--checkpoints", tmp_path), ()):  # both settings set: checkpoints are checked by default
+        r = run("audit", "verify", "--org", slug, *args)
+        assert r.exit_code == 0, r.output
+        assert json.loads(r.stdout.strip().splitlines()[-1])["checkpoints"] == 1
 
 
 def test_a_checkpoint_of_a_vanished_organization_fails_a_full_verify(cp_db: Any, run: Callable[..., Result],
