@@ -323,3 +323,15 @@ def test_a_checkpoint_of_a_vanished_organization_fails_a_full_verify(cp_db: Any,
     r = run("audit", "verify", "--checkpoints", tmp_path, "--public-key", keys["ours.pub"])
     assert r.exit_code == 1
     assert f"checkpoint {path} is for organization {gone}, which is not in the database" in r.stderr, r.stderr
+
+
+def test_the_documented_grant_sql_is_what_the_command_runs(run: Callable[..., Result]) -> None:
+    """docs/SECURITY.md §7 shows the SQL of `dueprocess db grant-app-role app`; keep the two the same."""
+    r = run("db", "grant-app-role", "app", "--print")
+    assert r.exit_code == 0, r.output
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "SECURITY.md").read_text(encoding="utf-8")
+    block = doc.split("  ```sql\n", 1)[1].split("  ```\n", 1)[0]
+    assert [line.strip() for line in block.splitlines()] == r.stdout.strip().splitlines()
+    if BACKEND == "sqlite":
+        no_roles = run("db", "grant-app-role", "app")
+        assert no_roles.exit_code == 2 and "PostgreSQL only" in no_roles.stderr
