@@ -1,4 +1,4 @@
-"""Signed audit checkpoints (issue: "the audit chain can be rewritten without detection by anyone who can write
+"""Signed audit checkpoints (the finding "the audit chain can be rewritten without detection by anyone who can write
 the database") through the real command line on a real database of the selected backend.
 
 The attacks are those of someone holding the tables' owner (triggers disabled or dropped) but not the signing
