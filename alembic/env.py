@@ -1,4 +1,5 @@
-"""Alembic environment: the URL comes from the caller (tests, CLI) or DATABASE_URL."""
+"""Alembic environment: the URL comes from the caller (tests, CLI), else MIGRATION_DATABASE_URL (the tables'
+owner), else DATABASE_URL."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ def _url() -> str:
         return str(url)
     from app.core.config import get_settings
 
-    return os.environ.get("DATABASE_URL") or get_settings().database_url
+    return (os.environ.get("MIGRATION_DATABASE_URL") or os.environ.get("DATABASE_URL")
+            or get_settings().migration_url)
 
 
 def _include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]

@@ -36,13 +36,17 @@ audit_cli = typer.Typer(help="Audit trail commands.", no_args_is_help=True)
 cli.add_typer(audit_cli, name="audit")
 keys_cli = typer.Typer(help="Field-encryption key commands.", no_args_is_help=True)
 cli.add_typer(keys_cli, name="keys")
+db_cli = typer.Typer(help="Database role commands (PostgreSQL).", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
 DEV_CREDENTIALS = Path("var") / "dev-admin.txt"
 
 
-def _db() -> Database:
+def _db(*, owner: bool = False) -> Database:
+    """The app's database; ``owner=True``: as the tables' owner (MIGRATION_DATABASE_URL, else DATABASE_URL)."""
     from app.core.db import make_database
 
-    return make_database(get_settings())
+    settings = get_settings()
+    return make_database(settings, url=settings.migration_url if owner else None)
 
 
 def _passwords() -> PasswordService:
@@ -54,10 +58,10 @@ def _passwords() -> PasswordService:
 
 @cli.command()
 def migrate(revision: str = typer.Argument("heads", help="Target revision (default: all heads).")) -> None:
-    """Apply database migrations (= alembic upgrade head)."""
+    """Apply database migrations (= alembic upgrade head) as MIGRATION_DATABASE_URL (default DATABASE_URL)."""
     from app.migrations import upgrade
 
-    upgrade(get_settings().database_url, revision)
+    upgrade(get_settings().migration_url, revision)
     typer.echo("database is at the migration head")
 
 
@@ -143,25 +147,157 @@ def dev_bootstrap() -> None:
                f"  email:    {email}\n  password: {password}\n{bar}")
 
 
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _path_option(value: Path | None, setting: str, what: str) -> Path:
+    if value is not None:
+        return value
+    if setting:
+        return Path(setting)
+    raise _fail(f"no {what} given")
+
+
 @audit_cli.command("verify")
-def audit_verify(org_slug: str = typer.Option(None, "--org", help="Organization slug or name (default: all).")) -> None:
-    """Recompute every organization's audit hash chain; exit 1 on a broken chain."""
+def audit_verify(
+    org_slug: str = typer.Option(None, "--org", help="Organization slug or name (default: all)."),
+    checkpoints: Path = typer.Option(None, "--checkpoints", help="Directory of signed checkpoints to check the "
+                                     "chains against (AUDIT_CHECKPOINT_DIR)."),
+    public_key: Path = typer.Option(None, "--public-key", help="Ed25519 public key (PEM) that signed them "
+                                    "(AUDIT_PUBLIC_KEY_FILE)."),
+) -> None:
+    """Recompute every organization's audit hash chain and, with --checkpoints (or when AUDIT_CHECKPOINT_DIR and
+    AUDIT_PUBLIC_KEY_FILE are both set), require every signed checkpoint to be valid and still on its chain;
+    exit 1 naming the first problem."""
     from sqlmodel import select
 
     from app.auth.models import Organization
     from app.auth.sweep_cli import organization_for_option
-    from app.core.audit import verify_chain
+    from app.core import audit_checkpoints as cps
 
+    settings = get_settings()
+    signed: dict[object, list[cps.Checkpoint]] = {}
+    problems: list[str] = []
+    use_checkpoints = (checkpoints is not None or public_key is not None
+                       or bool(settings.audit_checkpoint_dir and settings.audit_public_key_file))
+    if use_checkpoints:
+        directory = _path_option(checkpoints, settings.audit_checkpoint_dir, "--checkpoints directory")
+        key_file = _path_option(public_key, settings.audit_public_key_file, "--public-key (or AUDIT_PUBLIC_KEY_FILE)")
+        try:
+            public = cps.load_public_key(key_file)
+            files = cps.checkpoint_files(directory)
+        except cps.CheckpointError as exc:
+            raise _fail(str(exc)) from None
+        typer.echo(f"checking {len(files)} checkpoint file(s) signed by key id {cps.key_id(public)}", err=True)
+        for path in files:
+            try:
+                cp = cps.read_checkpoint(path, public)
+            except cps.CheckpointError as exc:
+                problems.append(str(exc))
+                continue
+            signed.setdefault(cp.organization_id, []).append(cp)
     db = _db()
-    bad = False
     try:
-        with db.session() as session:
+        with cps.snapshot_session(db) as session:
             orgs = ([organization_for_option(session, org_slug)] if org_slug
-                    else list(session.exec(select(Organization)).all()))
+                    else list(session.exec(select(Organization).order_by(Organization.slug)).all()))
             for org in orgs:
-                result = verify_chain(session, org.id)
-                bad = bad or not result["ok"]
-                typer.echo(json.dumps({"organization": org.slug, **result}))
+                report = cps.check_against_checkpoints(session, org.id, org.slug, signed.pop(org.id, []))
+                line: dict[str, object] = {"organization": org.slug, **report.chain}
+                if use_checkpoints:
+                    line.update(ok=report.ok, checkpoints=report.checkpoints,
+                                newest_checkpoint_seq=report.newest_checkpoint_seq)
+                elif not report.chain["ok"]:
+                    problems.extend(report.problems)
+                typer.echo(json.dumps(line))
+                if use_checkpoints:
+                    problems.extend(report.problems)
+            if not org_slug:  # checkpoints of an organization the database no longer has
+                for org_id, cps_of in signed.items():
+                    problems.append(f"checkpoint {cps_of[0].path} is for organization {org_id}, which is not in "
+                                    "the database (deleted?)")
+    finally:
+        db.dispose()
+    if problems:
+        typer.echo(f"audit verify FAILED ({len(problems)} problem(s)); first: {problems[0]}", err=True)
+        for p in problems[1:]:
+            typer.echo(f"  also: {p}", err=True)
+        raise typer.Exit(1)
+
+
+@audit_cli.command("keygen")
+def audit_keygen(out: Path = typer.Option(..., "--out", help="Private key file to create (mode 0600); the "
+                                          "public key goes to FILE.pub.")) -> None:
+    """Make an Ed25519 key pair for signing audit checkpoints. Keep the private key out of the database and its
+    backups (AUDIT_SIGNING_KEY_FILE); give the public key to whoever verifies."""
+    from app.core import audit_checkpoints as cps
+
+    try:
+        pub_path, public = cps.generate_key_pair(out)
+    except cps.CheckpointError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"private key: {out} (mode 600)\npublic key:  {pub_path}\nkey id:      {cps.key_id(public)}\n")
+    typer.echo(cps.public_pem(public).decode("ascii").rstrip())
+
+
+@audit_cli.command("checkpoint")
+def audit_checkpoint(
+    out: Path = typer.Option(None, "--out", help="Directory for the checkpoint files (AUDIT_CHECKPOINT_DIR)."),
+    key: Path = typer.Option(None, "--key", help="Ed25519 private key (AUDIT_SIGNING_KEY_FILE)."),
+    org_slug: str = typer.Option(None, "--org", help="Organization slug or name (default: all)."),
+) -> None:
+    """Sign every organization's audit chain head (seq, last hash, time) and write it to OUT/ORG_ID/. A chain
+    that does not verify, or no longer holds a checkpoint already in OUT, is not signed (exit 1). Run it
+    periodically (README: Operations)."""
+    from sqlmodel import select
+
+    from app.auth.models import Organization
+    from app.auth.sweep_cli import organization_for_option
+    from app.core import audit_checkpoints as cps
+
+    settings = get_settings()
+    out_dir = _path_option(out, settings.audit_checkpoint_dir, "--out directory (or AUDIT_CHECKPOINT_DIR)")
+    key_file = _path_option(key, settings.audit_signing_key_file, "--key (or AUDIT_SIGNING_KEY_FILE)")
+    try:
+        private = cps.load_private_key(key_file)
+    except cps.CheckpointError as exc:
+        raise _fail(str(exc)) from None
+    warning = cps.private_key_mode_warning(key_file)
+    if warning:
+        typer.echo(warning, err=True)
+    public = private.public_key()
+    bad = False
+    db = _db()
+    try:
+        with cps.snapshot_session(db) as session:
+            orgs = ([organization_for_option(session, org_slug)] if org_slug
+                    else list(session.exec(select(Organization).order_by(Organization.slug)).all()))
+            for org in orgs:
+                problems: list[str] = []
+                earlier: list[cps.Checkpoint] = []
+                org_dir = out_dir / str(org.id)
+                for path in sorted(org_dir.glob("*.json")) if org_dir.is_dir() else []:
+                    try:
+                        cp = cps.read_checkpoint(path, public)
+                    except cps.CheckpointError as exc:
+                        problems.append(str(exc))
+                        continue
+                    if cp.organization_id != org.id:
+                        problems.append(f"checkpoint {path} is for organization {cp.organization_id}")
+                    else:
+                        earlier.append(cp)
+                report = cps.check_against_checkpoints(session, org.id, org.slug, earlier)
+                problems.extend(report.problems)
+                if problems:
+                    bad = True
+                    typer.echo(f"error: {problems[0]}; organization {org.slug} not signed", err=True)
+                    continue
+                seq, last_hash = cps.head_of(session, org.id)
+                path = cps.write_checkpoint(out_dir, cps.sign_checkpoint(private, org.id, seq, last_hash))
+                typer.echo(json.dumps({"organization": org.slug, "seq": seq, "last_hash": last_hash,
+                                       "file": str(path)}))
     finally:
         db.dispose()
     if bad:
@@ -175,7 +311,7 @@ def keys_rotate() -> None:
     from app.clients.keys import rotate_client_keys
     from app.filings.keys import rotate_filing_keys
 
-    db = _db()
+    db = _db(owner=True)
     try:
         with db.session(write=True) as session:
             clients = rotate_client_keys(session)
@@ -195,6 +331,42 @@ def keys_generate(key_id: str = typer.Option("k1", help="Key id (letters/digits)
 
     typer.echo(f"DATA_ENCRYPTION_KEYS={new_key_spec(key_id)}\nDATA_ENCRYPTION_ACTIVE_KEY={key_id}\n"
                f"BLIND_INDEX_KEY={new_index_key()}")
+
+
+@db_cli.command("grant-app-role")
+def db_grant_app_role(
+    role: str = typer.Argument(..., help="The PostgreSQL role in DATABASE_URL (must exist, must not own tables)."),
+    schema: str = typer.Option("public", help="Schema of the tables."),
+    print_only: bool = typer.Option(False, "--print", help="Print the SQL instead of running it."),
+) -> None:
+    """Grant the app's role SELECT/INSERT/UPDATE/DELETE on the tables (audit_event: SELECT/INSERT only) and
+    nothing else, as MIGRATION_DATABASE_URL (the owner). Run after every migrate; idempotent."""
+    import sqlalchemy as sa
+
+    from app.core.audit_checkpoints import app_role_grant_sql, app_role_problems
+
+    try:
+        statements = app_role_grant_sql(role, schema)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    if print_only:
+        typer.echo(";\n".join(statements) + ";")
+        return
+    settings = get_settings()
+    if settings.migration_url.startswith("sqlite"):
+        raise _fail("database roles exist on PostgreSQL only; SQLite has no roles (see docs/SECURITY.md)")
+    engine = sa.create_engine(settings.migration_url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.begin() as conn:
+            problems = app_role_problems(conn, role, schema)
+            if problems:
+                raise _fail("; ".join(problems))
+            for stmt in statements:
+                conn.execute(sa.text(stmt))
+    finally:
+        engine.dispose()
+    typer.echo(f"granted {role}: SELECT, INSERT, UPDATE, DELETE on the tables of {schema} (audit_event: SELECT, "
+               "INSERT; alembic_version: SELECT)")
 
 
 def register(command_group: typer.Typer, name: str) -> None:

@@ -4,7 +4,8 @@ Each organization has its own chain: ``hash = sha256(prev_hash || canonical_json
 serialized per organization through a row lock on ``audit_chain_head`` (PostgreSQL) or the database write
 lock (SQLite), in the same transaction as the change they describe, so a failed audit insert rolls the
 change back. UPDATE and DELETE on ``audit_event`` are refused by database triggers (see the migration).
-Details never hold personal values: ids, field names and codes only.
+Details never hold personal values: ids, field names and codes only. Against someone who can rewrite the
+database (and so recompute the chain), chain heads are signed outside it: app/core/audit_checkpoints.py.
 """
 
 from __future__ import annotations

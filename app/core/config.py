@@ -36,6 +36,10 @@ class Settings(BaseSettings):
 
     app_env: AppEnv = AppEnv.development
     database_url: str = "sqlite:///./var/dueprocess.sqlite3"
+    migration_database_url: str = Field(
+        default="", repr=False,
+        description="the tables' owner, for `dueprocess migrate` and `keys rotate` (default: DATABASE_URL); "
+                    "in production DATABASE_URL is a role that does not own the tables (docs/SECURITY.md)")
     jwt_secret_key: str = ""
     jwt_issuer: str = "dueprocess"
     access_token_minutes: int = Field(default=15, ge=1, le=30)
@@ -92,12 +96,22 @@ class Settings(BaseSettings):
     data_encryption_keys: str = Field(default="", repr=False)
     data_encryption_active_key: str = ""
     blind_index_key: str = Field(default="", repr=False)
+    # Signed audit checkpoints (app/core/audit_checkpoints.py). The private key is a file, never the database.
+    audit_signing_key_file: str = Field(default="", description="Ed25519 private key (PEM) for "
+                                                                "`dueprocess audit checkpoint`")
+    audit_public_key_file: str = Field(default="", description="its public key, for `audit verify`")
+    audit_checkpoint_dir: str = Field(default="", description="default --out/--checkpoints directory")
 
     @property
     def docs_enabled(self) -> bool:
         if self.enable_docs is not None:
             return self.enable_docs
         return self.app_env != AppEnv.production
+
+    @property
+    def migration_url(self) -> str:
+        """The owner's URL: migrations and key rotation (MIGRATION_DATABASE_URL, else DATABASE_URL)."""
+        return self.migration_database_url or self.database_url
 
     @property
     def is_sqlite(self) -> bool:
