@@ -237,6 +237,9 @@ GrantLiaison = Annotated[Ctx, Depends(require(Permission.liaison_grant))]
 ReadLiaison = Annotated[Ctx, Depends(require(Permission.liaison_read))]
 ReadPortal = Annotated[Ctx, Depends(require(Permission.portal_read))]
 ExportOrganization = Annotated[Ctx, Depends(require(Permission.organization_export))]
+UsersDirectory = Annotated[Ctx, Depends(require(Permission.users_directory))]
+ReadOrganization = Annotated[Ctx, Depends(require(Permission.organization_read))]
+WriteOrganization = Annotated[Ctx, Depends(require(Permission.organization_write))]
 
 # Public routes (login, refresh, the calendar feed) take the session alone; services commit, the middleware
 # closes it.

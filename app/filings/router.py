@@ -14,15 +14,14 @@ import uuid
 from contextlib import nullcontext
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Query, Request, Response
+from fastapi import FastAPI, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from app.auth.deps import Ctx, require, ticket_of
-from app.auth.permissions import Permission
+from app.auth.deps import DraftFilings, FinalizeFilings, ReadFilings, ticket_of
 from app.core.config import AppEnv, Settings
 from app.core.db import Database
 from app.core.errors import ProblemError
-from app.core.pagination import Page, PageParams, page_params
+from app.core.pagination import Limit, Offset, Page
 from app.core.routing import api_router
 from app.filings import batches, service
 from app.filings.models import FilingStatus
@@ -53,14 +52,14 @@ def _renderer(request: Request) -> Any:
 
 
 @router.get("/filing-templates", response_model=list[TemplateInfo])
-async def list_templates(ctx: Ctx = Depends(require(Permission.filings_read))) -> list[TemplateInfo]:
+async def list_templates(ctx: ReadFilings) -> list[TemplateInfo]:
     """Filing templates: key, title, version, description, required record fields and options."""
     return _TEMPLATES
 
 
 @router.post("/clients/{client_id}/filings", response_model=FilingPublic, status_code=201)
 async def create_filing(client_id: uuid.UUID, body: FilingCreate, request: Request, response: Response,
-                        ctx: Ctx = Depends(require(Permission.filings_draft))) -> FilingPublic:
+                        ctx: DraftFilings) -> FilingPublic:
     """Draft a filing from the client's record (422 ``missing_filing_data`` lists every missing field)."""
     caller = service.caller_of(ctx)
     draft = await run_in_threadpool(service.prepare_draft, ctx.session, caller, client_id, body.template,
@@ -88,21 +87,21 @@ async def create_filing(client_id: uuid.UUID, body: FilingCreate, request: Reque
 @router.get("/clients/{client_id}/filings", response_model=Page[FilingPublic])
 def list_client_filings(
     client_id: uuid.UUID,
-    ctx: Ctx = Depends(require(Permission.filings_read)),
-    params: PageParams = Depends(page_params),
+    ctx: ReadFilings,
+    limit: Limit = 50,
+    offset: Offset = 0,
     template: Annotated[str | None, Query(max_length=60)] = None,
     status: FilingStatus | None = None,
 ) -> Page[FilingPublic]:
     """The client's filings, newest first (metadata only)."""
     rows, total = service.list_filings(ctx.session, ctx.org_id, client_id, template=template,
-                                       status=status.value if status else None, limit=params.limit,
-                                       offset=params.offset)
-    return Page(items=[service.to_public(f) for f in rows], total=total, limit=params.limit, offset=params.offset)
+                                       status=status.value if status else None, limit=limit, offset=offset)
+    return Page(items=[service.to_public(f) for f in rows], total=total, limit=limit, offset=offset)
 
 
 @router.get("/filings/{filing_id}", response_model=FilingDetail)
 def get_filing(filing_id: uuid.UUID, response: Response,
-               ctx: Ctx = Depends(require(Permission.filings_read))) -> FilingDetail:
+               ctx: ReadFilings) -> FilingDetail:
     """A filing's metadata, preflight report and input snapshot."""
     filing = service.get_filing(ctx.session, ctx.org_id, filing_id)
     response.headers["ETag"] = service.etag_of(filing)
@@ -112,7 +111,7 @@ def get_filing(filing_id: uuid.UUID, response: Response,
 @router.get("/filings/{filing_id}/pdf", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}, "description": "The PDF."}})
 def get_filing_pdf(filing_id: uuid.UUID, request: Request,
-                   ctx: Ctx = Depends(require(Permission.filings_read))) -> Response:
+                   ctx: ReadFilings) -> Response:
     """Download the PDF (the read is audited as ``filing.pdf_read``)."""
     # The audit row is written in a write transaction of its own (a read transaction on SQLite cannot
     # safely be upgraded to a write); the auth session is released first.
@@ -128,7 +127,7 @@ def get_filing_pdf(filing_id: uuid.UUID, request: Request,
 
 @router.post("/filings/{filing_id}/finalize", response_model=FilingPublic)
 def finalize_filing(filing_id: uuid.UUID, request: Request, response: Response,
-                    ctx: Ctx = Depends(require(Permission.filings_finalize))) -> FilingPublic:
+                    ctx: FinalizeFilings) -> FilingPublic:
     """Make a draft final (attorneys). If-Match is optional; when sent it must be the draft's ETag."""
     filing = service.finalize(ctx.session, ctx, filing_id, request.headers.get("if-match"))
     response.headers["ETag"] = service.etag_of(filing)
@@ -137,7 +136,7 @@ def finalize_filing(filing_id: uuid.UUID, request: Request, response: Response,
 
 @router.post("/filing-batches", response_model=BatchAccepted, status_code=202)
 async def create_batch(body: BatchCreate, request: Request, response: Response,
-                       ctx: Ctx = Depends(require(Permission.filings_draft))) -> BatchAccepted:
+                       ctx: DraftFilings) -> BatchAccepted:
     """Queue one filing per client of a group or list; poll `GET /filing-batches/{id}` for progress."""
     caller = service.caller_of(ctx)
     batch = await run_in_threadpool(batches.create_batch, ctx.session, ctx, caller, body)
@@ -149,7 +148,7 @@ async def create_batch(body: BatchCreate, request: Request, response: Response,
 
 
 @router.get("/filing-batches/{batch_id}", response_model=BatchPublic)
-def get_batch(batch_id: uuid.UUID, ctx: Ctx = Depends(require(Permission.filings_read))) -> BatchPublic:
+def get_batch(batch_id: uuid.UUID, ctx: ReadFilings) -> BatchPublic:
     """Batch progress: status, counts and one line per client (filing id or problem)."""
     return batches.batch_view(ctx.session, ctx.org_id, batch_id)
 
