@@ -11,7 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from app.api import API_PREFIX, DOMAIN_ROUTERS
 from app.auth.throttle import LoginThrottle
-from app.core import crypto
+from app.core import keyring
 from app.core.admission import Admission
 from app.core.config import Settings, get_settings
 from app.core.db import Database, make_database
@@ -28,7 +28,7 @@ from app.migrations import script_heads
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level)
-    crypto.configure(settings.data_encryption_keys, settings.data_encryption_active_key, settings.blind_index_key)
+    keyring.configure(settings.data_encryption_keys, settings.data_encryption_active_key, settings.blind_index_key)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -27,7 +27,8 @@ _client = sa.table(
 
 
 def upgrade() -> None:
-    from app.core.crypto import KeyRing, ring
+    from app.core.crypto import KeyRing
+    from app.core.keyring import ring
 
     with op.batch_alter_table('client', schema=None) as batch_op:
         batch_op.add_column(sa.Column('a_number_ct', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True))
@@ -56,7 +57,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    from app.core.crypto import KeyRing, ring
+    from app.core.crypto import KeyRing
+    from app.core.keyring import ring
 
     with op.batch_alter_table('client', schema=None) as batch_op:
         batch_op.add_column(sa.Column('a_number', sa.VARCHAR(length=9), nullable=True))

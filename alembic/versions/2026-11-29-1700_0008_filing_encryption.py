@@ -88,7 +88,8 @@ def _check_pdf(pdf: bytes, expected: str | None, filing_id: object) -> None:
 
 
 def upgrade() -> None:
-    from app.core.crypto import KeyRing, ring
+    from app.core.crypto import KeyRing
+    from app.core.keyring import ring
 
     bind = op.get_bind()
     keys = ring()
@@ -133,7 +134,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    from app.core.crypto import KeyRing, ring
+    from app.core.crypto import KeyRing
+    from app.core.keyring import ring
 
     bind = op.get_bind()
     keys = ring()

@@ -9,11 +9,11 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from app.clients.models import Client
-from app.core import crypto
+from app.core import crypto, keyring
 
 
 def rotate_client_keys(session: Session, batch_size: int = 500) -> dict[str, int]:
-    ring = crypto.ring()
+    ring = keyring.ring()
     prefix = f"{crypto.VERSION}.{ring.active}."
     rotated = scanned = failed = 0
     last_id = None

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from app.core import crypto
+from app.core import crypto, keyring
 from app.core.types import UTCDateTime, enum_col, json_col, utcnow
 
 
@@ -84,7 +84,7 @@ class Client(SQLModel, table=True):
 
     @a_number.setter
     def a_number(self, value: str | None) -> None:
-        ring = crypto.ring()
+        ring = keyring.ring()
         self.a_number_ct = None if value is None else ring.encrypt(value, self._aad("a_number"))
         self.a_number_bidx = None if value is None else ring.blind_index(self.organization_id, value)
 
@@ -93,12 +93,12 @@ class Client(SQLModel, table=True):
         """Privileged notes, decrypted (never shown in lists or to liaisons)."""
         if self.privileged_notes_ct is None:
             return None
-        return crypto.ring().decrypt(self.privileged_notes_ct, self._aad("privileged_notes"))
+        return keyring.ring().decrypt(self.privileged_notes_ct, self._aad("privileged_notes"))
 
     @privileged_notes.setter
     def privileged_notes(self, value: str | None) -> None:
         self.privileged_notes_ct = (None if value is None
-                                    else crypto.ring().encrypt(value, self._aad("privileged_notes")))
+                                    else keyring.ring().encrypt(value, self._aad("privileged_notes")))
 
 
 ENCRYPTED_CLIENT_FIELDS = ("a_number", "privileged_notes")
@@ -106,7 +106,7 @@ ENCRYPTED_CLIENT_FIELDS = ("a_number", "privileged_notes")
 
 def encrypt_client_row(row: dict[str, Any]) -> dict[str, Any]:
     """For bulk inserts of plain dicts: replace ``a_number``/``privileged_notes`` by their stored forms."""
-    ring = crypto.ring()
+    ring = keyring.ring()
     out = dict(row)
     a_number = out.pop("a_number", None)
     notes = out.pop("privileged_notes", None)
@@ -123,12 +123,12 @@ def decrypt_a_number(org_id: uuid.UUID, client_id: uuid.UUID, a_number_ct: str |
     """The A-number stored in ``a_number_ct`` (for rows read without the ORM)."""
     if a_number_ct is None:
         return None
-    return crypto.ring().decrypt(a_number_ct, crypto.KeyRing.aad(org_id, "client", "a_number", client_id))
+    return keyring.ring().decrypt(a_number_ct, crypto.KeyRing.aad(org_id, "client", "a_number", client_id))
 
 
 def a_number_bidx(org_id: uuid.UUID, a_number: str) -> str:
     """The blind index of a normalized A-number in an organization (lookups, uniqueness)."""
-    return crypto.ring().blind_index(org_id, a_number)
+    return keyring.ring().blind_index(org_id, a_number)
 
 
 NAME_TOKEN_MAX = 100

@@ -140,23 +140,6 @@ _ring: KeyRing | None = None
 DEV_KEYS_FILE = Path("var") / "data_keys.env"
 
 
-def configure(keys_spec: str, active: str, index_key_b64: str) -> KeyRing:
-    """Install the process-wide key ring (called at start-up from settings)."""
-    global _ring
-    _ring = KeyRing(parse_keys(keys_spec), active, b64d(index_key_b64))
-    return _ring
-
-
-def ring() -> KeyRing:
-    """The configured key ring; configures itself from settings on first use."""
-    if _ring is None:
-        from app.core.config import get_settings
-
-        s = get_settings()
-        return configure(s.data_encryption_keys, s.data_encryption_active_key, s.blind_index_key)
-    return _ring
-
-
 _TEST_KEYS: tuple[str, str, str] | None = None
 
 

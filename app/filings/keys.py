@@ -35,7 +35,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from app.core import crypto
+from app.core import crypto, keyring
 from app.filings.models import Filing, FilingDocument, pdf_aad, snapshot_aad
 
 # The triggers that refuse an UPDATE of a final filing / of a stored PDF (names as created by 0005).
@@ -101,7 +101,7 @@ def _chunks(ids: list[Any], size: int) -> Iterator[list[Any]]:
 
 
 def rotate_snapshots(session: Session, batch_size: int = SNAPSHOT_BATCH) -> dict[str, int]:
-    ring = crypto.ring()
+    ring = keyring.ring()
     prefix = f"{crypto.VERSION}.{ring.active}.".encode()
     table = Filing.__table__  # type: ignore[attr-defined]
     scanned = rotated = failed = 0
@@ -127,7 +127,7 @@ def rotate_snapshots(session: Session, batch_size: int = SNAPSHOT_BATCH) -> dict
 
 
 def rotate_pdfs(session: Session, batch_size: int = PDF_BATCH) -> dict[str, int]:
-    ring = crypto.ring()
+    ring = keyring.ring()
     prefix = f"{crypto.VERSION}.{ring.active}.".encode()
     docs = FilingDocument.__table__  # type: ignore[attr-defined]
     filings = Filing.__table__  # type: ignore[attr-defined]

@@ -24,7 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from app.core import crypto
+from app.core import crypto, keyring
 from app.core.types import UTCDateTime, enum_col, json_col, utcnow
 
 
@@ -139,19 +139,19 @@ def pdf_aad(org_id: uuid.UUID, filing_id: uuid.UUID) -> builtins.bytes:
 
 def encrypt_snapshot(value: dict[str, Any], org_id: uuid.UUID, filing_id: uuid.UUID) -> builtins.bytes:
     plain = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return crypto.ring().encrypt_bytes(plain, snapshot_aad(org_id, filing_id))
+    return keyring.ring().encrypt_bytes(plain, snapshot_aad(org_id, filing_id))
 
 
 def decrypt_snapshot(token: builtins.bytes, org_id: uuid.UUID, filing_id: uuid.UUID) -> Any:
-    return json.loads(crypto.ring().decrypt_bytes(token, snapshot_aad(org_id, filing_id)))
+    return json.loads(keyring.ring().decrypt_bytes(token, snapshot_aad(org_id, filing_id)))
 
 
 def encrypt_pdf(pdf: builtins.bytes, org_id: uuid.UUID, filing_id: uuid.UUID) -> builtins.bytes:
-    return crypto.ring().encrypt_bytes(pdf, pdf_aad(org_id, filing_id))
+    return keyring.ring().encrypt_bytes(pdf, pdf_aad(org_id, filing_id))
 
 
 def decrypt_pdf(token: builtins.bytes, org_id: uuid.UUID, filing_id: uuid.UUID) -> builtins.bytes:
-    return crypto.ring().decrypt_bytes(token, pdf_aad(org_id, filing_id))
+    return keyring.ring().decrypt_bytes(token, pdf_aad(org_id, filing_id))
 
 
 class FilingBatch(SQLModel, table=True):

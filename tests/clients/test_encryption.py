@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
-from app.core import crypto
+from app.core import crypto, keyring
 from tests.conftest import BACKEND, assert_problem, new_database_url
 
 NUM = "209876543"
@@ -70,11 +70,11 @@ def test_key_rotation_re_encrypts_and_old_keys_still_decrypt(client: Any, db: An
     from app.clients.keys import rotate_client_keys
 
     c = _create(client, org_a, f"6{uuid.uuid4().int % 10**8:08d}", "rotate me")
-    old = crypto.ring()
+    old = keyring.ring()
     new_spec = crypto.new_key_spec("rot2")
     old_spec = ",".join(f"{k}:{crypto._b64e(v)}" for k, v in old.keys.items())
     try:
-        crypto.configure(f"{old_spec},{new_spec}", "rot2", crypto._b64e(old.index_key))
+        keyring.configure(f"{old_spec},{new_spec}", "rot2", crypto._b64e(old.index_key))
         # before rotation the row is still under the old key and reads fine
         assert client.get(f"/api/v1/clients/{c['id']}", headers=org_a.h("attorney")).json()["privileged_notes"] \
             == "rotate me"
@@ -90,10 +90,10 @@ def test_key_rotation_re_encrypts_and_old_keys_still_decrypt(client: Any, db: An
             assert rotate_client_keys(s)["rotated"] == 0  # idempotent
     finally:
         # Rotate everything back under the original key so the rest of the suite sees the usual key ring.
-        crypto.configure(f"{old_spec},{new_spec}", old.active, crypto._b64e(old.index_key))
+        keyring.configure(f"{old_spec},{new_spec}", old.active, crypto._b64e(old.index_key))
         with db.session(write=True) as s:
             rotate_client_keys(s)
-        crypto.configure(old_spec, old.active, crypto._b64e(old.index_key))
+        keyring.configure(old_spec, old.active, crypto._b64e(old.index_key))
 
 
 def test_migration_encrypts_existing_rows_and_downgrade_restores(tmp_path_factory: Any) -> None:
@@ -120,7 +120,7 @@ def test_migration_encrypts_existing_rows_and_downgrade_restores(tmp_path_factor
         with engine.connect() as conn:
             row = dict(conn.execute(text("SELECT * FROM client")).mappings().one())
         assert "a_number" not in row and "012345678" not in str(row) and "old notes" not in str(row)
-        ring = crypto.ring()
+        ring = keyring.ring()
         assert ring.decrypt(row["a_number_ct"], crypto.KeyRing.aad(org, "client", "a_number", cid)) == "012345678"
         assert row["a_number_bidx"] == ring.blind_index(org, "012345678")
         downgrade(url, "0006_portal")

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import create_engine, text
 
-from app.core import crypto
+from app.core import crypto, keyring
 from tests.conftest import BACKEND, assert_problem, new_database_url
 from tests.factories import make_client, make_group
 
@@ -69,7 +69,7 @@ def test_raw_rows_carry_no_plaintext_and_the_api_serves_the_exact_pdf(api: Any, 
     for needle in _needles(surname, num, display):
         assert needle not in dump, needle
     assert b"%PDF" not in dump and b"Chesapeake" not in dump
-    ring = crypto.ring()
+    ring = keyring.ring()
     assert crypto.KeyRing.key_id_bytes(bytes(filings[0]["input_snapshot_ct"])) == ring.active
     assert crypto.KeyRing.key_id_bytes(bytes(docs[0]["pdf_ct"])) == ring.active
 
@@ -177,11 +177,11 @@ def test_key_rotation_re_encrypts_final_filings_and_old_keys_still_decrypt(api: 
     else:
         assert len(triggers) == 3
 
-    old = crypto.ring()
+    old = keyring.ring()
     old_spec = ",".join(f"{k}:{crypto._b64e(v)}" for k, v in old.keys.items())
     new_spec = crypto.new_key_spec("rot3")
     try:
-        crypto.configure(f"{old_spec},{new_spec}", "rot3", crypto._b64e(old.index_key))
+        keyring.configure(f"{old_spec},{new_spec}", "rot3", crypto._b64e(old.index_key))
         # Before rotation: still under the old key and readable.
         assert fetch_pdf(api, org_a, final["id"])[0] == before[final["id"]]
         with db.session(write=True) as s:
@@ -211,11 +211,11 @@ def test_key_rotation_re_encrypts_final_filings_and_old_keys_still_decrypt(api: 
             s.commit()
     finally:
         # Everything back under the original key so the rest of the suite sees the usual key ring.
-        crypto.configure(f"{old_spec},{new_spec}", old.active, crypto._b64e(old.index_key))
+        keyring.configure(f"{old_spec},{new_spec}", old.active, crypto._b64e(old.index_key))
         with db.session(write=True) as s:
             rotate_filing_keys(s)
             rotate_client_keys(s)
-        crypto.configure(old_spec, old.active, crypto._b64e(old.index_key))
+        keyring.configure(old_spec, old.active, crypto._b64e(old.index_key))
     assert fetch_pdf(api, org_a, final["id"])[0] == before[final["id"]]
 
 
@@ -229,7 +229,7 @@ def test_keys_rotate_command_reports_every_table(settings: Any, monkeypatch: pyt
     assert out.exit_code == 0, out.output
     result = json.loads(out.output)
     assert set(result["tables"]) == {"client", "filing", "filing_document"}
-    assert result["active_key"] == crypto.ring().active
+    assert result["active_key"] == keyring.ring().active
     assert result["scanned"] == sum(t["scanned"] for t in result["tables"].values())
 
 
@@ -280,7 +280,7 @@ def test_migration_encrypts_existing_filings_and_downgrade_restores(tmp_path_fac
         dump = _blob(filings + docs)
         for needle in (b"Ledgerwood", b"012-345-678", b"%PDF", "Señor".encode()):
             assert needle not in dump
-        ring = crypto.ring()
+        ring = keyring.ring()
         for row in filings:
             fid = uuid.UUID(str(row["id"]))
             snap = ring.decrypt_bytes(bytes(row["input_snapshot_ct"]), crypto.KeyRing.aad(org, "filing",
