@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from app.auth.emails import fold_email, normalize_email
 from app.auth.i18n import too_many_attempts
@@ -270,9 +270,9 @@ def list_users(session: Session, org_id: uuid.UUID, *, role: str | None, is_acti
     if is_active is not None:
         stmt = stmt.where(UserAccount.is_active == is_active)
     if q:
-        like = _like(q)
-        stmt = stmt.where(sa.or_(func.lower(UserAccount.email).like(like, escape="\\"),
-                                 func.lower(UserAccount.full_name).like(like, escape="\\")))
+        # The e-mail side searches the folded address (Unicode case folding on both backends, app/auth/emails.py).
+        stmt = stmt.where(sa.or_(col(UserAccount.email_folded).like(_like(fold_email(q)), escape="\\"),
+                                 func.lower(UserAccount.full_name).like(_like(q), escape="\\")))
     if name_q:
         stmt = stmt.where(func.lower(UserAccount.full_name).like(_like(name_q), escape="\\"))
     return stmt

@@ -82,3 +82,10 @@ def test_fold_and_confusable_units() -> None:
     assert fold_email("a@xn--e1afmkfd.xn--p1ai") == fold_email("a@ПРИМЕР.РФ")
     assert not is_confusable("山田@例え.jp") and not is_confusable("やまだ太郎@example.jp")
     assert is_confusable("p\u0430ypal@example.org")
+
+
+def test_admin_search_by_address_folds_too(client: Any, org_a: Any) -> None:
+    tag = uuid.uuid4().hex[:8]
+    created = _create(client, org_a, f"Émile-{tag}@example.org").json()
+    r = client.get("/api/v1/users", headers=org_a.h("admin"), params={"q": f"ÉMILE-{tag}"})
+    assert [u["id"] for u in r.json()["items"]] == [created["id"]]
