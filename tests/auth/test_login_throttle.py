@@ -190,3 +190,31 @@ def test_wrong_current_passwords_are_throttled_and_audited(app: Any, client: Any
             del app.state.password_throttle
         else:
             app.state.password_throttle = original
+
+
+# --- the throttle itself ----------------------------------------------------------------------------------
+
+def test_throttle_units_release_memory_and_cap() -> None:
+    now = [0.0]
+    t = LoginThrottle(2, 1000, 900, backoff_base_seconds=10, backoff_max_seconds=40, memory_seconds=3600,
+                      clock=lambda: now[0])
+    a, _ = t.reserve("acct", "ip1")
+    assert a is not None
+    t.release(a)  # e.g. the database failed before any answer: the attempt is given back
+    for _ in range(2):
+        a, _ = t.reserve("acct", "ip1")
+        assert a is not None
+        t.failed(a)
+    waits = []
+    for _ in range(5):
+        a, wait = t.reserve("acct", "ip1")
+        assert a is None and wait is not None
+        waits.append(wait)
+        now[0] += wait
+        a, _ = t.reserve("acct", "ip1")
+        assert a is not None
+        t.failed(a)
+    assert waits == [10, 20, 40, 40, 40]  # doubling, capped
+    assert t.reserve("acct", "ip2")[0] is not None  # another address is not affected
+    now[0] += 3600  # a pair's failures are forgotten after the memory period without one
+    assert t.reserve("acct", "ip1")[0] is not None
