@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from app.api import API_PREFIX, DOMAIN_ROUTERS
-from app.auth.throttle import LoginThrottle
+from app.auth.throttle import LoginThrottle, password_change_throttle
 from app.core import keyring
 from app.core.admission import Admission
 from app.core.config import Settings, get_settings
@@ -56,8 +56,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.db = db or make_database(settings)
     app.state.passwords = PasswordService(settings.password_hash_profile, settings.password_hash_concurrency)
     app.state.login_throttle = LoginThrottle(
-        settings.login_max_failures_per_account, settings.login_max_failures_per_ip, settings.login_window_seconds
+        settings.login_max_failures_per_account, settings.login_max_failures_per_ip, settings.login_window_seconds,
+        account_ceiling=settings.login_account_ceiling, backoff_base_seconds=settings.login_backoff_base_seconds,
+        backoff_max_seconds=settings.login_backoff_max_seconds,
+        memory_seconds=settings.login_failure_memory_seconds,
     )
+    app.state.password_throttle = password_change_throttle(settings)
     app.state.rate_limiter = (
         RateLimiter(settings.rate_limit_per_minute_user, settings.rate_limit_per_minute_ip)
         if settings.rate_limit_enabled else None

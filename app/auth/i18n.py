@@ -56,6 +56,10 @@ _TOO_MANY = {
         "en": "Too many failed sign-in attempts. Try again in {wait}.",
         "es": "Demasiados intentos fallidos de inicio de sesión. Vuelva a intentarlo en {wait}.",
     },
+    "password": {
+        "en": "Too many wrong current passwords. Try again in {wait}.",
+        "es": "Demasiadas contraseñas actuales incorrectas. Vuelva a intentarlo en {wait}.",
+    },
     "reset": {
         "en": "Too many password-reset requests. Try again in {wait}.",
         "es": "Demasiadas solicitudes de restablecimiento de contraseña. Vuelva a intentarlo en {wait}.",

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, StringConstraints, field_v
 from pydantic import Field as PField
 from sqlmodel import Field, SQLModel
 
+from app.auth.emails import fold_email
 from app.auth.permissions import Role
 from app.core.types import UTCDateTime, enum_col, json_col, utcnow
 from app.core.validation import clean_text
@@ -35,11 +36,14 @@ class Organization(SQLModel, table=True):
 
 class UserAccount(SQLModel, table=True):
     __tablename__ = "user_account"
-    __table_args__ = (sa.Index("user_account_email_lower_key", sa.text("lower(email)"), unique=True),)
+    __table_args__ = (sa.Index("user_account_email_lower_key", sa.text("lower(email)"), unique=True),
+                      sa.Index("user_account_email_folded_key", "email_folded", unique=True))
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     organization_id: uuid.UUID = Field(foreign_key="organization.id", index=True, nullable=False)
     email: str = Field(max_length=254)
+    # fold_email(email), set on every insert and update (app/auth/emails.py): lookups and uniqueness use it.
+    email_folded: str | None = Field(default=None, max_length=320)
     full_name: str = Field(max_length=200)
     role: str = Field(sa_column=enum_col(32))
     password_hash: str | None = Field(default=None, max_length=255)
@@ -58,6 +62,12 @@ class UserAccount(SQLModel, table=True):
     version: int = Field(default=1, nullable=False)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+
+
+@sa.event.listens_for(UserAccount, "before_insert")
+@sa.event.listens_for(UserAccount, "before_update")
+def _fold_email(_mapper: object, _conn: object, target: UserAccount) -> None:
+    target.email_folded = fold_email(target.email)
 
 
 class RefreshToken(SQLModel, table=True):

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from app.auth.emails import fold_email
 from app.auth.i18n import too_many_attempts
 from app.auth.models import PasswordResetToken, UserAccount
 from app.auth.service import Actor, _revoke_all_sessions, check_password_policy, find_user_by_email
@@ -113,7 +114,7 @@ def request_reset(session: Session, settings: Settings, throttle: ResetThrottle,
     wait = throttle.ip(ip)
     if wait is not None:
         raise too_many_attempts("reset", wait, accept_language)
-    key = email.strip().lower()
+    key = fold_email(email)
     raw = new_opaque_token()  # drawn for every request: the known and unknown paths do the same work first
     hash_opaque_token(raw)
     user = find_user_by_email(session, key) if 0 < len(key) <= 254 else None

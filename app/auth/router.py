@@ -102,7 +102,9 @@ def change_password(request: Request, body: PasswordChange,
                     ctx: Ctx = Depends(require(Permission.account_self))) -> Response:
     """Change the caller's password (needs the current one); ends all other sessions."""
     service.change_password(ctx, ctx.session, request.app.state.passwords, ctx.user,
-                            body.current_password, body.new_password)
+                            body.current_password, body.new_password,
+                            throttle=getattr(request.app.state, "password_throttle", None),
+                            accept_language=request.headers.get("accept-language"))
     return Response(status_code=204)
 
 

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
+from app.auth.emails import fold_email, normalize_email
 from app.auth.i18n import too_many_attempts
 from app.auth.models import Organization, RefreshToken, UserAccount, UserCreate, UserUpdate
 from app.auth.permissions import Role
-from app.auth.throttle import LoginThrottle
+from app.auth.throttle import BackoffCounter, LoginThrottle
 from app.core import audit
 from app.core.concurrency import claim_version
 from app.core.config import Settings
@@ -71,7 +72,9 @@ def create_organization(session: Session, name: str, timezone: str = "America/Ne
 
 
 def find_user_by_email(session: Session, email: str) -> UserAccount | None:
-    stmt = select(UserAccount).where(func.lower(UserAccount.email) == email.strip().lower())
+    """The account whose address folds like ``email`` (NFC + Unicode case folding in Python: the same on SQLite
+    and PostgreSQL, app/auth/emails.py)."""
+    stmt = select(UserAccount).where(UserAccount.email_folded == fold_email(email))
     return session.exec(stmt).first()
 
 
@@ -98,31 +101,37 @@ def _issue_tokens(session: Session, settings: Settings, user: UserAccount,
 def login(session: Session, settings: Settings, passwords: PasswordService, throttle: LoginThrottle,
           *, email: str, password: str, ip: str, request_id: str | None,
           accept_language: str | None = None) -> TokenPair:
-    """Password login. Unknown e-mail and wrong password answer identically (SECURITY A3/A4)."""
-    account_key = email.strip().lower()[:254]
-    wait = throttle.retry_after(account_key, ip)
-    if wait is not None:
+    """Password login. Unknown e-mail and wrong password answer identically (SECURITY A3/A4).
+
+    The attempt is reserved in the throttle (counted as a failure) *before* the password is verified and given
+    back only on success, so parallel guesses cannot pass the limits (docs/SECURITY.md "Login throttling")."""
+    account_key = fold_email(email)[:320]
+    attempt, wait = throttle.reserve(account_key, ip)
+    if attempt is None:
         # Told in the language the browser asks for, never the account's (that would confirm the account).
-        raise too_many_attempts("login", wait, accept_language)
-    user = find_user_by_email(session, account_key) if len(account_key) <= 254 else None
-    if user is None:
-        passwords.verify_dummy(password)
-        throttle.record_failure(account_key, ip)
-        raise unauthorized(*INVALID_CREDENTIALS)
-    ok, upgraded = passwords.verify(password, user.password_hash)
-    actor = Actor(user.organization_id, user.id, user.role, request_id, ip)
-    if not ok or not user.is_active:
-        throttle.record_failure(account_key, ip)
-        audit.record(session, actor, "auth.login_failed", "user_account", user.id)
+        raise too_many_attempts("login", wait or 1, accept_language)
+    try:
+        user = find_user_by_email(session, account_key) if len(account_key) <= 320 else None
+        if user is None:
+            passwords.verify_dummy(password)
+            throttle.failed(attempt)
+            raise unauthorized(*INVALID_CREDENTIALS)
+        ok, upgraded = passwords.verify(password, user.password_hash)
+        actor = Actor(user.organization_id, user.id, user.role, request_id, ip)
+        if not ok or not user.is_active:
+            throttle.failed(attempt)
+            audit.record(session, actor, "auth.login_failed", "user_account", user.id)
+            session.commit()
+            raise unauthorized(*INVALID_CREDENTIALS)
+        if upgraded:
+            user.password_hash = upgraded  # legacy bcrypt or old Argon2 parameters -> current Argon2id
+        pair = _issue_tokens(session, settings, user)
+        audit.record(session, actor, "auth.login", "user_account", user.id)
         session.commit()
-        raise unauthorized(*INVALID_CREDENTIALS)
-    throttle.record_success(account_key)
-    if upgraded:
-        user.password_hash = upgraded  # legacy bcrypt or old Argon2 parameters -> current Argon2id
-    pair = _issue_tokens(session, settings, user)
-    audit.record(session, actor, "auth.login", "user_account", user.id)
-    session.commit()
-    return pair
+        throttle.succeeded(attempt)
+        return pair
+    finally:
+        throttle.release(attempt)  # an error before any answer: neither success nor failure (no-op otherwise)
 
 
 def _revoke_family(session: Session, family_id: uuid.UUID) -> None:
@@ -195,10 +204,28 @@ def logout_all(ctx: audit.AuditActor, session: Session, user: UserAccount) -> No
 
 
 def change_password(ctx: audit.AuditActor, session: Session, passwords: PasswordService,
-                    user: UserAccount, current: str, new: str) -> None:
+                    user: UserAccount, current: str, new: str, *, throttle: BackoffCounter | None = None,
+                    accept_language: str | None = None) -> None:
+    """Needs the current password. Wrong current passwords are throttled per account (reserved before the
+    verification, like sign-in) and audited as ``auth.password_change_failed``: an access token alone must not
+    be a password oracle."""
+    key = f"u:{user.id}"
+    if throttle is not None:
+        wait = throttle.reserve(key)
+        if wait is not None:
+            raise too_many_attempts("password", wait, accept_language)
     ok, _ = passwords.verify(current, user.password_hash)
     if not ok:
+        if throttle is not None:
+            throttle.failed(key)
+        # No secret in the detail: only why, and how many failures the account has now.
+        audit.record(session, ctx, "auth.password_change_failed", "user_account", user.id,
+                     {"reason": "wrong_current_password",
+                      "failures": throttle.failures(key) if throttle is not None else None})
+        session.commit()
         raise ProblemError(403, "wrong_password", "The current password is not correct.")
+    if throttle is not None:
+        throttle.succeeded(key)
     check_password_policy(new)
     user.password_hash = passwords.hash(new)
     user.updated_at = utcnow()
@@ -243,9 +270,9 @@ def list_users(session: Session, org_id: uuid.UUID, *, role: str | None, is_acti
     if is_active is not None:
         stmt = stmt.where(UserAccount.is_active == is_active)
     if q:
-        like = _like(q)
-        stmt = stmt.where(sa.or_(func.lower(UserAccount.email).like(like, escape="\\"),
-                                 func.lower(UserAccount.full_name).like(like, escape="\\")))
+        # The e-mail side searches the folded address (Unicode case folding on both backends, app/auth/emails.py).
+        stmt = stmt.where(sa.or_(col(UserAccount.email_folded).like(_like(fold_email(q)), escape="\\"),
+                                 func.lower(UserAccount.full_name).like(_like(q), escape="\\")))
     if name_q:
         stmt = stmt.where(func.lower(UserAccount.full_name).like(_like(name_q), escape="\\"))
     return stmt
@@ -263,11 +290,12 @@ def create_user(ctx: audit.AuditActor, session: Session, passwords: PasswordServ
     # Every check of the request comes before the one that depends on other organizations' rows: the 409 is the
     # last answer a complete, valid request can get, never a cheap probe of which addresses exist.
     check_password_policy(body.password)
-    if find_user_by_email(session, body.email) is not None:
+    email = normalize_email(body.email)  # 422 confusable_email
+    if find_user_by_email(session, email) is not None:
         raise conflict("email_taken", "A user with this e-mail already exists.")
     data = body.model_dump(exclude={"password"})
     user = UserAccount(**data, organization_id=org_id, password_hash=passwords.hash(body.password))
-    user.email = user.email.strip()
+    user.email = email
     session.add(user)
     try:
         session.flush()
@@ -315,11 +343,12 @@ def update_user(ctx: audit.AuditActor, session: Session, user: UserAccount, body
 def bootstrap_admin(session: Session, passwords: PasswordService, *, org_name: str, email: str,
                     password: str, full_name: str = "Administrator") -> UserAccount:
     """Create an organization and its first admin (CLI create-admin, make run)."""
+    email = normalize_email(email)
     if find_user_by_email(session, email) is not None:
         raise conflict("email_taken", "A user with this e-mail already exists.")
     check_password_policy(password)
     org = create_organization(session, org_name)
-    user = UserAccount(organization_id=org.id, email=email.strip(), full_name=full_name, role=Role.admin,
+    user = UserAccount(organization_id=org.id, email=email, full_name=full_name, role=Role.admin,
                        password_hash=passwords.hash(password))
     session.add(user)
     session.flush()

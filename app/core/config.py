@@ -53,6 +53,13 @@ class Settings(BaseSettings):
     login_max_failures_per_account: int = Field(default=5, ge=1)
     login_max_failures_per_ip: int = Field(default=30, ge=1)
     login_window_seconds: int = Field(default=900, ge=1)
+    # Login throttling (docs/SECURITY.md "Login throttling"): LOGIN_MAX_FAILURES_PER_ACCOUNT is the number of free
+    # failures of one (account, address) pair before its exponential backoff starts.
+    login_account_ceiling: int = Field(default=100, ge=1)  # failures from unfamiliar addresses per memory period
+    login_backoff_base_seconds: float = Field(default=1.0, gt=0)
+    login_backoff_max_seconds: float = Field(default=900.0, gt=0)
+    login_failure_memory_seconds: int = Field(default=86_400, ge=1)
+    password_change_max_failures: int = Field(default=5, ge=1)  # wrong current passwords before backoff
     password_hash_profile: str = Field(default="strong", pattern="^(strong|fast)$")
     password_hash_concurrency: int = Field(default=4, ge=1, le=64)
     db_pool_size: int = Field(default=10, ge=1)

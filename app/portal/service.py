@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from app.auth import service as auth_service
+from app.auth.emails import normalize_email
 from app.auth.models import UserAccount
 from app.auth.permissions import Role
 from app.clients import service as clients_service
@@ -145,7 +146,8 @@ def create_grant(ctx: audit.AuditActor, session: Session, client_id: uuid.UUID, 
         if auth_service.find_user_by_email(session, invite.email) is not None:
             raise conflict("email_taken", "A user with this e-mail already exists.")
         # No password and inactive until the invitation is accepted: nobody can sign in as this user.
-        liaison = UserAccount(organization_id=org_id, email=invite.email.strip(), full_name=invite.full_name,
+        liaison = UserAccount(organization_id=org_id, email=normalize_email(invite.email),
+                              full_name=invite.full_name,
                               role=Role.family_liaison, password_hash=None, is_active=False,
                               preferred_language=invite.preferred_language)
         session.add(liaison)

@@ -55,28 +55,33 @@ def test_a3_unknown_email_and_wrong_password_identical(client: Any, org_a: Any) 
     assert a["code"] == "invalid_credentials"
 
 
-def test_a1_throttling_per_account_then_recovers(app: Any, client: Any, org_a: Any) -> None:
+def test_a1_throttling_per_address_then_recovers(app: Any, client: Any, org_a: Any) -> None:
+    """The failing address backs off exponentially (1, 2, 4 … s, capped); it is never locked out for good."""
     now = [1000.0]
     original = app.state.login_throttle
-    app.state.login_throttle = LoginThrottle(per_account=5, per_ip=1000, window_seconds=900, clock=lambda: now[0])
+    app.state.login_throttle = LoginThrottle(5, 1000, 900, backoff_base_seconds=60, backoff_max_seconds=900,
+                                             clock=lambda: now[0])
     try:
         email = org_a.users["admin"].email
         statuses = [login(client, email, f"bad password {i}").status_code for i in range(7)]
         assert statuses[:5] == [401] * 5
         assert statuses[5:] == [429, 429]
-        r = login(client, email)  # even the right password waits: no oracle during the window
+        r = login(client, email)  # the failing address waits even with the right password: no free oracle
         body = assert_problem(r, 429, "too_many_attempts")
-        assert int(r.headers["Retry-After"]) > 0
-        assert body["status"] == 429
-        now[0] += 901  # no permanent lockout
-        assert login(client, email).status_code == 200
+        assert r.headers["Retry-After"] == "60" and body["status"] == 429
+        now[0] += 60
+        assert login(client, email, "bad password 6").status_code == 401
+        assert login(client, email).headers["Retry-After"] == "120"  # doubled
+        now[0] += 120
+        assert login(client, email).status_code == 200  # success forgets the address's failures
+        assert login(client, email, "bad password 7").status_code == 401
     finally:
         app.state.login_throttle = original
 
 
 def test_a2_throttling_per_ip_across_accounts(app: Any, client: Any) -> None:
     original = app.state.login_throttle
-    app.state.login_throttle = LoginThrottle(per_account=5, per_ip=10, window_seconds=900)
+    app.state.login_throttle = LoginThrottle(5, 10, 900)
     try:
         statuses = [login(client, f"stuffing-{i}@example.org", "guess-guess-guess").status_code for i in range(12)]
         assert statuses[:10] == [401] * 10

@@ -19,7 +19,8 @@ TOKEN = "/api/v1/auth/token"
 def tight_throttle(app: Any) -> Any:
     now = [5000.0]
     original = app.state.login_throttle
-    app.state.login_throttle = LoginThrottle(per_account=2, per_ip=1000, window_seconds=900, clock=lambda: now[0])
+    # Two free failures per (account, address), then a first wait of 900 s.
+    app.state.login_throttle = LoginThrottle(2, 1000, 900, backoff_base_seconds=900, clock=lambda: now[0])
     yield now
     app.state.login_throttle = original
 
