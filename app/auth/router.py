@@ -5,13 +5,20 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import BackgroundTasks, Depends, Form, Query, Request, Response, status
+from fastapi import BackgroundTasks, Form, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
-from sqlmodel import Session
 
 from app.auth import organization as org_service
 from app.auth import reset, reset_page, service
-from app.auth.deps import Ctx, client_ip, get_session, require
+from app.auth.deps import (
+    AccountSelf,
+    DbSession,
+    ManageUsers,
+    ReadOrganization,
+    UsersDirectory,
+    WriteOrganization,
+    client_ip,
+)
 from app.auth.models import (
     CalendarTokenResponse,
     MeResponse,
@@ -34,7 +41,7 @@ from app.auth.throttle import ResetThrottle
 from app.core import mail
 from app.core.concurrency import require_if_match, set_etag
 from app.core.errors import forbidden
-from app.core.pagination import Page, PageParams, page_params, paginate
+from app.core.pagination import Limit, Offset, Page, paginate
 from app.core.routing import api_router
 
 router = api_router(tags=["auth"])
@@ -50,7 +57,7 @@ _SORTED_PERMISSIONS = {role: sorted(p.value for p in perms) for role, perms in R
 
 
 @router.get("/auth/me", response_model=MeResponse)
-async def me(ctx: Ctx = Depends(require(Permission.account_self))) -> dict[str, Any]:
+async def me(ctx: AccountSelf) -> dict[str, Any]:
     """The caller's account, organization and permissions."""
     # async: everything needed was loaded by the auth dependency (one query), so no thread hop here. The
     # response model validates this once and keeps only its own fields (no token version, no hashes).
@@ -64,7 +71,7 @@ def token(
     request: Request,
     username: Annotated[str, Form(max_length=320)],
     password: Annotated[str, Form(max_length=256)],
-    session: Session = Depends(get_session),
+    session: DbSession,
 ) -> TokenResponse:
     """Sign in with e-mail and password (OAuth2 password form)."""
     st = request.app.state
@@ -76,7 +83,7 @@ def token(
 
 
 @router.post("/auth/refresh", response_model=TokenResponse)
-def refresh(request: Request, body: RefreshRequest, session: Session = Depends(get_session)) -> TokenResponse:
+def refresh(request: Request, body: RefreshRequest, session: DbSession) -> TokenResponse:
     """Exchange a refresh token for a new pair (rotation; replay revokes the family)."""
     pair = service.refresh(session, request.app.state.settings, raw_token=body.refresh_token,
                            request_id=getattr(request.state, "request_id", None), ip=client_ip(request))
@@ -84,14 +91,14 @@ def refresh(request: Request, body: RefreshRequest, session: Session = Depends(g
 
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
-def logout(body: RefreshRequest, session: Session = Depends(get_session)) -> Response:
+def logout(body: RefreshRequest, session: DbSession) -> Response:
     """Revoke the refresh token's family."""
     service.logout(session, raw_token=body.refresh_token)
     return Response(status_code=204)
 
 
 @router.post("/auth/logout-all", status_code=status.HTTP_204_NO_CONTENT)
-def logout_all(ctx: Ctx = Depends(require(Permission.account_self))) -> Response:
+def logout_all(ctx: AccountSelf) -> Response:
     """End every session of the caller (bumps the token version)."""
     service.logout_all(ctx, ctx.session, ctx.user)
     return Response(status_code=204)
@@ -99,7 +106,7 @@ def logout_all(ctx: Ctx = Depends(require(Permission.account_self))) -> Response
 
 @router.post("/auth/password", status_code=status.HTTP_204_NO_CONTENT)
 def change_password(request: Request, body: PasswordChange,
-                    ctx: Ctx = Depends(require(Permission.account_self))) -> Response:
+                    ctx: AccountSelf) -> Response:
     """Change the caller's password (needs the current one); ends all other sessions."""
     service.change_password(ctx, ctx.session, request.app.state.passwords, ctx.user,
                             body.current_password, body.new_password,
@@ -109,7 +116,7 @@ def change_password(request: Request, body: PasswordChange,
 
 
 @router.post("/auth/me/calendar-token", response_model=CalendarTokenResponse, status_code=201)
-def create_calendar_token(ctx: Ctx = Depends(require(Permission.account_self))) -> CalendarTokenResponse:
+def create_calendar_token(ctx: AccountSelf) -> CalendarTokenResponse:
     """Create (or replace) the caller's secret calendar-feed token."""
     raw = service.set_calendar_token(ctx, ctx.session, ctx.user)
     base = ctx.settings.public_base_url.rstrip("/")
@@ -117,7 +124,7 @@ def create_calendar_token(ctx: Ctx = Depends(require(Permission.account_self))) 
 
 
 @router.delete("/auth/me/calendar-token", status_code=status.HTTP_204_NO_CONTENT)
-def delete_calendar_token(ctx: Ctx = Depends(require(Permission.account_self))) -> Response:
+def delete_calendar_token(ctx: AccountSelf) -> Response:
     """Revoke the caller's calendar-feed token."""
     service.revoke_calendar_token(ctx, ctx.session, ctx.user)
     return Response(status_code=204)
@@ -125,8 +132,9 @@ def delete_calendar_token(ctx: Ctx = Depends(require(Permission.account_self))) 
 
 @users_router.get("", response_model=Page[UserPublic] | Page[StaffDirectoryEntry])
 def list_users(
-    ctx: Ctx = Depends(require(Permission.users_directory)),
-    params: PageParams = Depends(page_params),
+    ctx: UsersDirectory,
+    limit: Limit = 50,
+    offset: Offset = 0,
     role: Role | None = None,
     is_active: bool | None = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
@@ -137,24 +145,24 @@ def list_users(
 
     if has_permission(ctx.role, Permission.users_manage):
         stmt = service.list_users(ctx.session, ctx.org_id, role=role, is_active=is_active, q=q)
-        rows, total = paginate(ctx.session, stmt, UserAccount.created_at, UserAccount.id, limit=params.limit,
-                               offset=params.offset)
+        rows, total = paginate(ctx.session, stmt, UserAccount.created_at, UserAccount.id, limit=limit,
+                               offset=offset)
         return Page[UserPublic](items=[UserPublic.model_validate(u) for u in rows], total=total,
-                                limit=params.limit, offset=params.offset)
+                                limit=limit, offset=offset)
     if role != Role.attorney:
         raise forbidden("forbidden", "Your role may list only the organization's attorneys: add role=attorney.")
     # Only names are searched here: matching e-mails would let a caller test which addresses exist.
     stmt = service.list_users(ctx.session, ctx.org_id, role=Role.attorney, is_active=True, q=None,
                               name_q=q)
-    rows, total = paginate(ctx.session, stmt, UserAccount.full_name, UserAccount.id, limit=params.limit,
-                           offset=params.offset)
+    rows, total = paginate(ctx.session, stmt, UserAccount.full_name, UserAccount.id, limit=limit,
+                           offset=offset)
     return Page[StaffDirectoryEntry](items=[StaffDirectoryEntry.model_validate(u) for u in rows], total=total,
-                                     limit=params.limit, offset=params.offset)
+                                     limit=limit, offset=offset)
 
 
 @users_router.post("", response_model=UserPublic, status_code=201)
 def create_user(request: Request, body: UserCreate, response: Response,
-                ctx: Ctx = Depends(require(Permission.users_manage))) -> UserPublic:
+                ctx: ManageUsers) -> UserPublic:
     """Create a user in the caller's organization."""
     user = service.create_user(ctx, ctx.session, request.app.state.passwords, body, org_id=ctx.org_id)
     set_etag(response, user.version)
@@ -163,7 +171,7 @@ def create_user(request: Request, body: UserCreate, response: Response,
 
 @users_router.get("/{user_id}", response_model=UserPublic)
 def get_user(user_id: uuid.UUID, response: Response,
-             ctx: Ctx = Depends(require(Permission.users_manage))) -> UserPublic:
+             ctx: ManageUsers) -> UserPublic:
     """One user of the caller's organization."""
     user = service.get_user(ctx.session, ctx.org_id, user_id)
     set_etag(response, user.version)
@@ -172,7 +180,7 @@ def get_user(user_id: uuid.UUID, response: Response,
 
 @users_router.patch("/{user_id}", response_model=UserPublic)
 def update_user(user_id: uuid.UUID, body: UserUpdate, request: Request, response: Response,
-                ctx: Ctx = Depends(require(Permission.users_manage))) -> UserPublic:
+                ctx: ManageUsers) -> UserPublic:
     """Change role, deactivate, or edit profile fields (If-Match required; the last admin stays)."""
     user = service.get_user(ctx.session, ctx.org_id, user_id)
     expected = require_if_match(request)
@@ -182,7 +190,7 @@ def update_user(user_id: uuid.UUID, body: UserUpdate, request: Request, response
 
 
 @users_router.post("/{user_id}/password-reset-link", response_model=PasswordResetLink, status_code=201)
-def create_password_reset_link(user_id: uuid.UUID, ctx: Ctx = Depends(require(Permission.users_manage))
+def create_password_reset_link(user_id: uuid.UUID, ctx: ManageUsers
                                ) -> PasswordResetLink:
     """A single-use password-reset link for a user of the caller's organization, to hand over in person."""
     user = service.get_user(ctx.session, ctx.org_id, user_id)
@@ -211,7 +219,7 @@ async def password_reset_page() -> HTMLResponse:
 
 @router.post("/auth/password-reset", response_model=PasswordResetAccepted, status_code=status.HTTP_202_ACCEPTED)
 def request_password_reset(request: Request, body: PasswordResetRequest, background: BackgroundTasks,
-                           session: Session = Depends(get_session)) -> PasswordResetAccepted:
+                           session: DbSession) -> PasswordResetAccepted:
     """Ask for a password-reset e-mail (the same answer whether or not the address has an account)."""
     settings = request.app.state.settings
     outcome = reset.request_reset(session, settings, _reset_throttle(request), email=body.email,
@@ -224,7 +232,7 @@ def request_password_reset(request: Request, body: PasswordResetRequest, backgro
 
 @router.post("/auth/password-reset/confirm", status_code=status.HTTP_204_NO_CONTENT)
 def confirm_password_reset(request: Request, body: PasswordResetConfirm,
-                           session: Session = Depends(get_session)) -> Response:
+                           session: DbSession) -> Response:
     """Set a new password with a reset token (single use); every session of the account ends."""
     reset.confirm_reset(session, request.app.state.passwords, _reset_throttle(request), raw_token=body.token,
                         password=body.password, ip=client_ip(request),
@@ -236,7 +244,7 @@ def confirm_password_reset(request: Request, body: PasswordResetConfirm,
 # --- organization settings -------------------------------------------------------------------------
 
 @router.get("/organization", response_model=OrganizationSettings, tags=["organization"])
-def get_organization(response: Response, ctx: Ctx = Depends(require(Permission.organization_read))
+def get_organization(response: Response, ctx: ReadOrganization
                      ) -> OrganizationSettings:
     """The caller's organization: name, time zone, date order and defaults (ETag for If-Match)."""
     org = org_service.get_organization(ctx.session, ctx.org_id)
@@ -246,7 +254,7 @@ def get_organization(response: Response, ctx: Ctx = Depends(require(Permission.o
 
 @router.patch("/organization", response_model=OrganizationSettings, tags=["organization"])
 def update_organization(body: OrganizationUpdate, request: Request, response: Response,
-                        ctx: Ctx = Depends(require(Permission.organization_write))) -> OrganizationSettings:
+                        ctx: WriteOrganization) -> OrganizationSettings:
     """Change the organization's name, time zone, date order or defaults (admin; If-Match required)."""
     org = org_service.get_organization(ctx.session, ctx.org_id)
     expected = require_if_match(request)

@@ -40,15 +40,6 @@ class Page(BaseModel, Generic[T]):
     offset: int
 
 
-class PageParams(BaseModel):
-    limit: int = 50
-    offset: int = 0
-
-
-def page_params(limit: Limit = 50, offset: Offset = 0) -> PageParams:
-    return PageParams(limit=limit, offset=offset)
-
-
 def paginate(session: Session, stmt: Any, *order_by: Any, limit: int, offset: int) -> tuple[list[Any], int]:
     """Run a scoped select (built by a service) with a stable order; return (rows of the page, total)."""
     total = session.exec(select(func.count()).select_from(stmt.order_by(None).subquery())).one()
