@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from app.auth.models import Organization
 from app.casework.custody_events import record_initial_events
 from app.casework.intake import FileProblem, IntakeRow, Reading, parse_clients_csv
+from app.casework.schemas import ImportReport
 from app.clients import groups as groups_service
 from app.clients import name_index
 from app.clients.bulk import bulk_insert
@@ -29,7 +30,6 @@ from app.clients.models import (
     a_number_bidx,
     encrypt_client_row,
 )
-from app.clients.schemas import ImportReport
 from app.clients.service import name_dob_key
 from app.core import audit
 from app.core.audit import AuditActor

@@ -24,8 +24,9 @@ from app.auth.deps import (
     run_side_effects,
 )
 from app.casework import client_import, client_records, custody_events, exports, intake, status_view
+from app.casework.schemas import ImportReport
 from app.clients import service as clients_service
-from app.clients.schemas import ClientCreate, ClientDetail, ClientListItem, ClientUpdate, ImportReport
+from app.clients.schemas import ClientCreate, ClientDetail, ClientListItem, ClientUpdate
 from app.core.clock import Now
 from app.core.concurrency import require_if_match, set_etag
 from app.core.errors import ProblemError

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from app.clients.group_schemas import GroupCreate, GroupDetail, GroupMember, GroupMembersResult, GroupPublic
 from app.clients.models import Client, ClientGroup, ClientGroupMember
-from app.clients.schemas import GroupCreate, GroupDetail, GroupMember, GroupMembersResult, GroupPublic
 from app.clients.service import display_name
 from app.core import audit
 from app.core.audit import AuditActor

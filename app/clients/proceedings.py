@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from app.clients.models import Client, Proceeding
-from app.clients.schemas import ProceedingCreate, ProceedingPublic, ProceedingUpdate
+from app.clients.proceeding_schemas import ProceedingCreate, ProceedingPublic, ProceedingUpdate
 from app.core import audit
 from app.core.audit import AuditActor
 from app.core.concurrency import claim_version

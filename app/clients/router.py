@@ -10,16 +10,8 @@ from app.auth.deps import ReadClients, WriteClients
 from app.clients import groups as groups_service
 from app.clients import proceedings as proceedings_service
 from app.clients import service
-from app.clients.schemas import (
-    GroupCreate,
-    GroupDetail,
-    GroupMembersIn,
-    GroupMembersResult,
-    GroupPublic,
-    ProceedingCreate,
-    ProceedingPublic,
-    ProceedingUpdate,
-)
+from app.clients.group_schemas import GroupCreate, GroupDetail, GroupMembersIn, GroupMembersResult, GroupPublic
+from app.clients.proceeding_schemas import ProceedingCreate, ProceedingPublic, ProceedingUpdate
 from app.core.concurrency import require_if_match, set_etag
 from app.core.pagination import Limit, Offset, Page
 from app.core.routing import api_router

@@ -8,22 +8,18 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from app.clients.models import Forum
 from app.core.validation import check_text
 from app.core_data.countries import normalize_country_code
-from app.core_data.districts import is_valid_district
 from app.core_data.names import normalize_name
 
 __all__ = [
-    "AliasIn", "AliasType", "ClientCreate", "ClientDetail", "ClientListItem", "ClientUpdate", "CustodySummary",
-    "GroupCreate", "GroupDetail", "GroupMembersIn", "GroupMembersResult", "GroupPublic", "ImportReport",
-    "LanguageIn", "OurRole", "ProceedingCreate", "ProceedingPublic", "ProceedingStatus", "ProceedingUpdate",
-    "RespondentIn", "SensitiveFlag", "parse_partial_date",
+    "FORBID_EXTRA", "AliasIn", "AliasType", "ClientCreate", "ClientDetail", "ClientListItem", "ClientUpdate",
+    "CustodySummary", "LanguageIn", "SensitiveFlag", "clean_name", "clean_value", "parse_partial_date",
 ]
 
-_FORBID = ConfigDict(extra="forbid")
+FORBID_EXTRA = ConfigDict(extra="forbid")
 
 
 class AliasType(StrEnum):
@@ -54,22 +50,6 @@ class Proficiency(StrEnum):
     limited = "limited"
 
 
-class ProceedingStatus(StrEnum):
-    open = "open"
-    stayed = "stayed"
-    on_appeal = "on_appeal"
-    closed = "closed"
-
-
-class OurRole(StrEnum):
-    counsel_of_record = "counsel_of_record"
-    co_counsel = "co_counsel"
-    next_friend = "next_friend"
-    amicus = "amicus"
-    consulting = "consulting"
-    none = "none"
-
-
 # --- field helpers -------------------------------------------------------------------------------
 
 _PARTIAL_DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
@@ -94,13 +74,13 @@ def parse_partial_date(value: str, *, today: date | None = None) -> str:
     return m[0]
 
 
-def _name(value: Any, max_length: int) -> Any:
+def clean_name(value: Any, max_length: int) -> Any:
     if value is None or not isinstance(value, str):
         return value
     return normalize_name(value, max_length=max_length)
 
 
-def _text(value: Any, *, multiline: bool = False) -> Any:
+def clean_value(value: Any, *, multiline: bool = False) -> Any:
     if isinstance(value, str):
         value = check_text(value, multiline=multiline)
         return value or None
@@ -120,19 +100,19 @@ def _not_future(value: date | None) -> date | None:
 
 
 class AliasIn(BaseModel):
-    model_config = _FORBID
+    model_config = FORBID_EXTRA
     name: str = Field(min_length=1, max_length=200)
     type: AliasType = AliasType.aka
     source: str | None = Field(default=None, max_length=200)
 
-    _n = field_validator("name", mode="before")(lambda cls, v: _name(v, 200))
-    _s = field_validator("source", mode="before")(lambda cls, v: _text(v))
+    _n = field_validator("name", mode="before")(lambda cls, v: clean_name(v, 200))
+    _s = field_validator("source", mode="before")(lambda cls, v: clean_value(v))
 
 
 class LanguageIn(BaseModel):
     """A language: ISO 639 code (``spa``, ``quc`` for K'iche', ``mam``), optional name and proficiency."""
 
-    model_config = _FORBID
+    model_config = FORBID_EXTRA
     code: str = Field(min_length=2, max_length=20)
     name: str | None = Field(default=None, max_length=80)
     proficiency: Proficiency | None = None
@@ -147,7 +127,7 @@ class LanguageIn(BaseModel):
                 raise ValueError("use an ISO 639 language code such as 'spa' or 'quc'")
         return v
 
-    _n = field_validator("name", mode="before")(lambda cls, v: _text(v))
+    _n = field_validator("name", mode="before")(lambda cls, v: clean_value(v))
 
 
 def _languages(value: Any) -> Any:
@@ -157,43 +137,32 @@ def _languages(value: Any) -> Any:
     return value
 
 
-class RespondentIn(BaseModel):
-    """A respondent named in a caption; ``name`` may be empty (sued by title, FRCP 17(d))."""
-
-    model_config = _FORBID
-    name: str | None = Field(default=None, max_length=200)
-    title: str = Field(min_length=1, max_length=200)
-    role: str | None = Field(default=None, max_length=40)
-
-    _t = field_validator("name", "title", "role", mode="before")(lambda cls, v: _text(v))
-
-
 Country = Annotated[str, Field(min_length=2, max_length=2)]
 
 
 # --- clients -------------------------------------------------------------------------------------
 
 class _ClientFields(BaseModel):
-    model_config = _FORBID
+    model_config = FORBID_EXTRA
 
     @field_validator("given_names", "first_surname", mode="before", check_fields=False)
     @classmethod
     def _required_names(cls, v: Any) -> Any:
-        return _name(v, 200)
+        return clean_name(v, 200)
 
     @field_validator("second_surname", mode="before", check_fields=False)
     @classmethod
     def _second(cls, v: Any) -> Any:
         if isinstance(v, str) and not v.strip():
             return None
-        return _name(v, 200)
+        return clean_name(v, 200)
 
     @field_validator("name_on_charging_document", mode="before", check_fields=False)
     @classmethod
     def _charging(cls, v: Any) -> Any:
         if isinstance(v, str) and not v.strip():
             return None
-        return _name(v, 400)
+        return clean_name(v, 400)
 
     @field_validator("date_of_birth", mode="before", check_fields=False)
     @classmethod
@@ -230,12 +199,12 @@ class _ClientFields(BaseModel):
     @field_validator("sex", "interpreter_language", "last_known_address", mode="before", check_fields=False)
     @classmethod
     def _line(cls, v: Any) -> Any:
-        return _text(v)
+        return clean_value(v)
 
     @field_validator("privileged_notes", mode="before", check_fields=False)
     @classmethod
     def _notes(cls, v: Any) -> Any:
-        return _text(v, multiline=True)
+        return clean_value(v, multiline=True)
 
     @field_validator("last_arrival_date", mode="after", check_fields=False)
     @classmethod
@@ -351,171 +320,3 @@ class ClientDetail(ClientListItem):
 
     privileged_notes: str | None
     group_ids: list[uuid.UUID] = Field(default_factory=list)
-
-
-# --- proceedings ---------------------------------------------------------------------------------
-
-class _ProceedingFields(BaseModel):
-    model_config = _FORBID
-
-    @field_validator("federal_district", mode="before", check_fields=False)
-    @classmethod
-    def _district(cls, v: Any) -> Any:
-        if isinstance(v, str):
-            if not is_valid_district(v):
-                raise ValueError("not a PACER district court id (e.g. 'mdd', 'txsd')")
-            return v.strip().lower()
-        return v
-
-    @field_validator("court_name", "division", "docket_number", "judge", "next_hearing_type", "hearing_location",
-                     mode="before", check_fields=False)
-    @classmethod
-    def _line(cls, v: Any) -> Any:
-        return _text(v)
-
-    @field_validator("name_as_filed", mode="before", check_fields=False)
-    @classmethod
-    def _filed(cls, v: Any) -> Any:
-        return _name(v, 400)
-
-    @model_validator(mode="after")
-    def _dates(self) -> Any:
-        opened, closed = getattr(self, "opened_date", None), getattr(self, "closed_date", None)
-        if opened and closed and closed < opened:
-            raise ValueError("closed_date is before opened_date")
-        return self
-
-
-class ProceedingCreate(_ProceedingFields):
-    forum: Forum
-    court_name: str | None = Field(default=None, max_length=200)
-    federal_district: str | None = Field(default=None, max_length=8)
-    division: str | None = Field(default=None, max_length=80)
-    docket_number: str | None = Field(default=None, max_length=80)
-    judge: str | None = Field(default=None, max_length=200)
-    respondents: list[RespondentIn] = Field(default_factory=list, max_length=20)
-    status: ProceedingStatus = ProceedingStatus.open
-    our_role: OurRole | None = None
-    name_as_filed: str | None = Field(default=None, max_length=400)
-    next_hearing_at: AwareDatetime | None = None
-    next_hearing_type: str | None = Field(default=None, max_length=80)
-    hearing_location: str | None = Field(default=None, max_length=300)
-    opened_date: date | None = None
-    closed_date: date | None = None
-    sealed: bool = False
-
-
-PROCEEDING_NOT_NULL = frozenset({"forum", "respondents", "status", "sealed"})
-
-
-class ProceedingUpdate(_ProceedingFields):
-    forum: Forum | None = None
-    court_name: str | None = Field(default=None, max_length=200)
-    federal_district: str | None = Field(default=None, max_length=8)
-    division: str | None = Field(default=None, max_length=80)
-    docket_number: str | None = Field(default=None, max_length=80)
-    judge: str | None = Field(default=None, max_length=200)
-    respondents: list[RespondentIn] | None = Field(default=None, max_length=20)
-    status: ProceedingStatus | None = None
-    our_role: OurRole | None = None
-    name_as_filed: str | None = Field(default=None, max_length=400)
-    next_hearing_at: AwareDatetime | None = None
-    next_hearing_type: str | None = Field(default=None, max_length=80)
-    hearing_location: str | None = Field(default=None, max_length=300)
-    opened_date: date | None = None
-    closed_date: date | None = None
-    sealed: bool | None = None
-
-    @model_validator(mode="after")
-    def _no_nulls(self) -> ProceedingUpdate:
-        bad = sorted(f for f in self.model_fields_set & PROCEEDING_NOT_NULL if getattr(self, f) is None)
-        if bad:
-            raise ValueError(f"may not be null: {', '.join(bad)}")
-        if not self.model_fields_set:
-            raise ValueError("send at least one field")
-        return self
-
-
-class ProceedingPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: uuid.UUID
-    client_id: uuid.UUID
-    version: int
-    forum: str
-    court_name: str | None
-    federal_district: str | None
-    federal_district_name: str | None = None
-    division: str | None
-    docket_number: str | None
-    judge: str | None
-    respondents: list[dict[str, Any]]
-    status: str
-    our_role: str | None
-    name_as_filed: str | None
-    next_hearing_at: datetime | None
-    next_hearing_type: str | None
-    hearing_location: str | None
-    opened_date: date | None
-    closed_date: date | None
-    sealed: bool
-    created_at: datetime
-    updated_at: datetime
-
-
-# --- groups --------------------------------------------------------------------------------------
-
-class GroupCreate(BaseModel):
-    model_config = _FORBID
-    name: str = Field(min_length=1, max_length=200)
-    description: str | None = Field(default=None, max_length=2000)
-
-    _n = field_validator("name", mode="before")(lambda cls, v: _text(v))
-    _d = field_validator("description", mode="before")(lambda cls, v: _text(v, multiline=True))
-
-
-class GroupPublic(BaseModel):
-    id: uuid.UUID
-    name: str
-    description: str | None
-    version: int
-    created_at: datetime
-    member_count: int
-
-
-class GroupMember(BaseModel):
-    client_id: uuid.UUID
-    display_name: str
-    added_at: datetime
-
-
-class GroupDetail(GroupPublic):
-    members: list[GroupMember]
-
-
-class GroupMembersIn(BaseModel):
-    model_config = _FORBID
-    client_ids: list[uuid.UUID] = Field(min_length=1, max_length=10_000)
-
-
-class GroupMembersResult(BaseModel):
-    group_id: uuid.UUID
-    added: int
-    already_members: int
-    member_count: int
-
-
-# --- CSV intake ----------------------------------------------------------------------------------
-
-class ImportReport(BaseModel):
-    created: int
-    matched: list[dict[str, Any]]
-    errors: list[dict[str, Any]]
-    dry_run: bool
-    partial: bool
-    custody_events: int = 0
-    group_memberships: int = 0
-    groups_created: list[str] = Field(default_factory=list)
-    # Dates such as 03/04/2026 that could be read two ways and were read in the organization's date order.
-    ambiguous_dates: int = 0
-    date_order: str = "MDY"

@@ -35,8 +35,8 @@ from app.custody.facility_overlay import (
     visible_row,
 )
 from app.custody.facility_rules import FacilityRuleError, resolve_field_office, resolve_venue
+from app.custody.facility_schemas import FacilityCreate, FacilityPublic, FacilitySummary, FacilityUpdate
 from app.custody.models import Facility
-from app.custody.schemas import FacilityCreate, FacilityPublic, FacilitySummary, FacilityUpdate
 
 __all__ = [
     "IMPORT_FIELDS", "MergedFacility", "create_facility", "csv_columns", "district_name", "facility_for",

@@ -31,7 +31,7 @@ from pydantic import ValidationError
 from app.core_data.districts import CIRCUITS
 from app.core_data.names import fold_for_search
 from app.custody.facility_rules import ICE_FIELD_OFFICES, FacilityRuleError, resolve_field_office, resolve_venue
-from app.custody.schemas import FacilityCreate
+from app.custody.facility_schemas import FacilityCreate
 
 __all__ = [
     "COLUMNS",

@@ -22,8 +22,8 @@ from app.core import audit
 from app.core.concurrency import check_version, claim_version
 from app.core.errors import ProblemError, not_found
 from app.core.types import utcnow
+from app.custody.facility_schemas import OVERLAY_FIELDS, FacilityUpdate
 from app.custody.models import Facility, FacilityOverlay
-from app.custody.schemas import OVERLAY_FIELDS, FacilityUpdate
 
 _OVERLAY_COLUMNS = ("custodian_name", "custodian_title", "phone", "notes")
 _CLOCK_SKEW = timedelta(minutes=5)  # a browser's clock a little ahead is not a date in the future

@@ -18,14 +18,8 @@ from app.core.routing import api_router
 from app.custody import facilities as facilities_service
 from app.custody import service
 from app.custody.facility_csv import parse_facilities_csv
-from app.custody.schemas import (
-    CustodyEventPublic,
-    FacilityCreate,
-    FacilityImportReport,
-    FacilityPublic,
-    FacilityUpdate,
-    RetractBody,
-)
+from app.custody.facility_schemas import FacilityCreate, FacilityImportReport, FacilityPublic, FacilityUpdate
+from app.custody.schemas import CustodyEventPublic, RetractBody
 from app.custody.statuses import FacilityType
 
 router = api_router(tags=["custody"])
