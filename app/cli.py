@@ -1,4 +1,4 @@
-"""``dueprocess`` command line (DESIGN §9). Operators script these commands; keep names stable."""
+"""``dueprocess`` command line (docs/design.md#operations). Operators script these commands; keep names stable."""
 
 from __future__ import annotations
 

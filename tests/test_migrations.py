@@ -1,4 +1,5 @@
-"""Alembic is the only thing that creates tables: upgrade, no drift, downgrade, upgrade again (SECURITY C8)."""
+"""Alembic is the only thing that creates tables: upgrade, no drift, downgrade, upgrade again
+(docs/security-model.md#concurrency-and-faults)."""
 
 from __future__ import annotations
 

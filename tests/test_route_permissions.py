@@ -1,4 +1,5 @@
-"""Every route declares a permission, or is one of the few public ones (DESIGN §4.6, SECURITY F3).
+"""Every route declares a permission, or is one of the few public ones (docs/design.md#permissions-and-roles,
+docs/security-model.md#function-level-access).
 
 A new route without ``Depends(require(Permission.X))`` makes this test fail.
 """

@@ -1,4 +1,4 @@
-"""Cross-tenant fuzzing generated from ``app.routes`` (SECURITY Z1-Z3, Z6).
+"""Cross-tenant fuzzing generated from ``app.routes`` (docs/security-model.md#tenant-isolation-Z3, Z6).
 
 Organization B builds one object of every kind through the API. Then organization A (admin and attorney)
 calls EVERY route that has a path id with B's ids, for every method, with a plausible body — and any 2xx

@@ -89,7 +89,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_account_organization_id'), ['organization_id'], unique=False)
-    # E-mail is unique case-insensitively on both backends (SECURITY V12).
+    # E-mail is unique case-insensitively on both backends (docs/security-model.md#input-validation).
     op.create_index('user_account_email_lower_key', 'user_account', [sa.text('lower(email)')], unique=True)
 
     op.create_table('refresh_token',
@@ -118,7 +118,7 @@ def upgrade() -> None:
     _create_audit_immutability_triggers()
 
 
-# The audit trail is append-only (DESIGN §4.10): the database itself refuses UPDATE and DELETE.
+# The audit trail is append-only (docs/design.md#audit-chain): the database itself refuses UPDATE and DELETE.
 _PG_FUNCTION = """
 CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger AS $$
 BEGIN

@@ -120,7 +120,8 @@ def upgrade() -> None:
     _create_immutability_triggers()
 
 
-# Final filings are immutable (DESIGN §5) and stored PDF bytes never change: the database itself refuses
+# Final filings are immutable (docs/design.md#domain-model) and stored PDF bytes never change: the database itself
+# refuses
 # UPDATE/DELETE of a final filing row and any UPDATE of a filing_document row.
 _PG_FUNCTIONS = """
 CREATE OR REPLACE FUNCTION filing_final_immutable() RETURNS trigger AS $$

@@ -1,4 +1,5 @@
-"""The one request dependency: authenticate, authorize, and hand out the session (DESIGN §2, §4.6).
+"""The one request dependency: authenticate, authorize, and hand out the session (docs/design.md#stack,
+docs/design.md#permissions-and-roles).
 
 A route declares its permission with ``ctx: Ctx = Depends(require(Permission.X))``. The user row (role,
 token version, active flag) is read on every request, so revocation is immediate.
@@ -163,7 +164,7 @@ async def authenticate(request: Request) -> tuple[Principal, Session | None]:
 def require(permission: Permission) -> Callable[[Request], Awaitable[Ctx]]:
     """Dependency factory: authenticated caller holding ``permission``.
 
-    ``async`` on purpose: a sync dependency is a thread-pool hop of its own (DESIGN §2), on top of the one a
+    ``async`` on purpose: a sync dependency is a thread-pool hop of its own (docs/design.md#stack), on top of the one a
     sync route takes; the only blocking work here is delegated explicitly (see ``authenticate``)."""
 
     async def dependency(request: Request) -> Ctx:

@@ -2,7 +2,7 @@
 
 A throttled sign-in or reset answers in the language of ``Accept-Language`` — never the account's
 ``preferred_language``: answering in the account's language would tell a stranger that the address has an
-account (DESIGN §10.9).
+account (docs/design.md#wave-2).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Reading the caller's account and organization on every request (DESIGN §4.6: revocation is immediate).
+"""Reading the caller's account and organization on every request (docs/design.md#permissions-and-roles: revocation is
+immediate).
 
 Two paths, one answer (tests/auth/test_lookup.py compares them row for row):
 

@@ -27,7 +27,7 @@ class Organization(SQLModel, table=True):
     timezone: str = Field(default="America/New_York", max_length=64)
     default_court_state: str | None = Field(default=None, max_length=2)
     whereabouts_unknown_hours: int = Field(default=12)
-    # How spreadsheet dates like 03/04/2026 are read (DESIGN §10.9): "MDY" (U.S. default) or "DMY".
+    # How spreadsheet dates like 03/04/2026 are read (docs/design.md#wave-2): "MDY" (U.S. default) or "DMY".
     date_order: str = Field(default="MDY", max_length=3)
     version: int = Field(default=1, nullable=False)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
@@ -247,7 +247,7 @@ class CalendarTokenResponse(BaseModel):
     url: str
 
 
-# --- organization settings, staff directory, password reset (DESIGN §10.7, §10.8) ------------------
+# --- organization settings, staff directory, password reset (docs/design.md#wave-2) ------------------
 
 class DateOrder(StrEnum):
     MDY = "MDY"

@@ -1,4 +1,4 @@
-"""The caller's organization settings (DESIGN §10.8): read by staff, changed by admins with If-Match."""
+"""The caller's organization settings (docs/design.md#wave-2): read by staff, changed by admins with If-Match."""
 
 from __future__ import annotations
 

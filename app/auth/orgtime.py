@@ -1,9 +1,9 @@
-"""The organization's clock: its time zone and its "today" (DESIGN §10.8).
+"""The organization's clock: its time zone and its "today" (docs/design.md#wave-2).
 
 Other domains call ``org_today(org, now)`` instead of ``now.date()`` (which is the UTC date, and in the
 evening in the Americas already tomorrow). ``org`` may be the ``Organization`` row, the principal's
 organization mapping (``ctx.principal.org``), a time-zone name, or None. Pure functions: the caller passes
-``now`` (DESIGN §4.2, no hidden clock).
+``now`` (docs/design.md#time, no hidden clock).
 """
 
 from __future__ import annotations

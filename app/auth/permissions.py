@@ -1,4 +1,4 @@
-"""Roles and permissions as data (DESIGN §4.6). Routes declare the permission they need."""
+"""Roles and permissions as data (docs/design.md#permissions-and-roles). Routes declare the permission they need."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Password reset for every role, without telling anyone which addresses have accounts (DESIGN §10.7).
+"""Password reset for every role, without telling anyone which addresses have accounts (docs/design.md#wave-2).
 
 - ``request_reset``: anyone may ask for an address; the answer is the same 202 whether or not it has an active
   account, and the e-mail goes out after the response (``BackgroundTasks``), so the answer's timing does not

@@ -1,4 +1,4 @@
-"""/auth and /users routes (DESIGN §6, §7)."""
+"""/auth and /users routes (docs/design.md#authentication, docs/design.md#api-surface)."""
 
 from __future__ import annotations
 

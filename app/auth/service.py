@@ -101,7 +101,7 @@ def _issue_tokens(session: Session, settings: Settings, user: UserAccount,
 def login(session: Session, settings: Settings, passwords: PasswordService, throttle: LoginThrottle,
           *, email: str, password: str, ip: str, request_id: str | None,
           accept_language: str | None = None) -> TokenPair:
-    """Password login. Unknown e-mail and wrong password answer identically (SECURITY A3/A4).
+    """Password login. Unknown e-mail and wrong password answer identically (docs/security-model.md#login-attacks).
 
     The attempt is reserved in the throttle (counted as a failure) *before* the password is verified and given
     back only on success, so parallel guesses cannot pass the limits (docs/SECURITY.md "Login throttling")."""
@@ -334,7 +334,8 @@ def update_user(ctx: audit.AuditActor, session: Session, user: UserAccount, body
         setattr(user, key, value)
     user.updated_at = utcnow()
     if security_change:
-        _revoke_all_sessions(session, user)  # role change / deactivation ends every session (SECURITY T8/T9)
+        # role change / deactivation ends every session (docs/security-model.md#token-attacks)
+        _revoke_all_sessions(session, user)
     audit.record(session, ctx, "user.updated", "user_account", user.id, {"fields": sorted(changes)})
     session.commit()
     return user

@@ -1,4 +1,5 @@
-"""Sign-in throttling without lockout by strangers (SECURITY A1/A2; docs/SECURITY.md "Login throttling").
+"""Sign-in throttling without lockout by strangers (docs/security-model.md#login-attacks; docs/SECURITY.md "Login
+throttling").
 
 What is counted, and where a guess is refused (429 with ``Retry-After``, never a server-side sleep):
 

@@ -1,4 +1,4 @@
-"""Alien Registration Number (A-number) normalisation, display and masking (DOMAIN §1.1).
+"""Alien Registration Number (A-number) normalisation, display and masking (docs/domain/clients.md#the-person).
 
 Current A-numbers have nine digits; older ones eight, entered with a leading zero
 (``A 012 345 678``, EOIR practice); seven-digit legacy numbers are padded the same way but are

@@ -1,4 +1,4 @@
-"""Key rotation for encrypted client fields (SECURITY D2): re-encrypt under the active key.
+"""Key rotation for encrypted client fields (docs/security-model.md#data-at-rest): re-encrypt under the active key.
 
 Old keys stay configured until this has run; rows already under the active key are skipped, so the job
 is idempotent and can be resumed. Each batch commits on its own.

@@ -1,4 +1,5 @@
-"""Clients, proceedings and groups (DESIGN §5, DOMAIN §1.1-§1.2). Tables only; API schemas live in schemas.py."""
+"""Clients, proceedings and groups (docs/design.md#domain-model, docs/domain/clients.md#the-person,
+docs/domain/clients.md#matters-and-proceedings). Tables only; API schemas live in schemas.py."""
 
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ class Forum(StrEnum):
 class Client(SQLModel, table=True):
     __tablename__ = "client"
     __table_args__ = (
-        # One A-number per person within an organization (DOMAIN §1.1), enforced on the blind index (the
+        # One A-number per person within an organization (docs/domain/clients.md#the-person), enforced on the blind
+        # index (the
         # A-number itself is stored encrypted); NULLs (unknown yet) do not collide.
         sa.UniqueConstraint("organization_id", "a_number_bidx"),
         sa.Index("ix_client_org_created", "organization_id", "created_at", "id"),
@@ -158,7 +160,8 @@ class ClientNameToken(SQLModel, table=True):
 
 
 class Proceeding(SQLModel, table=True):
-    """A case in one forum (DOMAIN §1.2); respondents feed district-court captions."""
+    """A case in one forum (docs/domain/clients.md#matters-and-proceedings); respondents feed district-court
+    captions."""
 
     __tablename__ = "proceeding"
 

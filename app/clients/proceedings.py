@@ -1,4 +1,5 @@
-"""Proceedings (a case in one forum, DOMAIN §1.2): create, list, update with optimistic locking."""
+"""Proceedings (a case in one forum, docs/domain/clients.md#matters-and-proceedings): create, list, update with
+optimistic locking."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""/clients, /proceedings, /groups and the CSV intake (DESIGN §7). HTTP only: rules live in the services."""
+"""/clients, /proceedings, /groups and the CSV intake (docs/design.md#api-surface). HTTP only: rules live in the
+services."""
 
 from __future__ import annotations
 

@@ -23,7 +23,8 @@ FORBID_EXTRA = ConfigDict(extra="forbid")
 
 
 class AliasType(StrEnum):
-    """DOMAIN §1.1 alias types; a government-alleged moniker is sensitive and never family-visible."""
+    """docs/domain/clients.md#the-person alias types; a government-alleged moniker is sensitive and never
+    family-visible."""
 
     aka = "aka"
     dhs_record_misspelling = "dhs_record_misspelling"

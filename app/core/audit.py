@@ -1,4 +1,4 @@
-"""Append-only, hash-chained audit trail (DESIGN §4.10).
+"""Append-only, hash-chained audit trail (docs/design.md#audit-chain).
 
 Each organization has its own chain: ``hash = sha256(prev_hash || canonical_json(event))``. Appends are
 serialized per organization through a row lock on ``audit_chain_head`` (PostgreSQL) or the database write

@@ -1,4 +1,4 @@
-"""Signed checkpoints of the audit chains, kept outside the database (DESIGN §10.9 "Audit trail").
+"""Signed checkpoints of the audit chains, kept outside the database (docs/design.md#wave-2 "Audit trail").
 
 The sha256 chain (app/core/audit.py) proves that rows were not changed *after* the chain was computed, but
 anyone who can write the database can recompute it: edit a row, rehash every later row and the chain head,

@@ -1,4 +1,4 @@
-"""Shared metadata settings. Imported before any table is defined (DESIGN §4.4)."""
+"""Shared metadata settings. Imported before any table is defined (docs/design.md#constraint-names-and-migrations)."""
 
 from sqlmodel import SQLModel
 

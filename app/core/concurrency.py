@@ -41,7 +41,8 @@ def claim_version(session: object, obj: object, expected: int) -> None:
     """Atomically bump ``version`` from ``expected`` (compare-and-set) or raise 412.
 
     ``UPDATE ... SET version = version + 1 WHERE id = :id AND version = :expected`` holds the row lock
-    until commit, so of two requests carrying the same If-Match exactly one succeeds (SECURITY C1).
+    until commit, so of two requests carrying the same If-Match exactly one succeeds
+    (docs/security-model.md#concurrency-and-faults).
     """
     import sqlalchemy as sa
 

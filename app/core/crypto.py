@@ -1,4 +1,5 @@
-"""Field encryption at rest for A-numbers, privileged notes, filing snapshots and filing PDFs (SECURITY §6,
+"""Field encryption at rest for A-numbers, privileged notes, filing snapshots and filing PDFs
+(docs/security-model.md#encryption-at-rest,
 test rows D1/D2).
 
 - AES-256-GCM (``cryptography``), 96-bit random nonce per value.

@@ -209,7 +209,7 @@ def make_database(settings: Settings, url: str | None = None) -> Database:
 
 
 def session_scope(db: Database, *, write: bool = False) -> Iterator[Session]:
-    """Yield a session and always close it; services commit once per use case (DESIGN §4.11)."""
+    """Yield a session and always close it; services commit once per use case (docs/design.md#sessions-and-commits)."""
     session = db.session(write=write)
     try:
         yield session

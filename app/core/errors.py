@@ -1,4 +1,4 @@
-"""RFC 9457 problem+json errors with a stable machine-readable ``code`` (DESIGN §4.7).
+"""RFC 9457 problem+json errors with a stable machine-readable ``code`` (docs/design.md#errors).
 
 Bodies never carry stack traces, SQL, or the submitted values (they may be personal data).
 """

@@ -1,4 +1,4 @@
-"""Structured JSON-lines logging (DESIGN §4.13): one JSON object per line, with the request id.
+"""Structured JSON-lines logging (docs/design.md#logs): one JSON object per line, with the request id.
 
 Only whitelisted extra fields are emitted, so a name, A-number, note or token passed by mistake in
 ``extra`` never reaches the log.

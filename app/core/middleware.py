@@ -1,6 +1,6 @@
 """One pure-ASGI middleware for every request: request id, body-size cap, security headers, access log.
 
-Pure ASGI (not BaseHTTPMiddleware) keeps the per-request overhead small (DESIGN §2 asks for few hops).
+Pure ASGI (not BaseHTTPMiddleware) keeps the per-request overhead small (docs/design.md#stack asks for few hops).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """OpenAPI document: bearer security scheme on protected operations and problem+json error responses.
 
-Every error the API can return is RFC 9457 problem+json (DESIGN §4.7); documenting them lets clients and
+Every error the API can return is RFC 9457 problem+json (docs/design.md#errors); documenting them lets clients and
 the schema fuzzer check responses against the contract.
 """
 

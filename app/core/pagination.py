@@ -1,4 +1,4 @@
-"""Limit/offset pagination (DESIGN §4.8): ``{items, total, limit, offset}`` with a stable order."""
+"""Limit/offset pagination (docs/design.md#pagination): ``{items, total, limit, offset}`` with a stable order."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Request rate limits per user and per client IP (SECURITY R4, OWASP API4).
+"""Request rate limits per user and per client IP (docs/security-model.md#resource-limits, OWASP API4).
 
 Fixed one-minute windows kept in process memory: cheap, and generous by default (600/min per user,
 1,200/min per IP). Over the limit: 429 problem+json with ``Retry-After``; every limited response carries

@@ -2,7 +2,7 @@
 
 FastAPI runs a sync (``def``) endpoint in the thread pool and then, in FastAPI 0.165, runs the response-model
 validation of a sync endpoint in the thread pool again: two hops per request, each a hand-off between threads
-(DESIGN §2 asks to keep them few). ``Route`` wraps a sync endpoint in an ``async`` one that runs it in the
+(docs/design.md#stack asks to keep them few). ``Route`` wraps a sync endpoint in an ``async`` one that runs it in the
 thread pool itself, so FastAPI treats it as a coroutine and validates the response on the event loop (for a
 returned model instance that is an ``isinstance`` check). Signature, name, docstring and dependencies are the
 endpoint's own (``functools.wraps``), so OpenAPI and the permission walk see the same route.

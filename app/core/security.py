@@ -1,4 +1,5 @@
-"""Tokens and passwords. The ONLY module that imports python-jose (DESIGN §6, SECURITY §3).
+"""Tokens and passwords. The ONLY module that imports python-jose (docs/design.md#authentication,
+docs/security-model.md#tokens-and-sessions).
 
 python-jose's claim checks are permissive by default (``require_*`` all False, ``aud`` skipped when the
 token has none), so every decode passes ``algorithms=["HS256"]`` and requires every claim explicitly,
@@ -87,7 +88,8 @@ def create_access_token(
 # Tokens whose signature and claims were verified, keyed by (token, key, issuer): a client presents the same
 # access token on every request, and re-verifying it (~45 µs in python-jose) was a fifth of an authenticated
 # request. Only the verdict on an immutable string is cached: expiry is re-checked on every hit, and the
-# account (active, role, token version) is still read from the database on every request (DESIGN §4.6).
+# account (active, role, token version) is still read from the database on every request
+# (docs/design.md#permissions-and-roles).
 _VERIFIED_MAX = 4096
 _verified: dict[tuple[str, str, str], tuple[AccessClaims, int]] = {}
 _verified_lock = threading.Lock()
@@ -195,7 +197,7 @@ class PasswordService:
                 return False, None
 
     def verify_dummy(self, password: str) -> None:
-        """Spend the same time as a real verification (unknown e-mail, SECURITY A4)."""
+        """Spend the same time as a real verification (unknown e-mail, docs/security-model.md#login-attacks)."""
         with self._gate:
             self._hasher.verify(self.normalize(password), self._dummy)
 

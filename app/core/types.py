@@ -39,7 +39,7 @@ def org_field() -> Any:
 
 
 def enum_col(length: int = 40, *, nullable: bool = False, index: bool = False) -> Any:
-    """StrEnum values are stored as VARCHAR (no native PostgreSQL ENUM, DESIGN §4.3)."""
+    """StrEnum values are stored as VARCHAR (no native PostgreSQL ENUM, docs/design.md#strings-and-text-hygiene)."""
     return sa.Column(sa.String(length), nullable=nullable, index=index)
 
 

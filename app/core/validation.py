@@ -1,4 +1,4 @@
-"""Text hygiene at the schema edge (DESIGN §4.3, SECURITY V3/V4).
+"""Text hygiene at the schema edge (docs/design.md#strings-and-text-hygiene, docs/security-model.md#input-validation).
 
 NUL bytes (PostgreSQL rejects them with a 500 otherwise), C0 control characters other than tab/newline,
 bidirectional overrides/isolates (U+202A-U+202E, U+2066-U+2069, "Trojan Source") and zero-width

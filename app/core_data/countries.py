@@ -1,7 +1,8 @@
 """ISO 3166-1 alpha-2 country codes and their English/Spanish short names.
 
 Used for country of birth, citizenships, removal destinations and protection-order scopes
-(DOMAIN §1.1, §1.5) and for the family portal's "Deported to {country}" labels (§6.4).
+(docs/domain/clients.md#the-person, docs/domain/protection.md#order-types) and for the family portal's "Deported to
+{country}" labels (§6.4).
 Pure data, no database, importable by any domain.
 """
 

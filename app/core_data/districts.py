@@ -1,6 +1,7 @@
 """The 94 U.S. district courts, keyed by PACER court id (``mdd``, ``txsd``, ``cacd``, ...).
 
-Habeas venue under 28 U.S.C. 2241 is the district of confinement (DOMAIN §1.4, §3.1), so every
+Habeas venue under 28 U.S.C. 2241 is the district of confinement (docs/domain/custody.md#facilities,
+docs/domain/filings.md#forum-and-parties), so every
 U.S. facility carries one of these ids; display names ("District of Maryland") and the court's
 formal name are derived from it, never typed by hand.
 

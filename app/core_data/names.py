@@ -1,4 +1,5 @@
-"""Person-name hygiene and search folding (DOMAIN §1.1 names, DESIGN §4.3, SECURITY V3/V4).
+"""Person-name hygiene and search folding (docs/domain/clients.md#the-person names,
+docs/design.md#strings-and-text-hygiene, docs/security-model.md#input-validation).
 
 ``normalize_name`` is for storage: NFC, trimmed, internal whitespace collapsed to one space,
 and characters that have no business in a name refused with a stable ``code``:

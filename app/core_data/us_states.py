@@ -1,6 +1,6 @@
 """USPS codes of the U.S. states, the District of Columbia and the inhabited territories.
 
-Facility rows in the United States carry one of these in ``state`` (DOMAIN §1.4). American
+Facility rows in the United States carry one of these in ``state`` (docs/domain/custody.md#facilities). American
 Samoa has no federal district court of its own (its federal matters go to D. Haw. or D.D.C.),
 which is why ``AS`` appears here but in no district's ``state``. Pure data.
 """

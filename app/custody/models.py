@@ -1,4 +1,5 @@
-"""Facilities, the append-only custody history, and its current-status projection (DESIGN §5, DOMAIN §1.3-§1.4)."""
+"""Facilities, the append-only custody history, and its current-status projection (docs/design.md#domain-model,
+docs/domain/custody.md#custody-is-an-append-only-history, docs/domain/custody.md#facilities)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from app.core.types import UTCDateTime, enum_col, json_col, utcnow
 class Facility(SQLModel, table=True):
     """A place where people are held. ``organization_id`` NULL = shared reference data (seeded/imported);
     organizations add their own (hospitals, hold rooms) with their id. Venue for habeas is the district of
-    confinement, so ``federal_district`` (PACER court id) is the critical field (DOMAIN §1.4)."""
+    confinement, so ``federal_district`` (PACER court id) is the critical field (docs/domain/custody.md#facilities)."""
 
     __tablename__ = "facility"
 

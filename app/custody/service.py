@@ -1,6 +1,6 @@
 """Custody history use cases: append-only events, retractions, the current-status projection.
 
-Current status is derived: the latest non-retracted event by ``effective_at`` (DESIGN §5). The
+Current status is derived: the latest non-retracted event by ``effective_at`` (docs/design.md#domain-model). The
 ``custody_current`` projection is rebuilt from the events in the same transaction as every change.
 Facility use cases live in ``app.custody.facilities``. What follows an event in other domains (alerts, the
 staff status view) is in ``app.casework``.

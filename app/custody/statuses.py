@@ -1,7 +1,8 @@
 """Custody vocabularies: statuses, provenance, confidence, custodian, authority, facility type.
 
-The status list follows DOMAIN.md §1.3 ("Custody record (append-only events)", status enum) as
-adopted by DESIGN §5 (CustodyEvent.status); values are the lower-case forms DESIGN uses. The
+The status list follows docs/domain/custody.md#custody-is-an-append-only-history ("Custody record (append-only events)",
+status enum) as
+adopted by docs/design.md#domain-model (CustodyEvent.status); values are the lower-case forms docs/design.md uses. The
 sets below drive validation of custody events (which statuses need a facility or a country),
 alerts (removal statuses are checked against country-scoped protection orders) and the family
 portal's plain-language labels (app/portal/labels.py covers every status).
@@ -35,7 +36,8 @@ __all__ = [
 
 
 class CustodyStatus(StrEnum):
-    """Where a person is and under whose control (DOMAIN §1.3 status enum)."""
+    """Where a person is and under whose control (docs/domain/custody.md#custody-is-an-append-only-history status
+    enum)."""
 
     NOT_DETAINED = "not_detained"  # at liberty, no known restraint
     ARRESTED_UNLOCATED = "arrested_unlocated"  # arrest reported, not yet on the ICE locator
@@ -109,7 +111,8 @@ def allows_country(status: CustodyStatus | str) -> bool:
 
 
 class SourceType(StrEnum):
-    """How we learned about a custody event (DOMAIN §1.3 ``source_type``: provenance)."""
+    """How we learned about a custody event (docs/domain/custody.md#custody-is-an-append-only-history ``source_type``:
+    provenance)."""
 
     ICE_LOCATOR = "ice_locator"  # ICE Online Detainee Locator System
     EOIR_PORTAL = "eoir_portal"  # EOIR automated case information (web or 1-800 line)
@@ -128,7 +131,8 @@ class SourceType(StrEnum):
 
 
 class Confidence(StrEnum):
-    """How sure we are (DOMAIN §1.3): confirmed first-hand/official, reported, or inferred."""
+    """How sure we are (docs/domain/custody.md#custody-is-an-append-only-history): confirmed first-hand/official,
+    reported, or inferred."""
 
     CONFIRMED = "confirmed"
     REPORTED = "reported"
@@ -136,7 +140,7 @@ class Confidence(StrEnum):
 
 
 class Custodian(StrEnum):
-    """Who physically holds the person (DOMAIN §1.3 custodian enum)."""
+    """Who physically holds the person (docs/domain/custody.md#custody-is-an-append-only-history custodian enum)."""
 
     ICE_ERO = "ice_ero"
     CBP = "cbp"
@@ -150,7 +154,8 @@ class Custodian(StrEnum):
 
 
 class DetentionAuthority(StrEnum):
-    """Statutory basis of detention; drives which habeas claims exist (DOMAIN §1.3)."""
+    """Statutory basis of detention; drives which habeas claims exist
+    (docs/domain/custody.md#custody-is-an-append-only-history)."""
 
     INA_236A = "ina_236a"  # discretionary, bond-eligible
     INA_236C = "ina_236c"  # mandatory
@@ -163,7 +168,7 @@ class DetentionAuthority(StrEnum):
 
 
 class FacilityType(StrEnum):
-    """Kind of place (DOMAIN §1.4 ``type``; names used in the facilities CSV)."""
+    """Kind of place (docs/domain/custody.md#facilities ``type``; names used in the facilities CSV)."""
 
     ICE_SPC = "ice_spc"  # ICE-owned service processing center
     ICE_CONTRACT = "ice_contract"  # contract detention facility (CDF), privately operated

@@ -1,7 +1,8 @@
-"""Built-in deadline rules as data: every row of DOMAIN.md §2.3, with its citation and as-of date.
+"""Built-in deadline rules as data: every row of docs/domain/deadlines.md#rule-catalog, with its citation and as-of
+date.
 
 Rules change (EOIR manuals, local rules and standing orders especially): each row carries the
-date its source was last checked (``as_of``) and DOMAIN.md's verification mark (V/P/U). An
+date its source was last checked (``as_of``) and docs/domain/README.md's verification mark (V/P/U). An
 attorney must be able to override any of them with an organization rule (same ``RuleSpec``).
 """
 
@@ -13,7 +14,7 @@ from typing import Final
 
 from app.deadlines.compute import DeadlineInputError, Direction, Regime, RuleSpec, Unit
 
-#: Date of the DOMAIN.md research notes the rows come from (newest sources seen: late 2025).
+#: Date of the docs/domain/README.md research notes the rows come from (newest sources seen: late 2025).
 RESEARCH_AS_OF: Final = date(2025, 12, 1)
 
 D, H, BD, MO, Y = Unit.DAYS, Unit.HOURS, Unit.BUSINESS_DAYS, Unit.MONTHS, Unit.YEARS
@@ -172,7 +173,7 @@ RULES: Final[dict[str, RuleSpec]] = {rule.id: rule for rule in BUILTIN_RULES}
 
 
 class TriggerKind(StrEnum):
-    """Trigger events that spawn dependent deadlines (DOMAIN.md §2.5)."""
+    """Trigger events that spawn dependent deadlines (docs/domain/deadlines.md#engine-duties)."""
 
     BIA_DECISION = "bia_decision"
     IJ_DECISION = "ij_decision"

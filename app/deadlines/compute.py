@@ -49,7 +49,8 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class RuleSpec:
-    """A deadline rule as data (DESIGN §5 DeadlineRule; DOMAIN.md §2.3 columns)."""
+    """A deadline rule as data (docs/design.md#domain-model DeadlineRule; docs/domain/deadlines.md#rule-catalog
+    columns)."""
 
     id: str
     title: str
@@ -72,7 +73,7 @@ class RuleSpec:
     max_period: int | None = None
     allowed_periods: tuple[int, ...] = ()
     obligated_party: str = "us"  # us | government | court
-    verification: str = "V"  # DOMAIN.md legend: V verified, P partly, U unverified
+    verification: str = "V"  # docs/domain/README.md#verification-marks: V verified, P partly, U unverified
     #: Derived once per rule for the hot path: (service note per method, end time, regime, unit).
     _plan: tuple[dict[str, str | None], time, str, str] = field(
         init=False, repr=False, compare=False, default=({}, END_OF_DAY, "", "")
@@ -140,7 +141,7 @@ class Computation:
     court_timezone: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-friendly answer of ``POST /deadlines/compute`` (DESIGN §7), plus a few extra keys."""
+        """JSON-friendly answer of ``POST /deadlines/compute`` (docs/design.md#api-surface), plus a few extra keys."""
         return {
             "rule": self.rule_id,
             "due_earliest_safe": _iso(self.due_earliest_safe),

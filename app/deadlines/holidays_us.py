@@ -11,12 +11,14 @@ Layers (bit flags, so the hot path is one dict lookup per day):
 * ``STRICT`` - the statutory date of a 6103(a) holiday. A legal holiday on every reading.
 * ``AMBIGUOUS`` - a Friday/Monday observed in place of a weekend holiday (5 U.S.C. 6103(b);
   EO 11582), a dated presidential closure (FRCP 6(a)(6)(B) - whether a closure order is "a day
-  declared a holiday by the President" is an attorney call, DOMAIN.md §2.2), and Inauguration Day
+  declared a holiday by the President" is an attorney call, docs/domain/deadlines.md#legal-holidays), and Inauguration
+  Day
   for D.C.-area courts (5 U.S.C. 6103(c)). Treated as a holiday only on the latest-arguable
   reading: whether the observed day is "the day set aside by statute" is unsettled.
 * ``STATE`` - holidays of the court's state (FRCP 6(a)(6)(C), FRAP 26(a)(6)(C)), from the
   ``holidays`` package's subdivision data. Forward periods only, and only on the latest-arguable
-  reading, because the state tables are not attorney-verified yet (DOMAIN.md §2.2: "state calendars
+  reading, because the state tables are not attorney-verified yet (docs/domain/deadlines.md#legal-holidays: "state
+  calendars
   must be per district and attorney-maintained").
 """
 

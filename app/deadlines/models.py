@@ -1,4 +1,5 @@
-"""Tables of the deadlines domain: organization rules, trigger events, deadlines (DESIGN §5, DOMAIN §1.7).
+"""Tables of the deadlines domain: organization rules, trigger events, deadlines (docs/design.md#domain-model,
+docs/domain/deadlines.md#rules-are-data).
 
 Built-in rules are code (``catalog.py``), not rows; ``deadline_rule`` holds only an organization's own rules.
 Dates are court-local calendar dates (``*_date``); instants are UTC (``*_at``).
@@ -28,7 +29,8 @@ class DeadlineStatus(StrEnum):
 class DeadlineSource(StrEnum):
     computed = "computed"  # rule + trigger through the engine
     manual = "manual"  # a date typed in by staff
-    court_order = "court_order"  # the literal date/time an order sets (ORDER_DEFINED, DOMAIN §2.1)
+    # the literal date/time an order sets (ORDER_DEFINED, docs/domain/deadlines.md#counting-regimes)
+    court_order = "court_order"
 
 
 class DeadlineRuleRow(SQLModel, table=True):

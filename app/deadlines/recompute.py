@@ -1,6 +1,7 @@
 """Glue between stored deadlines and the pure engine: inputs, defaults, results, recomputation and versions.
 
-DOMAIN §2.5: recompute on trigger, service-method or rule edits, but *never silently change a deadline that an
+docs/domain/deadlines.md#engine-duties: recompute on trigger, service-method or rule edits, but *never silently change a
+deadline that an
 attorney has confirmed*: a recomputation that would move a confirmed deadline creates (or updates) one proposed
 version linked to it (``proposed=True``, ``supersedes_id``) and leaves the confirmed row exactly as it was.
 """

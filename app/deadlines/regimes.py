@@ -1,4 +1,5 @@
-"""Deadline regimes under their legal names (DOMAIN.md §2.1). Pure functions: no clock, no I/O.
+"""Deadline regimes under their legal names (docs/domain/deadlines.md#counting-regimes). Pure functions: no clock, no
+I/O.
 
 Each returns an ``Outcome``: earliest safe date, latest arguable date, the instants they end at
 in the court's time zone, and the trace. ``app.deadlines.compute.compute`` picks the function from
@@ -199,7 +200,7 @@ def eoir_calendar_days(
 ) -> Outcome:
     """Immigration courts and the BIA: calendar days; a last day on a weekend or legal holiday runs
     to the next business day (8 CFR 1003.38(b); 8 CFR 1001.1(h)). Before-hearing deadlines count
-    back from the hearing (day 0) and roll to the EARLIER business day - DOMAIN.md §2.3 default,
+    back from the hearing (day 0) and roll to the EARLIER business day - docs/domain/deadlines.md#rule-catalog default,
     unconfirmed. No state holidays (federal agency) and no mail days (receipt rule)."""
     return count_calendar_period(
         trigger, days, cites=EOIR, tz=tz, unit=unit, backward=backward, state=None, mail_days=0, roll=roll,

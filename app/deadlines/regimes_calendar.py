@@ -1,6 +1,6 @@
 """Calendar-day engine behind FRCP 6(a), FRAP 26(a), EOIR calendar days and statute-fixed periods.
 
-Every period is computed under two readings of "legal holiday" (DOMAIN.md §2.2):
+Every period is computed under two readings of "legal holiday" (docs/domain/deadlines.md#legal-holidays):
 
 * strict - only the statutory date of a 5 U.S.C. 6103(a) holiday is a legal holiday;
 * broad - observed Fridays/Mondays, presidential closures and (forward periods, where the regime
@@ -74,7 +74,8 @@ EOIR: Final = Citations(
     "8 CFR 1003.38(b); 8 CFR 1001.1(h) (day of the event not counted)",
     "8 CFR 1001.1(h) (calendar days, weekends and holidays included)",
     "8 CFR 1003.38(b); 8 CFR 1001.1(h)",
-    "EOIR backward count: rolled to the earlier business day (DOMAIN.md §2.3 default, unconfirmed)",
+    "EOIR backward count: rolled to the earlier business day "
+    "(docs/domain/deadlines.md#rule-catalog default, unconfirmed)",
     "8 CFR 1003.38(c); ICPM 3.1(a)(3) (receipt rule)",
     "8 CFR 1003.38(c); ICPM 3.1(a)(3)",
     "the filing must be received by the court or Board by then - no mailbox rule",

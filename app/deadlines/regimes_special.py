@@ -53,7 +53,8 @@ def hours_citations(source: str) -> Citations:
 
 @lru_cache(maxsize=256)
 def business_day_citations(source: str) -> Citations:
-    """Business days: Monday-Friday excluding legal holidays (FRCP 6(a)(6) list, DOMAIN.md §2.1)."""
+    """Business days: Monday-Friday excluding legal holidays (FRCP 6(a)(6) list,
+    docs/domain/deadlines.md#counting-regimes)."""
     return Citations(
         f"{source}: the day of the event is not a business day of the period",
         f"{source}: Monday-Friday excluding legal holidays (FRCP 6(a)(6) holiday list)",
@@ -66,7 +67,8 @@ def anniversary_citations(source: str) -> Citations:
     return Citations(
         f"{source}: the day of last arrival is day 0",
         "Minasyan v. Mukasey (9th Cir. 2009): an application filed on the anniversary was timely",
-        "weekend/holiday roll reported by a practitioner guide (DOMAIN.md §2.1, partly verified)",
+        "weekend/holiday roll reported by a practitioner guide "
+        "(docs/domain/deadlines.md#counting-regimes, partly verified)",
         "", "", source, "the application must be filed by the end of that day",
     )
 
@@ -223,7 +225,8 @@ def anniversary(
     """
     anniv = add_months(trigger, period * (12 if unit == "years" else 1))
     alt = anniv + ONE_DAY if anniv.day != trigger.day else anniv
-    earliest = anniv - ONE_DAY  # cautious practitioner guides compute one day earlier (DOMAIN.md §2.1)
+    # cautious practitioner guides compute one day earlier (docs/domain/deadlines.md#counting-regimes)
+    earliest = anniv - ONE_DAY
     latest = roll_day(alt, ONE_DAY, BROAD_MASK, None)
     earliest_at = datetime.combine(earliest, end_time, tz)
     latest_at = datetime.combine(latest, end_time, tz)

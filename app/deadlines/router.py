@@ -1,4 +1,5 @@
-"""HTTP routes of the deadlines domain (DESIGN §7): rule catalog, compute preview, deadlines, trigger events,
+"""HTTP routes of the deadlines domain (docs/design.md#api-surface): rule catalog, compute preview, deadlines, trigger
+events,
 and the calendar feed on ``root_router`` (outside /api/v1, public, authenticated by its secret token)."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Trigger events: recording one spawns a deadline per dependent rule (``catalog.DEPENDENTS``, DOMAIN §2.5);
+"""Trigger events: recording one spawns a deadline per dependent rule (``catalog.DEPENDENTS``,
+docs/domain/deadlines.md#engine-duties);
 changing its date, instant, service method or court recomputes them (confirmed ones get a proposed version)."""
 
 from __future__ import annotations

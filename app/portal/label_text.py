@@ -1,17 +1,20 @@
 """Family-portal wording in English and Spanish (data only; functions in labels.py).
 
-Plain language, short sentences, no legal jargon (DOMAIN §6.4). Each entry is (English,
+Plain language, short sentences, no legal jargon (docs/domain/family-view.md#what-families-need-most). Each entry is
+(English,
 Spanish). Placeholders: ``{facility}``, ``{country}``, ``{date}``, ``{datetime}``, ``{court}``,
 ``{phone}``.
 
 Spanish and gender: where a natural gender-neutral form exists it is used ("En libertad",
 "Bajo custodia", "Salió de…", "Paradero desconocido", "Falleció"). Where Spanish needs a
-participle, the forms DOMAIN §6.4 lists are used in the generic masculine ("Detenido por ICE
+participle, the forms docs/domain/family-view.md#what-families-need-most lists are used in the generic masculine
+("Detenido por ICE
 en …", "Trasladado", "Deportado a …", "Liberado bajo fianza"), which is how immigration
 services and the press write them; a per-client gender option can be added later without
 changing callers. Translations must be reviewed by a human before production use.
 
-Sources and the internal confidence level are deliberately absent: DOMAIN §6.2 keeps them
+Sources and the internal confidence level are deliberately absent: docs/domain/family-view.md#visibility-by-default
+keeps them
 from liaisons.
 """
 
@@ -147,13 +150,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "emergency_line": ("Emergency line: {phone}", "Línea de emergencia: {phone}"),
     "what_we_need": ("What we need from you", "Lo que necesitamos de ustedes"),
     "task_due": ("Please send by {date}", "Por favor, envíelo antes del {date}"),
-    # DOMAIN §6.4 item 3: EOIR's automated line takes the 9-digit A-number; press 2 for Spanish.
+    # docs/domain/family-view.md#what-families-need-most item 3: EOIR's automated line takes the 9-digit A-number; press
+    # 2 for Spanish.
     "eoir_hotline": (
         "Immigration court information line: 1-800-898-7180 (have the 9-digit A-number ready)",
         "Línea de información de la corte de inmigración: 1-800-898-7180 (marque 2 para español; "
         "tenga a mano el número A de 9 dígitos)",
     ),
-    # DOMAIN §1.3: the ICE locator needs the A-number or exact name, plus the country of birth.
+    # docs/domain/custody.md#custody-is-an-append-only-history: the ICE locator needs the A-number or exact name, plus
+    # the country of birth.
     "ice_locator_help": (
         "To search the ICE Online Detainee Locator you need the 9-digit A-number (or the exact "
         "name) and the country of birth. Transfers can take several hours to appear.",

@@ -1,4 +1,4 @@
-"""Plain-language English/Spanish labels and date formatting for the family portal (DOMAIN §6).
+"""Plain-language English/Spanish labels and date formatting for the family portal (docs/domain/family-view.md).
 
 No Babel: the few strings and formats the portal needs are tables in label_text.py.
 

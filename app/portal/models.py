@@ -1,4 +1,5 @@
-"""Liaison grants (client consent) and liaison invitations (DESIGN §5 LiaisonGrant, DOMAIN §6.3).
+"""Liaison grants (client consent) and liaison invitations (docs/design.md#domain-model LiaisonGrant,
+docs/domain/family-view.md#consent).
 
 A grant records that the *client* consented to share a set of scopes with one family liaison:
 how consent was obtained, in which language, through which interpreter, by whom, until when.
@@ -21,7 +22,8 @@ from app.core.types import UTCDateTime, enum_col, json_col, utcnow
 
 
 class LiaisonScope(StrEnum):
-    """What the client agreed to share (DOMAIN §6.2-§6.3); default-deny for everything else."""
+    """What the client agreed to share (docs/domain/family-view.md#visibility-by-default,
+    docs/domain/family-view.md#consent); default-deny for everything else."""
 
     custody_status = "custody_status"  # plain-language status + last-confirmed time
     location = "location"  # facility name, address, city/state, phone, visiting info; label names place/country

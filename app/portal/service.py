@@ -1,4 +1,4 @@
-"""Liaison grants, invitations and the liaison-access log (DOMAIN §6.3).
+"""Liaison grants, invitations and the liaison-access log (docs/domain/family-view.md#consent).
 
 Rules: the client consents, not the liaison; default-deny; revocation is immediate (grants are
 checked on every request, nothing is cached); every liaison view is audited (see view.py).

@@ -1,4 +1,5 @@
-"""The family-facing, redacted status view (DOMAIN §6.2 visibility matrix, §6.4 what families need).
+"""The family-facing, redacted status view (docs/domain/family-view.md#visibility-by-default visibility matrix, §6.4
+what families need).
 
 Built field by field from an allow-list — never by copying a record and deleting keys — so a new
 column on a client, custody event, facility or proceeding cannot reach a family by accident.
@@ -99,7 +100,8 @@ def client_view(ctx: audit.AuditActor, session: Session, user: UserAccount, clie
     try:
         grant, client = active_grant(session, ctx.org_id, ctx.user_id, client_id, now)  # type: ignore[arg-type]
     except ProblemError:
-        # SECURITY L1: a refused read is a security event (probing, or a liaison whose consent ended).
+        # docs/security-model.md#logging-and-audit: a refused read is a security event (probing, or a liaison whose
+        # consent ended).
         audit.record(session, ctx, PORTAL_DENIED, "client", client_id, {"view": "detail"})
         session.commit()
         raise

@@ -1,4 +1,4 @@
-"""Removal-risk alerts (DESIGN §5 Alert, DOMAIN §1.5 "Alert logic").
+"""Removal-risk alerts (docs/design.md#domain-model Alert, docs/domain/protection.md#order-types "Alert logic").
 
 Callers in other domains use ``evaluate_custody_event``, ``open_alerts_for_client`` and ``check_whereabouts``;
 they run inside the caller's transaction and never commit.

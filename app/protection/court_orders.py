@@ -1,4 +1,5 @@
-"""Court orders and their compliance obligations: record, pause/resume/end by a later order (DOMAIN §1.6)."""
+"""Court orders and their compliance obligations: record, pause/resume/end by a later order
+(docs/domain/protection.md#court-ordered-compliance)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Protection orders, court orders with compliance obligations, removal-risk alerts (DESIGN §5, DOMAIN §1.5-§1.6).
+"""Protection orders, court orders with compliance obligations, removal-risk alerts (docs/design.md#domain-model,
+docs/domain/protection.md#order-types, docs/domain/protection.md#court-ordered-compliance).
 
 Tables only; API schemas live in ``schemas.py``. Enums are StrEnums stored as VARCHAR.
 """
@@ -140,7 +141,8 @@ class OccurrenceStatus(StrEnum):
 
 
 class CourtOrder(SQLModel, table=True):
-    """A court order that imposes compliance obligations (e.g. daily declarations, DOMAIN §4.3)."""
+    """A court order that imposes compliance obligations (e.g. daily declarations,
+    docs/domain/abrego-garcia.md#timeline)."""
 
     __tablename__ = "court_order"
 

@@ -1,5 +1,6 @@
 """Compliance-obligation occurrences: RRULE expansion in wall-clock time, idempotent materialization,
-filings (on time / late by N minutes / non-responsive) and ``not_filed`` marking (DOMAIN §1.6, §4.3).
+filings (on time / late by N minutes / non-responsive) and ``not_filed`` marking
+(docs/domain/protection.md#court-ordered-compliance, docs/domain/abrego-garcia.md#timeline).
 
 Wall-clock semantics: the rule is expanded in the obligation's IANA zone with DTSTART = first_due_at in that
 zone, then each instance is converted to UTC, so "daily by 5:00 PM ET" stays 17:00 Eastern across DST

@@ -26,7 +26,8 @@ class _In(BaseModel):
 
 
 class RemovalOrderFacts(_In):
-    """The underlying removal order (check the paper: some IJ decisions contain none, DOMAIN §1.5)."""
+    """The underlying removal order (check the paper: some IJ decisions contain none,
+    docs/domain/protection.md#order-types)."""
 
     exists: TriState = TriState.unknown
     date: Date | None = None

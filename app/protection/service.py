@@ -1,4 +1,5 @@
-"""Protection orders: record, amend (status history), verify, expire; the cross-domain reads (DOMAIN §1.5).
+"""Protection orders: record, amend (status history), verify, expire; the cross-domain reads
+(docs/domain/protection.md#order-types).
 
 Services commit once per use case and audit in the same transaction; alerts raised by an order (the client's
 current custody already conflicts, or a TRO is about to lapse) are computed in that transaction too.

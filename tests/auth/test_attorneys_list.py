@@ -1,4 +1,4 @@
-"""GET /users?role=attorney: every staff role finds the organization's attorneys (DESIGN §10.8); the full list
+"""GET /users?role=attorney: every staff role finds the organization's attorneys (docs/design.md#wave-2); the full list
 with e-mails stays admin-only."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Login, refresh rotation, logout, password change, throttling, enumeration (SECURITY A1, A3, T9, T10)."""
+"""Login, refresh rotation, logout, password change, throttling, enumeration (docs/security-model.md#login-attacks, A3,
+T9, T10)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""GET/PATCH /organization: staff read, admin writes with If-Match, audited, validated (DESIGN §10.8)."""
+"""GET/PATCH /organization: staff read, admin writes with If-Match, audited, validated (docs/design.md#wave-2)."""
 
 from __future__ import annotations
 
@@ -122,4 +122,4 @@ def test_org_today_follows_the_setting(client: Any, db: Any, org_a: Any) -> None
     assert org_today(None, now) == date(2026, 12, 4)  # default zone: America/New_York
     assert org_today({"timezone": "Not/AZone"}, now) == date(2026, 12, 4)
     with pytest.raises(ValueError):
-        org_today(org_a, datetime(2026, 12, 5, 3, 30))  # naive instants are refused (DESIGN §4.2)
+        org_today(org_a, datetime(2026, 12, 5, 3, 30))  # naive instants are refused (docs/design.md#time)

@@ -1,5 +1,5 @@
 """Password reset for every role: e-mailed link (through a real SMTP server), admin-issued link, no user
-enumeration, single use, expiry, sessions end, audited, throttled (DESIGN §10.7, §10.9)."""
+enumeration, single use, expiry, sessions end, audited, throttled (docs/design.md#wave-2)."""
 
 from __future__ import annotations
 

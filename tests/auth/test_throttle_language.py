@@ -1,5 +1,5 @@
 """A throttled sign-in says when to try again, in the language of Accept-Language — never the account's
-(DESIGN §10.9): 429 problem+json with Retry-After, no server-side sleep."""
+(docs/design.md#wave-2): 429 problem+json with Retry-After, no server-side sleep."""
 
 from __future__ import annotations
 

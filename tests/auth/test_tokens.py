@@ -1,4 +1,5 @@
-"""Token attacks (SECURITY §8 T1-T13): every one is a 401 problem with WWW-Authenticate, never a 500."""
+"""Token attacks (docs/security-model.md#attack-catalogue-T13): every one is a 401 problem with WWW-Authenticate, never
+a 500."""
 
 from __future__ import annotations
 

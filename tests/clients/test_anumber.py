@@ -1,4 +1,4 @@
-"""A-number normalisation (DOMAIN §1.1, SECURITY V5)."""
+"""A-number normalisation (docs/domain/clients.md#the-person, docs/security-model.md#input-validation)."""
 
 from __future__ import annotations
 

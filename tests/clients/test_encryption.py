@@ -1,4 +1,4 @@
-"""Encryption at rest of A-numbers and privileged notes (SECURITY D1/D2) on both backends."""
+"""Encryption at rest of A-numbers and privileged notes (docs/security-model.md#data-at-rest) on both backends."""
 
 from __future__ import annotations
 

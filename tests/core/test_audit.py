@@ -72,7 +72,7 @@ def test_audit_chains_are_per_organization(client: Any, org_a: Any, org_b: Any) 
 
 
 def test_failed_audit_insert_rolls_back_the_change(client: Any, db: Any, org_a: Any, monkeypatch: Any) -> None:
-    """SECURITY L4: if the audit row cannot be written, the user is not created either."""
+    """docs/security-model.md#logging-and-audit: if the audit row cannot be written, the user is not created either."""
     from sqlmodel import select
 
     from app.auth import service

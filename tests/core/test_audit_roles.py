@@ -1,4 +1,4 @@
-"""The app runs under a PostgreSQL role that does not own its tables (DESIGN §10.9 "Audit trail").
+"""The app runs under a PostgreSQL role that does not own its tables (docs/design.md#wave-2 "Audit trail").
 
 A throwaway role is created, given exactly what `dueprocess db grant-app-role` grants, and used as the app's
 DATABASE_URL: it appends to the audit trail through the normal code path, but cannot disable or drop the

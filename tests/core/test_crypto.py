@@ -1,4 +1,4 @@
-"""Field encryption primitives (SECURITY D1/D2): AES-GCM with key ids, AAD binding, blind index."""
+"""Field encryption primitives (docs/security-model.md#data-at-rest): AES-GCM with key ids, AAD binding, blind index."""
 
 from __future__ import annotations
 

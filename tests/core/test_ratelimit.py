@@ -1,4 +1,5 @@
-"""Rate limits per user and per IP: 429 problem + Retry-After + X-RateLimit-* headers; windows reset (SECURITY R4)."""
+"""Rate limits per user and per IP: 429 problem + Retry-After + X-RateLimit-* headers; windows reset
+(docs/security-model.md#resource-limits)."""
 
 from __future__ import annotations
 

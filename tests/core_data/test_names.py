@@ -1,4 +1,4 @@
-"""Name hygiene and search folding (names.py; SECURITY V3/V4)."""
+"""Name hygiene and search folding (names.py; docs/security-model.md#input-validation)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Custody vocabularies (statuses.py; DESIGN §5, DOMAIN §1.3)."""
+"""Custody vocabularies (statuses.py; docs/design.md#domain-model,
+docs/domain/custody.md#custody-is-an-append-only-history)."""
 
 from __future__ import annotations
 

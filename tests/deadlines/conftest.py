@@ -1,7 +1,7 @@
 """Helpers of the deadline API tests: a pinned clock, a client per organization, request shortcuts.
 
 The clock is pinned to Friday 1 May 2026, 12:00 UTC unless a test moves it, so "manual dates may not be in the
-past" and the worked examples of DOMAIN.md §2.4 do not depend on the day the suite runs.
+past" and the worked examples of docs/domain/deadlines.md#worked-examples do not depend on the day the suite runs.
 """
 
 from __future__ import annotations

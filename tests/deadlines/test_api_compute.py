@@ -1,4 +1,5 @@
-"""POST /deadlines/compute: every DOMAIN.md §2.4 worked example through the API, and input validation."""
+"""POST /deadlines/compute: every docs/domain/deadlines.md#worked-examples worked example through the API, and input
+validation."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The rule catalog is data: exactly the DOMAIN.md §2.3 ids, each cited and dated; dependents table."""
+"""The rule catalog is data: exactly the docs/domain/deadlines.md#rule-catalog ids, each cited and dated; dependents
+table."""
 
 import json
 from datetime import date, datetime, time

@@ -1,4 +1,4 @@
-"""DOMAIN.md §2.4 worked examples, each checked against the built-in catalog rule."""
+"""docs/domain/deadlines.md#worked-examples worked examples, each checked against the built-in catalog rule."""
 
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo

@@ -1,4 +1,4 @@
-"""Family-portal labels (labels.py, label_text.py; DOMAIN §6)."""
+"""Family-portal labels (labels.py, label_text.py; docs/domain/family-view.md)."""
 
 from __future__ import annotations
 

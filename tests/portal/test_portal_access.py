@@ -1,4 +1,5 @@
-"""Who may read the portal, when a grant stops working, and the audit of every read (SECURITY Z4, Z5, Z8, L1)."""
+"""Who may read the portal, when a grant stops working, and the audit of every read
+(docs/security-model.md#tenant-isolation, Z5, Z8, L1)."""
 
 from __future__ import annotations
 

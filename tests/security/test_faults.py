@@ -1,5 +1,5 @@
 """Fault injection: lost connections, database down, lost updates, failed audit writes, busy databases
-(SECURITY §8 C1, C4, C5, L4, R5; DESIGN §4.9-4.11).
+(docs/security-model.md#attack-catalogue, C4, C5, L4, R5; docs/design.md#optimistic-locking, #audit-chain, #sessions-and-commits).
 
 How "the database is down" is simulated without stopping the shared server (test_readyz_follows_the_database):
 
@@ -266,7 +266,8 @@ def test_readyz_follows_the_database(outage: dict[str, Any]) -> None:
 
 
 def test_app_starts_while_the_database_is_down(outage: dict[str, Any]) -> None:
-    """SECURITY C5 "no crash loop": an instance started during an outage serves liveness, reports not-ready,
+    """docs/security-model.md#concurrency-and-faults "no crash loop": an instance started during an outage serves
+    liveness, reports not-ready,
     and becomes ready by itself when the database returns."""
     outage["down"]()
     try:

@@ -1,4 +1,5 @@
-"""Request limits, security headers and request-smuggling odds and ends (SECURITY §8 V2, S2, D3, F4, Z7).
+"""Request limits, security headers and request-smuggling odds and ends (docs/security-model.md#attack-catalogue, S2,
+D3, F4, Z7).
 
 * bodies over the cap are refused with 413 even when streamed chunked with no Content-Length (in-process and
   through a real uvicorn socket), before any parsing;
@@ -313,7 +314,8 @@ def test_organization_id_in_body_never_moves_data(client: Any, world_a: World, w
 
 
 def test_duplicated_query_parameters_are_deterministic(client: Any, world_a: World) -> None:
-    """HTTP parameter pollution (SECURITY V11): a repeated filter gives the same answer every time, never a 500,
+    """HTTP parameter pollution (docs/security-model.md#input-validation): a repeated filter gives the same answer every
+    time, never a 500,
     and never widens the result beyond the caller's organization."""
     h = world_a.org.h("admin")
     answers = {client.get(f"{API}/users", headers=h, params=[("role", "admin"), ("role", "paralegal")]).text

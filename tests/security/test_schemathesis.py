@@ -1,4 +1,4 @@
-"""Schema fuzzing with schemathesis, in-process, once per role (SECURITY §7 tools, §8 S5).
+"""Schema fuzzing with schemathesis, in-process, once per role (docs/security-model.md#testing-tools tools, §8 S5).
 
 For every operation of ``/openapi.json`` and every role (admin, attorney, paralegal, family_liaison) Hypothesis
 generates a bounded, derandomized set of requests — valid ones and deliberately invalid ones — half of them
@@ -50,7 +50,8 @@ from tests.security.conftest import World, seed_world
 ROLES = ("admin", "attorney", "paralegal", "family_liaison")
 MAX_EXAMPLES = 10
 CONFIG = {
-    # Unknown query parameters are ignored by design (SECURITY Z7: "ignored or 422"), so negative cases do not
+    # Unknown query parameters are ignored by design (docs/security-model.md#tenant-isolation: "ignored or 422"), so
+    # negative cases do not
     # add them; the Authorization header is ours (one token per role), so the generator leaves it alone.
     "generation": {"allow-extra-parameters": False, "with-security-parameters": False},
     "checks": {
@@ -141,7 +142,7 @@ def fuzz_world(client: Any, db: Any, make_org: Any) -> World:
 
 
 def problem_json_errors(ctx: Any, response: Any, case: Any) -> None:
-    """Every error answer is RFC 9457 problem+json with a stable ``code`` (DESIGN §4.7)."""
+    """Every error answer is RFC 9457 problem+json with a stable ``code`` (docs/design.md#errors)."""
     if response.status_code < 400:
         return
     ctype = response.headers.get("content-type", [""])
@@ -154,7 +155,8 @@ def problem_json_errors(ctx: Any, response: Any, case: Any) -> None:
 
 
 def security_headers(ctx: Any, response: Any, case: Any) -> None:
-    """nosniff, no-store and a deny-all CSP on every API answer (SECURITY S2, D3)."""
+    """nosniff, no-store and a deny-all CSP on every API answer (docs/security-model.md#configuration-and-headers,
+    D3)."""
     def one(name: str) -> str:
         v = response.headers.get(name, [""])
         return v[0] if isinstance(v, list) else v
