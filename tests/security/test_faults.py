@@ -1,5 +1,6 @@
 """Fault injection: lost connections, database down, lost updates, failed audit writes, busy databases
-(docs/security-model.md#attack-catalogue, C4, C5, L4, R5; docs/design.md#optimistic-locking, #audit-chain, #sessions-and-commits).
+(docs/security-model.md#attack-catalogue, C4, C5, L4, R5; docs/design.md#optimistic-locking, #audit-chain,
+#sessions-and-commits).
 
 How "the database is down" is simulated without stopping the shared server (test_readyz_follows_the_database):
 
