@@ -190,7 +190,12 @@ def seed(base: str, h: dict[str, str], attorneys: list[str], n_clients: int, n_f
             out.clients.append(cid)
             p = c.post(f"{API}/clients/{cid}/proceedings", json={
                 "forum": "district_court", "court_name": "United States District Court for the District of Maryland",
-                "federal_district": "mdd", "docket_number": f"8:26-cv-{i:05d}"})
+                "federal_district": "mdd", "docket_number": f"8:26-cv-{i:05d}",
+                # A docketed case keeps the respondents it was filed against (Ex parte Endo), so they are recorded.
+                "respondents": [{"name": "Warden Example", "title": "Warden, Fictional Processing Center",
+                                 "role": "immediate_custodian"},
+                                {"name": None, "title": "Field Office Director, Baltimore Field Office",
+                                 "role": "field_office_director"}]})
             p.raise_for_status()
             out.proceedings[cid] = p.json()["id"]
             e = c.post(f"{API}/clients/{cid}/custody-events", json=custody_body(rng, out.facilities, days_ago=30))
