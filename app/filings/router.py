@@ -23,7 +23,7 @@ from app.core.db import Database
 from app.core.errors import ProblemError
 from app.core.pagination import Limit, Offset, Page
 from app.core.routing import api_router
-from app.filings import batches, service
+from app.filings import batch_views, batches, service
 from app.filings.models import FilingStatus
 from app.filings.registry import registry_listing
 from app.filings.render.gate import RenderGate
@@ -31,6 +31,7 @@ from app.filings.schemas import (
     BatchAccepted,
     BatchCreate,
     BatchPublic,
+    BatchSummary,
     FilingCreate,
     FilingDetail,
     FilingPublic,
@@ -145,6 +146,24 @@ async def create_batch(body: BatchCreate, request: Request, response: Response,
         worker.notify()
     response.headers["Location"] = f"/api/v1/filing-batches/{batch.id}"
     return BatchAccepted(id=batch.id, status=batch.status, total=batch.total)
+
+
+@router.get("/filing-batches", response_model=Page[BatchSummary])
+def list_batches(ctx: ReadFilings, limit: Limit = 50, offset: Offset = 0) -> Page[BatchSummary]:
+    """The organization's filing batches, newest first, with their progress counts."""
+    items, total = batch_views.list_batches(ctx.session, ctx.org_id, limit=limit, offset=offset)
+    return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.get("/filing-batches/{batch_id}/zip", response_class=Response,
+            responses={200: {"content": {"application/zip": {}}, "description": "the batch's PDFs"}})
+def batch_zip(batch_id: uuid.UUID, request: Request, ctx: ReadFilings) -> Response:
+    """Every finished PDF of the batch and a manifest.csv (one line per client: filing, status, SHA-256 or the
+    problem), as one zip; audited like reading each PDF. Deleted clients are left out."""
+    with request.app.state.db.session(write=True) as ws:
+        content, name = batch_views.batch_zip(ctx, ws, batch_id)
+    return Response(content=content, media_type="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
 
 @router.get("/filing-batches/{batch_id}", response_model=BatchPublic)

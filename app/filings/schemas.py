@@ -112,6 +112,23 @@ class BatchItemPublic(BaseModel):
     error: dict[str, Any] | None = None
 
 
+class BatchSummary(BaseModel):
+    """A batch in the list (``GET /filing-batches``): counts only; ``GET /filing-batches/{id}`` has the items."""
+
+    id: uuid.UUID
+    template: str
+    group_id: uuid.UUID | None
+    status: str  # queued | running | done
+    total: int
+    done: int
+    failed: int
+    pending: int
+    created_by: uuid.UUID | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
 class BatchPublic(BaseModel):
     id: uuid.UUID
     template: str
