@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from app.auth.deps import Ctx
 from app.auth.models import UserAccount
+from app.auth.orgtime import org_today
 from app.auth.permissions import Permission, Role, has_permission
 from app.clients import service as clients_service
 from app.clients.models import Client, Proceeding
@@ -67,7 +68,8 @@ def check_owner(session: Session, org_id: uuid.UUID, owner_id: uuid.UUID | None)
 
 
 def _today(org: dict[str, Any], now: datetime) -> date:
-    return now.astimezone(rc.zone(org.get("timezone") or "America/New_York")).date()
+    """Today on the organization's clock (not the UTC date, already tomorrow in the American evening)."""
+    return org_today(org, now)
 
 
 def _check_not_past(org: dict[str, Any], now: datetime, due_date: date | None, due_at: datetime | None) -> None:

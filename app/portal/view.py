@@ -13,11 +13,12 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from app.auth.models import Organization, UserAccount
+from app.auth.orgtime import org_zone
 from app.auth.permissions import Role
 from app.clients import service as clients_service
 from app.clients.anumber import InvalidANumber, mask_a_number
@@ -141,10 +142,8 @@ def client_view(ctx: audit.AuditActor, session: Session, user: UserAccount, clie
 # --- sections ----------------------------------------------------------------------------------
 
 def _zone(name: str | None) -> tzinfo:
-    try:
-        return ZoneInfo(name or "America/New_York")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("America/New_York")
+    """The organization's zone (the default zone when it has none or one the tz database no longer knows)."""
+    return org_zone(name)
 
 
 def _masked(client: Client) -> str | None:
