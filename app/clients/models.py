@@ -48,6 +48,9 @@ class Client(SQLModel, table=True):
     first_surname: str = Field(max_length=200)
     second_surname: str | None = Field(default=None, max_length=200)
     name_on_charging_document: str | None = Field(default=None, max_length=400)
+    # The name in Latin script, as a person entered it, for court captions when the name is recorded in
+    # another script (no automatic transliteration).
+    name_latin: str | None = Field(default=None, max_length=400)
     aliases: list[dict[str, Any]] = Field(default_factory=list, sa_column=json_col())
     # Accent/case-folded names + aliases; its words are indexed in ``client_name_token`` for ``q``.
     search_name: str = Field(default="", max_length=2000)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from app.core.validation import check_text
 from app.core_data.countries import normalize_country_code
-from app.core_data.names import normalize_name
+from app.core_data.names import is_latin_script, normalize_name
 
 __all__ = [
     "FORBID_EXTRA", "AliasIn", "AliasType", "ClientCreate", "ClientDetail", "ClientListItem", "ClientUpdate",
@@ -165,6 +165,16 @@ class _ClientFields(BaseModel):
             return None
         return clean_name(v, 400)
 
+    @field_validator("name_latin", mode="before", check_fields=False)
+    @classmethod
+    def _latin(cls, v: Any) -> Any:
+        if isinstance(v, str) and not v.strip():
+            return None
+        v = clean_name(v, 400)
+        if isinstance(v, str) and not is_latin_script(v):
+            raise ValueError("name_latin must be written in Latin letters")
+        return v
+
     @field_validator("date_of_birth", mode="before", check_fields=False)
     @classmethod
     def _dob(cls, v: Any) -> Any:
@@ -220,6 +230,7 @@ class ClientCreate(_ClientFields):
     first_surname: str = Field(min_length=1, max_length=200)
     second_surname: str | None = Field(default=None, max_length=200)
     name_on_charging_document: str | None = Field(default=None, max_length=400)
+    name_latin: str | None = Field(default=None, max_length=400)
     a_number: str | None = Field(default=None, max_length=40)
     a_number_sealed: bool = False
     aliases: list[AliasIn] = Field(default_factory=list, max_length=20)
@@ -251,6 +262,7 @@ class ClientUpdate(_ClientFields):
     first_surname: str | None = Field(default=None, min_length=1, max_length=200)
     second_surname: str | None = Field(default=None, max_length=200)
     name_on_charging_document: str | None = Field(default=None, max_length=400)
+    name_latin: str | None = Field(default=None, max_length=400)
     a_number: str | None = Field(default=None, max_length=40)
     a_number_sealed: bool | None = None
     aliases: list[AliasIn] | None = Field(default=None, max_length=20)
@@ -299,6 +311,7 @@ class ClientListItem(BaseModel):
     first_surname: str
     second_surname: str | None
     name_on_charging_document: str | None
+    name_latin: str | None = None
     aliases: list[dict[str, Any]]
     date_of_birth: str | None
     sex: str | None

@@ -123,3 +123,10 @@ def fold_for_search(s: str) -> str:
     # Recompose what is left (Hangul jamo, Indic vowel signs) so other scripts round-trip.
     folded = unicodedata.normalize("NFC", "".join(out)).translate(_LATIN_EXTRA).casefold()
     return _SPACES.sub(" ", folded).strip()
+
+
+def is_latin_script(text: str) -> bool:
+    """True when every letter of ``text`` is a Latin letter (accents allowed: "Núñez", "Nguyễn"). Court
+    captions are in English; a name recorded in Arabic, Chinese, Ethiopic or another script needs the
+    Latin-script form a person has entered (no automatic transliteration: spellings differ by document)."""
+    return all(unicodedata.name(ch, "").startswith("LATIN") for ch in text if ch.isalpha())

@@ -556,3 +556,15 @@ def test_every_list_plan_pages_in_the_same_order(client: Any, make_org: Any, db:
         assert seen == expected
     else:
         assert seen[:9] == expected and len(seen) == 10
+
+
+def test_name_latin_is_kept_and_must_be_latin(client: Any, org_a: Any) -> None:
+    """A name recorded in another script carries the Latin-script form a person entered, for captions."""
+    h = org_a.h("paralegal")
+    r = client.post(CLIENTS, headers=h, json={**body(), "given_names": "محمد", "first_surname": "العلي",
+                                                "name_latin": "Mohammed Al-Ali"})
+    assert r.status_code == 201, r.text
+    assert r.json()["name_latin"] == "Mohammed Al-Ali"
+    bad = client.post(CLIENTS, headers=h, json={**body(), "given_names": "王", "first_surname": "小明",
+                                                  "name_latin": "王小明"})
+    assert_problem(bad, 422)
