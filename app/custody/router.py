@@ -24,6 +24,8 @@ from app.custody.statuses import FacilityType
 
 router = api_router(tags=["custody"])
 
+_FILE_PROBLEMS = frozenset({"invalid_encoding", "empty_file", "unknown_column", "missing_column", "malformed_csv"})
+
 
 
 # --- facilities ----------------------------------------------------------------------------------
@@ -68,6 +70,10 @@ def import_facilities(
     rows, errors = parse_facilities_csv(data)
     if any(e["code"] == "too_many_rows" for e in errors):
         raise ProblemError(413, "too_many_rows", "At most 10,000 rows per file.")
+    if any(e["code"] in _FILE_PROBLEMS for e in errors):
+        # Not a facility CSV at all (encoding, header): there are no rows to report on, dry run or not.
+        raise ProblemError(422, "import_invalid", "The file cannot be read as a facility CSV.",
+                           extra={"errors": errors})
     if not errors:
         report = facilities_service.upsert_facilities(ctx.session, rows, org_id=ctx.org_id, dry_run=dry_run,
                                                       columns=facilities_service.csv_columns(data))

@@ -329,7 +329,7 @@ def test_the_documented_grant_sql_is_what_the_command_runs(run: Callable[..., Re
     """docs/SECURITY.md §7 shows the SQL of `dueprocess db grant-app-role app`; keep the two the same."""
     r = run("db", "grant-app-role", "app", "--print")
     assert r.exit_code == 0, r.output
-    doc = (Path(__file__).resolve().parents[2] / "docs" / "docs/security-model.md").read_text(encoding="utf-8")
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "SECURITY.md").read_text(encoding="utf-8")
     block = doc.split("  ```sql\n", 1)[1].split("  ```\n", 1)[0]
     assert [line.strip() for line in block.splitlines()] == r.stdout.strip().splitlines()
     if BACKEND == "sqlite":

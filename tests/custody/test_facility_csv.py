@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -255,3 +256,11 @@ def test_identity() -> None:
     a = facility_identity({"name": "Ábrego Jail", "state": "MD", "country": "US"})
     b = facility_identity({"name": "abrego  jail", "state": "md", "country": "US"})
     assert a == b and a[0] == "name_state"
+
+
+def test_a_file_that_is_no_facility_csv_is_a_problem_even_in_a_dry_run(client: Any, org_a: Any) -> None:
+    """Not a CSV of facilities (the fuzzer's upload of "null"): 422, with the file's problems, never 200."""
+    r = client.post("/api/v1/facilities/import", headers=org_a.h("paralegal"), params={"dry_run": "true"},
+                    files={"file": ("f.csv", b"null", "text/csv")})
+    assert r.status_code == 422 and r.json()["code"] == "import_invalid"
+    assert {e["code"] for e in r.json()["errors"]} >= {"unknown_column"}
