@@ -9,7 +9,7 @@ import pytest
 
 from app.filings import circuits
 from app.filings.pleading import decide_pleading, included
-from app.filings.renderer import render_filing
+from app.filings.render.renderer import render_filing
 from app.filings.venue import RECOGNISED_BASES, VenueFacts, caption_venue, decide_venue
 from app.filings.viewmodels import FacilityView, ProceedingView, RespondentView
 
