@@ -170,8 +170,12 @@ PROFILES: dict[str, CircuitProfile] = {
         bond_burden_1226a=Rule("noncitizen", "Rodriguez Diaz v. Garland, 53 F.4th 1189 (9th Cir. 2022)",
                                "The § 1226(a) procedures, including the burden on the noncitizen, satisfied due "
                                "process as applied in that case."),
-        prolonged_1226c=Rule("as_applied", "Rodriguez v. Marin, 909 F.3d 252 (9th Cir. 2018) (remand after "
-                             "Jennings)", "Constitutional claims remanded; as-applied challenges are litigated."),
+        prolonged_1226c=Rule("as_applied", "Rodriguez v. Marin, 909 F.3d 252, 256 (9th Cir. 2018) (remanding "
+                             "the constitutional claims after Jennings and expressing grave doubts that a statute "
+                             "allowing arbitrary prolonged detention without any process is constitutional)",
+                             "No holding on the merits: the panel remanded; district courts in the circuit decide "
+                             "as-applied challenges. The petition cites it with that parenthetical, never as a "
+                             "holding."),
         prolonged_days=_SIX_MONTHS,
         mandatory_injunction=Rule("heightened", "Garcia v. Google, Inc., 786 F.3d 733 (9th Cir. 2015) (en banc)",
                                   "A mandatory injunction is particularly disfavored; the law and facts must "
@@ -181,7 +185,8 @@ PROFILES: dict[str, CircuitProfile] = {
         circuit="11th",
         eaja_in_habeas=_UNSETTLED_EAJA,
         bond_burden_1226a=Rule("unsettled", "No controlling circuit decision recorded"),
-        prolonged_1226c=Rule("as_applied", "Sopo v. U.S. Att'y Gen., 825 F.3d 1199 (11th Cir. 2016), vacated, "
+        # A vacated opinion is no authority for the count: "unsettled", so the petition does not cite it.
+        prolonged_1226c=Rule("unsettled", "Sopo v. U.S. Att'y Gen., 825 F.3d 1199 (11th Cir. 2016), vacated, "
                              "890 F.3d 952 (11th Cir. 2018)", "Vacated after Jennings; unsettled."),
         prolonged_days=_SIX_MONTHS,
         mandatory_injunction=Rule("heightened", "Exhibitors Poster Exch., Inc. v. Nat'l Screen Serv. Corp., "

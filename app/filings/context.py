@@ -330,13 +330,18 @@ def flight_view(raw: Any, tz: str) -> FlightView | None:
 
 def event_view(ev: Any, fac: Any | None, tz: str) -> CustodyEventView:
     location = fac.name if fac is not None else _short(ev.location_text)
+    flight = flight_view(getattr(ev, "flight", None), tz) if ev.status == "in_transit" else None
+    label = STATUS_LABELS.get(ev.status, ev.status.replace("_", " "))
+    if flight is not None:
+        # A flight bound abroad is not a move "between facilities": say what the record shows.
+        label = "In transit on a flight bound outside the United States"
     return CustodyEventView(
-        status_label=STATUS_LABELS.get(ev.status, ev.status.replace("_", " ")),
+        status_label=label,
         effective_date=_today(ev.effective_at, tz),
         location=location,
         country=ev.country if is_valid_country(ev.country) else None,
         source_label=SOURCE_LABELS.get(ev.source_type, ev.source_type.replace("_", " ")),
-        flight=flight_view(getattr(ev, "flight", None), tz) if ev.status == "in_transit" else None,
+        flight=flight,
     )
 
 
