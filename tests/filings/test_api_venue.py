@@ -412,3 +412,19 @@ def test_removed_client_tro_is_grammatical(api: Any, db: Any, org_a: Any) -> Non
     _, text = fetch_pdf(api, org_a, r.json()["id"])
     assert "Petitioner's removal violates the Due Process Clause" in text
     assert "removal violate the" not in text
+
+
+def test_el_paso_division_dates_in_mountain_time(api: Any, db: Any, org_a: Any) -> None:
+    # W.D. Tex., El Paso Division keeps Mountain time (28 U.S.C. § 124(d)(3); 49 C.F.R. § 71.7): 06:30 UTC on
+    # 7 Nov is 11:30 p.m. MST on 6 Nov in El Paso (12:30 a.m. CST on 7 Nov, the district's default zone).
+    client = make_client(db, org_a.id, a_number="077700099")
+    tx = _el_paso(db, org_a.id)
+    add_custody_event(db, org_a.id, client.id, "detained_ice", datetime(2026, 11, 7, 6, 30, tzinfo=UTC),
+                      facility_id=tx.id, source_type="ice_locator")
+    r = draft(api, org_a, client.id, options={"facts": "Officers detained Petitioner at night.",
+                                              "document_date": "2026-11-16"})
+    assert r.status_code == 201, r.text
+    _, text = fetch_pdf(api, org_a, r.json()["id"])
+    assert "(El Paso Division)" in text
+    assert "On November 6, 2026: Detained" in text and "On November 7, 2026: Detained" not in text
+    assert _snapshot(api, org_a, r.json()["id"])["timezone"] == "America/Denver"
