@@ -355,6 +355,8 @@ def test_docketed_case_moved_then_put_on_a_flight_pleads_the_flight(api: Any, db
     assert "are now moving Petitioner again on Example Air flight EXA 123 bound for El Salvador" in text
     assert "In transit between facilities (El Salvador)" not in text
     assert "In transit on a flight bound outside the United States (El Salvador)" in text
+    # One prayer to return Petitioner (with the flight), not two.
+    assert text.count("return Petitioner to the District of Maryland") == 1
     r = draft(api, org_a, client.id, "tro_motion", options={**OPTIONS["tro_motion"], "document_date": "2026-11-07"},
               proceeding_id=proc.id)
     assert r.status_code == 201, r.text
@@ -362,6 +364,11 @@ def test_docketed_case_moved_then_put_on_a_flight_pleads_the_flight(api: Any, db
     background = text.split("BACKGROUND")[1].split("LEGAL STANDARD")[0]
     assert "Respondents now hold Petitioner" not in background
     assert "flight EXA 123 from Harlingen (HRL)" in background and "bound for El Salvador" in background
+    # The proposed order does not order an immediate return and then a return "within ______ days".
+    order = text.split("[PROPOSED] TEMPORARY RESTRAINING ORDER")[1]
+    assert "immediately halt Petitioner's removal" in order
+    assert "return Petitioner to the District of Maryland within" not in order
+    assert text.count("return Petitioner to the District of Maryland") == 2  # relief A, order 1
 
 
 def test_in_transit_petition_does_not_call_the_last_warden_the_present_custodian(api: Any, db: Any,
@@ -379,6 +386,9 @@ def test_in_transit_petition_does_not_call_the_last_warden_the_present_custodian
     assert "FOR THE WESTERN DISTRICT OF TEXAS" in text
     assert "is Petitioner's immediate physical custodian" not in text
     assert "was Petitioner's immediate custodian at El Paso Service Processing Center" in text
+    # The Attorney General does not hold ICE detainees (8 U.S.C. § 1103(a), (g)): no "legal custody" claim.
+    ag = text.split("Respondent Attorney General of the United States is sued")[1].split("LEGAL FRAMEWORK")[0]
+    assert "legal custody" not in ag and "Executive Office for Immigration Review" in ag
 
 
 @pytest.mark.parametrize("district,circuit", [("txsd", "5th"), ("lawd", "5th"), ("flsd", "11th")])
