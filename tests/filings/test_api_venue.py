@@ -421,6 +421,8 @@ def test_removed_client_tro_is_grammatical(api: Any, db: Any, org_a: Any) -> Non
     assert r.status_code == 201, r.text
     _, text = fetch_pdf(api, org_a, r.json()["id"])
     assert "Petitioner's removal violates the Due Process Clause" in text
+    # Rule 65(b)(1)(A): the facts showing irreparable injury must be in an affidavit or verified complaint.
+    assert "verified under 28 U.S.C. § 2242" in text and "65(b)(1)(A)" in text
     assert "removal violate the" not in text
 
 
