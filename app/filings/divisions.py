@@ -19,7 +19,7 @@ def division_for(district: str | None, county: str | None) -> str | None:
 
 #: Divisions whose courthouse keeps a different zone from the district's default (core data keeps one zone per
 #: district). Time zone boundaries: 49 C.F.R. §§ 71.5 (Central), 71.7 (Mountain); divisions: 28 U.S.C.
-#: § 124(d)(3) (W.D. Tex., El Paso Division: El Paso and Hudspeth Counties), § 89(a) (N.D. Fla., Pensacola and
+#: § 124(d)(3) (W.D. Tex., El Paso Division: El Paso County), § 89(a) (N.D. Fla., Pensacola and
 #: Panama City Divisions). Unverified: a person checks each row against the official text.
 DIVISION_TIMEZONES: dict[tuple[str, str], str] = {
     ("txwd", "El Paso"): "America/Denver",
