@@ -106,6 +106,10 @@ def test_removed_client_asks_to_facilitate_return(api: Any, db: Any, org_a: Any)
         assert "bond hearing" not in low
         assert "district of confinement" not in low and "within this district" not in low
         assert "Secretary of State" in text and "Dana K. Whitfield" not in text
+        if template == "habeas_2241":
+            # No detention-statute framework for a person who is abroad (review O6).
+            assert "90-day removal period" not in text and "Freedom from imprisonment" not in text
+            assert "declining to disturb the order insofar as it required the Government to facilitate" in text
         snap = _snapshot(api, org_a, r.json()["id"])
         assert snap["venue"]["rule"] == "abroad_officials_who_can_effect_return"
         trace = {i["item"]: i for i in snap["pleading"]}
