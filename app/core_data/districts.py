@@ -10,7 +10,8 @@ default for "end of day" e-filing deadlines (FRCP 6(a)(4)(A): midnight in the co
 and for court-ordered clock times. Several districts straddle two zones; the division matters
 and an attorney can override per proceeding:
 
-- txwd: El Paso and Alpine/Pecos divisions keep Mountain time (America/Denver).
+- txwd: the El Paso Division keeps Mountain time (America/Denver); Alpine (Brewster County) and Pecos (Reeves
+  County) are on Central time like the rest of the district.
 - kywd: Louisville is Eastern; Paducah, Owensboro and Bowling Green are Central.
 - innd: South Bend and Fort Wayne are Eastern; Hammond and Lafayette are Central.
 - flnd: Tallahassee and Gainesville are Eastern; Pensacola and Panama City are Central.

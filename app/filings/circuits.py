@@ -10,7 +10,9 @@ Keys:
 - ``eaja_in_habeas``: "foreclosed" | "unsettled" — fees under the Equal Access to Justice Act,
   28 U.S.C. § 2412(d), in an immigration habeas case.
 - ``bond_burden_1226a``: "government" (due process puts the burden on the government at a § 1226(a)
-  hearing) | "noncitizen" (it does not) | "unsettled".
+  hearing) | "government_if_prolonged" (only once § 1226(a) detention has become prolonged, as applied) |
+  "noncitizen" (it does not) | "unsettled". ``extra["bond_burden_standard"]`` is the quantum of proof the
+  prayer names; without it the prayer names none.
 - ``prolonged_1226c``: "as_applied" (an as-applied due-process challenge to prolonged § 1226(c) / § 1225(b)
   detention is recognised) | "unsettled"; ``prolonged_days`` is the detention length (days) below which the
   template does not plead a prolonged-detention count.
@@ -93,6 +95,9 @@ PROFILES: dict[str, CircuitProfile] = {
     "1st": CircuitProfile(
         circuit="1st",
         eaja_in_habeas=_UNSETTLED_EAJA,
+        extra={"bond_burden_standard": Rule(
+            "by clear and convincing evidence that Petitioner is dangerous or by a preponderance of the evidence "
+            "that Petitioner is a flight risk", "Hernandez-Lara v. Lyons, 10 F.4th 19 (1st Cir. 2021)")},
         bond_burden_1226a=Rule("government", "Hernandez-Lara v. Lyons, 10 F.4th 19 (1st Cir. 2021)",
                                "Due process requires the government to prove dangerousness by clear and "
                                "convincing evidence, or flight risk by a preponderance, at a § 1226(a) hearing."),
@@ -108,12 +113,17 @@ PROFILES: dict[str, CircuitProfile] = {
         circuit="2nd",
         eaja_in_habeas=Rule("foreclosed", "Vacchio v. Ashcroft, 404 F.3d 663 (2d Cir. 2005)",
                             "EAJA does not authorize fees in an immigration habeas proceeding."),
-        bond_burden_1226a=Rule("government", "Velasco Lopez v. Decker, 978 F.3d 842 (2d Cir. 2020)",
+        # Velasco Lopez is an as-applied holding after fifteen months of § 1226(a) detention, not a rule for every
+        # § 1226(a) hearing: the burden is asked only once detention passes the profile's threshold.
+        bond_burden_1226a=Rule("government_if_prolonged", "Velasco Lopez v. Decker, 978 F.3d 842 (2d Cir. 2020)",
                                "After prolonged § 1226(a) detention, due process put the burden on the "
                                "government by clear and convincing evidence (as applied)."),
         prolonged_1226c=Rule("as_applied", "Black v. Decker, 103 F.4th 133 (2d Cir. 2024)",
                              "Prolonged § 1226(c) detention is assessed under Mathews v. Eldridge as applied."),
         prolonged_days=_SIX_MONTHS,
+        extra={"bond_burden_standard": Rule("by clear and convincing evidence",
+                                            "Velasco Lopez v. Decker, 978 F.3d 842 (2d Cir. 2020); Black v. "
+                                            "Decker, 103 F.4th 133 (2d Cir. 2024)")},
         bond_burden_prolonged=Rule("government", "Black v. Decker, 103 F.4th 133 (2d Cir. 2024)",
                                    "At the hearing owed after unreasonably prolonged § 1226(c) detention the "
                                    "government bears the burden by clear and convincing evidence."),
@@ -133,6 +143,9 @@ PROFILES: dict[str, CircuitProfile] = {
                              "Unreasonably prolonged § 1226(c) detention entitles the detainee to a hearing at "
                              "which the government bears the burden by clear and convincing evidence."),
         prolonged_days=_SIX_MONTHS,
+        extra={"bond_burden_standard": Rule("by clear and convincing evidence",
+                                            "German Santos v. Warden Pike Cnty. Corr. Facility, 965 F.3d 203 "
+                                            "(3d Cir. 2020)")},
         bond_burden_prolonged=Rule("government", "German Santos v. Warden Pike Cnty. Corr. Facility, 965 F.3d 203 "
                                    "(3d Cir. 2020)"),
         mandatory_injunction=Rule("heightened", "Hope v. Warden York Cnty. Prison, 972 F.3d 310 (3d Cir. 2020)",
@@ -170,8 +183,12 @@ PROFILES: dict[str, CircuitProfile] = {
         bond_burden_1226a=Rule("noncitizen", "Rodriguez Diaz v. Garland, 53 F.4th 1189 (9th Cir. 2022)",
                                "The § 1226(a) procedures, including the burden on the noncitizen, satisfied due "
                                "process as applied in that case."),
-        prolonged_1226c=Rule("as_applied", "Rodriguez v. Marin, 909 F.3d 252 (9th Cir. 2018) (remand after "
-                             "Jennings)", "Constitutional claims remanded; as-applied challenges are litigated."),
+        prolonged_1226c=Rule("as_applied", "Rodriguez v. Marin, 909 F.3d 252, 256 (9th Cir. 2018) (remanding "
+                             "the constitutional claims after Jennings and expressing grave doubts that a statute "
+                             "allowing arbitrary prolonged detention without any process is constitutional)",
+                             "No holding on the merits: the panel remanded; district courts in the circuit decide "
+                             "as-applied challenges. The petition cites it with that parenthetical, never as a "
+                             "holding."),
         prolonged_days=_SIX_MONTHS,
         mandatory_injunction=Rule("heightened", "Garcia v. Google, Inc., 786 F.3d 733 (9th Cir. 2015) (en banc)",
                                   "A mandatory injunction is particularly disfavored; the law and facts must "
@@ -181,7 +198,8 @@ PROFILES: dict[str, CircuitProfile] = {
         circuit="11th",
         eaja_in_habeas=_UNSETTLED_EAJA,
         bond_burden_1226a=Rule("unsettled", "No controlling circuit decision recorded"),
-        prolonged_1226c=Rule("as_applied", "Sopo v. U.S. Att'y Gen., 825 F.3d 1199 (11th Cir. 2016), vacated, "
+        # A vacated opinion is no authority for the count: "unsettled", so the petition does not cite it.
+        prolonged_1226c=Rule("unsettled", "Sopo v. U.S. Att'y Gen., 825 F.3d 1199 (11th Cir. 2016), vacated, "
                              "890 F.3d 952 (11th Cir. 2018)", "Vacated after Jennings; unsettled."),
         prolonged_days=_SIX_MONTHS,
         mandatory_injunction=Rule("heightened", "Exhibitors Poster Exch., Inc. v. Nat'l Screen Serv. Corp., "

@@ -37,7 +37,7 @@ from app.custody.statuses import ABROAD_STATUSES, IN_US_CUSTODY_STATUSES
 from app.filings import registry
 from app.filings.countries import country_name, is_valid_country
 from app.filings.districts import get_district
-from app.filings.divisions import division_for
+from app.filings.divisions import division_for, division_timezone
 from app.filings.pleading import decide_pleading
 from app.filings.venue import RECOGNISED_BASES, decide_venue, facts_of
 from app.filings.viewmodels import (
@@ -330,13 +330,18 @@ def flight_view(raw: Any, tz: str) -> FlightView | None:
 
 def event_view(ev: Any, fac: Any | None, tz: str) -> CustodyEventView:
     location = fac.name if fac is not None else _short(ev.location_text)
+    flight = flight_view(getattr(ev, "flight", None), tz) if ev.status == "in_transit" else None
+    label = STATUS_LABELS.get(ev.status, ev.status.replace("_", " "))
+    if flight is not None:
+        # A flight bound abroad is not a move "between facilities": say what the record shows.
+        label = "In transit on a flight bound outside the United States"
     return CustodyEventView(
-        status_label=STATUS_LABELS.get(ev.status, ev.status.replace("_", " ")),
+        status_label=label,
         effective_date=_today(ev.effective_at, tz),
         location=location,
         country=ev.country if is_valid_country(ev.country) else None,
         source_label=SOURCE_LABELS.get(ev.source_type, ev.source_type.replace("_", " ")),
-        flight=flight_view(getattr(ev, "flight", None), tz) if ev.status == "in_transit" else None,
+        flight=flight,
     )
 
 
@@ -498,16 +503,21 @@ def _record_authority(events: list[Any]) -> str | None:
     return None
 
 
-def _resolve_timezone(opt: Any, court_id: str | None, org_tz: str) -> tuple[str, list[str]]:
-    """The zone documents are dated in: `options.timezone`, else the court's courthouse zone, else the org's."""
+def _resolve_timezone(opt: Any, court_id: str | None, org_tz: str,
+                      division: str | None = None) -> tuple[str, list[str]]:
+    """The zone documents are dated in: `options.timezone`, else the court's courthouse zone (the division's
+    when it keeps another zone, e.g. W.D. Tex., El Paso Division: Mountain), else the org's."""
     if opt is not None:
         try:
             ZoneInfo(str(opt))
             return str(opt), []
         except Exception:  # noqa: BLE001 - any lookup failure is an invalid option
             return org_tz, ["options.timezone: not an IANA time zone name (e.g. America/Chicago)"]
+    by_division = division_timezone(court_id, division)
+    if by_division is not None:
+        return by_division, []
     district = get_district(court_id)
-    return (district.timezone if district is not None else org_tz), []
+    return ((district.timezone or org_tz) if district is not None else org_tz), []
 
 
 def _warn(code: str, message: str) -> dict[str, str]:
@@ -619,7 +629,7 @@ def build_context(session: Session, caller: Caller, client_id: uuid.UUID, templa
         proceeding=proc_view, options=opts, today=now.date(), removed=record.removed)
     outcome = decide_venue(facts_of(probe))
     tz, tz_problems = _resolve_timezone(opts.get("timezone"), outcome.venue.court_id if outcome.venue else None,
-                                        caller.org_timezone)
+                                        caller.org_timezone, outcome.venue.division if outcome.venue else None)
     invalid += tz_problems
     document_date = opts.get("document_date")
     try:

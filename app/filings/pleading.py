@@ -121,7 +121,8 @@ def decide_pleading(ctx: FilingContext) -> list[PleadingItem]:
                            "No bond hearing for § 1231(a) detention.", circuits.ARTEAGA_MARTINEZ))
     elif auth == "ina_236a":
         items.append(_item("prayer_release", True, "Release is the core habeas remedy for unlawful detention."))
-        gov = profile.bond_burden_1226a.value == "government"
+        gov = profile.bond_burden_1226a.value == "government" or (
+            profile.bond_burden_1226a.value == "government_if_prolonged" and days is not None and days >= threshold)
         items.append(_item("prayer_bond_hearing", True,
                            "§ 1226(a) detention is bond-eligible; burden on the government "
                            + ("asked (circuit law)." if gov else "not asked (circuit law does not require it)."),

@@ -106,6 +106,10 @@ def test_removed_client_asks_to_facilitate_return(api: Any, db: Any, org_a: Any)
         assert "bond hearing" not in low
         assert "district of confinement" not in low and "within this district" not in low
         assert "Secretary of State" in text and "Dana K. Whitfield" not in text
+        if template == "habeas_2241":
+            # No detention-statute framework for a person who is abroad (review O6).
+            assert "90-day removal period" not in text and "Freedom from imprisonment" not in text
+            assert "declining to disturb the order insofar as it required the Government to facilitate" in text
         snap = _snapshot(api, org_a, r.json()["id"])
         assert snap["venue"]["rule"] == "abroad_officials_who_can_effect_return"
         trace = {i["item"]: i for i in snap["pleading"]}
@@ -324,3 +328,119 @@ def test_removal_order_facts_are_pleaded(api: Any, db: Any, org_a: Any) -> None:
     _, text = fetch_pdf(api, org_a, r.json()["id"])
     assert "On October 10, 2019, Petitioner was ordered removed, with El Salvador designated" in text
     assert _snapshot(api, org_a, r.json()["id"])["removal_order"]["designated_country"] == "SV"
+
+
+def _in_flight(api: Any, client_id: Any, org: Any) -> None:
+    r = api.post(f"{API}/clients/{client_id}/custody-events", headers=org.h("paralegal"),
+                 json={**_event("in_transit", flight={**FLIGHT, "departed_at": "2026-11-07T12:10:00+00:00"},
+                                country="SV", detention_authority="ina_241a"),
+                       "effective_at": "2026-11-07T11:00:00+00:00"})
+    assert r.status_code == 201, r.text
+
+
+def test_docketed_case_moved_then_put_on_a_flight_pleads_the_flight(api: Any, db: Any, org_a: Any) -> None:
+    # 2 Nov detained in Maryland; case docketed in D. Md.; 6 Nov moved to El Paso; 7 Nov on a flight to El Salvador.
+    # The documents must not say Respondents "now hold" Petitioner in El Paso, and the TRO's background must
+    # plead the flight, not only the banner.
+    client, _ = detained_client(db, org_a.id, a_number="044455599")
+    proc = make_proceeding(db, org_a.id, client.id, federal_district="mdd", division="Southern",
+                           docket_number="8:26-cv-03199-ABC", respondents=MD_RESPONDENTS)
+    tx = _el_paso(db, org_a.id)
+    add_custody_event(db, org_a.id, client.id, "detained_ice", datetime(2026, 11, 6, 15, 0, tzinfo=UTC),
+                      facility_id=tx.id, source_type="ice_locator")
+    _in_flight(api, client.id, org_a)
+    from .conftest import OPTIONS
+
+    r = draft(api, org_a, client.id, options={**OPTIONS["habeas_2241"], "document_date": "2026-11-07"},
+              proceeding_id=proc.id)
+    assert r.status_code == 201, r.text
+    _, text = fetch_pdf(api, org_a, r.json()["id"])
+    assert "now hold Petitioner at El Paso" not in text and "Petitioner is now held at El Paso" not in text
+    assert "are now moving Petitioner again on Example Air flight EXA 123 bound for El Salvador" in text
+    assert "In transit between facilities (El Salvador)" not in text
+    assert "In transit on a flight bound outside the United States (El Salvador)" in text
+    # One prayer to return Petitioner (with the flight), not two.
+    assert text.count("return Petitioner to the District of Maryland") == 1
+    r = draft(api, org_a, client.id, "tro_motion", options={**OPTIONS["tro_motion"], "document_date": "2026-11-07"},
+              proceeding_id=proc.id)
+    assert r.status_code == 201, r.text
+    _, text = fetch_pdf(api, org_a, r.json()["id"])
+    background = text.split("BACKGROUND")[1].split("LEGAL STANDARD")[0]
+    assert "Respondents now hold Petitioner" not in background
+    assert "flight EXA 123 from Harlingen (HRL)" in background and "bound for El Salvador" in background
+    # The proposed order does not order an immediate return and then a return "within ______ days".
+    order = text.split("[PROPOSED] TEMPORARY RESTRAINING ORDER")[1]
+    assert "immediately halt Petitioner's removal" in order
+    assert "return Petitioner to the District of Maryland within" not in order
+    assert text.count("return Petitioner to the District of Maryland") == 2  # relief A, order 1
+
+
+def test_in_transit_petition_does_not_call_the_last_warden_the_present_custodian(api: Any, db: Any,
+                                                                                 org_a: Any) -> None:
+    client, _ = detained_client(db, org_a.id, a_number="044455598")
+    tx = _el_paso(db, org_a.id)
+    add_custody_event(db, org_a.id, client.id, "detained_ice", datetime(2026, 11, 6, 15, 0, tzinfo=UTC),
+                      facility_id=tx.id, source_type="ice_locator")
+    _in_flight(api, client.id, org_a)
+    from .conftest import OPTIONS
+
+    r = draft(api, org_a, client.id, options={**OPTIONS["habeas_2241"], "document_date": "2026-11-07"})
+    assert r.status_code == 201, r.text
+    _, text = fetch_pdf(api, org_a, r.json()["id"])
+    assert "FOR THE WESTERN DISTRICT OF TEXAS" in text
+    assert "is Petitioner's immediate physical custodian" not in text
+    assert "was Petitioner's immediate custodian at El Paso Service Processing Center" in text
+    # The Attorney General does not hold ICE detainees (8 U.S.C. § 1103(a), (g)): no "legal custody" claim.
+    ag = text.split("Respondent Attorney General of the United States is sued")[1].split("LEGAL FRAMEWORK")[0]
+    assert "legal custody" not in ag and "Executive Office for Immigration Review" in ag
+
+
+@pytest.mark.parametrize("district,circuit", [("txsd", "5th"), ("lawd", "5th"), ("flsd", "11th")])
+def test_prolonged_1226c_count_never_prints_a_placeholder_as_authority(api: Any, db: Any, org_a: Any,
+                                                                        district: str, circuit: str) -> None:
+    # Port Isabel-like facility; § 1226(c) detention since March: the as-applied count is pleaded. Where the
+    # circuit has no controlling decision the count must cite Supreme Court authority, not the words
+    # "No controlling circuit decision recorded", and never a vacated opinion.
+    fac = make_facility(db, org_a.id, name="Example Service Processing Center", city="Example", state="TX",
+                        federal_district=district, circuit=circuit, ice_field_office="Example",
+                        custodian_name="Alex T. Example", custodian_title="Officer in Charge")
+    client = make_client(db, org_a.id, a_number=f"0555666{ {'txsd': 11, 'lawd': 12, 'flsd': 13}[district]}")
+    add_custody_event(db, org_a.id, client.id, "detained_ice", datetime(2026, 3, 2, 14, tzinfo=UTC),
+                      facility_id=fac.id, source_type="ice_locator", detention_authority="ina_236c")
+    r = draft(api, org_a, client.id, options={"facts": "Petitioner has been held since March.",
+                                              "document_date": "2026-11-16"})
+    assert r.status_code == 201, r.text
+    _, text = fetch_pdf(api, org_a, r.json()["id"])
+    assert "Unlawful Prolonged Detention" in text
+    assert "No controlling circuit decision recorded" not in text and "No circuit profile recorded" not in text
+    assert "Demore v. Kim, 538 U.S. 510" in text
+    assert "Sopo" not in text
+
+
+def test_removed_client_tro_is_grammatical(api: Any, db: Any, org_a: Any) -> None:
+    client, _ = detained_client(db, org_a.id, a_number="066600299")
+    add_custody_event(db, org_a.id, client.id, "removed_to_designated_country", datetime(2026, 11, 5, 15, tzinfo=UTC),
+                      country="SV", source_type="flight_manifest", confidence="reported")
+    r = draft(api, org_a, client.id, "tro_motion", options={"notice_efforts": "Counsel emailed the Civil Chief."})
+    assert r.status_code == 201, r.text
+    _, text = fetch_pdf(api, org_a, r.json()["id"])
+    assert "Petitioner's removal violates the Due Process Clause" in text
+    # Rule 65(b)(1)(A): the facts showing irreparable injury must be in an affidavit or verified complaint.
+    assert "verified under 28 U.S.C. § 2242" in text and "65(b)(1)(A)" in text
+    assert "removal violate the" not in text
+
+
+def test_el_paso_division_dates_in_mountain_time(api: Any, db: Any, org_a: Any) -> None:
+    # W.D. Tex., El Paso Division keeps Mountain time (28 U.S.C. § 124(d)(3); 49 C.F.R. § 71.7): 06:30 UTC on
+    # 7 Nov is 11:30 p.m. MST on 6 Nov in El Paso (12:30 a.m. CST on 7 Nov, the district's default zone).
+    client = make_client(db, org_a.id, a_number="077700099")
+    tx = _el_paso(db, org_a.id)
+    add_custody_event(db, org_a.id, client.id, "detained_ice", datetime(2026, 11, 7, 6, 30, tzinfo=UTC),
+                      facility_id=tx.id, source_type="ice_locator")
+    r = draft(api, org_a, client.id, options={"facts": "Officers detained Petitioner at night.",
+                                              "document_date": "2026-11-16"})
+    assert r.status_code == 201, r.text
+    _, text = fetch_pdf(api, org_a, r.json()["id"])
+    assert "(El Paso Division)" in text
+    assert "On November 6, 2026: Detained" in text and "On November 7, 2026: Detained" not in text
+    assert _snapshot(api, org_a, r.json()["id"])["timezone"] == "America/Denver"

@@ -182,3 +182,25 @@ def test_removed_client_tro_pleads_the_circuits_mandatory_injunction_standard(ci
     assert source.split(",")[0] in text
     assert "facilitate Petitioner's return" in text
     assert "stay of removal" not in text.lower() and "shall not remove" not in text
+
+
+def test_bond_burden_is_pleaded_only_as_far_as_the_circuit_holds() -> None:
+    # 2d Cir.: Velasco Lopez shifted the burden as applied after prolonged § 1226(a) detention, not at every
+    # hearing; 1st Cir.: Hernandez-Lara puts clear and convincing proof on dangerousness but only a
+    # preponderance on flight risk. The old petition asked "clear and convincing" for both, from day one.
+    def text_for(district: str, start: str | None) -> str:
+        opts: dict[str, Any] = {"detention_authority": "ina_236a"}
+        if start:
+            opts["custody_start_date"] = start
+        ctx = make_context(facility=_facility_in(district), options=opts)
+        return flat(pdf_text(render_filing("habeas_2241", ctx).pdf))
+
+    fresh = text_for("nysd", None)  # detained 14 days
+    assert "individualized bond hearing" in fresh
+    assert "bear the burden of justifying continued detention" not in fresh and "Velasco Lopez" not in fresh
+    long = text_for("nysd", "2026-01-02")
+    assert "once § 1226(a) detention has become prolonged, due process requires the government" in long
+    assert "bear the burden of justifying continued detention by clear and convincing evidence" in long
+    first = text_for("mad", None)
+    assert ("by clear and convincing evidence that Petitioner is dangerous or by a preponderance of the evidence "
+            "that Petitioner is a flight risk") in first
