@@ -284,6 +284,7 @@ def client_view(client: Any, facility: FacilityView | None, today: date) -> Clie
             first_surname=client.first_surname,
             second_surname=client.second_surname or None,
             name_on_charging_document=_short(client.name_on_charging_document),
+            name_latin=_short(client.name_latin),
         ),
         # A sealed A-number stays out of the snapshot as well as the PDF.
         a_number_display=display_a_number(client.a_number) if client.a_number and not sealed else None,
@@ -661,6 +662,9 @@ def build_context(session: Session, caller: Caller, client_id: uuid.UUID, templa
         timezone=tz,
     )
     missing = registry.missing_fields(template, ctx)
+    if ctx.client.name.needs_latin and not ctx.client.name.name_latin:
+        # A caption in English needs the name in Latin letters, as a person entered it (no transliteration).
+        missing.append("client.name_latin")
     if signer is None and attorney_id is None:
         # The caller is not an attorney: name what to send instead of the bare record field.
         missing = [f"options.{ATTORNEY_OPTION}" if m == "attorney" else m for m in missing]

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.core_data.names import is_latin_script
 from app.filings.countries import country_name, executed_within_united_states
 from app.filings.districts import District, district_display_name, get_district
 
@@ -53,6 +54,19 @@ class PersonName(_View):
     name_on_charging_document: str | None = Field(default=None, max_length=_S)
     # Family name first (Chinese, Korean, Japanese, Hungarian, Vietnamese usage).
     surname_first: bool = False
+    # The name in Latin script as a person entered it (captions are in English); set when the name is recorded
+    # in another script. Never produced by transliteration.
+    name_latin: str | None = Field(default=None, max_length=_S)
+
+    @property
+    def needs_latin(self) -> bool:
+        """The recorded name has letters outside the Latin script (Arabic, CJK, Ethiopic, Cyrillic...)."""
+        return not is_latin_script(self.full_name)
+
+    @property
+    def caption_name(self) -> str:
+        """The name a filing prints: the recorded name, or its Latin-script form when it has one."""
+        return self.name_latin if self.needs_latin and self.name_latin else self.full_name
 
     @property
     def full_name(self) -> str:
@@ -72,7 +86,7 @@ class PersonName(_View):
     @property
     def initials(self) -> str:
         """Initials for a minor's caption (FRCP 5.2(a)(3))."""
-        return "".join(f"{w[0]}." for w in self.full_name.split() if w)
+        return "".join(f"{w[0]}." for w in self.caption_name.split() if w)
 
     @property
     def charging_name_differs(self) -> bool:
@@ -137,7 +151,7 @@ class ClientView(_View):
     @property
     def display_name(self) -> str:
         """Name used throughout a filing: initials for a minor (FRCP 5.2(a)(3))."""
-        return self.name.initials if self.is_minor else self.name.full_name
+        return self.name.initials if self.is_minor else self.name.caption_name
 
     @property
     def country_of_birth_name(self) -> str:
