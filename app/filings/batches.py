@@ -341,7 +341,8 @@ class BatchWorker:
 
     async def start(self) -> None:
         """Start the loop, which first re-queues interrupted items. Touches no database here: a server
-        started during a database outage must come up (SECURITY C5) and catch up when it returns."""
+        started during a database outage must come up (docs/security-model.md#concurrency-and-faults) and catch up when
+        it returns."""
         self._wake = asyncio.Event()
         self._task = asyncio.create_task(self._run(), name="filing-batch-worker")
 

@@ -185,7 +185,8 @@ def _text_problem(value: str) -> str | None:
 
 def clean_options(options: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Options with every string NFC-normalized, and the options whose text is refused: control,
-    zero-width and bidirectional-override characters (DESIGN §4.3) never reach a court filing."""
+    zero-width and bidirectional-override characters (docs/design.md#strings-and-text-hygiene) never reach a court
+    filing."""
     if not isinstance(options, dict):
         return options, []
     out: dict[str, Any] = {}

@@ -1,4 +1,5 @@
-"""Key rotation for filing input snapshots and PDFs (SECURITY D2): re-encrypt under the active key.
+"""Key rotation for filing input snapshots and PDFs (docs/security-model.md#data-at-rest): re-encrypt under the active
+key.
 
 Run by ``dueprocess keys rotate`` after the client fields. Like client rotation it is idempotent and
 resumable: rows already under the active key are skipped (only the ciphertext header is read to find them),

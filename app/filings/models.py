@@ -47,7 +47,7 @@ class BatchItemStatus(StrEnum):
 
 
 class Filing(SQLModel, table=True):
-    """One generated document (DESIGN §5). `version` numbers the drafts of one template for one client
+    """One generated document (docs/design.md#domain-model). `version` numbers the drafts of one template for one client
     (1, 2, ...); it is not an optimistic-locking counter: a filing's content never changes."""
 
     __tablename__ = "filing"
@@ -100,7 +100,7 @@ class Filing(SQLModel, table=True):
 
 
 class FilingDocument(SQLModel, table=True):
-    """The PDF bytes of a filing (stored in the database, DESIGN §5, encrypted); written once, never
+    """The PDF bytes of a filing (stored in the database, docs/design.md#domain-model, encrypted); written once, never
     updated (key rotation re-encrypts the same bytes)."""
 
     __tablename__ = "filing_document"

@@ -1,4 +1,5 @@
-"""/filing-templates, filings and filing batches (DESIGN §7, §8). HTTP only: rules live in the services.
+"""/filing-templates, filings and filing batches (docs/design.md#api-surface, docs/design.md#filing-pdfs). HTTP only:
+rules live in the services.
 
 Drafting is `async`: the record is read in the thread pool, the PDF renders in the process pool while the
 event loop keeps serving, and the result is stored in the thread pool. `setup(app)` (called by

@@ -1,4 +1,5 @@
-"""Filing snapshots and PDFs encrypted at rest (SECURITY D1/D2) on both backends: raw SQL shows neither the
+"""Filing snapshots and PDFs encrypted at rest (docs/security-model.md#data-at-rest) on both backends: raw SQL shows
+neither the
 A-number nor the client's name, the API still serves the exact PDF, moved ciphertext fails, key rotation
 re-encrypts final filings too, and migration 0008 encrypts existing rows and its downgrade restores them."""
 

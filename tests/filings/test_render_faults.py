@@ -1,4 +1,5 @@
-"""Fault injection on the PDF render pool (SECURITY §8 R2, DESIGN §4.9): a worker process SIGKILLed in the
+"""Fault injection on the PDF render pool (docs/security-model.md#attack-catalogue, docs/design.md#optimistic-locking):
+a worker process SIGKILLed in the
 middle of a render (the OS OOM killer, an operator, a crash) fails that render cleanly — `RenderFailed`, over
 HTTP 503 problem+json `render_failed` with `Retry-After`, nothing stored — and the next render succeeds on a
 new pool (a ProcessPoolExecutor whose worker died is broken for good and must be replaced).

@@ -1,5 +1,5 @@
 """The process-pool renderer: async and sync renders, page cap before writing, wall-clock timeout
-that kills and replaces the worker, bounded admission (SECURITY §8 R1-R3)."""
+that kills and replaces the worker, bounded admission (docs/security-model.md#attack-catalogue-R3)."""
 
 from __future__ import annotations
 

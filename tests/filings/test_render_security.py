@@ -1,4 +1,5 @@
-"""SECURITY §8 P1-P4, P6, P8, V13: user data prints literally, the fetcher fails closed, nothing
+"""docs/security-model.md#attack-catalogue-P4, P6, P8, V13: user data prints literally, the fetcher fails closed,
+nothing
 leaves the machine, metadata holds no server paths, every script extracts."""
 
 from __future__ import annotations

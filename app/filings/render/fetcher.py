@@ -1,4 +1,4 @@
-"""Fail-closed URL fetcher for WeasyPrint (SECURITY §5, matrix P1-P4).
+"""Fail-closed URL fetcher for WeasyPrint (docs/security-model.md#pdf-rendering, matrix P1-P4).
 
 Serves exactly two things: files under `templates/static/` (resolved path must stay inside that
 folder; that is how the stylesheet and the bundled fonts arrive) and `data:` URIs below a small cap;
