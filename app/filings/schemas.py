@@ -129,17 +129,7 @@ class BatchSummary(BaseModel):
     finished_at: datetime | None
 
 
-class BatchPublic(BaseModel):
-    id: uuid.UUID
-    template: str
-    group_id: uuid.UUID | None
-    status: str  # queued | running | done
-    total: int
-    done: int
-    failed: int
-    pending: int
-    created_by: uuid.UUID | None
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
+class BatchPublic(BatchSummary):
+    """One batch (``GET /filing-batches/{id}``): its counts and one line per client."""
+
     items: list[BatchItemPublic]
