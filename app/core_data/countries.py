@@ -2,7 +2,7 @@
 
 Used for country of birth, citizenships, removal destinations and protection-order scopes
 (docs/domain/clients.md#the-person, docs/domain/protection.md#order-types) and for the family portal's "Deported to
-{country}" labels (§6.4).
+{country}" labels (docs/domain/family-view.md#what-families-need-most).
 Pure data, no database, importable by any domain.
 """
 

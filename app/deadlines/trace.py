@@ -1,6 +1,7 @@
 """Computation trace: every counted, skipped and rolled day, each with its reason and citation.
 
-docs/domain/README.md#never-one-silent-date / §2.5: a computed deadline never stands alone as "the" date; it carries the
+docs/domain/README.md#never-one-silent-date and docs/domain/deadlines.md#engine-duties: a computed deadline never stands
+alone as "the" date; it carries the
 steps that produced it so an attorney can check it against the rule text.
 """
 

@@ -1,5 +1,5 @@
-"""The family-facing, redacted status view (docs/domain/family-view.md#visibility-by-default visibility matrix, §6.4
-what families need).
+"""The family-facing, redacted status view (visibility matrix: docs/domain/family-view.md#visibility-by-default;
+what families need: docs/domain/family-view.md#what-families-need-most).
 
 Built field by field from an allow-list — never by copying a record and deleting keys — so a new
 column on a client, custody event, facility or proceeding cannot reach a family by accident.

@@ -436,7 +436,7 @@ def test_pagination_is_stable(client: Any, make_org: Any, db: Any) -> None:
 def test_an_unfiltered_page_leaves_no_reference_cycles(make_org: Any, db: Any) -> None:
     """The list's statements are built once: a statement built per request is a graph of objects pointing at each
     other, which only the cyclic collector frees, and under load its collections stopped a worker for 30-60 ms
-    about once a second (docs/SECURITY.md §6). Before, each page left about 90 such objects (its 50 ids among them)."""
+    about once a second (bench/RESULTS.md). Before, each page left about 90 such objects (its 50 ids among them)."""
     import gc
 
     from app.casework.client_records import ClientFilters, list_clients
