@@ -22,7 +22,7 @@ from sqlmodel import Session, SQLModel, col
 from app.auth.models import Organization
 from app.casework import client_records
 from app.clients import service as clients_service
-from app.clients.models import Client, decrypt_a_number
+from app.clients.models import Client, decrypt_a_number, decrypt_privileged_notes
 from app.core import audit
 from app.core.audit import AuditActor
 from app.core.spreadsheet import csv_text, safe_cell
@@ -208,17 +208,17 @@ def organization_export(ctx: AuditActor, session: Session) -> dict[str, Any]:
         if "organization_id" not in table.c or table.name in _SKIP_TABLES:
             continue
         keep = [c for c in table.c if c.name not in _SECRET_COLUMNS]
+        # A client's encrypted fields are read in the same statement and decrypted here (no query per client).
+        sealed = [table.c.a_number_ct, table.c.privileged_notes_ct] if table.name == "client" else []
         order = [c for c in table.primary_key.columns]
-        rows = session.execute(sa.select(*keep).where(table.c.organization_id == ctx.org_id).order_by(*order))
+        rows = session.execute(sa.select(*keep, *sealed).where(table.c.organization_id == ctx.org_id)
+                               .order_by(*order))
         out = []
         for row in rows.mappings():
-            item = {k: _json_value(v) for k, v in row.items()}
-            if table.name == "client":
-                ct = session.execute(sa.select(table.c.a_number_ct, table.c.privileged_notes_ct)
-                                     .where(table.c.id == row["id"])).one()
-                item["a_number"] = decrypt_a_number(ctx.org_id, row["id"], ct[0])
-                client = session.get(Client, row["id"])
-                item["privileged_notes"] = client.privileged_notes if client is not None else None
+            item = {c.name: _json_value(row[c.name]) for c in keep}
+            if sealed:
+                item["a_number"] = decrypt_a_number(ctx.org_id, row["id"], row["a_number_ct"])
+                item["privileged_notes"] = decrypt_privileged_notes(ctx.org_id, row["id"], row["privileged_notes_ct"])
             out.append(item)
         tables[table.name] = out
     audit.record(session, ctx, "export.organization", "organization", ctx.org_id,

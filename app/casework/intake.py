@@ -31,7 +31,15 @@ from app.casework.intake_columns import (
 from app.clients.anumber import InvalidANumber, normalize_a_number
 from app.clients.schemas import ClientCreate
 from app.clients.service import search_key
-from app.core.spreadsheet import CellError, DateOrder, read_country, read_datetime, read_partial_date
+from app.core.spreadsheet import (
+    CellError,
+    DateOrder,
+    header_problems,
+    read_country,
+    read_datetime,
+    read_partial_date,
+    row_error,
+)
 from app.core.validation import FORBIDDEN_TEXT
 from app.core_data.names import fold_for_search
 from app.custody.rules import check_event
@@ -65,10 +73,6 @@ class IntakeRow:
     facility: Any | None = None
 
 
-def _err(line: int, column: str | None, code: str, message: str) -> dict[str, Any]:
-    return {"line": line, "column": column, "code": code, "message": message}
-
-
 def _normalize_header(h: str) -> str:
     key = re.sub(r"[\s\-]+", "_", h.strip().lower())
     return HEADER_ALIASES.get(key, key)
@@ -81,13 +85,13 @@ def decode(data: bytes | str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise FileProblem([_err(line, None, "invalid_encoding", "File is not valid UTF-8.")]) from None
+        raise FileProblem([row_error(line, None, "invalid_encoding", "File is not valid UTF-8.")]) from None
 
 
 def read_records(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Header (normalised names) and the non-blank records with their starting line numbers."""
     if not text.strip():
-        raise FileProblem([_err(1, None, "empty_file", "The file is empty.")])
+        raise FileProblem([row_error(1, None, "empty_file", "The file is empty.")])
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
@@ -101,19 +105,11 @@ def read_records(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
                 continue
             records.append((line, fields))
             if len(records) > MAX_ROWS:
-                raise FileProblem([_err(line, None, "too_many_rows", f"At most {MAX_ROWS} rows per file.")],
+                raise FileProblem([row_error(line, None, "too_many_rows", f"At most {MAX_ROWS} rows per file.")],
                                   too_many_rows=True)
     except csv.Error as exc:
-        raise FileProblem([_err(reader.line_num, None, "malformed_csv", f"CSV syntax error: {exc}.")]) from None
-    errors: list[dict[str, Any]] = []
-    for col in sorted({h for h in header if header.count(h) > 1}):
-        errors.append(_err(1, col, "duplicate_column", f"Column {col!r} appears more than once."))
-    for col in header:
-        if col not in COLUMNS:
-            errors.append(_err(1, col or None, "unknown_column", f"Unknown column {col!r}."))
-    for col in REQUIRED_COLUMNS:
-        if col not in header:
-            errors.append(_err(1, col, "missing_column", f"Required column {col!r} is missing."))
+        raise FileProblem([row_error(reader.line_num, None, "malformed_csv", f"CSV syntax error: {exc}.")]) from None
+    errors = header_problems(header, COLUMNS, REQUIRED_COLUMNS)
     if errors:
         raise FileProblem(errors)
     return header, records
@@ -123,14 +119,14 @@ def _clean(raw: dict[str, str], line: int, errors: list[dict[str, Any]]) -> dict
     out: dict[str, str | None] = {}
     for col, value in raw.items():
         if FORBIDDEN_TEXT.search(value) or (col not in MULTILINE and ("\n" in value or "\r" in value)):
-            errors.append(_err(line, col, "invalid_characters", "Contains control or invisible characters."))
+            errors.append(row_error(line, col, "invalid_characters", "Contains control or invisible characters."))
             out[col] = None
             continue
         value = unicodedata.normalize("NFC", value).strip()
         if col not in MULTILINE:
             value = _SPACES.sub(" ", value)
         if len(value) > COLUMNS[col]:
-            errors.append(_err(line, col, "too_long", f"Longer than {COLUMNS[col]} characters."))
+            errors.append(row_error(line, col, "too_long", f"Longer than {COLUMNS[col]} characters."))
             out[col] = None
             continue
         out[col] = value or None
@@ -178,7 +174,7 @@ def row_errors(exc: ValidationError, line: int, columns: dict[str, str]) -> list
             code = _CODE_BY_FIELD.get(field or "", "invalid_value")
         message = str(cause) if cause is not None else e["msg"]
         column = columns.get(field, field) if field else None
-        out.append(_err(line, column, code, f"{column}: {message}" if column else message))
+        out.append(row_error(line, column, code, f"{column}: {message}" if column else message))
     return out
 
 
@@ -241,7 +237,7 @@ def validate_row(raw: dict[str, str], line: int, resolve_facility: FacilityResol
     bad = {e["column"] for e in errors}
 
     def fail(col: str, code: str, message: str) -> None:
-        errors.append(_err(line, col, code, message))
+        errors.append(row_error(line, col, code, message))
 
     _read_cells(v, bad, reading, fail)
 
@@ -251,7 +247,7 @@ def validate_row(raw: dict[str, str], line: int, resolve_facility: FacilityResol
             result = normalize_a_number(v["a_number"] or "")
             a_number, review = result.value, result.needs_review
         except InvalidANumber as exc:
-            errors.append({**_err(line, "a_number", "invalid_a_number", str(exc)), "reason": exc.reason})
+            errors.append({**row_error(line, "a_number", "invalid_a_number", str(exc)), "reason": exc.reason})
     candidate: dict[str, Any] = {
         "given_names": v.get("given_names"), "first_surname": v.get("first_surname"),
         "second_surname": v.get("second_surname"), "name_on_charging_document": v.get("name_on_charging_document"),
@@ -345,7 +341,7 @@ def parse_clients_csv(data: bytes | str, resolve_facility: FacilityResolver, now
     width = len(header)
     for line, fields in records:
         if len(fields) != width:
-            errors.append(_err(line, None, "wrong_field_count", f"Expected {width} fields, found {len(fields)}."))
+            errors.append(row_error(line, None, "wrong_field_count", f"Expected {width} fields, found {len(fields)}."))
             continue
         row, row_errors = validate_row(dict(zip(header, fields, strict=True)), line, resolve_facility, now, reading)
         errors.extend(row_errors)

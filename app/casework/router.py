@@ -31,7 +31,7 @@ from app.core.clock import Now
 from app.core.concurrency import require_if_match, set_etag
 from app.core.errors import ProblemError
 from app.core.pagination import Limit, Offset, Page
-from app.core.routing import api_router
+from app.core.routing import api_router, attachment
 from app.core.spreadsheet import csv_text
 from app.core_data.countries import normalize_country_code
 from app.custody import service as custody_service
@@ -101,8 +101,7 @@ def _export(request: Request, ctx: Ctx, entity: str, fmt: str) -> Response:
     # An export is a read that writes one audit entry, so it runs in a write transaction of its own.
     with request.app.state.db.session(write=True) as ws:
         content, media, name = exports.export_table(ctx, ws, entity, "xlsx" if fmt == "xlsx" else "csv")
-    return Response(content=content, media_type=media,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+    return attachment(content, media, name)
 
 
 @router.get("/clients/export", response_class=Response, responses=_EXPORT_DOC)
@@ -136,9 +135,7 @@ def export_organization(request: Request, ctx: ExportOrganization) -> Response:
     with request.app.state.db.session(write=True) as ws:
         document = exports.organization_export(ctx, ws)
     body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return Response(content=body, media_type="application/json",
-                    headers={"Content-Disposition": 'attachment; filename="organization-export.json"',
-                             "Cache-Control": "no-store"})
+    return attachment(body, "application/json", "organization-export.json")
 
 
 @router.get("/clients/import/template.csv", response_class=Response,
@@ -171,8 +168,7 @@ def import_error_report(
 
 
 def _csv(text: str, filename: str) -> Response:
-    return Response(content=text.encode("utf-8"), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return attachment(text.encode("utf-8"), "text/csv; charset=utf-8", filename)
 
 
 @router.get("/clients/{client_id}", response_model=ClientDetail)

@@ -96,9 +96,7 @@ class Client(SQLModel, table=True):
     @property
     def privileged_notes(self) -> str | None:
         """Privileged notes, decrypted (never shown in lists or to liaisons)."""
-        if self.privileged_notes_ct is None:
-            return None
-        return keyring.ring().decrypt(self.privileged_notes_ct, self._aad("privileged_notes"))
+        return decrypt_privileged_notes(self.organization_id, self.id, self.privileged_notes_ct)
 
     @privileged_notes.setter
     def privileged_notes(self, value: str | None) -> None:
@@ -129,6 +127,13 @@ def decrypt_a_number(org_id: uuid.UUID, client_id: uuid.UUID, a_number_ct: str |
     if a_number_ct is None:
         return None
     return keyring.ring().decrypt(a_number_ct, crypto.KeyRing.aad(org_id, "client", "a_number", client_id))
+
+
+def decrypt_privileged_notes(org_id: uuid.UUID, client_id: uuid.UUID, notes_ct: str | None) -> str | None:
+    """The privileged notes stored in ``privileged_notes_ct`` (for rows read without the ORM)."""
+    if notes_ct is None:
+        return None
+    return keyring.ring().decrypt(notes_ct, crypto.KeyRing.aad(org_id, "client", "privileged_notes", client_id))
 
 
 def a_number_bidx(org_id: uuid.UUID, a_number: str) -> str:

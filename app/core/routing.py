@@ -69,3 +69,9 @@ class Route(APIRoute):
 def api_router(**kwargs: Any) -> APIRouter:
     """``APIRouter`` with ``Route`` (use it for every router of the app)."""
     return APIRouter(route_class=Route, **kwargs)
+
+
+def attachment(content: bytes, media_type: str, filename: str) -> Response:
+    """A download: the bytes as a named attachment that no cache keeps (every export holds client data)."""
+    return Response(content=content, media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})

@@ -13,9 +13,10 @@ import csv
 import io
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from app.core_data.country_names import COUNTRY_ROWS
@@ -151,6 +152,22 @@ def read_country(text: str) -> str:
     if len(stripped) == 2:
         return stripped
     return _COUNTRY_BY_NAME.get(_fold(stripped), stripped)
+
+
+def row_error(line: int, column: str | None, code: str, message: str) -> dict[str, Any]:
+    """One problem of a CSV import: ``line`` is the physical line where the record starts (header = 1)."""
+    return {"line": line, "column": column, "code": code, "message": message}
+
+
+def header_problems(header: list[str], known: Collection[str], required: Collection[str]) -> list[dict[str, Any]]:
+    """Repeated, unknown and missing columns of a CSV header (a misspelt column must never drop data)."""
+    errors = [row_error(1, col, "duplicate_column", f"Column {col!r} appears more than once.")
+              for col in sorted({h for h in header if header.count(h) > 1})]
+    errors += [row_error(1, col or None, "unknown_column", f"Unknown column {col!r}.")
+               for col in header if col not in known]
+    errors += [row_error(1, col, "missing_column", f"Required column {col!r} is missing.")
+               for col in required if col not in header]
+    return errors
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -28,6 +28,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from app.core.spreadsheet import header_problems, row_error
 from app.core_data.districts import CIRCUITS
 from app.core_data.names import fold_for_search
 from app.custody.facility_rules import ICE_FIELD_OFFICES, FacilityRuleError, resolve_field_office, resolve_venue
@@ -66,10 +67,6 @@ _CIRCUIT_ALIASES = {c.casefold(): c for c in CIRCUITS} | {c[:-2]: c for c in CIR
 _CIRCUIT_ALIASES |= {"dc": "D.C.", "d.c": "D.C."}
 
 
-def _err(line: int, column: str | None, code: str, message: str) -> dict[str, Any]:
-    return {"line": line, "column": column, "code": code, "message": message}
-
-
 def facility_identity(row: dict[str, Any]) -> tuple[str, str]:
     """Key for idempotent re-import: ``external_id`` if given, else folded name + state + country."""
     if row.get("external_id"):
@@ -92,10 +89,10 @@ def _clean(raw: dict[str, str], line: int, errors: list[dict[str, Any]]) -> dict
             value = _SPACES.sub(" ", value)
         if col in _FILE_ONLY:
             if _CONTROL.search(value) or (col not in _MULTILINE and "\n" in value):
-                errors.append(_err(line, col, "invalid_characters", "Contains control or invisible characters."))
+                errors.append(row_error(line, col, "invalid_characters", "Contains control or invisible characters."))
                 value = ""
             elif len(value) > limit:
-                errors.append(_err(line, col, "too_long", f"Longer than {limit} characters."))
+                errors.append(row_error(line, col, "too_long", f"Longer than {limit} characters."))
                 value = ""
         out[col] = value or None
     return out
@@ -115,7 +112,7 @@ def _schema_errors(exc: ValidationError, line: int, notes_column: bool) -> list[
             code = "invalid_value"
         message = str(e["msg"]).removeprefix("Value error, ")
         message = message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
-        out.append(_err(line, column, code, message))
+        out.append(row_error(line, column, code, message))
     return out
 
 
@@ -124,7 +121,7 @@ def _validate_row(raw: dict[str, str], line: int) -> tuple[dict[str, Any] | None
     v = _clean(raw, line, errors)
 
     def fail(col: str, code: str, message: str) -> None:
-        errors.append(_err(line, col, code, message))
+        errors.append(row_error(line, col, code, message))
 
     # The API's schema, fed the file's values (``notes`` is the shared list's name for visitation_info).
     notes_column = not v["visitation_info"] and bool(v["notes"])
@@ -210,10 +207,10 @@ def parse_facilities_csv(text: str | bytes) -> tuple[list[dict[str, Any]], list[
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
-            return [], [_err(line, None, "invalid_encoding", "File is not valid UTF-8.")]
+            return [], [row_error(line, None, "invalid_encoding", "File is not valid UTF-8.")]
     text = text.removeprefix("\ufeff")
     if not text.strip():
-        return [], [_err(1, None, "empty_file", "The file is empty.")]
+        return [], [row_error(1, None, "empty_file", "The file is empty.")]
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
@@ -222,16 +219,9 @@ def parse_facilities_csv(text: str | bytes) -> tuple[list[dict[str, Any]], list[
     rows: list[dict[str, Any]] = []
     try:
         header = [h.strip().lower().replace(" ", "_") for h in next(reader)]
-        for col in sorted({h for h in header if header.count(h) > 1}):
-            errors.append(_err(1, col, "duplicate_column", f"Column {col!r} appears more than once."))
-        for col in header:
-            if col not in COLUMNS:
-                errors.append(_err(1, col or None, "unknown_column", f"Unknown column {col!r}."))
-        for col in REQUIRED_COLUMNS:
-            if col not in header:
-                errors.append(_err(1, col, "missing_column", f"Required column {col!r} is missing."))
+        errors.extend(header_problems(header, COLUMNS, REQUIRED_COLUMNS))
         if "state" not in header and "country" not in header:
-            errors.append(_err(1, "state", "missing_column", "Need a 'state' or a 'country' column."))
+            errors.append(row_error(1, "state", "missing_column", "Need a 'state' or a 'country' column."))
         if errors:
             return [], errors
 
@@ -244,11 +234,11 @@ def parse_facilities_csv(text: str | bytes) -> tuple[list[dict[str, Any]], list[
                 continue
             count += 1
             if count > MAX_ROWS:
-                errors.append(_err(line, None, "too_many_rows", f"At most {MAX_ROWS} rows per file."))
+                errors.append(row_error(line, None, "too_many_rows", f"At most {MAX_ROWS} rows per file."))
                 break
             if len(fields) != len(header):
                 msg = f"Expected {len(header)} fields, found {len(fields)}."
-                errors.append(_err(line, None, "wrong_field_count", msg))
+                errors.append(row_error(line, None, "wrong_field_count", msg))
                 continue
             row, row_errors = _validate_row(dict(zip(header, fields, strict=True)), line)
             errors.extend(row_errors)
@@ -257,12 +247,12 @@ def parse_facilities_csv(text: str | bytes) -> tuple[list[dict[str, Any]], list[
             key = facility_identity(row)
             if key in seen:
                 col = "external_id" if key[0] == "external_id" else "name"
-                errors.append(_err(line, col, "duplicate_row", f"Same facility as line {seen[key]}."))
+                errors.append(row_error(line, col, "duplicate_row", f"Same facility as line {seen[key]}."))
                 continue
             seen[key] = line
             rows.append(row)
     except csv.Error as exc:
-        errors.append(_err(reader.line_num, None, "malformed_csv", f"CSV syntax error: {exc}."))
+        errors.append(row_error(reader.line_num, None, "malformed_csv", f"CSV syntax error: {exc}."))
     return rows, errors
 
 

@@ -23,7 +23,7 @@ from app.core.config import AppEnv, Settings
 from app.core.db import Database
 from app.core.errors import ProblemError
 from app.core.pagination import Limit, Offset, Page
-from app.core.routing import api_router
+from app.core.routing import api_router, attachment
 from app.filings import batch_views, batches, service
 from app.filings.models import FilingStatus
 from app.filings.registry import registry_listing
@@ -163,8 +163,7 @@ def batch_zip(batch_id: uuid.UUID, request: Request, ctx: ReadFilings) -> Respon
     problem), as one zip; audited like reading each PDF. Deleted clients are left out."""
     with request.app.state.db.session(write=True) as ws:
         content, name = batch_views.batch_zip(ctx, ws, batch_id)
-    return Response(content=content, media_type="application/zip",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+    return attachment(content, "application/zip", name)
 
 
 @router.get("/filing-batches/{batch_id}", response_model=BatchPublic)
