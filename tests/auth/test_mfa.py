@@ -105,7 +105,8 @@ def test_a_code_cannot_be_replayed_within_its_window(client: Any, org_a: Any) ->
     user = org_a.users["admin"]
     secret = enroll(client, org_a.h("admin"))["secret"]
     code = _code(secret, 1)
-    assert client.post(TOKEN_MFA, json={"mfa_token": password_step(client, user.email), "code": code}).status_code == 200
+    first = client.post(TOKEN_MFA, json={"mfa_token": password_step(client, user.email), "code": code})
+    assert first.status_code == 200, first.text
     token = password_step(client, user.email)
     assert_problem(client.post(TOKEN_MFA, json={"mfa_token": token, "code": code}), 401, "invalid_mfa_code")
     # An older step's code is refused too (the last used step only moves forward).
@@ -171,7 +172,8 @@ def test_every_role_may_enroll_and_remove_with_password_or_code(client: Any, db:
                                                                  role: str) -> None:
     user, h = org_a.users[role], org_a.h(role)
     secret = enroll(client, h)["secret"]
-    assert_problem(client.request("DELETE", ENROLL, headers=h, json={"password": "not the password"}), 403, "invalid_mfa_code")
+    wrong = client.request("DELETE", ENROLL, headers=h, json={"password": "not the password"})
+    assert_problem(wrong, 403, "invalid_mfa_code")
     assert client.request("DELETE", ENROLL, headers=h, json={"password": PASSWORD}).status_code == 204
     assert client.post(TOKEN, data={"username": user.email, "password": PASSWORD}).status_code == 200
     secret = enroll(client, h)["secret"]
