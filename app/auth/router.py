@@ -12,7 +12,6 @@ from app.auth import organization as org_service
 from app.auth import reset, reset_page, service
 from app.auth.deps import (
     AccountEnrolling,
-    AccountSelf,
     AccountSession,
     DbSession,
     ManageUsers,
@@ -118,7 +117,7 @@ def change_password(request: Request, body: PasswordChange,
 
 
 @router.post("/auth/me/calendar-token", response_model=CalendarTokenResponse, status_code=201)
-def create_calendar_token(ctx: AccountSelf) -> CalendarTokenResponse:
+def create_calendar_token(ctx: AccountSession) -> CalendarTokenResponse:
     """Create (or replace) the caller's secret calendar-feed token."""
     raw = service.set_calendar_token(ctx, ctx.session, ctx.user)
     base = ctx.settings.public_base_url.rstrip("/")
@@ -126,7 +125,7 @@ def create_calendar_token(ctx: AccountSelf) -> CalendarTokenResponse:
 
 
 @router.delete("/auth/me/calendar-token", status_code=status.HTTP_204_NO_CONTENT)
-def delete_calendar_token(ctx: AccountSelf) -> Response:
+def delete_calendar_token(ctx: AccountSession) -> Response:
     """Revoke the caller's calendar-feed token."""
     service.revoke_calendar_token(ctx, ctx.session, ctx.user)
     return Response(status_code=204)
