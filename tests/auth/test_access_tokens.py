@@ -1,4 +1,4 @@
-"""Personal access tokens (docs/auth.md "Personal access tokens", docs/SECURITY.md rows P1-P9): created once,
+"""Personal access tokens (docs/auth.md "Personal access tokens", docs/SECURITY.md rows PT1-PT9): created once,
 stored hashed, limited to their scopes, refused after expiry, revocation, deactivation, log out everywhere and a
 role change; audited. Real HTTP requests to the app on SQLite and PostgreSQL."""
 

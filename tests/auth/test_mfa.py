@@ -1,4 +1,4 @@
-"""TOTP multi-factor sign-in (docs/auth.md "Multi-factor sign-in", docs/SECURITY.md rows M1-M9): enrollment,
+"""TOTP multi-factor sign-in (docs/auth.md "Multi-factor sign-in", docs/SECURITY.md rows MF1-MF9): enrollment,
 confirmation, the two-step sign-in, replay, recovery codes, throttling, removal, and the organization's
 requirement. Real HTTP requests to the app on SQLite and PostgreSQL."""
 
