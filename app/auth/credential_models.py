@@ -111,7 +111,7 @@ class MfaStatus(BaseModel):
 class AccessTokenCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
-    scopes: list[str] = PField(min_length=1, max_length=40)
+    scopes: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] = PField(min_length=1, max_length=40)
     expires_at: datetime
 
     _clean = field_validator("name")(clean_text)

@@ -19,6 +19,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.auth import lookup
+from app.auth.credential_models import PersonalAccessToken
 from app.auth.models import UserAccount
 from app.auth.permissions import Permission, has_permission
 from app.core.admission import Admission, Ticket
@@ -27,7 +28,7 @@ from app.core.config import Settings
 from app.core.db import Database
 from app.core.errors import ProblemError, unauthorized
 from app.core.security import AccessClaims, InvalidToken, decode_access_token, hash_opaque_token
-from app.core.types import utcnow
+from app.core.types import table_of, utcnow
 
 # Personal access tokens are recognised by this prefix (app/auth/access_tokens.py makes them); anything else is
 # read as a JWT access token.
@@ -35,6 +36,7 @@ PAT_PREFIX = "dp_pat_"
 # ``last_used_at`` is written at most once per this period per token: a busy integration must not turn every
 # read into a write (docs/auth.md).
 PAT_TOUCH_INTERVAL = timedelta(minutes=5)
+_PAT_TABLE = table_of(PersonalAccessToken)
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -177,10 +179,7 @@ def _token_principal(request: Request, found: lookup.UserOrgToken | None) -> Pri
 def _touch_token(db: Database, token_id: uuid.UUID | None) -> None:
     """Record the token's use (throttled by PAT_TOUCH_INTERVAL; the WHERE keeps concurrent requests to one
     write)."""
-    from app.auth.credential_models import PersonalAccessToken
-    from app.core.types import table_of
-
-    t = table_of(PersonalAccessToken)
+    t = _PAT_TABLE
     now = utcnow()
     with db.session(write=True) as ws:
         ws.execute(t.update().where(t.c.id == token_id, (t.c.last_used_at.is_(None))

@@ -118,6 +118,8 @@ def test_family_liaisons_cannot_create_tokens(client: Any, org_a: Any) -> None:
     {"name": "x", "scopes": [], "expires_at": "2030-01-01T00:00:00Z"},
     {"name": "x", "scopes": ["no:such"], "expires_at": _expiry()},
     {"name": "x", "scopes": ["access_tokens:manage"], "expires_at": _expiry()},
+    {"name": "x", "scopes": ["x" * 65], "expires_at": _expiry()},
+    {"name": "x", "scopes": ["clients:read"] * 41, "expires_at": _expiry()},
     {"name": "", "scopes": ["clients:read"], "expires_at": _expiry()},
     {"name": "x" * 101, "scopes": ["clients:read"], "expires_at": _expiry()},
     {"name": "x", "scopes": ["clients:read"], "expires_at": _expiry(), "user_id": "someone"},
@@ -179,6 +181,16 @@ def _sign_in(client: Any, email: str) -> dict[str, str]:
     r = client.post("/api/v1/auth/token", data={"username": email, "password": PASSWORD})
     assert r.status_code == 200, r.text
     return bearer(r.json()["access_token"])
+
+
+def test_organization_mfa_requirement_applies_to_tokens(client: Any, org_a: Any) -> None:
+    token = create(client, org_a.h("attorney")).json()["token"]
+    assert client.get("/api/v1/clients", headers=bearer(token)).status_code == 200
+    etag = client.get("/api/v1/organization", headers=org_a.h("admin")).headers["etag"]
+    r = client.patch("/api/v1/organization", headers={**org_a.h("admin"), "If-Match": etag},
+                     json={"mfa_required_roles": ["attorney"]})
+    assert r.status_code == 200, r.text
+    assert_problem(client.get("/api/v1/clients", headers=bearer(token)), 403, "mfa_enrollment_required")
 
 
 def test_unknown_and_malformed_tokens_are_401(client: Any) -> None:

@@ -113,6 +113,18 @@ def test_a_code_cannot_be_replayed_within_its_window(client: Any, org_a: Any) ->
     assert_problem(client.post(TOKEN_MFA, json={"mfa_token": token, "code": _code(secret)}), 401, "invalid_mfa_code")
 
 
+def test_parallel_requests_with_one_code_sign_in_once(client: Any, org_a: Any) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    user = org_a.users["attorney"]
+    secret = enroll(client, org_a.h("attorney"))["secret"]
+    token, code = password_step(client, user.email), _code(secret, 1)
+    with ThreadPoolExecutor(4) as pool:
+        statuses = list(pool.map(lambda _: client.post(TOKEN_MFA, json={"mfa_token": token, "code": code}).status_code,
+                                 range(4)))
+    assert sorted(statuses) == [200, 401, 401, 401], statuses
+
+
 def test_a_recovery_code_works_once(client: Any, org_a: Any) -> None:
     user, h = org_a.users["paralegal"], org_a.h("paralegal")
     codes = enroll(client, h)["recovery_codes"]
