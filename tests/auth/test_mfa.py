@@ -5,6 +5,7 @@ requirement. Real HTTP requests to the app on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -250,3 +251,17 @@ def test_organization_requirement_invalid_input(client: Any, org_a: Any, roles: 
 def test_only_admins_set_the_requirement(client: Any, org_a: Any, role: str) -> None:
     r = client.patch(ORG, headers={**org_a.h(role), "If-Match": '"1"'}, json={"mfa_required_roles": ["attorney"]})
     assert_problem(r, 403, "forbidden")
+
+
+def test_the_organization_export_carries_no_second_factor_or_token_secret(client: Any, org_a: Any) -> None:
+    h = org_a.h("admin")
+    enrolled = enroll(client, h)
+    expires = (datetime.now(UTC) + timedelta(days=7)).isoformat()
+    token = client.post("/api/v1/auth/me/tokens", headers=h, json={
+        "name": "export-probe", "scopes": ["clients:read"], "expires_at": expires}).json()
+    r = client.get("/api/v1/organization/export", headers=h)
+    assert r.status_code == 200, r.text
+    text = r.text
+    assert "mfa_totp" not in r.json()["tables"] and "mfa_recovery_code" not in r.json()["tables"]
+    assert enrolled["secret"] not in text and "secret_encrypted" not in text and "code_hash" not in text
+    assert token["token"] not in text and "token_hash" not in text
