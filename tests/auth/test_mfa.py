@@ -265,3 +265,34 @@ def test_the_organization_export_carries_no_second_factor_or_token_secret(client
     assert "mfa_totp" not in r.json()["tables"] and "mfa_recovery_code" not in r.json()["tables"]
     assert enrolled["secret"] not in text and "secret_encrypted" not in text and "code_hash" not in text
     assert token["token"] not in text and "token_hash" not in text
+
+
+def test_key_rotation_re_encrypts_totp_secrets_and_sign_in_still_works(client: Any, db: Any, org_a: Any) -> None:
+    from app.auth.credential_models import MfaTotp
+    from app.auth.mfa import rotate_mfa_keys
+    from app.core import crypto, keyring
+
+    user = org_a.users["attorney"]
+    secret = enroll(client, org_a.h("attorney"))["secret"]
+    old = keyring.ring()
+    new_spec = crypto.new_key_spec("rotm")
+    old_spec = ",".join(f"{k}:{crypto._b64e(v)}" for k, v in old.keys.items())
+    try:
+        keyring.configure(f"{old_spec},{new_spec}", "rotm", crypto._b64e(old.index_key))
+        with db.session(write=True) as s:
+            assert rotate_mfa_keys(s)["mfa_totp"]["rotated"] >= 1
+        with db.session() as s:
+            row = s.get(MfaTotp, user.id)
+            assert row is not None and crypto.KeyRing.key_id(row.secret_encrypted) == "rotm"
+        # Only the new key left: the rotated secret still checks codes.
+        keyring.configure(new_spec, "rotm", crypto._b64e(old.index_key))
+        r = client.post(TOKEN_MFA, json={"mfa_token": password_step(client, user.email), "code": _code(secret, 1)})
+        assert r.status_code == 200, r.text
+        with db.session(write=True) as s:
+            assert rotate_mfa_keys(s)["mfa_totp"]["rotated"] == 0  # idempotent
+    finally:
+        # Back under the original key, so the rest of the suite sees the usual key ring.
+        keyring.configure(f"{old_spec},{new_spec}", old.active, crypto._b64e(old.index_key))
+        with db.session(write=True) as s:
+            rotate_mfa_keys(s)
+        keyring.configure(old_spec, old.active, crypto._b64e(old.index_key))
