@@ -110,7 +110,7 @@ def list_access_tokens(ctx: ManageAccessTokens, limit: Limit = 50, offset: Offse
 
 
 @router.post("/auth/me/tokens", response_model=AccessTokenCreated, status_code=201)
-def create_access_token(body: AccessTokenCreate, ctx: ManageAccessTokens) -> AccessTokenCreated:
+def create_personal_access_token(body: AccessTokenCreate, ctx: ManageAccessTokens) -> AccessTokenCreated:
     """A new personal access token with ``scopes`` (permissions of the caller's role) until ``expires_at``;
     ``token`` is in this answer only."""
     row, raw = access_tokens.create(ctx, ctx.session, ctx.settings, ctx.user, body)
