@@ -8,6 +8,7 @@ extra level cost ~25 µs on every API request (bench/auth.py). The URLs are the 
 from fastapi import APIRouter
 
 from app.audit.router import router as audit_router
+from app.auth.credentials_router import router as credentials_router
 from app.auth.router import router as auth_router
 from app.auth.router import users_router
 from app.casework.router import router as casework_router
@@ -20,6 +21,6 @@ from app.protection.router import router as protection_router
 
 API_PREFIX = "/api/v1"
 DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
-    auth_router, users_router, audit_router, casework_router, clients_router, custody_router, protection_router,
-    deadlines_router, filings_router, portal_router,
+    auth_router, credentials_router, users_router, audit_router, casework_router, clients_router, custody_router,
+    protection_router, deadlines_router, filings_router, portal_router,
 )

@@ -1,6 +1,7 @@
 """Registry of every table (Alembic autogenerate and tests import this)."""
 
 import app.core.base  # noqa: F401  (naming convention first)
+from app.auth import credential_models as auth_credential_models  # noqa: F401
 from app.auth import models as auth_models  # noqa: F401
 from app.clients import models as clients_models  # noqa: F401
 from app.core import audit  # noqa: F401

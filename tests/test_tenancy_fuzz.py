@@ -31,6 +31,9 @@ def build_world(client: Any, org: Any, facility_owner: Any = None) -> dict[str, 
     """One object of every kind in ``org``, created through the API by its own staff."""
     att, par = org.h("attorney"), org.h("paralegal")
     w: dict[str, Any] = {"user_id": str(org.users["paralegal"].id)}
+    w["access_token_id"] = _ok(client.post("/api/v1/auth/me/tokens", headers=par, json={
+        "name": "probe", "scopes": ["clients:read"],
+        "expires_at": (datetime.now(UTC) + timedelta(days=1)).isoformat()}), 201)["id"]
     cl = _ok(client.post("/api/v1/clients", headers=par, json={
         "given_names": "Tenancy", "first_surname": "Probe", "a_number": f"{uuid.uuid4().int % 10**9:09d}",
         "country_of_birth": "SV", "citizenships": ["SV"]}))
@@ -94,7 +97,7 @@ PARAM_KEYS = {
     "user_id": "user_id", "client_id": "client_id", "proceeding_id": "proceeding_id", "group_id": "group_id",
     "facility_id": "facility_id", "alert_id": "alert_id", "obligation_id": "obligation_id",
     "occurrence_id": "occurrence_id", "rule_id": "rule_id", "deadline_id": "deadline_id", "grant_id": "grant_id",
-    "filing_id": "filing_id", "batch_id": "batch_id",
+    "filing_id": "filing_id", "batch_id": "batch_id", "token_id": "access_token_id",
 }
 PATH_SPECIFIC = {
     ("/api/v1/custody-events/{event_id}/retract", "event_id"): "custody_event_id",

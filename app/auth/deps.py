@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cache
 from typing import Annotated, Any
 
@@ -18,6 +19,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.auth import lookup
+from app.auth.credential_models import PersonalAccessToken
 from app.auth.models import UserAccount
 from app.auth.permissions import Permission, has_permission
 from app.core.admission import Admission, Ticket
@@ -25,7 +27,16 @@ from app.core.audit import Actor
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.errors import ProblemError, unauthorized
-from app.core.security import AccessClaims, InvalidToken, decode_access_token
+from app.core.security import AccessClaims, InvalidToken, decode_access_token, hash_opaque_token
+from app.core.types import table_of, utcnow
+
+# Personal access tokens are recognised by this prefix (app/auth/access_tokens.py makes them); anything else is
+# read as a JWT access token.
+PAT_PREFIX = "dp_pat_"
+# ``last_used_at`` is written at most once per this period per token: a busy integration must not turn every
+# read into a write (docs/auth.md).
+PAT_TOUCH_INTERVAL = timedelta(minutes=5)
+_PAT_TABLE = table_of(PersonalAccessToken)
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -36,6 +47,9 @@ class Principal:
 
     user: dict[str, Any]
     org: dict[str, Any]
+    # Set when the caller presented a personal access token: its id and the permissions it is limited to.
+    token_id: uuid.UUID | None = None
+    scopes: frozenset[str] | None = None
 
 
 @dataclass
@@ -146,10 +160,61 @@ def ticket_of(request: Request) -> Ticket | None:
     return ticket
 
 
+def _token_principal(request: Request, found: lookup.UserOrgToken | None) -> Principal:
+    """A personal access token is good while it is unrevoked, unexpired, its account active, and the account's
+    token version unchanged since it was made (log out everywhere, a new password, a role change or a
+    deactivation end it: docs/auth.md)."""
+    invalid = unauthorized("invalid_token", "The access token is invalid or expired.")
+    if found is None:
+        raise invalid
+    user, org, tok = found
+    if (tok["revoked_at"] is not None or tok["expires_at"] <= utcnow() or not user["is_active"]
+            or user["token_version"] != tok["token_version"]):
+        raise invalid
+    request.state.user_id = str(user["id"])
+    request.state.access_token_id = str(tok["id"])
+    return Principal(user=user, org=org, token_id=tok["id"], scopes=frozenset(tok["scopes"] or ()))
+
+
+def _touch_token(db: Database, token_id: uuid.UUID | None) -> None:
+    """Record the token's use (throttled by PAT_TOUCH_INTERVAL; the WHERE keeps concurrent requests to one
+    write)."""
+    t = _PAT_TABLE
+    now = utcnow()
+    with db.session(write=True) as ws:
+        ws.execute(t.update().where(t.c.id == token_id, (t.c.last_used_at.is_(None))
+                                    | (t.c.last_used_at < now - PAT_TOUCH_INTERVAL)).values(last_used_at=now))
+        ws.commit()
+
+
+async def _authenticate_token(request: Request, raw: str) -> tuple[Principal, Session | None]:
+    if len(raw) > 128:
+        raise unauthorized("invalid_token", "The access token is invalid or expired.")
+    digest = hash_opaque_token(raw)  # SHA-256 of 256 random bits: no slow hash needed (docs/DECISIONS.md)
+    await admit(request)
+    db: Database = request.app.state.db
+    session: Session | None = None
+    if db.inline_sqlite_path is not None:
+        found = lookup.fetch_token_inline(db, digest)
+    else:
+        session = open_session(request)
+        found = await run_in_threadpool(lookup.fetch_token_with_session, session, digest)
+    principal = _token_principal(request, found)
+    last_used = found[2]["last_used_at"] if found is not None else None
+    if last_used is None or last_used < utcnow() - PAT_TOUCH_INTERVAL:
+        await run_in_threadpool(_touch_token, db, principal.token_id)
+    return principal, session
+
+
 async def authenticate(request: Request) -> tuple[Principal, Session | None]:
     """Verify the bearer token, wait for the request's turn, then read the account and organization (role,
     active flag, token version) from the database: inline on SQLite files, else on the request's session in
-    the thread pool (which is returned, to be reused by the route). See app/auth/lookup.py."""
+    the thread pool (which is returned, to be reused by the route). See app/auth/lookup.py.
+
+    A bearer token that starts with ``dp_pat_`` is a personal access token (app/auth/access_tokens.py)."""
+    raw = _bearer(request)
+    if raw.startswith(PAT_PREFIX):
+        return await _authenticate_token(request, raw)
     claims = _claims(request)  # a bad token is refused at once, without waiting in line
     await admit(request)
     db: Database = request.app.state.db
@@ -160,9 +225,29 @@ async def authenticate(request: Request) -> tuple[Principal, Session | None]:
     return _principal(request, claims, row), session
 
 
+def check_second_factor(principal: Principal, permission: Permission, *, interactive: bool,
+                        enrolling: bool) -> None:
+    """The checks a personal access token and the organization's MFA requirement add (docs/auth.md)."""
+    if principal.scopes is not None:
+        if interactive:
+            # Credentials (MFA, tokens, the password) are managed from a signed-in session, never by a token.
+            raise ProblemError(403, "session_required", "Sign in to do this; an access token cannot.")
+        if permission.value not in principal.scopes:
+            raise ProblemError(403, "insufficient_scope", "The access token's scopes do not allow this action.")
+    if (not enrolling and not principal.user.get("mfa_enabled")
+            and principal.user["role"] in (principal.org.get("mfa_required_roles") or ())):
+        raise ProblemError(403, "mfa_enrollment_required",
+                           "Your organization requires a second factor: enroll at POST /api/v1/auth/me/mfa/totp.")
+
+
 @cache
-def require(permission: Permission) -> Callable[[Request], Awaitable[Ctx]]:
+def require(permission: Permission, *, interactive: bool = False,
+            enrolling: bool = False) -> Callable[[Request], Awaitable[Ctx]]:
     """Dependency factory: authenticated caller holding ``permission``.
+
+    ``interactive``: refused to personal access tokens (credential management). ``enrolling``: still open to an
+    account that its organization requires to enroll in MFA and has not yet (GET /auth/me, the enrollment
+    routes, log out everywhere): every other route answers 403 ``mfa_enrollment_required`` (docs/auth.md).
 
     ``async`` on purpose: a sync dependency is a thread-pool hop of its own (docs/design.md#stack), on top of the one a
     sync route takes; the only blocking work here is delegated explicitly (see ``authenticate``)."""
@@ -171,6 +256,7 @@ def require(permission: Permission) -> Callable[[Request], Awaitable[Ctx]]:
         principal, session = await authenticate(request)
         if not has_permission(principal.user["role"], permission):
             raise ProblemError(403, "forbidden", "Your role does not allow this action.")
+        check_second_factor(principal, permission, interactive=interactive, enrolling=enrolling)
         limiter = getattr(request.app.state, "rate_limiter", None)
         if limiter is not None:
             limiter.check_user(request, str(principal.user["id"]))
@@ -184,7 +270,8 @@ def require(permission: Permission) -> Callable[[Request], Awaitable[Ctx]]:
         )
 
     dependency.__permission__ = permission  # type: ignore[attr-defined]
-    dependency.__name__ = f"require_{permission.value.replace(':', '_')}"
+    dependency.__name__ = (f"require_{permission.value.replace(':', '_')}"
+                           + ("_interactive" if interactive else "") + ("_enrolling" if enrolling else ""))
     return dependency
 
 
@@ -214,6 +301,13 @@ def read_actor(ctx: Ctx) -> Actor:
 # reads the permission back from the dependency, so a route without one fails the suite.
 
 AccountSelf = Annotated[Ctx, Depends(require(Permission.account_self))]
+# The caller's own account while an MFA enrollment the organization requires is still missing (docs/auth.md).
+AccountEnrolling = Annotated[Ctx, Depends(require(Permission.account_self, enrolling=True))]
+# The same, signed in (not a personal access token): MFA enrollment.
+MfaEnrollment = Annotated[Ctx, Depends(require(Permission.account_self, interactive=True, enrolling=True))]
+# The caller's credentials (password, MFA removal), signed in.
+AccountSession = Annotated[Ctx, Depends(require(Permission.account_self, interactive=True))]
+ManageAccessTokens = Annotated[Ctx, Depends(require(Permission.access_tokens_manage, interactive=True))]
 ManageUsers = Annotated[Ctx, Depends(require(Permission.users_manage))]
 ReadAudit = Annotated[Ctx, Depends(require(Permission.audit_read))]
 ReadClients = Annotated[Ctx, Depends(require(Permission.clients_read))]

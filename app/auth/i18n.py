@@ -60,6 +60,10 @@ _TOO_MANY = {
         "en": "Too many wrong current passwords. Try again in {wait}.",
         "es": "Demasiadas contraseñas actuales incorrectas. Vuelva a intentarlo en {wait}.",
     },
+    "mfa": {
+        "en": "Too many wrong codes. Try again in {wait}.",
+        "es": "Demasiados códigos incorrectos. Vuelva a intentarlo en {wait}.",
+    },
     "reset": {
         "en": "Too many password-reset requests. Try again in {wait}.",
         "es": "Demasiadas solicitudes de restablecimiento de contraseña. Vuelva a intentarlo en {wait}.",

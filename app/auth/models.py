@@ -29,6 +29,9 @@ class Organization(SQLModel, table=True):
     whereabouts_unknown_hours: int = Field(default=12)
     # How spreadsheet dates like 03/04/2026 are read (docs/design.md#wave-2): "MDY" (U.S. default) or "DMY".
     date_order: str = Field(default="MDY", max_length=3)
+    # Roles whose users must sign in with a second factor (docs/auth.md "Multi-factor sign-in"): e.g.
+    # ["attorney", "admin"]. Null or [] requires it of nobody.
+    mfa_required_roles: list[str] | None = Field(default=None, sa_column=json_col(nullable=True))
     version: int = Field(default=1, nullable=False)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
@@ -59,6 +62,9 @@ class UserAccount(SQLModel, table=True):
     office_address: str | None = Field(default=None, max_length=500)
     phone: str | None = Field(default=None, max_length=40)
     calendar_token_hash: str | None = Field(default=None, max_length=64, unique=True)
+    # True once a TOTP enrollment is confirmed (app/auth/mfa.py). Kept on the account row so the per-request
+    # principal query sees it without a second read (the organization's MFA requirement is checked there).
+    mfa_enabled: bool = Field(default=False, nullable=False)
     version: int = Field(default=1, nullable=False)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
@@ -220,6 +226,7 @@ class UserPublic(BaseModel):
     firm_name: str | None
     office_address: str | None
     phone: str | None
+    mfa_enabled: bool = False
     version: int
 
     @field_validator("admissions", mode="before")
@@ -265,9 +272,15 @@ class OrganizationSettings(BaseModel):
     date_order: DateOrder
     whereabouts_unknown_hours: int
     default_court_state: str | None
+    mfa_required_roles: list[Role] = PField(default_factory=list)
     version: int
     created_at: datetime
     updated_at: datetime
+
+    @field_validator("mfa_required_roles", mode="before")
+    @classmethod
+    def _none_is_empty(cls, v: Any) -> Any:
+        return [] if v is None else v
 
 
 class OrganizationUpdate(BaseModel):
@@ -278,6 +291,9 @@ class OrganizationUpdate(BaseModel):
     date_order: DateOrder | None = None
     whereabouts_unknown_hours: int | None = PField(default=None, ge=1, le=720)
     default_court_state: str | None = PField(default=None, pattern="^[A-Z]{2}$")
+    mfa_required_roles: list[Role] | None = PField(
+        default=None, max_length=4,
+        description='roles that must sign in with a second factor, e.g. ["attorney", "admin"]; [] for none')
 
     _clean = field_validator("name")(clean_text)
 

@@ -24,9 +24,12 @@ def update_organization(ctx: audit.AuditActor, session: Session, org: Organizati
                         expected_version: int) -> Organization:
     """Change name, time zone, date order or defaults; audited with the field names (not the values)."""
     changes = body.model_dump(exclude_unset=True)
-    for key in ("name", "timezone", "date_order", "whereabouts_unknown_hours"):
+    for key in ("name", "timezone", "date_order", "whereabouts_unknown_hours", "mfa_required_roles"):
         if key in changes and changes[key] is None:
             raise ProblemError(422, "validation_error", f"{key} may not be null.")
+    if "mfa_required_roles" in changes:
+        # Stored as plain role names, sorted and without repeats (the principal query compares them per request).
+        changes["mfa_required_roles"] = sorted({str(r) for r in changes["mfa_required_roles"]})
     claim_version(session, org, expected_version)
     for key, value in changes.items():
         setattr(org, key, value.value if hasattr(value, "value") else value)

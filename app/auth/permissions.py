@@ -41,6 +41,7 @@ class Permission(StrEnum):
     liaison_read = "liaison:read"
     portal_read = "portal:read"
     organization_export = "organization:export"  # the whole organization as JSON (admins)
+    access_tokens_manage = "access_tokens:manage"  # personal access tokens of one's own (staff, docs/auth.md)
 
 
 _STAFF = {
@@ -60,6 +61,7 @@ _STAFF = {
     Permission.deadlines_write,
     Permission.filings_read,
     Permission.filings_draft,
+    Permission.access_tokens_manage,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -97,6 +99,7 @@ PUBLIC_ROUTES: set[tuple[str, str]] = {
     ("GET", "/readyz"),
     ("POST", "/api/v1/auth/token"),
     ("POST", "/api/v1/auth/refresh"),
+    ("POST", "/api/v1/auth/token/mfa"),  # the second step of a sign-in: the mfa_token is the credential
     ("POST", "/api/v1/auth/logout"),
     ("POST", "/api/v1/auth/accept-invite"),
     ("GET", "/api/v1/auth/password-reset"),  # the form page a reset link opens (no data, no secret)

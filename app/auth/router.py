@@ -11,7 +11,8 @@ from fastapi.responses import HTMLResponse
 from app.auth import organization as org_service
 from app.auth import reset, reset_page, service
 from app.auth.deps import (
-    AccountSelf,
+    AccountEnrolling,
+    AccountSession,
     DbSession,
     ManageUsers,
     ReadOrganization,
@@ -40,7 +41,7 @@ from app.auth.permissions import ROLE_PERMISSIONS, Permission, Role, has_permiss
 from app.auth.throttle import ResetThrottle
 from app.core import mail
 from app.core.concurrency import require_if_match, set_etag
-from app.core.errors import forbidden
+from app.core.errors import conflict, forbidden
 from app.core.pagination import Limit, Offset, Page, paginate
 from app.core.routing import api_router
 
@@ -57,7 +58,7 @@ _SORTED_PERMISSIONS = {role: sorted(p.value for p in perms) for role, perms in R
 
 
 @router.get("/auth/me", response_model=MeResponse)
-async def me(ctx: AccountSelf) -> dict[str, Any]:
+async def me(ctx: AccountEnrolling) -> dict[str, Any]:
     """The caller's account, organization and permissions."""
     # async: everything needed was loaded by the auth dependency (one query), so no thread hop here. The
     # response model validates this once and keeps only its own fields (no token version, no hashes).
@@ -98,7 +99,7 @@ def logout(body: RefreshRequest, session: DbSession) -> Response:
 
 
 @router.post("/auth/logout-all", status_code=status.HTTP_204_NO_CONTENT)
-def logout_all(ctx: AccountSelf) -> Response:
+def logout_all(ctx: AccountEnrolling) -> Response:
     """End every session of the caller (bumps the token version)."""
     service.logout_all(ctx, ctx.session, ctx.user)
     return Response(status_code=204)
@@ -106,7 +107,7 @@ def logout_all(ctx: AccountSelf) -> Response:
 
 @router.post("/auth/password", status_code=status.HTTP_204_NO_CONTENT)
 def change_password(request: Request, body: PasswordChange,
-                    ctx: AccountSelf) -> Response:
+                    ctx: AccountSession) -> Response:
     """Change the caller's password (needs the current one); ends all other sessions."""
     service.change_password(ctx, ctx.session, request.app.state.passwords, ctx.user,
                             body.current_password, body.new_password,
@@ -116,7 +117,7 @@ def change_password(request: Request, body: PasswordChange,
 
 
 @router.post("/auth/me/calendar-token", response_model=CalendarTokenResponse, status_code=201)
-def create_calendar_token(ctx: AccountSelf) -> CalendarTokenResponse:
+def create_calendar_token(ctx: AccountSession) -> CalendarTokenResponse:
     """Create (or replace) the caller's secret calendar-feed token."""
     raw = service.set_calendar_token(ctx, ctx.session, ctx.user)
     base = ctx.settings.public_base_url.rstrip("/")
@@ -124,7 +125,7 @@ def create_calendar_token(ctx: AccountSelf) -> CalendarTokenResponse:
 
 
 @router.delete("/auth/me/calendar-token", status_code=status.HTTP_204_NO_CONTENT)
-def delete_calendar_token(ctx: AccountSelf) -> Response:
+def delete_calendar_token(ctx: AccountSession) -> Response:
     """Revoke the caller's calendar-feed token."""
     service.revoke_calendar_token(ctx, ctx.session, ctx.user)
     return Response(status_code=204)
@@ -258,6 +259,11 @@ def update_organization(body: OrganizationUpdate, request: Request, response: Re
     """Change the organization's name, time zone, date order or defaults (admin; If-Match required)."""
     org = org_service.get_organization(ctx.session, ctx.org_id)
     expected = require_if_match(request)
+    if (body.mfa_required_roles is not None and ctx.role in body.mfa_required_roles
+            and not ctx.principal.user.get("mfa_enabled")):
+        # An admin who requires MFA of their own role enrolls first: otherwise the next request would lock them
+        # out of this very setting (docs/auth.md).
+        raise conflict("mfa_enroll_first", "Enroll your own second factor before requiring it of your role.")
     org = org_service.update_organization(ctx, ctx.session, org, body, expected)
     set_etag(response, org.version)
     return OrganizationSettings.model_validate(org)

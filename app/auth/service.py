@@ -22,6 +22,7 @@ from app.core.errors import ProblemError, conflict, not_found, unauthorized
 from app.core.security import (
     PasswordService,
     create_access_token,
+    create_mfa_token,
     hash_opaque_token,
     new_opaque_token,
 )
@@ -98,6 +99,11 @@ def _issue_tokens(session: Session, settings: Settings, user: UserAccount,
     return TokenPair(access_token=access, expires_in=expires_in, refresh_token=raw)
 
 
+def issue_tokens(session: Session, settings: Settings, user: UserAccount) -> TokenPair:
+    """A new access and refresh token pair (a new refresh family): the end of a sign-in."""
+    return _issue_tokens(session, settings, user)
+
+
 def login(session: Session, settings: Settings, passwords: PasswordService, throttle: LoginThrottle,
           *, email: str, password: str, ip: str, request_id: str | None,
           accept_language: str | None = None) -> TokenPair:
@@ -125,6 +131,18 @@ def login(session: Session, settings: Settings, passwords: PasswordService, thro
             raise unauthorized(*INVALID_CREDENTIALS)
         if upgraded:
             user.password_hash = upgraded  # legacy bcrypt or old Argon2 parameters -> current Argon2id
+        if user.mfa_enabled:
+            # The password was right; the second step is POST /auth/token/mfa (docs/auth.md). The mfa_token is
+            # good only there, for MFA_TOKEN_MINUTES; the code check has its own throttle.
+            challenge = create_mfa_token(key=settings.jwt_secret_key, issuer=settings.jwt_issuer, user_id=user.id,
+                                         org_id=user.organization_id, token_version=user.token_version,
+                                         minutes=settings.mfa_token_minutes)
+            audit.record(session, actor, "auth.mfa_challenge", "user_account", user.id)
+            session.commit()
+            throttle.succeeded(attempt)
+            raise ProblemError(401, "mfa_required", "Enter the code from your authenticator app.",
+                               headers={"WWW-Authenticate": "Bearer"},
+                               extra={"mfa_token": challenge, "mfa_methods": ["totp", "recovery_code"]})
         pair = _issue_tokens(session, settings, user)
         audit.record(session, actor, "auth.login", "user_account", user.id)
         session.commit()

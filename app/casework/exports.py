@@ -183,10 +183,13 @@ def xlsx_bytes(tables: list[Table]) -> bytes:
 
 # Never exported: secrets and their hashes, ciphertexts (the decrypted client fields are added instead), blind
 # indexes, and the stored PDFs and encrypted filing inputs (large; re-rendered from the record if needed).
-# Sessions (refresh tokens) and derived indexes (the name index, the chain head) are not records to move.
+# Sessions (refresh tokens), second factors (TOTP secrets, recovery codes) and derived indexes (the name index,
+# the chain head) are not records to move.
 _SECRET_COLUMNS = frozenset({"password_hash", "calendar_token_hash", "token_hash", "claim_token", "a_number_ct",
-                             "a_number_bidx", "privileged_notes_ct", "input_snapshot_ct", "pdf_ct", "search_name"})
-_SKIP_TABLES = frozenset({"refresh_token", "client_name_token", "audit_chain_head"})
+                             "a_number_bidx", "privileged_notes_ct", "input_snapshot_ct", "pdf_ct", "search_name",
+                             "secret_encrypted", "code_hash"})
+_SKIP_TABLES = frozenset({"refresh_token", "client_name_token", "audit_chain_head", "mfa_totp",
+                          "mfa_recovery_code"})
 
 
 def _json_value(value: Any) -> Any:

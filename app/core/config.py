@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     login_backoff_max_seconds: float = Field(default=900.0, gt=0)
     login_failure_memory_seconds: int = Field(default=86_400, ge=1)
     password_change_max_failures: int = Field(default=5, ge=1)  # wrong current passwords before backoff
+    # Multi-factor sign-in and personal access tokens (docs/auth.md).
+    mfa_token_minutes: int = Field(default=5, ge=1, le=15)  # life of the mfa_token between password and code
+    mfa_max_failures: int = Field(default=5, ge=1)  # wrong codes per account before the sign-in backoff
+    personal_access_token_max_days: int = Field(default=365, ge=1, le=366)
     password_hash_profile: str = Field(default="strong", pattern="^(strong|fast)$")
     password_hash_concurrency: int = Field(default=4, ge=1, le=64)
     db_pool_size: int = Field(default=10, ge=1)

@@ -145,6 +145,48 @@ def _verify_access_token(token: str, *, key: str, issuer: str) -> AccessClaims:
         raise InvalidToken(type(exc).__name__) from None
 
 
+# --- the second-factor step of a sign-in -------------------------------------------------------------
+# After a correct password, an account with MFA gets an ``mfa_token`` instead of an access token: a JWT of its
+# own type and audience (``mfa+jwt``, ``<issuer>:mfa``), so it can never pass ``decode_access_token`` (RFC 8725
+# §3.11: explicit typing), and it is good for a few minutes and one thing: ``POST /auth/token/mfa``.
+
+MFA_TYP = "mfa+jwt"
+MFA_AUDIENCE_SUFFIX = ":mfa"
+
+
+def create_mfa_token(*, key: str, issuer: str, user_id: uuid.UUID, org_id: uuid.UUID, token_version: int,
+                     minutes: int, now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    claims = {
+        "sub": str(user_id), "org": str(org_id), "tv": token_version,
+        "iat": int(now.timestamp()), "exp": int((now + timedelta(minutes=minutes)).timestamp()),
+        "iss": issuer, "aud": issuer + MFA_AUDIENCE_SUFFIX, "jti": secrets.token_urlsafe(16),
+    }
+    return str(jwt.encode(claims, key, algorithm=ALGORITHM, headers={"typ": MFA_TYP}))
+
+
+def decode_mfa_token(token: str, *, key: str, issuer: str) -> AccessClaims:
+    """Verify an ``mfa_token`` (never cached: it is used once or twice); InvalidToken on anything unexpected."""
+    if not token or len(token) > MAX_TOKEN_LENGTH or token.count(".") != 2:
+        raise InvalidToken("malformed")
+    try:
+        header = jwt.get_unverified_header(token)
+        if not isinstance(header, dict) or header.get("alg") != ALGORITHM or header.get("typ") != MFA_TYP:
+            raise InvalidToken("header")
+        claims = jwt.decode(token, key, algorithms=[ALGORITHM], audience=issuer + MFA_AUDIENCE_SUFFIX,
+                            issuer=issuer, options=_DECODE_OPTIONS)
+        tv = claims["tv"]
+        if not isinstance(tv, int) or isinstance(tv, bool):
+            raise InvalidToken("tv")
+        return AccessClaims(user_id=uuid.UUID(str(claims["sub"])), org_id=uuid.UUID(str(claims["org"])),
+                            token_version=tv, jti=str(claims["jti"]),
+                            expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC))
+    except InvalidToken:
+        raise
+    except Exception as exc:  # noqa: BLE001 - every library failure is just "invalid token"
+        raise InvalidToken(type(exc).__name__) from None
+
+
 # --- opaque secrets (refresh tokens, invitations, calendar feeds) ---------------------------------
 
 def new_opaque_token() -> str:
