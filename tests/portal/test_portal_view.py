@@ -21,7 +21,7 @@ TOP_KEYS = {"client_id", "display_name", "a_number_masked", "lang", "custody_sta
 SECTION_OF_SCOPE = {"custody_status": "custody_status", "location": "location", "hearings": "next_hearing",
                     "deadlines_generic": "next_filing"}
 SECTION_KEYS = {
-    "custody_status": {"label", "last_confirmed_at", "last_confirmed_text"},
+    "custody_status": {"label", "last_confirmed_at", "last_confirmed_text", "certainty_text"},
     "location": {"facility_name", "address", "city", "state", "zip", "phone", "visitation_info"},
     "next_hearing": {"at", "text", "court"},
     "next_filing": {"due_date", "text"},
