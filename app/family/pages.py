@@ -322,15 +322,16 @@ def report_page(request: Request, client_id: uuid.UUID, fctx: FamilyPage) -> Res
         return _message(request, lang, "report_not_allowed", 403, link=(f"/family/clients/{client_id}", "back"),
                         code="report_not_allowed", signed_in=True, csrf=_signed(fctx))
     return render(request, "report.html", lang, csrf=_signed(fctx), signed_in=True, client_id=client_id,
-                  error=None, form=reports.ReportForm("", "", "", ""), options=list(reports.WHAT))
+                  error=None, form=reports.ReportForm("", "", "", ""), options=list(reports.WHAT),
+                  countries=reports.country_options(lang))
 
 
 @router.post("/family/clients/{client_id}/report", include_in_schema=False)
 def report(request: Request, client_id: uuid.UUID, fctx: FamilyPage, what: Field = "", when: Field = "",
-           place: Field = "", details: Field = "", csrf: Field = "") -> Response:
+           place: Field = "", details: Field = "", country: Field = "", csrf: Field = "") -> Response:
     sessions.check_csrf(request, fctx.settings, csrf)
     lang = page_lang(request, fctx.user.preferred_language)
-    form = reports.ReportForm(what, when, place, details)
+    form = reports.ReportForm(what, when, place, details, country)
     try:
         reports.record_report(fctx, client_id, form)
     except reports.ReportRefused as refused:
@@ -340,7 +341,7 @@ def report(request: Request, client_id: uuid.UUID, fctx: FamilyPage, what: Field
                             csrf=_signed(fctx))
         return render(request, "report.html", lang, status=422, csrf=_signed(fctx), signed_in=True,
                       client_id=client_id, error=say(refused.key, lang), form=form, options=list(reports.WHAT),
-                      code="invalid_report")
+                      countries=reports.country_options(lang), code="invalid_report")
     except ProblemError as exc:
         fctx.session.rollback()
         if exc.status == 404:
@@ -348,7 +349,7 @@ def report(request: Request, client_id: uuid.UUID, fctx: FamilyPage, what: Field
                             signed_in=True, csrf=_signed(fctx))
         return render(request, "report.html", lang, status=422, csrf=_signed(fctx), signed_in=True,
                       client_id=client_id, error=say("report_rejected", lang), form=form,
-                      options=list(reports.WHAT), code=exc.code)
+                      options=list(reports.WHAT), countries=reports.country_options(lang), code=exc.code)
     return _message(request, lang, "report_sent", 201, link=(f"/family/clients/{client_id}", "back"),
                     signed_in=True, csrf=_signed(fctx))
 

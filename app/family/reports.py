@@ -9,6 +9,7 @@ report until someone appends an event that names it in ``confirms_event_id``. On
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
@@ -19,6 +20,7 @@ from app.auth.models import Organization
 from app.auth.orgtime import org_zone
 from app.casework.custody_events import record_custody_event
 from app.core.types import utcnow
+from app.core_data.countries import COUNTRY_CODES, country_name
 from app.custody.schemas import CustodyEventCreate
 from app.custody.statuses import Confidence, CustodyStatus, SourceType
 from app.family.sessions import FamilyCtx
@@ -52,6 +54,13 @@ class ReportForm:
     when: str
     place: str
     details: str
+    country: str = ""  # where a transfer is headed, when the family knows (a removal flight)
+
+
+def country_options(lang: str) -> list[tuple[str, str]]:
+    """(code, name) of every country but the United States, sorted by name in ``lang``."""
+    names = [(code, country_name(code, lang)) for code in COUNTRY_CODES if code != "US"]
+    return sorted(names, key=lambda item: unicodedata.normalize("NFKD", item[1]).casefold())
 
 
 def may_report(fctx: FamilyCtx, client_id: uuid.UUID) -> bool:
@@ -90,13 +99,16 @@ def record_report(fctx: FamilyCtx, client_id: uuid.UUID, form: ReportForm) -> uu
         raise ReportRefused("too_long")
     if status == CustodyStatus.DETAINED_ICE and not place:
         raise ReportRefused("report_need_place")
+    country = form.country.strip().upper() or None
+    if country is not None and (status != CustodyStatus.IN_TRANSIT or country not in COUNTRY_CODES):
+        raise ReportRefused("report_bad_country")
     org = fctx.session.get(Organization, fctx.user.organization_id)
     tz = org_zone(org.timezone if org is not None else None)
     now = utcnow()
     try:
         body = CustodyEventCreate(
             status=status, effective_at=_effective_at(form.when, tz, now), reported_at=now,
-            location_text=place or None, source_type=SourceType.FAMILY_REPORT,
+            location_text=place or None, country=country, source_type=SourceType.FAMILY_REPORT,
             source_detail=details or None, confidence=Confidence.REPORTED, family_visible=False,
         )
     except ValidationError:
