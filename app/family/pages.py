@@ -319,7 +319,7 @@ def report_page(request: Request, client_id: uuid.UUID, fctx: FamilyPage) -> Res
         return _message(request, lang, "no_access", 404, link=(HOME, "back"), code="client_not_found",
                         signed_in=True, csrf=_signed(fctx))
     if not allowed:
-        return _message(request, lang, "report_not_allowed", 403, link=(f"/family/clients/{client_id}", "back"),
+        return _message(request, lang, "report_not_allowed", 403, link=(f"/family/clients/{client_id}", "back_short"),
                         code="report_not_allowed", signed_in=True, csrf=_signed(fctx))
     return render(request, "report.html", lang, csrf=_signed(fctx), signed_in=True, client_id=client_id,
                   error=None, form=reports.ReportForm("", "", "", ""), options=list(reports.WHAT),
@@ -350,7 +350,7 @@ def report(request: Request, client_id: uuid.UUID, fctx: FamilyPage, what: Field
         return render(request, "report.html", lang, status=422, csrf=_signed(fctx), signed_in=True,
                       client_id=client_id, error=say("report_rejected", lang), form=form,
                       options=list(reports.WHAT), countries=reports.country_options(lang), code=exc.code)
-    return _message(request, lang, "report_sent", 201, link=(f"/family/clients/{client_id}", "back"),
+    return _message(request, lang, "report_sent", 201, link=(f"/family/clients/{client_id}", "back_short"),
                     signed_in=True, csrf=_signed(fctx))
 
 

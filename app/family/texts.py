@@ -62,6 +62,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "no_contact": ("Contact the organization that invited you.", "Comuníquese con la organización que le invitó."),
     "report_link": ("Tell the legal team something new", "Contar algo nuevo al equipo legal"),
     "back": ("Back to the list", "Volver a la lista"),
+    "back_short": ("Back", "Volver"),
     "no_access": ("You no longer have access to this information. If you think this is a mistake, contact the "
                   "legal team.",
                   "Usted ya no tiene acceso a esta información. Si cree que es un error, comuníquese con el "
