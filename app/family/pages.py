@@ -24,6 +24,7 @@ from app.family.render import HEADERS, TEMPLATES_DIR, page_lang, render
 from app.family.texts import say, wait_text
 from app.portal import service as portal_service
 from app.portal import view
+from app.portal.models import LiaisonScope
 
 router = api_router()
 FamilyPage = Annotated[sessions.FamilyCtx, Depends(sessions.require_family)]
@@ -300,13 +301,13 @@ def client_page(request: Request, client_id: uuid.UUID, fctx: FamilyPage) -> Res
     """The consented view: built by the portal's own allow-list (``view.client_view``) and audited there."""
     lang = page_lang(request, fctx.user.preferred_language)
     try:
-        v = view.client_view(fctx.actor, fctx.session, fctx.user, client_id, lang)
-        can_report = reports.may_report(fctx, client_id)
+        v, grant = view.client_view_and_grant(fctx.actor, fctx.session, fctx.user, client_id, lang)
     except ProblemError as exc:
         if exc.status != 404:
             raise
         return _message(request, lang, "no_access", 404, link=(HOME, "back"), code="client_not_found",
                         signed_in=True, csrf=_signed(fctx))
+    can_report = LiaisonScope.report_news.value in (grant.scopes or [])
     return render(request, "client.html", lang, csrf=_signed(fctx), signed_in=True, v=v, can_report=can_report)
 
 

@@ -98,6 +98,12 @@ def active_grant(session: Session, org_id: uuid.UUID, user_id: uuid.UUID, client
 def client_view(ctx: audit.AuditActor, session: Session, user: UserAccount, client_id: uuid.UUID,
                 lang: str | None) -> PortalClientView:
     """The redacted view of one granted client, in ``lang`` (default: the liaison's language). Audited."""
+    return client_view_and_grant(ctx, session, user, client_id, lang)[0]
+
+
+def client_view_and_grant(ctx: audit.AuditActor, session: Session, user: UserAccount, client_id: uuid.UUID,
+                          lang: str | None) -> tuple[PortalClientView, LiaisonGrant]:
+    """``client_view`` and the grant it was built under (the family page asks it what else it may offer)."""
     now = utcnow()
     try:
         grant, client = active_grant(session, ctx.org_id, ctx.user_id, client_id, now)  # type: ignore[arg-type]
@@ -138,7 +144,7 @@ def client_view(ctx: audit.AuditActor, session: Session, user: UserAccount, clie
     audit.record(session, ctx, PORTAL_VIEWED, "client", client.id,
                  {"view": "detail", "lang": language, "grant_id": str(grant.id)})
     session.commit()
-    return view
+    return view, grant
 
 
 # --- sections ----------------------------------------------------------------------------------

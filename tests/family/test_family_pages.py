@@ -7,6 +7,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from app.family.models import FamilySession
 from app.portal.models import LiaisonGrant, LiaisonInvitation
 from tests.conftest import assert_problem
@@ -299,3 +301,20 @@ def test_grants_in_other_states_leave_the_list(browser: Any, invite: Any, org_a:
     set_columns(db, LiaisonGrant, uuid.UUID(fam.grant["id"]), expires_at=datetime.now(UTC) - timedelta(seconds=1))
     home = b.get("/family/")
     assert home.status_code == 200 and "José Luis" not in home.text and "No hay nadie que mostrar" in home.text
+
+
+@pytest.mark.parametrize("role", ["admin", "attorney", "paralegal"])
+def test_staff_roles_get_no_page_session(browser: Any, org_a: Any, role: str) -> None:
+    """Only a family liaison signs in here; staff with the right password are told where to go, and a staff
+    bearer token opens no page."""
+    b = browser()
+    r = sign_in(b, org_a.users[role].email, "correct horse battery staple")
+    assert r.status_code == 403 and "dp_family=" not in r.headers.get("set-cookie", "")
+    assert b.get("/family/", headers=org_a.h(role)).status_code == 303
+
+
+def test_the_family_liaison_role_signs_in(browser: Any, org_a: Any) -> None:
+    b = browser()
+    r = sign_in(b, org_a.users["family_liaison"].email, "correct horse battery staple")
+    assert r.status_code == 303 and r.headers["location"] == "/family/"
+    assert "No hay nadie que mostrar" in b.get("/family/").text or "There is nobody" in b.get("/family/").text
