@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Form, Request
+from fastapi import BackgroundTasks, Depends, FastAPI, Form, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 
 from app.auth import reset
@@ -236,7 +236,7 @@ def reset_page(request: Request) -> Response:
 
 
 @router.post("/family/password-reset", include_in_schema=False)
-def reset_request(request: Request, email: Field = "", csrf: Field = "") -> Response:
+def reset_request(request: Request, background: BackgroundTasks, email: Field = "", csrf: Field = "") -> Response:
     st = request.app.state
     sessions.check_csrf(request, st.settings, csrf)
     lang = page_lang(request)
@@ -251,7 +251,8 @@ def reset_request(request: Request, email: Field = "", csrf: Field = "") -> Resp
                                 error=say("throttled", lang, wait=wait_text(wait, lang)))
         raise
     if outcome.mail is not None:
-        mail.send(st.settings, outcome.mail)
+        # After the answer, as the API does: the answer's timing must not tell whether the address has an account.
+        background.add_task(mail.send, st.settings, outcome.mail)
     return _public_form(request, "reset_request.html", lang, done=True)
 
 
