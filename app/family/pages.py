@@ -80,8 +80,8 @@ def setup(app: FastAPI) -> None:
 
 @router.get("/family/static/family.css", include_in_schema=False)
 async def stylesheet() -> FileResponse:
-    return FileResponse(TEMPLATES_DIR / "family.css", media_type="text/css",
-                        headers={"Cache-Control": "public, max-age=3600"})
+    # no-store like every answer of this server (tests/security/test_limits.py): a 3 kB file, one request a page.
+    return FileResponse(TEMPLATES_DIR / "family.css", media_type="text/css", headers={"Cache-Control": "no-store"})
 
 
 @router.get("/family/language/{lang}", include_in_schema=False)
