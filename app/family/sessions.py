@@ -20,7 +20,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
 from fastapi import Request, Response
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
@@ -186,10 +185,3 @@ def public_session(request: Request) -> Session:
     """A write session for the public pages (sign-in, invitation, reset): each may write (audit, throttle)."""
     return _write_session(request)
 
-
-def count_active(session: Session, user_id: uuid.UUID) -> int:
-    """Live sessions of a user (tests and the admin's view)."""
-    now = utcnow()
-    t = FamilySession.__table__  # type: ignore[attr-defined]
-    return int(session.execute(sa.select(sa.func.count()).select_from(t).where(
-        t.c.user_id == user_id, t.c.revoked_at.is_(None), t.c.idle_expires_at > now)).scalar_one())

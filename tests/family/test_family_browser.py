@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PASSWORD  # noqa: F401 - the fixtures' password (staff), not used by the family
 from tests.family.conftest import NEW_PASSWORD, VISIBLE_FACILITY
 
 ROOT = Path(__file__).resolve().parents[2]
