@@ -118,6 +118,9 @@ def _include_optional_routers(app: FastAPI) -> None:
     root = getattr(deadlines_router_module, "root_router", None)
     if root is not None:
         app.include_router(root)
+    from app.family import pages as family_pages  # the family page (server-rendered, at /family)
+
+    family_pages.setup(app)
 
 
 def _run_domain_setup(app: FastAPI) -> None:

@@ -106,6 +106,18 @@ PUBLIC_ROUTES: set[tuple[str, str]] = {
     ("POST", "/api/v1/auth/password-reset"),
     ("POST", "/api/v1/auth/password-reset/confirm"),
     ("GET", "/calendar/{feed_token}.ics"),
+    # The family page's public doors (app/family/pages.py): forms carry a CSRF token; nothing personal is shown.
+    ("GET", "/family/static/family.css"),
+    ("GET", "/family/language/{lang}"),
+    ("GET", "/family/login"),
+    ("POST", "/family/login"),
+    ("POST", "/family/logout"),
+    ("GET", "/family/invite/{token}"),
+    ("POST", "/family/invite/{token}"),
+    ("GET", "/family/password-reset"),
+    ("POST", "/family/password-reset"),
+    ("GET", "/family/password-reset/confirm"),
+    ("POST", "/family/password-reset/confirm"),
 }
 
 

@@ -43,11 +43,16 @@ def invalid_token() -> ProblemError:
                         "This reset link is not valid, was already used or has expired; ask for a new one.")
 
 
-def reset_url(settings: Settings, raw: str) -> str:
+def reset_url(settings: Settings, raw: str, family: bool = False) -> str:
     """The link a person opens: this API's own reset page. The token travels in the fragment, which browsers
     never send to a server (no token in access logs or Referer headers); the page posts it to
-    /auth/password-reset/confirm."""
-    return f"{settings.public_base_url.rstrip('/')}{RESET_PATH}#token={raw}"
+    /auth/password-reset/confirm. A family liaison's link opens the family page's form instead, which works
+    without JavaScript and so carries the token in the query (access logs record the path only; the page sends
+    no Referer)."""
+    base = settings.public_base_url.rstrip('/')
+    if family:
+        return f"{base}/family/password-reset/confirm?token={raw}"
+    return f"{base}{RESET_PATH}#token={raw}"
 
 
 def _revoke_outstanding(session: Session, user_id: uuid.UUID, now: datetime) -> None:
@@ -133,7 +138,7 @@ def request_reset(session: Session, settings: Settings, throttle: ResetThrottle,
                  created_by=None, raw=raw)
     audit.record(session, actor, "auth.password_reset_requested", "user_account", user.id,
                  {"channel": CHANNEL_EMAIL, "mail_configured": True, "token_id": str(tok.id)})
-    mail = reset_mail(settings, user, reset_url(settings, raw))
+    mail = reset_mail(settings, user, reset_url(settings, raw, family=user.role == "family_liaison"))
     session.commit()
     return ResetOutcome(mail=mail)
 

@@ -104,6 +104,9 @@ class Settings(BaseSettings):
                                         description="lifetime of an e-mailed password-reset link")
     password_reset_link_hours: int = Field(default=24, ge=1, le=24 * 7,
                                            description="lifetime of an admin-issued password-reset link")
+    # The family page's cookie sessions (app/family/sessions.py): idle and absolute lifetimes.
+    family_session_idle_minutes: int = Field(default=30, ge=5, le=24 * 60)
+    family_session_absolute_hours: int = Field(default=12, ge=1, le=24 * 7)
     data_encryption_keys: str = Field(default="", repr=False)
     data_encryption_active_key: str = ""
     blind_index_key: str = Field(default="", repr=False)

@@ -45,6 +45,8 @@ def _loggable(path: str) -> str:
     """Paths that carry a secret (the calendar-feed token) are logged without it."""
     if path.startswith("/calendar/"):
         return "/calendar/***.ics"
+    if path.startswith("/family/invite/"):  # an invitation link is a credential until it is used
+        return "/family/invite/***"
     return path
 
 

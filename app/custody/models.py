@@ -102,6 +102,9 @@ class CustodyEvent(SQLModel, table=True):
     family_visible: bool = Field(default=False, nullable=False)
     notes: str | None = Field(default=None, max_length=5000)
     entered_by: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
+    # A confirming event names the family report it confirms (docs/family-page.md#reporting-news): the report
+    # itself is never edited, history stays append-only (migration 0020).
+    confirms_event_id: uuid.UUID | None = Field(default=None, foreign_key="custody_event.id", index=True)
     retracted_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
     retracted_by: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
     retraction_reason: str | None = Field(default=None, max_length=1000)

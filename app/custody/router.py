@@ -123,7 +123,8 @@ def list_custody_events(client_id: uuid.UUID, ctx: ReadClients,
     rows, total = service.list_events(ctx.session, ctx.org_id, client_id, limit=limit, offset=offset,
                                       include_retracted=include_retracted)
     facs = service.facilities_by_id(ctx.session, {e.facility_id for e in rows if e.facility_id})
-    items = [service.to_public(e, facs.get(e.facility_id) if e.facility_id else None) for e in rows]
+    confirmed = service.confirmed_report_ids(ctx.session, {e.id for e in rows if e.source_type == "family_report"})
+    items = [service.to_public(e, facs.get(e.facility_id) if e.facility_id else None, confirmed) for e in rows]
     return Page(items=items, total=total, limit=limit, offset=offset)
 
 

@@ -66,6 +66,9 @@ class CustodyEventCreate(BaseModel):
     family_visible: bool = False
     notes: str | None = Field(default=None, max_length=5000)
     flight: FlightFacts | None = None  # only on an in_transit event
+    # Confirms a family report (docs/family-page.md#reporting-news): the report stays as it was; this event is
+    # the staff's own finding and names it.
+    confirms_event_id: uuid.UUID | None = None
 
     @model_validator(mode="after")
     def _flight_only_in_transit(self) -> CustodyEventCreate:
@@ -118,6 +121,9 @@ class CustodyEventPublic(BaseModel):
     family_visible: bool
     notes: str | None
     entered_by: uuid.UUID | None
+    confirms_event_id: uuid.UUID | None = None
+    # A family report (source_type family_report) that no later event confirms yet; false for other events.
+    unconfirmed_report: bool = False
     retracted: bool
     retracted_at: datetime | None
     retracted_by: uuid.UUID | None

@@ -28,7 +28,7 @@ from app.custody.facilities import to_summary
 from app.custody.models import CustodyCurrent, CustodyEvent, Facility
 from app.custody.rules import RuleError, check_event
 from app.custody.schemas import CustodyEventCreate, CustodyEventPublic
-from app.custody.statuses import Confidence
+from app.custody.statuses import Confidence, SourceType
 
 
 @dataclass(frozen=True)
@@ -149,6 +149,8 @@ def append_event(ctx: AuditActor, session: Session, client_id: uuid.UUID,
                                   now=now)
     if errors:
         raise rule_problem(errors)
+    if body.confirms_event_id is not None:
+        _check_confirmation(session, ctx.org_id, client.id, body)
     ev = CustodyEvent(
         organization_id=ctx.org_id, client_id=client.id, status=body.status.value, effective_at=effective_at,
         reported_at=reported_at, facility_id=facility.id if facility else None, location_text=body.location_text,
@@ -157,6 +159,7 @@ def append_event(ctx: AuditActor, session: Session, client_id: uuid.UUID,
         source_type=body.source_type.value, source_detail=body.source_detail, confidence=body.confidence.value,
         family_visible=body.family_visible, notes=body.notes, entered_by=ctx.user_id, created_at=now,
         flight=body.flight.stored() if body.flight is not None else None,
+        confirms_event_id=body.confirms_event_id,
     )
     session.add(ev)
     apply_appended(session, ctx.org_id, client.id, ev, facility)
@@ -164,9 +167,31 @@ def append_event(ctx: AuditActor, session: Session, client_id: uuid.UUID,
     return client, ev
 
 
+def _check_confirmation(session: Session, org_id: uuid.UUID, client_id: uuid.UUID, body: CustodyEventCreate) -> None:
+    """A confirming event names a live family report of the same client and is not itself a family report
+    (docs/family-page.md#reporting-news: only the legal team confirms what a family said)."""
+    target = session.get(CustodyEvent, body.confirms_event_id)
+    if (target is None or target.organization_id != org_id or target.client_id != client_id
+            or target.source_type != SourceType.FAMILY_REPORT.value or target.retracted_at is not None):
+        raise ProblemError(422, "invalid_confirmation",
+                           "confirms_event_id must name a family report of this client that is not retracted.")
+    if body.source_type == SourceType.FAMILY_REPORT:
+        raise ProblemError(422, "invalid_confirmation", "A family report cannot confirm another family report.")
+
+
+def confirmed_report_ids(session: Session, ids: set[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of these events a live (not retracted) event confirms."""
+    if not ids:
+        return set()
+    rows = session.execute(sa.select(CustodyEvent.confirms_event_id).where(  # type: ignore[call-overload]
+        CustodyEvent.confirms_event_id.in_(ids), CustodyEvent.retracted_at.is_(None))).all()  # type: ignore[union-attr]
+    return {r[0] for r in rows}
+
+
 EVENT_DEFAULTS: dict[str, Any] = {
     "facility_id": None, "location_text": None, "country": None, "custodian": None, "detention_authority": None,
     "flight": None, "source_detail": None, "family_visible": False, "notes": None, "entered_by": None,
+    "confirms_event_id": None,
     "retracted_at": None, "retracted_by": None, "retraction_reason": None,
 }
 
@@ -249,8 +274,13 @@ def facilities_by_id(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, F
     return {f.id: f for f in session.exec(select(Facility).where(Facility.id.in_(ids))).all()}  # type: ignore[attr-defined]
 
 
-def to_public(ev: CustodyEvent, facility: Facility | None = None) -> CustodyEventPublic:
+def to_public(ev: CustodyEvent, facility: Facility | None = None,
+              confirmed: set[uuid.UUID] | None = None) -> CustodyEventPublic:
+    """``confirmed``: the ids of family reports known to be confirmed (``confirmed_report_ids``)."""
+    is_report = ev.source_type == SourceType.FAMILY_REPORT.value
     return CustodyEventPublic(
+        confirms_event_id=ev.confirms_event_id,
+        unconfirmed_report=is_report and ev.id not in (confirmed or set()),
         id=ev.id, client_id=ev.client_id, status=ev.status, effective_at=ev.effective_at,
         reported_at=ev.reported_at, facility_id=ev.facility_id, facility=to_summary(facility) if facility else None,
         location_text=ev.location_text, country=ev.country, custodian=ev.custodian,

@@ -118,6 +118,12 @@ del S
 
 # Other fixed strings of the portal view.
 STRINGS: dict[str, tuple[str, str]] = {
+    # How sure the legal team is of the shown status (the event's confidence in plain words; never its source).
+    "certainty_confirmed": ("Confirmed by the legal team or an official source",
+                            "Confirmado por el equipo legal o una fuente oficial"),
+    "certainty_reported": ("Reported to the legal team, not yet confirmed",
+                           "Informado al equipo legal, todavía sin confirmar"),
+    "certainty_inferred": ("The legal team's best estimate", "La mejor estimación del equipo legal"),
     "case_status": ("Case status", "Estado del caso"),
     "current_status": ("Current status", "Situación actual"),
     "since": ("Since {date}", "Desde el {date}"),

@@ -26,7 +26,7 @@ from app.core_data.countries import country_name
 from app.custody.statuses import CustodyStatus
 from app.portal.label_text import ES_ZONE_NAMES, MONTHS, STATUS_LABELS, STRINGS
 
-__all__ = ["LANGUAGES", "format_date", "format_datetime", "normalize_lang", "status_label", "t"]
+__all__ = ["LANGUAGES", "format_date", "format_datetime", "is_feminine", "normalize_lang", "status_label", "t"]
 
 Lang = Literal["en", "es"]
 LANGUAGES: tuple[Lang, ...] = ("en", "es")
@@ -43,11 +43,24 @@ def _pick(pair: tuple[str, str], lang: str | None) -> str:
     return pair[1] if normalize_lang(lang) == "es" else pair[0]
 
 
+# Spanish participles in the status labels and their feminine forms, used when the client's record says she is
+# a woman (``Client.sex``): "Detenida por ICE", not the generic masculine. Only the label's first word changes.
+_FEMININE_ES = {"Detenido": "Detenida", "Arrestado": "Arrestada", "Deportado": "Deportada",
+                "Liberado": "Liberada", "Trasladado": "Trasladada"}
+_FEMININE_VALUES = {"f", "female", "femenino", "mujer", "woman"}
+
+
+def is_feminine(sex: str | None) -> bool:
+    """True when the record's free-text ``sex`` names a woman (the grammatical gender of the Spanish labels)."""
+    return isinstance(sex, str) and sex.strip().casefold() in _FEMININE_VALUES
+
+
 def status_label(
     status: CustodyStatus | str,
     lang: str = "en",
     facility_name: str | None = None,
     country_code: str | None = None,
+    feminine: bool = False,
 ) -> str:
     """Family-facing label for a custody status, e.g. ``"Detenido por ICE en Stewart Detention Center"``.
 
@@ -70,7 +83,11 @@ def status_label(
         key = "facility"
     else:
         key = "base"
-    return _pick(variants[key], lang).format(facility=facility, country=country)
+    label = _pick(variants[key], lang).format(facility=facility, country=country)
+    if feminine and normalize_lang(lang) == "es":
+        first, sep, rest = label.partition(" ")
+        label = _FEMININE_ES.get(first, first) + sep + rest
+    return label
 
 
 def format_date(d: date, lang: str = "en") -> str:

@@ -29,6 +29,9 @@ class LiaisonScope(StrEnum):
     location = "location"  # facility name, address, city/state, phone, visiting info; label names place/country
     hearings = "hearings"  # next hearing date/time and court
     deadlines_generic = "deadlines_generic"  # "a filing is due on <date>", nothing more
+    # May report news from the family page (an arrest, a call from a plane, a transfer): it becomes a custody
+    # event marked family_report/reported that the legal team confirms (docs/family-page.md#reporting-news).
+    report_news = "report_news"
 
 
 class ConsentMethod(StrEnum):

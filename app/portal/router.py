@@ -5,18 +5,20 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Query, Request, Response, status
+from fastapi import BackgroundTasks, Query, Request, Response, status
 from sqlmodel import Session, col
 
 from app.auth.deps import Ctx, DbSession, GrantLiaison, ReadLiaison, ReadPortal, client_ip
 from app.auth.models import UserAccount
 from app.clients import service as clients_service
+from app.core import mail
 from app.core.audit import AuditEvent
 from app.core.db import Database
 from app.core.pagination import Limit, Offset, Page, paginate
 from app.core.routing import api_router
 from app.core.types import utcnow
 from app.portal import service, view
+from app.portal.invite_mail import invitation_mail, invitation_url
 from app.portal.models import GrantStatus, LiaisonGrant
 from app.portal.schemas import (
     AcceptInvite,
@@ -86,13 +88,27 @@ def list_grants(
 
 @router.post("/clients/{client_id}/liaison-grants", response_model=GrantCreated, status_code=201,
              tags=["liaison"])
-def create_grant(client_id: uuid.UUID, body: GrantCreate,
+def create_grant(client_id: uuid.UUID, body: GrantCreate, background: BackgroundTasks,
                  ctx: GrantLiaison) -> GrantCreated:
-    """Record the client's consent to share scopes with a family liaison (existing, or invited now)."""
+    """Record the client's consent to share scopes with a family liaison (existing, or invited now). A new
+    liaison's invitation link is e-mailed when mail is configured, and returned either way."""
     result = service.create_grant(ctx, ctx.session, client_id, body, ctx.user)
     public = _grant_public(result.grant, result.liaison)
-    return GrantCreated(**public.model_dump(), invitation_token=result.invitation_token,
-                        invitation_expires_at=result.invitation_expires_at)
+    raw = result.invitation_token
+    emailed = raw is not None and _send_invitation(background, ctx, result.liaison, raw)
+    return GrantCreated(**public.model_dump(), invitation_token=raw,
+                        invitation_url=invitation_url(ctx.settings, raw) if raw is not None else None,
+                        invitation_expires_at=result.invitation_expires_at, invitation_emailed=emailed)
+
+
+def _send_invitation(background: BackgroundTasks, ctx: Ctx, liaison: UserAccount, raw: str) -> bool:
+    """Queue the invitation e-mail after the response (the grant is committed by then). True when mail is
+    configured; delivery failures are logged by app.core.mail, and the link in the answer still works."""
+    if not mail.mail_configured(ctx.settings):
+        return False
+    background.add_task(mail.send, ctx.settings,
+                        invitation_mail(ctx.settings, liaison.email, liaison.preferred_language, raw))
+    return True
 
 
 @router.get("/liaison-grants/{grant_id}", response_model=GrantPublic, tags=["liaison"])
@@ -112,11 +128,15 @@ def revoke_grant(grant_id: uuid.UUID, body: RevokeBody,
 
 @router.post("/liaison-grants/{grant_id}/invitation", response_model=InvitationIssued, status_code=201,
              tags=["liaison"])
-def reissue_invitation(grant_id: uuid.UUID,
+def reissue_invitation(grant_id: uuid.UUID, background: BackgroundTasks,
                        ctx: GrantLiaison) -> InvitationIssued:
-    """A new 72-hour invitation for a liaison who has not accepted yet (earlier links stop working)."""
+    """A new 72-hour invitation for a liaison who has not accepted yet (earlier links stop working); e-mailed
+    when mail is configured."""
     user, raw, expires = service.reissue_invitation(ctx, ctx.session, grant_id)
-    return InvitationIssued(liaison_user_id=user.id, invitation_token=raw, invitation_expires_at=expires)
+    emailed = _send_invitation(background, ctx, user, raw)
+    return InvitationIssued(liaison_user_id=user.id, invitation_token=raw,
+                            invitation_url=invitation_url(ctx.settings, raw), invitation_expires_at=expires,
+                            invitation_emailed=emailed)
 
 
 @router.get("/clients/{client_id}/liaison-access", response_model=Page[LiaisonAccessItem], tags=["liaison"])

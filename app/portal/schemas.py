@@ -123,12 +123,17 @@ class GrantCreated(GrantPublic):
     """The create answer: carries the invitation token once (never stored in clear, never shown again)."""
 
     invitation_token: str | None
+    # The link to hand over when the e-mail does not arrive (PUBLIC_BASE_URL/family/invite/<token>).
+    invitation_url: str | None = None
     invitation_expires_at: datetime | None
+    invitation_emailed: bool = False
 
 
 class InvitationIssued(BaseModel):
     liaison_user_id: uuid.UUID
     invitation_token: str
+    invitation_url: str
+    invitation_emailed: bool = False
     invitation_expires_at: datetime
 
 
@@ -166,6 +171,8 @@ class PortalCustodyStatus(_Strict):
     label: str | None
     last_confirmed_at: datetime | None
     last_confirmed_text: str | None
+    # How sure the legal team is, in plain words (docs/family-page.md#one-allow-list); null with no event.
+    certainty_text: str | None = None
 
 
 class PortalLocation(_Strict):

@@ -31,7 +31,8 @@ from app.core_data.districts import district_court_name, district_timezone, is_v
 from app.custody import service as custody_service
 from app.custody.models import Facility
 from app.deadlines import service as deadlines_service
-from app.portal.labels import format_date, format_datetime, normalize_lang, status_label, t
+from app.portal.label_text import STRINGS
+from app.portal.labels import format_date, format_datetime, is_feminine, normalize_lang, status_label, t
 from app.portal.models import LiaisonGrant, LiaisonScope
 from app.portal.schemas import (
     Lang,
@@ -97,6 +98,12 @@ def active_grant(session: Session, org_id: uuid.UUID, user_id: uuid.UUID, client
 def client_view(ctx: audit.AuditActor, session: Session, user: UserAccount, client_id: uuid.UUID,
                 lang: str | None) -> PortalClientView:
     """The redacted view of one granted client, in ``lang`` (default: the liaison's language). Audited."""
+    return client_view_and_grant(ctx, session, user, client_id, lang)[0]
+
+
+def client_view_and_grant(ctx: audit.AuditActor, session: Session, user: UserAccount, client_id: uuid.UUID,
+                          lang: str | None) -> tuple[PortalClientView, LiaisonGrant]:
+    """``client_view`` and the grant it was built under (the family page asks it what else it may offer)."""
     now = utcnow()
     try:
         grant, client = active_grant(session, ctx.org_id, ctx.user_id, client_id, now)  # type: ignore[arg-type]
@@ -126,7 +133,8 @@ def client_view(ctx: audit.AuditActor, session: Session, user: UserAccount, clie
         facility = _facility(session, ctx.org_id, event.facility_id if event is not None else None)
         show_place = LiaisonScope.location in scopes
         if LiaisonScope.custody_status in scopes:
-            view.custody_status = _status(event, facility if show_place else None, show_place, language, org_tz)
+            view.custody_status = _status(event, facility if show_place else None, show_place, language, org_tz,
+                                          feminine=is_feminine(client.sex))
         if show_place:
             view.location = _location(facility)
     if LiaisonScope.hearings in scopes:
@@ -136,7 +144,7 @@ def client_view(ctx: audit.AuditActor, session: Session, user: UserAccount, clie
     audit.record(session, ctx, PORTAL_VIEWED, "client", client.id,
                  {"view": "detail", "lang": language, "grant_id": str(grant.id)})
     session.commit()
-    return view
+    return view, grant
 
 
 # --- sections ----------------------------------------------------------------------------------
@@ -165,7 +173,7 @@ def _facility(session: Session, org_id: uuid.UUID, facility_id: uuid.UUID | None
 
 
 def _status(event: Any, facility: Facility | None, show_place: bool, lang: Lang,
-            tz: tzinfo) -> PortalCustodyStatus:
+            tz: tzinfo, *, feminine: bool = False) -> PortalCustodyStatus:
     """Label + last-confirmed time; names a facility or a country only with the ``location`` scope."""
     if event is None:
         return PortalCustodyStatus(label=None, last_confirmed_at=None, last_confirmed_text=None)
@@ -173,15 +181,17 @@ def _status(event: Any, facility: Facility | None, show_place: bool, lang: Lang,
         label: str | None = status_label(
             event.status, lang,
             facility_name=facility.name if facility is not None else None,
-            country_code=event.country if show_place else None,
+            country_code=event.country if show_place else None, feminine=feminine,
         )
     except (ValueError, KeyError):  # a status value this release does not know: say nothing
         label = None
     # "Last confirmed" is when the shown fact held (effective_at), not when someone typed it in.
     when = event.effective_at
+    certainty = f"certainty_{event.confidence}"
     return PortalCustodyStatus(
         label=label, last_confirmed_at=when,
         last_confirmed_text=t("last_confirmed_at", lang, datetime=format_datetime(when, lang, tz)),
+        certainty_text=t(certainty, lang) if certainty in STRINGS else None,
     )
 
 

@@ -37,7 +37,7 @@ def test_attorney_grants_to_existing_liaison(client: Any, db: Any, org_a: Any) -
     r = client.post(grants_url(c.id), headers=org_a.h("attorney"), json=body)
     assert r.status_code == 201, r.text
     g = r.json()
-    assert set(g) == GRANT_KEYS | {"invitation_token", "invitation_expires_at"}
+    assert set(g) == GRANT_KEYS | {"invitation_token", "invitation_url", "invitation_expires_at", "invitation_emailed"}
     assert g["invitation_token"] is None and g["invitation_expires_at"] is None
     assert g["scopes"] == ["custody_status", "location"]  # deduplicated, sorted
     assert g["status"] == "active"
@@ -281,7 +281,8 @@ def test_reissue_invitation(client: Any, db: Any, org_a: Any, grant: Any) -> Non
     r = client.post(url, headers=org_a.h("attorney"))
     assert r.status_code == 201, r.text
     new = r.json()
-    assert set(new) == {"liaison_user_id", "invitation_token", "invitation_expires_at"}
+    assert set(new) == {"liaison_user_id", "invitation_token", "invitation_url", "invitation_expires_at",
+                        "invitation_emailed"}
     assert new["invitation_token"] != g["invitation_token"]
     old = client.post(f"{API}/auth/accept-invite", json={"token": g["invitation_token"],
                                                           "password": "a long enough passphrase 7"})

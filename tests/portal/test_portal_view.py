@@ -21,7 +21,7 @@ TOP_KEYS = {"client_id", "display_name", "a_number_masked", "lang", "custody_sta
 SECTION_OF_SCOPE = {"custody_status": "custody_status", "location": "location", "hearings": "next_hearing",
                     "deadlines_generic": "next_filing"}
 SECTION_KEYS = {
-    "custody_status": {"label", "last_confirmed_at", "last_confirmed_text"},
+    "custody_status": {"label", "last_confirmed_at", "last_confirmed_text", "certainty_text"},
     "location": {"facility_name", "address", "city", "state", "zip", "phone", "visitation_info"},
     "next_hearing": {"at", "text", "court"},
     "next_filing": {"due_date", "text"},
@@ -185,7 +185,7 @@ def test_only_family_visible_non_retracted_events_count(client: Any, db: Any, or
     liaison, h = new_liaison(org_a.id)
     grant(org_a, c.id, liaison.id, ["custody_status"])
     empty = client.get(portal_url(c.id), headers=h).json()["custody_status"]
-    assert empty == {"label": None, "last_confirmed_at": None, "last_confirmed_text": None}
+    assert empty == {"label": None, "last_confirmed_at": None, "last_confirmed_text": None, "certainty_text": None}
     base = datetime.now(UTC) - timedelta(days=3)
     add_custody_event(db, org_a.id, c.id, "detained_ice", base, family_visible=True, location_text="Somewhere")
     add_custody_event(db, org_a.id, c.id, "in_transit", base + timedelta(days=1), family_visible=False)

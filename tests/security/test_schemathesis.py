@@ -126,7 +126,9 @@ def api_schema(app: Any) -> Any:
     config = SchemathesisConfig.from_dict(CONFIG)
     asgi_app = WithoutLifespan(app)
     loaded = schemathesis.openapi.from_asgi("/openapi.json", asgi_app, config=config)
-    protected = {(r.method, r.path) for r in iter_routes(app) if declared_permission(r.route) is not None}
+    # Operations of the document only: the family pages (HTML, cookie sessions) are not part of the API.
+    protected = {(r.method, r.path) for r in iter_routes(app)
+                 if declared_permission(r.route) is not None and r.route.include_in_schema}
     patched = _with_bearer_security(loaded.raw_schema, protected)
     if patched == loaded.raw_schema:
         return loaded
@@ -216,7 +218,9 @@ def test_openapi_declares_bearer_auth(app: Any) -> None:
     """Every permission-protected operation declares a security requirement (makes ``ignored_auth`` effective)."""
     doc = app.openapi()
     assert doc.get("components", {}).get("securitySchemes"), "no securitySchemes in /openapi.json"
-    protected = {(r.method, r.path) for r in iter_routes(app) if declared_permission(r.route) is not None}
+    # Operations of the document only: the family pages (HTML, cookie sessions) are not part of the API.
+    protected = {(r.method, r.path) for r in iter_routes(app)
+                 if declared_permission(r.route) is not None and r.route.include_in_schema}
     undeclared = sorted(f"{m} {p}" for m, p in protected
                         if not (doc["paths"].get(p, {}).get(m.lower(), {}).get("security") or doc.get("security")))
     assert undeclared == []

@@ -1,0 +1,1 @@
+"""The family page: server-rendered English/Spanish pages on the portal's consented view (docs/family-page.md)."""
