@@ -15,7 +15,7 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision: str = '0020_family_web'
-down_revision: str | Sequence[str] | None = '0014_client_name_latin'
+down_revision: str | Sequence[str] | None = '0021_mfa_tokens'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
