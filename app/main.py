@@ -19,7 +19,8 @@ from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
 from app.core.middleware import RequestContextMiddleware
 from app.core.openapi import install_openapi
-from app.core.ratelimit import RateLimiter
+from app.core.client_address import parse_networks
+from app.core.ratelimit import make_rate_limiter
 from app.core.security import PasswordService
 from app.health import router as health_router
 from app.migrations import script_heads
@@ -39,6 +40,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         yield
         for hook in list(app.state.shutdown_hooks):
             await hook(app)
+        if app.state.rate_limiter is not None:
+            await app.state.rate_limiter.close()
         if app.state.owns_db:
             app.state.db.dispose()
 
@@ -62,10 +65,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         memory_seconds=settings.login_failure_memory_seconds,
     )
     app.state.password_throttle = password_change_throttle(settings)
-    app.state.rate_limiter = (
-        RateLimiter(settings.rate_limit_per_minute_user, settings.rate_limit_per_minute_ip)
-        if settings.rate_limit_enabled else None
-    )
+    app.state.rate_limiter = make_rate_limiter(settings)
+    app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
     app.state.admission = Admission(settings.max_active_requests, settings.admission_timeout_seconds)
     app.state.migration_heads = script_heads()
     app.state.startup_hooks = []
@@ -84,7 +85,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             expose_headers=["ETag", "X-Request-ID", "Retry-After"],
         )
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes,
-                       max_import_bytes=settings.max_import_bytes, rate_limiter=app.state.rate_limiter)
+                       max_import_bytes=settings.max_import_bytes, rate_limiter=app.state.rate_limiter,
+                       trusted_proxies=app.state.trusted_proxies)
     _run_domain_setup(app)
     install_openapi(app)
     return app
