@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from app.api import API_PREFIX, DOMAIN_ROUTERS
+from app.auth.shared_throttle import shared_throttles
 from app.auth.throttle import LoginThrottle, password_change_throttle
 from app.core import keyring
 from app.core.admission import Admission
@@ -65,6 +66,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         memory_seconds=settings.login_failure_memory_seconds,
     )
     app.state.password_throttle = password_change_throttle(settings)
+    if app.state.db.dialect == "postgresql":
+        # Several instances share one database: their throttles must share counters too (app/auth/shared_throttle.py).
+        # On SQLite (one process) the in-memory ones above stay.
+        (app.state.login_throttle, app.state.password_throttle,
+         app.state.reset_throttle) = shared_throttles(app.state.db.write_engine, settings)
     app.state.rate_limiter = make_rate_limiter(settings)
     app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
     app.state.admission = Admission(settings.max_active_requests, settings.admission_timeout_seconds)
