@@ -14,17 +14,18 @@ from app.auth.shared_throttle import shared_throttles
 from app.auth.throttle import LoginThrottle, password_change_throttle
 from app.core import keyring
 from app.core.admission import Admission
+from app.core.client_address import parse_networks
 from app.core.config import Settings, get_settings
 from app.core.db import Database, make_database
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
 from app.core.middleware import RequestContextMiddleware
 from app.core.openapi import install_openapi
-from app.core.client_address import parse_networks
 from app.core.ratelimit import make_rate_limiter
 from app.core.security import PasswordService
 from app.health import router as health_router
 from app.migrations import script_heads
+from app.monitoring import router as metrics_router
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     install_error_handlers(app)
     app.include_router(health_router)
+    app.include_router(metrics_router)
     for router in DOMAIN_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     _include_optional_routers(app)

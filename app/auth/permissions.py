@@ -103,6 +103,7 @@ PUBLIC_ROUTES: set[tuple[str, str]] = {
     ("POST", "/api/v1/auth/password-reset"),
     ("POST", "/api/v1/auth/password-reset/confirm"),
     ("GET", "/calendar/{feed_token}.ics"),
+    ("GET", "/metrics"),  # a scraper's own bearer token, METRICS_TOKEN, not a user's (app/monitoring.py)
 }
 
 

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from prometheus_client import REGISTRY, CollectorRegistry, Gauge, Histogram, generate_latest, multiprocess
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -46,10 +46,13 @@ SWEEP_LAST_RUN = Gauge(
 
 @dataclass(frozen=True)
 class GaugeSource:
+    """A metric computed when scraped; ``counter=True`` for a total that only grows (exported as a counter)."""
+
     name: str
     documentation: str
     labels: Labels
     read: Reader
+    counter: bool = False
 
 
 _SOURCES: dict[str, GaugeSource] = {}
@@ -74,10 +77,14 @@ def sweep_ran(sweep: str, at: float | None = None) -> None:
     SWEEP_LAST_RUN.labels(sweep).set(time.time() if at is None else at)
 
 
-def families(sources: Iterable[GaugeSource]) -> list[GaugeMetricFamily]:
-    out = []
+def families(sources: Iterable[GaugeSource]) -> list[GaugeMetricFamily | CounterMetricFamily]:
+    out: list[GaugeMetricFamily | CounterMetricFamily] = []
     for src in sources:
-        fam = GaugeMetricFamily(src.name, src.documentation, labels=list(src.labels))
+        fam: GaugeMetricFamily | CounterMetricFamily
+        if src.counter:
+            fam = CounterMetricFamily(src.name.removesuffix("_total"), src.documentation, labels=list(src.labels))
+        else:
+            fam = GaugeMetricFamily(src.name, src.documentation, labels=list(src.labels))
         try:
             values = src.read()
         except Exception:  # noqa: BLE001 - one broken source must not hide every other metric
@@ -92,7 +99,7 @@ class _Sources(Collector):
     def __init__(self, extra: Iterable[GaugeSource]) -> None:
         self.extra = list(extra)
 
-    def collect(self) -> Iterable[GaugeMetricFamily]:
+    def collect(self) -> Iterable[GaugeMetricFamily | CounterMetricFamily]:
         return families([*_SOURCES.values(), *self.extra])
 
 

@@ -50,6 +50,18 @@ def _loggable(path: str) -> str:
     return path
 
 
+def _route_template(path: str, route: Any) -> str:
+    """``/api/v1/clients/{client_id}`` for ``/api/v1/clients/<uuid>``. An included router's route knows only its
+    own part (``/clients/{client_id}``); the prefix before it is static in this application (``/api/v1``), so
+    it is the raw path's leading segments."""
+    own = getattr(route, "path_format", None) or getattr(route, "path", None)
+    if not own:
+        return "unmatched"
+    raw, tail = path.split("/"), own.split("/")
+    prefix = "/".join(raw[:max(0, len(raw) - len(tail) + 1)])  # both lists start with the empty ""
+    return prefix + own
+
+
 class BodyTooLarge(StarletteHTTPException):
     """Raised from ``receive`` so FastAPI's body parsing re-raises it as-is (an HTTPException) -> 413."""
 
@@ -145,8 +157,7 @@ class RequestContextMiddleware:
                 ticket.release()
             elapsed = time.perf_counter() - start
             # By route template, never the raw path (ids would make one series per record: app/core/metrics.py).
-            route = scope.get("route")
-            template = getattr(route, "path_format", None) or getattr(route, "path", None) or "unmatched"
+            template = _route_template(path, scope.get("route"))
             metrics.observe_request("HEAD" if head else str(scope.get("method")), template,
                                     status_holder["status"], elapsed)
             log.info("request", extra={
