@@ -81,6 +81,12 @@ class Settings(BaseSettings):
     trusted_proxies: list[str] = Field(
         default_factory=list, description="CIDRs of the reverse proxies whose X-Forwarded-For is believed "
                                           "(app/core/client_address.py); JSON list, e.g. [\"10.0.0.0/8\"]")
+    http_max_header_bytes: int = Field(
+        default=16_384, ge=4096, le=1_048_576,
+        description="largest request head (request line + headers) the server reads; larger: 400 and the "
+                    "connection closed (app/serve.py)")
+    http_keep_alive_seconds: int = Field(default=5, ge=1, le=300,
+                                         description="an idle keep-alive connection is closed after this")
     redis_url: str = Field(default="", repr=False, description="Redis for the general rate limits shared by every "
                                                                "instance (app/core/ratelimit.py); empty: per process")
     metrics_token: str = Field(default="", repr=False, description="bearer token for GET /metrics (empty: admins "
