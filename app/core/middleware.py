@@ -59,7 +59,7 @@ def _route_template(path: str, route: Any) -> str:
         return "unmatched"
     raw, tail = path.split("/"), own.split("/")
     prefix = "/".join(raw[:max(0, len(raw) - len(tail) + 1)])  # both lists start with the empty ""
-    return prefix + own
+    return f"{prefix}{own}"
 
 
 class BodyTooLarge(StarletteHTTPException):
