@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from app.api import API_PREFIX, DOMAIN_ROUTERS
-from app.auth.shared_throttle import shared_throttles
+from app.auth.shared_throttle import counter_engine, shared_throttles
 from app.auth.throttle import LoginThrottle, password_change_throttle
 from app.core import keyring
 from app.core.admission import Admission
@@ -44,6 +44,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             await hook(app)
         if app.state.rate_limiter is not None:
             await app.state.rate_limiter.close()
+        if getattr(app.state, "counter_engine", None) is not None:
+            app.state.counter_engine.dispose()
         if app.state.owns_db:
             app.state.db.dispose()
 
@@ -70,8 +72,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     if app.state.db.dialect == "postgresql":
         # Several instances share one database: their throttles must share counters too (app/auth/shared_throttle.py).
         # On SQLite (one process) the in-memory ones above stay.
+        app.state.counter_engine = counter_engine(app.state.db.write_engine, settings)
         (app.state.login_throttle, app.state.password_throttle,
-         app.state.reset_throttle) = shared_throttles(app.state.db.write_engine, settings)
+         app.state.reset_throttle) = shared_throttles(app.state.counter_engine, settings)
     app.state.rate_limiter = make_rate_limiter(settings)
     app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
     app.state.admission = Admission(settings.max_active_requests, settings.admission_timeout_seconds)

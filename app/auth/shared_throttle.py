@@ -275,8 +275,19 @@ class SharedAttemptCounter(AttemptCounter):
             return wait
 
 
+def counter_engine(engine: Engine, settings: Any) -> Engine:
+    """A small pool of its own for the counters. A sign-in holds a request connection (the user lookup) while it
+    records its failure; with the counters on the same pool, as many parallel sign-ins as the pool has
+    connections would each hold one and wait for a second, until the pool timeout. The counter transactions
+    hold nothing while they wait, so a separate pool cannot deadlock that way."""
+    options = f"-c statement_timeout={int(settings.db_statement_timeout_ms)}"
+    return sa.create_engine(engine.url, pool_size=2, max_overflow=8, pool_recycle=1800, pool_pre_ping=True,
+                            connect_args={"options": options})
+
+
 def shared_throttles(engine: Engine, settings: Any) -> tuple[SharedLoginThrottle, SharedBackoffCounter, ResetThrottle]:
-    """The sign-in, password-change and password-reset throttles of a PostgreSQL installation (app.main)."""
+    """The sign-in, password-change and password-reset throttles of a PostgreSQL installation (app.main);
+    ``engine`` is the counters' own (``counter_engine``)."""
     login = SharedLoginThrottle(
         engine, settings.login_max_failures_per_account, settings.login_max_failures_per_ip,
         settings.login_window_seconds, account_ceiling=settings.login_account_ceiling,
