@@ -95,3 +95,36 @@ def test_a_failing_source_does_not_hide_the_others(scraped: TestClient) -> None:
     finally:
         metrics.unregister_gauge("dueprocess_test_broken")
     assert "dueprocess_request_duration_seconds" in fams
+
+
+def test_several_workers_report_together_with_a_multiprocess_directory(database_url: str, tmp_path: Any) -> None:
+    """``dueprocess serve --workers 2`` with PROMETHEUS_MULTIPROC_DIR: whichever worker answers the scrape, the
+    histogram counts every worker's requests (a real server process; nothing timed)."""
+    import httpx
+
+    from tests.core.test_serve import _healthy, _serve, _until, _workers, free_port
+
+    port = free_port()
+    proc = _serve(database_url, "--port", str(port), "--workers", "2",
+                  env={"PROMETHEUS_MULTIPROC_DIR": str(tmp_path), "METRICS_TOKEN": TOKEN})
+    try:
+        _until(lambda: _healthy(port), "the first answer", proc)
+        _until(lambda: len(_workers(proc.pid)) == 2, "two workers", proc)
+        before = _healthz_count(port)
+        for _ in range(20):  # a new connection each time: the kernel spreads them over both workers
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as c:
+                assert c.get("/healthz").status_code == 200
+        for _ in range(3):  # every scrape, from whichever worker, sees all 20
+            assert _healthz_count(port) == before + 20
+    finally:
+        proc.terminate()
+        proc.wait(timeout=120)
+
+
+def _healthz_count(port: int) -> float:
+    import httpx
+
+    r = httpx.get(f"http://127.0.0.1:{port}/metrics", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60)
+    assert r.status_code == 200, r.text
+    return sum(s.value for f in text_string_to_metric_families(r.text) for s in f.samples
+               if s.name == "dueprocess_request_duration_seconds_count" and s.labels.get("route") == "/healthz")
