@@ -10,19 +10,22 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from app.api import API_PREFIX, DOMAIN_ROUTERS
+from app.auth.shared_throttle import counter_engine, shared_throttles
 from app.auth.throttle import LoginThrottle, password_change_throttle
 from app.core import keyring
 from app.core.admission import Admission
+from app.core.client_address import parse_networks
 from app.core.config import Settings, get_settings
 from app.core.db import Database, make_database
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
 from app.core.middleware import RequestContextMiddleware
 from app.core.openapi import install_openapi
-from app.core.ratelimit import RateLimiter
+from app.core.ratelimit import make_rate_limiter
 from app.core.security import PasswordService
 from app.health import router as health_router
 from app.migrations import script_heads
+from app.monitoring import router as metrics_router
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
@@ -39,6 +42,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         yield
         for hook in list(app.state.shutdown_hooks):
             await hook(app)
+        if app.state.rate_limiter is not None:
+            await app.state.rate_limiter.close()
+        if getattr(app.state, "counter_engine", None) is not None:
+            app.state.counter_engine.dispose()
         if app.state.owns_db:
             app.state.db.dispose()
 
@@ -62,10 +69,14 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         memory_seconds=settings.login_failure_memory_seconds,
     )
     app.state.password_throttle = password_change_throttle(settings)
-    app.state.rate_limiter = (
-        RateLimiter(settings.rate_limit_per_minute_user, settings.rate_limit_per_minute_ip)
-        if settings.rate_limit_enabled else None
-    )
+    if app.state.db.dialect == "postgresql":
+        # Several instances share one database: their throttles must share counters too (app/auth/shared_throttle.py).
+        # On SQLite (one process) the in-memory ones above stay.
+        app.state.counter_engine = counter_engine(app.state.db.write_engine, settings)
+        (app.state.login_throttle, app.state.password_throttle,
+         app.state.reset_throttle) = shared_throttles(app.state.counter_engine, settings)
+    app.state.rate_limiter = make_rate_limiter(settings)
+    app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
     app.state.admission = Admission(settings.max_active_requests, settings.admission_timeout_seconds)
     app.state.migration_heads = script_heads()
     app.state.startup_hooks = []
@@ -73,6 +84,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     install_error_handlers(app)
     app.include_router(health_router)
+    app.include_router(metrics_router)
     for router in DOMAIN_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     _include_optional_routers(app)
@@ -84,7 +96,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             expose_headers=["ETag", "X-Request-ID", "Retry-After"],
         )
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes,
-                       max_import_bytes=settings.max_import_bytes, rate_limiter=app.state.rate_limiter)
+                       max_import_bytes=settings.max_import_bytes, rate_limiter=app.state.rate_limiter,
+                       trusted_proxies=app.state.trusted_proxies)
     _run_domain_setup(app)
     install_openapi(app)
     return app

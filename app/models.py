@@ -3,6 +3,7 @@
 import app.core.base  # noqa: F401  (naming convention first)
 from app.auth import credential_models as auth_credential_models  # noqa: F401
 from app.auth import models as auth_models  # noqa: F401
+from app.auth import shared_throttle  # noqa: F401  (login_counter)
 from app.clients import models as clients_models  # noqa: F401
 from app.core import audit  # noqa: F401
 from app.core.base import metadata  # noqa: F401

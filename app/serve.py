@@ -6,10 +6,23 @@ fails at start-up and stops every worker on SIGINT/SIGTERM), with two difference
 
 - the socket is bound here first, so a busy port is one plain line (``PortInUse``) instead of a log record;
 - the application's settings are checked in the parent first (``app.cli``), so bad settings are one plain line
-  too, before any worker starts.
+  too, before any worker starts;
+- the HTTP parser is h11, with ``HTTP_MAX_HEADER_BYTES`` as its cap on an incomplete request head: uvicorn's
+  default, httptools, accepts any number and size of headers (8 MB headers and 100,000 header lines were
+  accepted, docs/SECURITY.md), and h11's ``max_incomplete_event_size`` is the server's own setting for exactly
+  this. Its cost, measured against httptools, is in bench/RESULTS.md ("HTTP parser"). uvicorn has no timeout
+  for reading a request head (slowloris): in production the server runs behind the reverse proxy of
+  deploy/Caddyfile, which has one (docs/operations.md "Reverse proxy").
 
 Why uvicorn's manager and not gunicorn's, and what was measured: docs/DECISIONS.md, "Serving with uvicorn's
 process manager"; figures in bench/RESULTS.md.
+
+With several workers each worker listens on a socket of its own, bound to the same address with
+``SO_REUSEPORT``, and the kernel spreads new connections evenly over them. With one shared listening socket the
+worker that happens to be waiting in ``accept`` takes the connection, so the busier worker's users queued behind
+the other's (bench/RESULTS.md: per-user mean latencies 121 ms on one worker, 193 ms on the other). The parent
+holds the address (bound, never listening) so nothing else can take it between worker restarts; a worker that
+dies loses the connections still waiting in its own accept queue (they are reset), the price of the even spread.
 """
 
 from __future__ import annotations
@@ -20,6 +33,7 @@ import socket
 import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess
+from uvicorn.supervisors import multiprocess as uvicorn_multiprocess
 
 APP = "app.main:build"
 
@@ -44,15 +58,59 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def reuse_port_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port`` with ``SO_REUSEPORT`` (and not yet listening)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock
+
+
+class ReusePortProcess(uvicorn_multiprocess.Process):
+    """uvicorn's worker process, listening on a ``SO_REUSEPORT`` socket of its own instead of the parent's."""
+
+    def target(self, sockets: list[socket.socket] | None = None) -> None:  # pragma: no cover - in the worker
+        own = []
+        for inherited in sockets or []:
+            host, port = inherited.getsockname()[:2]
+            inherited.close()  # the parent's placeholder: bound, never listening, not ours to serve
+            own.append(reuse_port_socket(host, port))
+        super().target(own)
+
+
+def config(host: str, port: int, workers: int, log_level: str, *, max_header_bytes: int = 16_384,
+           keep_alive_seconds: int = 5) -> uvicorn.Config:
+    """uvicorn's settings for the API. ``proxy_headers=False``: uvicorn would otherwise believe
+    ``X-Forwarded-For`` from its own ``forwarded_allow_ips``; the application decides that with
+    ``TRUSTED_PROXIES`` in one place (app/core/client_address.py)."""
+    return uvicorn.Config(APP, factory=True, host=host, port=port, workers=workers, access_log=False,
+                          proxy_headers=False, log_level=log_level, http="h11",
+                          h11_max_incomplete_event_size=max_header_bytes, timeout_keep_alive=keep_alive_seconds)
+
+
 def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, log_level: str = "info") -> int:
     """Serve the API until SIGINT/SIGTERM; returns the exit status (non-zero: a worker could not start)."""
+    from app.core.config import get_settings
+
+    settings = get_settings()
     sock = bind(host, port)
-    config = uvicorn.Config(APP, factory=True, host=host, port=port, workers=workers, access_log=False,
-                            proxy_headers=False, log_level=log_level)
     if workers > 1:
-        manager = Multiprocess(config, sockets=[sock])
+        # Checked without SO_REUSEPORT first (``bind``), so a busy port is still reported, even one held by
+        # another server that uses SO_REUSEPORT; then held with it, for the workers to join.
+        sock.close()
+        sock = reuse_port_socket(host, port)
+    config_ = config(host, port, workers, log_level, max_header_bytes=settings.http_max_header_bytes,
+                     keep_alive_seconds=settings.http_keep_alive_seconds)
+    if workers > 1:
+        # uvicorn's manager creates its workers from the module's ``Process`` class (at start, on restarts and
+        # on SIGTTIN); this process only ever runs this one manager, so the class is swapped for the manager's run.
+        uvicorn_multiprocess.Process = ReusePortProcess  # type: ignore[misc]
+        manager = Multiprocess(config_, sockets=[sock])
         manager.run()
         return STARTUP_FAILURE if any(p.exitcode == STARTUP_FAILURE for p in manager.processes) else 0
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(config_)
     server.run(sockets=[sock])
     return 0 if server.started else STARTUP_FAILURE

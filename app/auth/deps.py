@@ -22,6 +22,7 @@ from app.auth import lookup
 from app.auth.credential_models import PersonalAccessToken
 from app.auth.models import UserAccount
 from app.auth.permissions import Permission, has_permission
+from app.core import client_address
 from app.core.admission import Admission, Ticket
 from app.core.audit import Actor
 from app.core.config import Settings
@@ -99,7 +100,13 @@ class Ctx:
 
 
 def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The client's address as the middleware determined it from the peer and ``TRUSTED_PROXIES``
+    (app/core/client_address.py); every throttle, rate limit and audit record uses this one value."""
+    known = request.scope.get("state", {}).get(client_address.STATE_KEY)
+    if known is not None:
+        return str(known)
+    trusted = getattr(request.app.state, "trusted_proxies", ())
+    return client_address.from_scope(request.scope, trusted)
 
 
 def _bearer(request: Request) -> str:
@@ -259,7 +266,7 @@ def require(permission: Permission, *, interactive: bool = False,
         check_second_factor(principal, permission, interactive=interactive, enrolling=enrolling)
         limiter = getattr(request.app.state, "rate_limiter", None)
         if limiter is not None:
-            limiter.check_user(request, str(principal.user["id"]))
+            await limiter.check_user(request, str(principal.user["id"]))
         return Ctx(
             principal=principal,
             settings=request.app.state.settings,

@@ -118,6 +118,7 @@ PUBLIC_ROUTES: set[tuple[str, str]] = {
     ("POST", "/family/password-reset"),
     ("GET", "/family/password-reset/confirm"),
     ("POST", "/family/password-reset/confirm"),
+    ("GET", "/metrics"),  # a scraper's own bearer token, METRICS_TOKEN, not a user's (app/monitoring.py)
 }
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.core.client_address import parse_networks
+
 PLACEHOLDER_KEYS = {
     "",
     "change-me",
@@ -80,7 +82,19 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     max_import_bytes: int = Field(default=10 * 1_048_576, ge=1024)
     log_level: str = "INFO"
-    trusted_proxies: list[str] = Field(default_factory=list)
+    trusted_proxies: list[str] = Field(
+        default_factory=list, description="CIDRs of the reverse proxies whose X-Forwarded-For is believed "
+                                          "(app/core/client_address.py); JSON list, e.g. [\"10.0.0.0/8\"]")
+    http_max_header_bytes: int = Field(
+        default=16_384, ge=4096, le=1_048_576,
+        description="largest request head (request line + headers) the server reads; larger: 400 and the "
+                    "connection closed (app/serve.py)")
+    http_keep_alive_seconds: int = Field(default=5, ge=1, le=300,
+                                         description="an idle keep-alive connection is closed after this")
+    redis_url: str = Field(default="", repr=False, description="Redis for the general rate limits shared by every "
+                                                               "instance (app/core/ratelimit.py); empty: per process")
+    metrics_token: str = Field(default="", repr=False, description="bearer token for GET /metrics (empty: admins "
+                                                                   "only; app/core/metrics.py)")
     whereabouts_unknown_hours: int = Field(default=12, ge=1)
     render_workers: int = Field(default=0, ge=0, description="0 = one per CPU")
     render_timeout_seconds: float = Field(default=60.0, gt=0)
@@ -157,6 +171,9 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _check_key(self) -> Settings:
         self._check_data_keys()
+        parse_networks(self.trusted_proxies)  # a typo must stop the start, not silently trust nobody
+        if self.metrics_token and len(self.metrics_token.strip()) < 32:
+            raise ValueError("METRICS_TOKEN must be at least 32 characters (or empty: admins only)")
         key = self.jwt_secret_key
         if self.app_env == AppEnv.development and (not key or key in PLACEHOLDER_KEYS):
             self.jwt_secret_key = _dev_key()

@@ -14,6 +14,8 @@ from typing import Any
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.core import metrics
+from app.core.client_address import STATE_KEY, Network, from_scope
 from app.core.logging import request_id_var
 
 log = logging.getLogger("app.access")
@@ -50,6 +52,18 @@ def _loggable(path: str) -> str:
     return path
 
 
+def _route_template(path: str, route: Any) -> str:
+    """``/api/v1/clients/{client_id}`` for ``/api/v1/clients/<uuid>``. An included router's route knows only its
+    own part (``/clients/{client_id}``); the prefix before it is static in this application (``/api/v1``), so
+    it is the raw path's leading segments."""
+    own = getattr(route, "path_format", None) or getattr(route, "path", None)
+    if not own:
+        return "unmatched"
+    raw, tail = path.split("/"), own.split("/")
+    prefix = "/".join(raw[:max(0, len(raw) - len(tail) + 1)])  # both lists start with the empty ""
+    return f"{prefix}{own}"
+
+
 class BodyTooLarge(StarletteHTTPException):
     """Raised from ``receive`` so FastAPI's body parsing re-raises it as-is (an HTTPException) -> 413."""
 
@@ -59,8 +73,10 @@ class BodyTooLarge(StarletteHTTPException):
 
 class RequestContextMiddleware:
     def __init__(self, app: Any, *, max_body_bytes: int, max_import_bytes: int, rate_limiter: Any = None,
+                 trusted_proxies: tuple[Network, ...] = (),
                  large_body_paths: tuple[str, ...] = ("/api/v1/clients/import", "/api/v1/facilities/import")) -> None:
         self.app = app
+        self.trusted_proxies = trusted_proxies
         self.rate_limiter = rate_limiter
         self.max_body = max_body_bytes
         self.max_import = max_import_bytes
@@ -81,6 +97,8 @@ class RequestContextMiddleware:
         raw_rid = headers.get(b"x-request-id", b"").decode("latin-1")
         rid = raw_rid if _RID.match(raw_rid) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = rid
+        # The one client address of this request, for rate limits, throttles and audit (app/core/client_address.py).
+        address = scope["state"][STATE_KEY] = from_scope(scope, self.trusted_proxies)
         token = request_id_var.set(rid)
         path: str = scope.get("path", "")
         limit = self.max_import if path in self.large_paths else self.max_body
@@ -106,8 +124,7 @@ class RequestContextMiddleware:
 
         try:
             if self.rate_limiter is not None and path not in ("/healthz", "/readyz"):
-                client = scope.get("client")
-                allowed, rl_headers = self.rate_limiter.check_ip(client[0] if client else "unknown")
+                allowed, rl_headers = await self.rate_limiter.check_ip(address)
                 if not allowed:
                     await self._reject_429(send_wrapper, path, rid, rl_headers)
                     return
@@ -140,10 +157,15 @@ class RequestContextMiddleware:
                     log.warning("session close failed")
             if ticket is not None:  # after the sessions: the next request may use their connections
                 ticket.release()
+            elapsed = time.perf_counter() - start
+            # By route template, never the raw path (ids would make one series per record: app/core/metrics.py).
+            template = _route_template(path, scope.get("route"))
+            metrics.observe_request("HEAD" if head else str(scope.get("method")), template,
+                                    status_holder["status"], elapsed)
             log.info("request", extra={
                 "method": "HEAD" if head else scope.get("method"), "path": _loggable(path),
                 "status": status_holder["status"],
-                "duration_ms": round((time.perf_counter() - start) * 1000, 2),
+                "duration_ms": round(elapsed * 1000, 2),
             })
             request_id_var.reset(token)
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -51,6 +52,6 @@ def test_per_ip_limit_applies_before_authentication(settings: Any, db: Any) -> N
 
 def test_limiter_window_math() -> None:
     rl = RateLimiter(per_user=1, per_ip=1, clock=lambda: 59.5)
-    ok, headers = rl.check_ip("1.2.3.4")
+    ok, headers = asyncio.run(rl.check_ip("1.2.3.4"))
     assert ok and headers["X-RateLimit-Reset"] == "1"
-    assert rl.check_ip("1.2.3.4")[0] is False
+    assert asyncio.run(rl.check_ip("1.2.3.4"))[0] is False

@@ -153,3 +153,23 @@ def test_bind_reports_a_busy_port_and_keeps_a_free_one() -> None:
             raise AssertionError("a second bind to a listening port succeeded")
     finally:
         sock.close()
+
+
+def test_workers_sockets_share_the_port_and_a_held_port_is_still_reported_busy() -> None:
+    """Each worker binds its own SO_REUSEPORT socket to the address the parent holds (app/serve.py); the port
+    check runs without SO_REUSEPORT, so even a port held that way is reported busy, not silently shared."""
+    held = serve.reuse_port_socket("127.0.0.1", 0)
+    port = held.getsockname()[1]
+    first, second = serve.reuse_port_socket("127.0.0.1", port), serve.reuse_port_socket("127.0.0.1", port)
+    try:
+        first.listen()
+        second.listen()
+        try:
+            serve.bind("127.0.0.1", port)
+        except serve.PortInUse:
+            pass
+        else:
+            raise AssertionError("a port held with SO_REUSEPORT was not reported busy")
+    finally:
+        for s in (held, first, second):
+            s.close()
