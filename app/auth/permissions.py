@@ -41,6 +41,7 @@ class Permission(StrEnum):
     liaison_read = "liaison:read"
     portal_read = "portal:read"
     organization_export = "organization:export"  # the whole organization as JSON (admins)
+    jobs_read = "jobs:read"  # the job engine's operational counts, GET /jobs/stats (admins)
 
 
 _STAFF = {
@@ -70,6 +71,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.organization_write,
             Permission.audit_read,
             Permission.organization_export,
+            Permission.jobs_read,
             Permission.clients_delete,
             Permission.liaison_grant,
             Permission.liaison_read,
