@@ -30,7 +30,9 @@ from app.core.db import Database
 
 log = logging.getLogger("app.jobs.local")
 _PENDING_KEY = "jobs.local"
-_runners: dict[int, LocalRunner] = {}  # by id() of the write engine the runner's database uses
+# By id() of the write engine the runner's database uses; the last started runner of an engine takes its jobs
+# (several applications on one database in one process: tests).
+_runners: dict[int, list[LocalRunner]] = {}
 
 
 @dataclass
@@ -56,7 +58,7 @@ class LocalRunner:
 
     # --- lifecycle -----------------------------------------------------------------------------------
     def start(self) -> None:
-        _runners[id(self.db.write_engine)] = self
+        _runners.setdefault(id(self.db.write_engine), []).append(self)
         threading.Thread(target=self._recover, name="jobs-recover", daemon=True).start()
         if jobs.PERIODIC:
             self.periodic_thread = threading.Thread(target=self._periodic_loop, name="jobs-periodic", daemon=True)
@@ -65,7 +67,9 @@ class LocalRunner:
     def stop(self) -> None:
         """Stop taking jobs and wait for the ones running (their rows stay open otherwise, and the next
         start runs them again)."""
-        _runners.pop(id(self.db.write_engine), None)
+        stack = _runners.get(id(self.db.write_engine), [])
+        if self in stack:
+            stack.remove(self)
         self.stopping.set()
         with self.lock:
             for timer in self.timers:
@@ -175,7 +179,8 @@ class LocalRunner:
 
 
 def runner_for(engine: Engine) -> LocalRunner | None:
-    return _runners.get(id(engine))
+    stack = _runners.get(id(engine))
+    return stack[-1] if stack else None
 
 
 class LocalBackend:
