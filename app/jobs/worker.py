@@ -12,13 +12,17 @@ from __future__ import annotations
 import asyncio
 import socket
 
-from app.core import jobs
+from app.core import jobs, keyring
 from app.core.config import Settings
 from app.core.db import make_database
+from app.core.logging import configure_logging
 from app.jobs import engine, runtime
 
 
 def run(settings: Settings, queues: list[str] | None, concurrency: int) -> None:
+    # As the server does at start-up (app/main.py): logs, and the field keys that decrypt client records.
+    configure_logging(settings.log_level)
+    keyring.configure(settings.data_encryption_keys, settings.data_encryption_active_key, settings.blind_index_key)
     db = make_database(settings)
     if not runtime.prepare(settings, db):
         db.dispose()
