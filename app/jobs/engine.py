@@ -46,7 +46,9 @@ def conninfo(database_url: str) -> str:
 def build(settings: Settings, resources: dict[str, Any]) -> procrastinate.App:
     """A procrastinate app with every registered task and periodic task; ``resources`` are what the tasks
     of this process may ask for (``jobs.resource``)."""
-    connector = procrastinate.PsycopgConnector(conninfo=conninfo(settings.database_url),
+    # Connections: one per job in flight, the LISTEN connection, the periodic deferrer and a spare.
+    connector = procrastinate.PsycopgConnector(conninfo=conninfo(settings.database_url), min_size=1,
+                                               max_size=settings.jobs_concurrency + 3,
                                                kwargs={"application_name": "dueprocess-jobs"})
     papp = procrastinate.App(connector=connector, worker_defaults={"timeout": settings.jobs_poll_seconds})
     # Retry n (n = 1, 2) waits base**n seconds; the third run is the last (jobs.MAX_ATTEMPTS).
