@@ -40,7 +40,8 @@ def setup(app: FastAPI) -> None:
     app.state.jobs_runner = None
     app.state.jobs_worker = None
     app.state.startup_hooks.append(_start)
-    app.state.shutdown_hooks.append(_stop)
+    # Stop first: the jobs in flight finish while the render pool they use is still up.
+    app.state.shutdown_hooks.insert(0, _stop)
 
 
 def _resources(app: FastAPI) -> dict[str, Any]:
