@@ -3,9 +3,8 @@ rules live in the services.
 
 Drafting is `async`: the record is read in the thread pool, the PDF renders in the process pool while the
 event loop keeps serving, and the result is stored in the thread pool. `setup(app)` (called by
-`create_app`) registers the start-up hook that creates the renderer pool and, unless the
-`FILING_BATCH_WORKER` setting is false, the batch worker (which first re-queues items a stopped process
-left behind), and the shutdown hook that stops both.
+`create_app`) registers the start-up hook that creates the renderer pool and the shutdown hook that stops
+it. Batch items are drafted by the job engine (app/jobs/, docs/jobs.md).
 """
 
 from __future__ import annotations
