@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 
 from app.auth.deps import ReadJobStats
+from app.core.routing import api_router
 from app.jobs import local, stats
 
-router = APIRouter(tags=["jobs"])
+router = api_router(tags=["jobs"])
 
 
 @router.get("/jobs/stats", response_model=stats.JobStats)
