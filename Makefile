@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres install migrate lint lock bench clean
+.PHONY: run test test-sqlite test-postgres install migrate worker lint lock bench clean
 
 $(VENV)/bin/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (or set PYTHON=python3)"; exit 1; }
@@ -31,6 +31,10 @@ run: $(STAMP)
 	APP_ENV=$${APP_ENV:-development} $(VENV)/bin/dueprocess seed-facilities
 	APP_ENV=$${APP_ENV:-development} $(VENV)/bin/dueprocess dev-bootstrap
 	APP_ENV=$${APP_ENV:-development} $(VENV)/bin/dueprocess serve --host $(HOST) --port $(PORT)
+
+# A job worker (PostgreSQL: DATABASE_URL=postgresql+psycopg://...); run one per machine, or several.
+worker: $(STAMP)
+	$(VENV)/bin/dueprocess worker $(if $(QUEUES),--queues $(QUEUES)) $(if $(CONCURRENCY),--concurrency $(CONCURRENCY))
 
 # The whole suite on SQLite; then on PostgreSQL only if TEST_DATABASE_URL was given (make test-postgres runs
 # it with the default URL above).

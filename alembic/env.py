@@ -28,6 +28,9 @@ def _include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no
     # Expression indexes (lower(email)) are created by hand in migrations; autogenerate cannot compare them.
     if type_ == "index" and name == "user_account_email_lower_key":
         return False
+    # procrastinate's tables (migration 0015_jobs) belong to the job engine, not to app.models.
+    if type_ == "table" and name and name.startswith("procrastinate_"):
+        return False
     return True
 
 

@@ -143,6 +143,10 @@ def _run_domain_setup(app: FastAPI) -> None:
     setup = getattr(filings_router_module, "setup", None)
     if setup is not None:
         setup(app)
+    # After the filings setup: the job engine hands the render pool that setup starts to the batch task.
+    from app.jobs import runtime as jobs_runtime
+
+    jobs_runtime.setup(app)
 
 
 def build() -> FastAPI:

@@ -23,6 +23,9 @@ os.environ.setdefault("RATE_LIMIT_ENABLED", "false")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 # The suite builds many short-lived apps in one process; frozen start-up heaps would never be collected.
 os.environ.setdefault("GC_FREEZE", "false")
+# The periodic sweeps of the apps under test would otherwise fire at real time in the middle of tests that
+# count alerts; tests that exercise them set their own cron (tests/jobs/).
+os.environ.setdefault("SWEEPS_CRON", "0 0 1 1 *")
 
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402

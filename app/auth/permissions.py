@@ -42,6 +42,7 @@ class Permission(StrEnum):
     portal_read = "portal:read"
     organization_export = "organization:export"  # the whole organization as JSON (admins)
     access_tokens_manage = "access_tokens:manage"  # personal access tokens of one's own (staff, docs/auth.md)
+    jobs_read = "jobs:read"  # the job engine's operational counts, GET /jobs/stats (admins)
 
 
 _STAFF = {
@@ -72,6 +73,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.organization_write,
             Permission.audit_read,
             Permission.organization_export,
+            Permission.jobs_read,
             Permission.clients_delete,
             Permission.liaison_grant,
             Permission.liaison_read,

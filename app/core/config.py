@@ -103,8 +103,21 @@ class Settings(BaseSettings):
     render_nice: int = Field(default=10, ge=0, le=19,
                              description="CPU niceness of PDF render workers (0 = same priority as the API)")
     pdf_max_bytes: int = Field(default=30 * 1_048_576, ge=1024)
-    filing_batch_worker: bool = Field(
-        default=True, description="run the filing-batch worker in this server process (false: API only)")
+    # The job engine (app/jobs/, docs/jobs.md).
+    jobs_in_process: bool = Field(
+        default=True, description="run jobs in this server process (SQLite: the in-process runner; PostgreSQL: an "
+        "embedded worker). false: API only, jobs run in `dueprocess worker` processes")
+    jobs_concurrency: int = Field(default=2, ge=1, le=64, description="jobs run at once by one worker or server")
+    jobs_retry_base_seconds: int = Field(
+        default=5, ge=1, le=600, description="backoff before retry n is base**n seconds (3 runs in all)")
+    jobs_poll_seconds: float = Field(
+        default=5.0, gt=0, le=60, description="a worker's longest wait between polls (LISTEN/NOTIFY wakes it sooner)")
+    jobs_stalled_seconds: int = Field(
+        default=900, ge=1, description="a job running longer than this is presumed to have lost its worker and is "
+        "run again (keep it well above RENDER_TIMEOUT_SECONDS; a second run of a live job is harmless but wasted)")
+    jobs_stalled_cron: str = Field(default="* * * * *", description="when stalled jobs are looked for (cron)")
+    sweeps_cron: str = Field(default="*/5 * * * *", description="when `alerts sweep` and `deadlines sweep` run (cron; "
+                             "a sixth field is seconds)")
     public_base_url: str = "http://127.0.0.1:8000"
     # Outgoing mail (password-reset links). Without SMTP_HOST no mail is sent: admins hand out reset links.
     smtp_host: str = ""

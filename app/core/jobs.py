@@ -14,15 +14,20 @@ Rules for a job (docs/architecture.md):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlmodel import Session
 
 JobArg = str | int
 
 QUEUES = ("render", "notify", "sweeps")
+# Runs of one job before it is given up (the first run and two retries with exponential backoff). A task
+# that must leave a trace of the final failure in its domain row asks ``is_last_attempt()``.
+MAX_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,85 @@ def task(name: str, *, queue: str) -> Callable[[Callable[..., None]], Callable[.
         return func
 
     return register
+
+
+@dataclass(frozen=True)
+class PeriodicSpec:
+    name: str
+    cron: str
+    func: Callable[[], None]
+
+
+PERIODIC: dict[str, PeriodicSpec] = {}
+
+# Recovery of a domain's pending work where jobs are not durable (the in-process runner on SQLite): a
+# function that lists, from the domain rows, the jobs that should exist (``{task name: [args, ...]}``).
+RECOVERIES: list[Callable[[Session], Iterable[tuple[str, dict[str, JobArg]]]]] = []
+
+
+def periodic(name: str, *, cron: str) -> Callable[[Callable[[], None]], Callable[[], None]]:
+    """Register a task run once per period of ``cron`` (five fields, or six with seconds last) on the
+    ``sweeps`` queue, however many workers run."""
+
+    def register(func: Callable[[], None]) -> Callable[[], None]:
+        PERIODIC[name] = PeriodicSpec(name=name, cron=cron, func=func)
+        return func
+
+    return register
+
+
+def recovery(func: Callable[[Session], Iterable[tuple[str, dict[str, JobArg]]]]
+             ) -> Callable[[Session], Iterable[tuple[str, dict[str, JobArg]]]]:
+    RECOVERIES.append(func)
+    return func
+
+
+# --- what a running task may ask of the engine -----------------------------------------------------
+
+_attempt: ContextVar[int] = ContextVar("job_attempt", default=0)
+_resources: dict[str, Any] = {}
+# Set by the runner around each task: several applications in one process (tests) each run their own
+# jobs against their own database.
+_scoped: ContextVar[dict[str, Any] | None] = ContextVar("job_resources", default=None)
+
+
+@contextmanager
+def using(resources: dict[str, Any]) -> Iterator[None]:
+    token = _scoped.set(resources)
+    try:
+        yield
+    finally:
+        _scoped.reset(token)
+
+
+@contextmanager
+def attempt(number: int) -> Iterator[None]:
+    """The engine runs a task inside ``attempt(n)`` (0 for the first run)."""
+    token = _attempt.set(number)
+    try:
+        yield
+    finally:
+        _attempt.reset(token)
+
+
+def is_last_attempt() -> bool:
+    """True on the run after which a failure is final (no retry follows)."""
+    return _attempt.get() >= MAX_ATTEMPTS - 1
+
+
+def provide(name: str, value: Any) -> None:
+    """The engine hands tasks the process's shared services (``database``, ``filings.renderer``)."""
+    _resources[name] = value
+
+
+def resource(name: str) -> Any:
+    scoped = _scoped.get()
+    if scoped is not None and name in scoped:
+        return scoped[name]
+    try:
+        return _resources[name]
+    except KeyError:
+        raise RuntimeError(f"the job engine provides no {name!r} in this process") from None
 
 
 class JobBackend(Protocol):

@@ -1,31 +1,29 @@
-"""Filing batches: one template for a group (or list) of clients, drafted in the background.
+"""Filing batches: one template for a group (or list) of clients, drafted by the job engine.
 
-`create_batch` writes the batch and one `pending` item per client in one transaction (another
-organization's client or group -> 404 and nothing is created). `BatchWorker` is an asyncio task
-started with the application: it claims pending items (all organizations: it is a system process;
-every query it runs for an item is scoped to that item's organization), drafts each through the same
-path as `POST /clients/{id}/filings` with up to `concurrency` renders in flight, and records each
-item as `done` (a normal filing) or `failed` (a problem+json dict). Items left `running` by a stopped
-process are re-queued when the next one starts; completion is conditional on the item's claim token,
-so a re-queued item never yields two filings.
+`create_batch` writes the batch, one `pending` item per client and one `render` job per item in one
+transaction (another organization's client or group -> 404 and nothing is created or enqueued). The job
+carries the item's id only (docs/architecture.md, "Jobs"): the item row is the durable truth. The task
+`filings.render_batch_item` drafts the item through the same path as `POST /clients/{id}/filings` and
+records it as `done` (a normal filing) or `failed` (a problem+json dict). It is idempotent: a job can run
+again after a worker died mid-render (stalled-job recovery) or even while a slow first run is still
+rendering, so completion re-reads the item under a row lock and stores a filing only if the item is still
+open - one item never yields two filings.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
-from starlette.concurrency import run_in_threadpool
 
 from app.clients import groups as clients_groups
 from app.clients import service as clients_service
 from app.clients.models import Client
-from app.core import audit
+from app.core import audit, jobs
 from app.core.db import Database
 from app.core.errors import ProblemError, not_found
 from app.core.types import utcnow
@@ -42,7 +40,6 @@ from app.filings.context import (
 )
 from app.filings.errors import RenderBusy, RenderError, RenderFailed
 from app.filings.models import BatchItemStatus, BatchStatus, FilingBatch, FilingBatchItem
-from app.filings.render.gate import RenderGate
 from app.filings.schemas import MAX_BATCH_CLIENTS, BatchCreate, BatchItemPublic, BatchPublic
 from app.filings.service import Actor, problem_dict, render_problem, store_draft
 
@@ -50,7 +47,8 @@ if TYPE_CHECKING:
     from app.filings.render.renderer import Renderer, RenderResult
 
 log = logging.getLogger("app.filings.batches")
-MAX_ATTEMPTS = 3  # claims of one item (transient render failures are retried)
+RENDER_TASK = "filings.render_batch_item"
+OPEN = (BatchItemStatus.pending.value, BatchItemStatus.running.value)
 
 
 # --- create / read -------------------------------------------------------------------------------
@@ -98,11 +96,15 @@ def create_batch(session: Session, ctx: Any, caller: Caller, body: BatchCreate) 
     )
     session.add(batch)
     session.flush()
-    session.add_all([
-        FilingBatchItem(organization_id=ctx.org_id, batch_id=batch.id, client_id=cid, position=i,
+    items = [
+        FilingBatchItem(id=uuid.uuid4(), organization_id=ctx.org_id, batch_id=batch.id, client_id=cid, position=i,
                         status=BatchItemStatus.pending.value, created_at=now)
         for i, cid in enumerate(client_ids)
-    ])
+    ]
+    session.add_all(items)
+    for item in items:
+        # Part of this transaction: the job exists if and only if the item does (app/core/jobs.py).
+        jobs.defer(session, RENDER_TASK, queue="render", item_id=str(item.id))
     detail: dict[str, Any] = {"template": body.template, "total": len(client_ids)}
     if body.group_id is not None:
         detail["group_id"] = str(body.group_id)
@@ -157,60 +159,7 @@ def batch_view(session: Session, org_id: uuid.UUID, batch_id: uuid.UUID) -> Batc
                        items=out)
 
 
-# --- worker steps (each one short transaction, run in a thread) ---------------------------------
-
-@dataclass(frozen=True)
-class Claim:
-    item_id: uuid.UUID
-    token: uuid.UUID
-    org_id: uuid.UUID
-    batch_id: uuid.UUID
-    client_id: uuid.UUID
-    attempts: int
-
-
-def requeue_interrupted(db: Database) -> int:
-    """Put items a stopped process left `running` back to `pending` (start-up)."""
-    with db.session(write=True) as s:
-        table = FilingBatchItem.__table__  # type: ignore[attr-defined]
-        result = s.execute(sa.update(table).where(table.c.status == BatchItemStatus.running.value)
-                           .values(status=BatchItemStatus.pending.value, claim_token=None, claimed_at=None))
-        s.commit()
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
-def claim_items(db: Database, limit: int) -> list[Claim]:
-    """Claim up to `limit` pending items, oldest first (compare-and-set on the status)."""
-    if limit <= 0:
-        return []
-    with db.session(write=True) as s:
-        rows = s.exec(
-            select(FilingBatchItem).where(FilingBatchItem.status == BatchItemStatus.pending.value)
-            .order_by(FilingBatchItem.created_at, FilingBatchItem.position)  # type: ignore[arg-type]
-            .limit(limit).with_for_update(skip_locked=True)
-        ).all()
-        if not rows:
-            s.rollback()
-            return []
-        table = FilingBatchItem.__table__  # type: ignore[attr-defined]
-        now = utcnow()
-        claims = []
-        for it in rows:
-            token = uuid.uuid4()
-            result = s.execute(
-                sa.update(table).where(table.c.id == it.id, table.c.status == BatchItemStatus.pending.value)
-                .values(status=BatchItemStatus.running.value, claim_token=token, claimed_at=now,
-                        attempts=table.c.attempts + 1))
-            if result.rowcount == 1:  # type: ignore[attr-defined]
-                claims.append(Claim(it.id, token, it.organization_id, it.batch_id, it.client_id, it.attempts + 1))
-        btable = FilingBatch.__table__  # type: ignore[attr-defined]
-        for batch_id in {c.batch_id for c in claims}:
-            s.execute(sa.update(btable).where(btable.c.id == batch_id,
-                                              btable.c.status == BatchStatus.queued.value)
-                      .values(status=BatchStatus.running.value, started_at=now))
-        s.commit()
-        return claims
-
+# --- the render task (each step one short transaction) -------------------------------------------
 
 def _organization_timezone(session: Session, org_id: uuid.UUID) -> str:
     from app.auth.models import Organization
@@ -219,32 +168,52 @@ def _organization_timezone(session: Session, org_id: uuid.UUID) -> str:
     return org.timezone if org is not None and org.timezone else "America/New_York"
 
 
-def prepare_item(db: Database, claim: Claim) -> tuple[Draft, str]:
-    """The item's draft (raises ProblemError for missing data, a deleted client, ...)."""
-    with db.session() as s:
-        batch = get_batch(s, claim.org_id, claim.batch_id)
-        caller = Caller(org_id=claim.org_id, user_id=batch.created_by, role=batch.created_by_role,
-                        org_timezone=_organization_timezone(s, claim.org_id))
-        options = dict(batch.options or {})
-        if batch.attorney_id is not None:
-            options[ATTORNEY_OPTION] = str(batch.attorney_id)
-        draft = build_context(s, caller, claim.client_id, batch.template, None, options, utcnow())
-        s.rollback()
-        return draft, batch.template
-
-
 def _actor(batch: FilingBatch) -> Actor:
     return Actor(org_id=batch.organization_id, user_id=batch.created_by, role=batch.created_by_role,
                  request_id=batch.request_id)
 
 
-def _finish_item(s: Session, claim: Claim, **values: Any) -> bool:
-    table = FilingBatchItem.__table__  # type: ignore[attr-defined]
-    result = s.execute(
-        sa.update(table).where(table.c.id == claim.item_id, table.c.claim_token == claim.token,
-                               table.c.status == BatchItemStatus.running.value)
-        .values(finished_at=utcnow(), **values))
-    return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
+def start_item(db: Database, item_id: uuid.UUID) -> FilingBatchItem | None:
+    """Mark the item `running` (one more attempt) and its batch started; None if it is already finished
+    (a job run again after its item was done: nothing to do)."""
+    with db.session(write=True) as s:
+        table = FilingBatchItem.__table__  # type: ignore[attr-defined]
+        result = s.execute(sa.update(table).where(table.c.id == item_id, table.c.status.in_(OPEN))
+                           .values(status=BatchItemStatus.running.value, attempts=table.c.attempts + 1))
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            s.rollback()
+            return None
+        item = s.get(FilingBatchItem, item_id)
+        assert item is not None
+        btable = FilingBatch.__table__  # type: ignore[attr-defined]
+        s.execute(sa.update(btable).where(btable.c.id == item.batch_id, btable.c.status == BatchStatus.queued.value)
+                  .values(status=BatchStatus.running.value, started_at=utcnow()))
+        s.commit()
+        return item
+
+
+def prepare_item(db: Database, item: FilingBatchItem) -> tuple[Draft, str]:
+    """The item's draft (raises ProblemError for missing data, a deleted client, ...)."""
+    with db.session() as s:
+        batch = get_batch(s, item.organization_id, item.batch_id)
+        caller = Caller(org_id=item.organization_id, user_id=batch.created_by, role=batch.created_by_role,
+                        org_timezone=_organization_timezone(s, item.organization_id))
+        options = dict(batch.options or {})
+        if batch.attorney_id is not None:
+            options[ATTORNEY_OPTION] = str(batch.attorney_id)
+        draft = build_context(s, caller, item.client_id, batch.template, None, options, utcnow())
+        s.rollback()
+        return draft, batch.template
+
+
+def _lock_open_item(s: Session, item_id: uuid.UUID) -> bool:
+    """Lock the item's row and tell whether it is still open. Two runs of one job (a stalled job recovered
+    while its first run was only slow) serialize here; the second sees `done` and stores nothing. SQLite
+    has no row locks, but its writers are serialized and its in-process runner never runs one job twice
+    at once."""
+    status = s.execute(sa.select(col(FilingBatchItem.status)).where(col(FilingBatchItem.id) == item_id)
+                       .with_for_update()).scalar_one_or_none()
+    return status in OPEN
 
 
 def _maybe_finish_batch(s: Session, batch: FilingBatch) -> None:
@@ -260,7 +229,7 @@ def _maybe_finish_batch(s: Session, batch: FilingBatch) -> None:
         sa.select(sa.func.count()).select_from(FilingBatchItem).where(
             col(FilingBatchItem.organization_id) == batch.organization_id,
             col(FilingBatchItem.batch_id) == batch.id,
-            col(FilingBatchItem.status).in_([BatchItemStatus.pending.value, BatchItemStatus.running.value]))
+            col(FilingBatchItem.status).in_(OPEN))
     ).scalar_one()
     if open_items:
         return
@@ -275,172 +244,96 @@ def _maybe_finish_batch(s: Session, batch: FilingBatch) -> None:
                       "failed": int(counts.get(BatchItemStatus.failed.value, 0))})
 
 
-def complete_item(db: Database, claim: Claim, template: str, draft: Draft, result: RenderResult) -> bool:
-    """Store the filing and mark the item done, in one transaction; False if the claim was lost."""
+def complete_item(db: Database, item: FilingBatchItem, template: str, draft: Draft, result: RenderResult) -> bool:
+    """Store the filing and mark the item done, in one transaction; False if another run finished it."""
     with db.session(write=True) as s:
-        batch = get_batch(s, claim.org_id, claim.batch_id)
-        filing = store_draft(s, _actor(batch), claim.client_id, template, draft, result, batch_id=batch.id)
-        if not _finish_item(s, claim, status=BatchItemStatus.done.value, filing_id=filing.id, error=None):
-            s.rollback()  # re-queued and taken by another worker: its filing wins
+        if not _lock_open_item(s, item.id):
+            s.rollback()
             return False
+        batch = get_batch(s, item.organization_id, item.batch_id)
+        filing = store_draft(s, _actor(batch), item.client_id, template, draft, result, batch_id=batch.id)
+        table = FilingBatchItem.__table__  # type: ignore[attr-defined]
+        s.execute(sa.update(table).where(table.c.id == item.id).values(
+            status=BatchItemStatus.done.value, filing_id=filing.id, error=None, finished_at=utcnow()))
         _maybe_finish_batch(s, batch)
         s.commit()
         return True
 
 
-def fail_item(db: Database, claim: Claim, error: dict[str, Any]) -> None:
+def fail_item(db: Database, item: FilingBatchItem, error: dict[str, Any]) -> None:
+    """Record the item as `failed` with its problem (visible in the batch view and the zip's manifest)."""
     with db.session(write=True) as s:
-        batch = get_batch(s, claim.org_id, claim.batch_id)
-        if not _finish_item(s, claim, status=BatchItemStatus.failed.value, error=error):
+        if not _lock_open_item(s, item.id):
             s.rollback()
             return
+        batch = get_batch(s, item.organization_id, item.batch_id)
+        table = FilingBatchItem.__table__  # type: ignore[attr-defined]
+        s.execute(sa.update(table).where(table.c.id == item.id).values(
+            status=BatchItemStatus.failed.value, error=error, finished_at=utcnow()))
         audit.record(s, _actor(batch), "filing_batch.item_failed", "filing_batch", batch.id,
-                     {"client_id": str(claim.client_id), "code": error.get("code")})
+                     {"client_id": str(item.client_id), "code": error.get("code")})
         _maybe_finish_batch(s, batch)
         s.commit()
 
 
-def release_item(db: Database, claim: Claim) -> None:
-    """Give a claimed item back (renderer busy, transient failure)."""
-    with db.session(write=True) as s:
-        table = FilingBatchItem.__table__  # type: ignore[attr-defined]
-        s.execute(sa.update(table).where(table.c.id == claim.item_id, table.c.claim_token == claim.token,
-                                         table.c.status == BatchItemStatus.running.value)
-                  .values(status=BatchItemStatus.pending.value, claim_token=None, claimed_at=None))
-        s.commit()
+def _retry_or_fail(db: Database, item: FilingBatchItem, exc: Exception, problem: ProblemError) -> None:
+    """A transient failure: raise it so the engine retries with backoff, unless this run was the last one;
+    then the item ends `failed` with the problem (the job itself ends successfully: its outcome is in the
+    item row, which is what people read)."""
+    if jobs.is_last_attempt():
+        fail_item(db, item, problem_dict(problem))
+        return
+    raise exc
 
 
-def pending_count(db: Database) -> int:
+@jobs.task(RENDER_TASK, queue="render")
+def render_batch_item(item_id: str) -> None:
+    """Draft one batch item. Data problems (missing fields, a deleted client) fail the item at once: a retry
+    cannot fix them. Renderer failures are retried by the engine (three runs in all)."""
+    db: Database = jobs.resource("database")
+    renderer: Renderer = jobs.resource("filings.renderer")
+    item = start_item(db, uuid.UUID(item_id))
+    if item is None:
+        return
+    try:
+        draft, template = prepare_item(db, item)
+    except ProblemError as exc:
+        fail_item(db, item, problem_dict(exc))
+        return
+    except Exception as exc:  # noqa: BLE001 - e.g. the database briefly unavailable
+        log.exception("filing batch item could not be prepared: %s", type(exc).__name__)
+        _retry_or_fail(db, item, exc, ProblemError(500, "internal_error", "Internal error."))
+        return
+    try:
+        result = renderer.render(template, draft.context)
+    except (RenderBusy, RenderFailed) as exc:
+        # RenderFailed subclasses (timeouts, page limits) are properties of the document: no retry.
+        if isinstance(exc, RenderBusy) or type(exc) is RenderFailed:
+            _retry_or_fail(db, item, exc, render_problem(exc))
+        else:
+            fail_item(db, item, problem_dict(render_problem(exc)))
+        return
+    except (RenderError, registry.FilingDataError) as exc:
+        fail_item(db, item, problem_dict(render_problem(exc)))
+        return
+    except Exception as exc:  # noqa: BLE001 - one bad item must not stop the batch
+        log.exception("filing batch item failed: %s", type(exc).__name__)
+        _retry_or_fail(db, item, exc, ProblemError(500, "internal_error", "Internal error."))
+        return
+    complete_item(db, item, template, draft, result)
+
+
+@jobs.recovery
+def open_items(session: Session) -> Iterator[tuple[str, dict[str, jobs.JobArg]]]:
+    """Where jobs are not durable (the in-process runner on SQLite), the open items are the jobs to run
+    again at start-up: a stopped process loses its queue, never the rows."""
+    ids = session.execute(sa.select(col(FilingBatchItem.id)).where(col(FilingBatchItem.status).in_(OPEN))
+                          .order_by(col(FilingBatchItem.created_at), col(FilingBatchItem.position))).scalars()
+    for item_id in ids:
+        yield RENDER_TASK, {"item_id": str(item_id)}
+
+
+def open_count(db: Database) -> int:
     with db.session() as s:
         return int(s.execute(sa.select(sa.func.count()).select_from(FilingBatchItem).where(
-            FilingBatchItem.status.in_([BatchItemStatus.pending.value,  # type: ignore[attr-defined]
-                                        BatchItemStatus.running.value]))).scalar_one())
-
-
-# --- the worker ----------------------------------------------------------------------------------
-
-class BatchWorker:
-    """Background drafting of batch items with up to `concurrency` renders in flight.
-
-    Twice as many items as renders are claimed, so that while one item renders the next one's context is
-    already built and it starts the moment a render slot frees (the render workers never wait for the
-    database work between items)."""
-
-    def __init__(self, db: Database, renderer: Renderer, *, gate: RenderGate | None = None,
-                 concurrency: int | None = None, poll_seconds: float = 2.0) -> None:
-        self.db = db
-        self.renderer = renderer
-        self.concurrency = max(1, concurrency or renderer.max_workers)
-        # Shared with the draft route, which goes first: a batch never starves interactive drafting.
-        self.gate = gate or RenderGate(self.concurrency)
-        self.poll_seconds = poll_seconds
-        self._task: asyncio.Task[None] | None = None
-        self._inflight: set[asyncio.Task[None]] = set()
-        self._wake: asyncio.Event | None = None
-        self.processed = 0
-
-    async def start(self) -> None:
-        """Start the loop, which first re-queues interrupted items. Touches no database here: a server
-        started during a database outage must come up (docs/security-model.md#concurrency-and-faults) and catch up when
-        it returns."""
-        self._wake = asyncio.Event()
-        self._task = asyncio.create_task(self._run(), name="filing-batch-worker")
-
-    async def _requeue(self) -> None:
-        delay = 1.0
-        while True:
-            try:
-                requeued = await run_in_threadpool(requeue_interrupted, self.db)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - database unavailable: try again later
-                log.warning("filing batch worker waits for the database (%s)", type(exc).__name__)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 30.0)
-                continue
-            if requeued:
-                log.info("re-queued %d interrupted filing batch items", requeued)
-            return
-
-    def notify(self) -> None:
-        """New items were queued (call from the event loop's thread)."""
-        if self._wake is not None:
-            self._wake.set()
-
-    async def stop(self) -> None:
-        """Stop claiming; cancel items in flight (they stay `running` and are re-queued at the next start)."""
-        tasks = [t for t in (self._task, *self._inflight) if t is not None]
-        for t in tasks:
-            t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        self._task = None
-
-    async def run_until_idle(self) -> None:
-        """Process until nothing is pending (CLI `dueprocess filings resume`)."""
-        while True:
-            await self._fill()
-            if not self._inflight:
-                if await run_in_threadpool(pending_count, self.db) == 0:
-                    return
-                await asyncio.sleep(self.poll_seconds)
-                continue
-            await asyncio.wait(set(self._inflight), return_when=asyncio.FIRST_COMPLETED)
-
-    async def _fill(self) -> int:
-        free = 2 * self.concurrency - len(self._inflight)
-        claims = await run_in_threadpool(claim_items, self.db, free) if free > 0 else []
-        for claim in claims:
-            task = asyncio.create_task(self._process(claim))
-            self._inflight.add(task)
-            task.add_done_callback(self._done)
-        return len(claims)
-
-    def _done(self, task: asyncio.Task[None]) -> None:
-        self._inflight.discard(task)
-        self.processed += 1
-        if self._wake is not None:
-            self._wake.set()
-
-    async def _run(self) -> None:
-        assert self._wake is not None
-        await self._requeue()
-        while True:
-            self._wake.clear()
-            try:
-                await self._fill()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the database may be briefly unavailable: try again later
-                log.exception("filing batch worker could not claim items")
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
-            except TimeoutError:
-                pass
-
-    async def _process(self, claim: Claim) -> None:
-        try:
-            draft, template = await run_in_threadpool(prepare_item, self.db, claim)
-            async with self.gate.slot(interactive=False):
-                result = await self.renderer.render_async(template, draft.context)
-            await run_in_threadpool(complete_item, self.db, claim, template, draft, result)
-        except asyncio.CancelledError:
-            raise
-        except ProblemError as exc:
-            await run_in_threadpool(fail_item, self.db, claim, problem_dict(exc))
-        except RenderBusy as exc:
-            await run_in_threadpool(release_item, self.db, claim)
-            await asyncio.sleep(min(exc.retry_after, 5))
-        except RenderFailed as exc:
-            if claim.attempts < MAX_ATTEMPTS and type(exc) is RenderFailed:
-                await run_in_threadpool(release_item, self.db, claim)
-            else:
-                await run_in_threadpool(fail_item, self.db, claim, problem_dict(render_problem(exc)))
-        except (RenderError, registry.FilingDataError) as exc:
-            await run_in_threadpool(fail_item, self.db, claim, problem_dict(render_problem(exc)))
-        except Exception as exc:  # noqa: BLE001 - one bad item must not stop the batch
-            log.exception("filing batch item failed: %s", type(exc).__name__)
-            if claim.attempts < MAX_ATTEMPTS:
-                await run_in_threadpool(release_item, self.db, claim)
-            else:
-                await run_in_threadpool(fail_item, self.db, claim,
-                                        problem_dict(ProblemError(500, "internal_error", "Internal error.")))
+            col(FilingBatchItem.status).in_(OPEN))).scalar_one())

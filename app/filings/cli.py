@@ -1,4 +1,4 @@
-"""``dueprocess filings resume``: draft pending filing-batch items without the web server."""
+"""``dueprocess filings resume``: draft every open filing-batch item in this process, then exit."""
 
 from __future__ import annotations
 
@@ -6,12 +6,11 @@ import typer
 
 
 def _resume(workers: int) -> tuple[int, int]:
-    import asyncio
-
     import app.models  # noqa: F401  (every table, so foreign keys resolve)
+    from app.core import jobs
     from app.core.config import get_settings
     from app.core.db import make_database
-    from app.filings.batches import BatchWorker, pending_count
+    from app.filings import batches
     from app.filings.router import make_renderer
 
     settings = get_settings()
@@ -19,20 +18,18 @@ def _resume(workers: int) -> tuple[int, int]:
         settings = settings.model_copy(update={"render_workers": workers})
     db = make_database(settings)
     renderer = make_renderer(settings)
+    jobs.provide("database", db)
+    jobs.provide("filings.renderer", renderer)
     try:
-        before = pending_count(db)
-        worker = BatchWorker(db, renderer, poll_seconds=0.5)
-
-        async def run() -> None:
-            from starlette.concurrency import run_in_threadpool
-
-            from app.filings.batches import requeue_interrupted
-
-            await run_in_threadpool(requeue_interrupted, db)
-            await worker.run_until_idle()
-
-        asyncio.run(run())
-        return before, worker.processed
+        with db.session() as s:
+            ids = [args["item_id"] for _, args in batches.open_items(s)]
+        processed = 0
+        for item_id in ids:
+            # The last attempt: a renderer failure here ends the item `failed` rather than leaving it open.
+            with jobs.attempt(jobs.MAX_ATTEMPTS - 1):
+                batches.render_batch_item(str(item_id))
+            processed += 1
+        return len(ids), processed
     finally:
         renderer.shutdown()
         db.dispose()
@@ -45,9 +42,10 @@ def commands(cli: typer.Typer) -> None:
     def resume(
         workers: int = typer.Option(0, "--workers", min=0, help="Render processes (0 = RENDER_WORKERS)."),
     ) -> None:
-        """Draft every pending or interrupted batch item, then exit. Do not run it while a server with
-        a batch worker is running: the server re-queues interrupted items itself on start-up."""
+        """Draft every open batch item in this process, then exit (a recovery tool: normally the job engine
+        drafts them, `dueprocess worker` on PostgreSQL). Running it beside a worker is safe: an item is
+        completed once, whoever finishes first."""
         before, processed = _resume(workers)
-        typer.echo(f"filing batch items: {before} pending at start, {processed} processed")
+        typer.echo(f"filing batch items: {before} open at start, {processed} processed")
 
     cli.add_typer(filings, name="filings")

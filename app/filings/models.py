@@ -176,8 +176,9 @@ class FilingBatch(SQLModel, table=True):
 
 
 class FilingBatchItem(SQLModel, table=True):
-    """One client of a batch. Workers claim `pending` items with a claim token; completion is conditional
-    on that token, so an item re-queued after a crash can never yield two filings."""
+    """One client of a batch: the durable truth of its render job (which carries only this row's id).
+    Completion locks the row and stores a filing only while the item is open, so a job run twice (after a
+    worker died) never yields two filings. `attempts` counts the runs that started."""
 
     __tablename__ = "filing_batch_item"
     __table_args__ = (
@@ -195,7 +196,5 @@ class FilingBatchItem(SQLModel, table=True):
     filing_id: uuid.UUID | None = Field(default=None, foreign_key="filing.id")
     error: dict[str, Any] | None = Field(default=None, sa_column=json_col(nullable=True))
     attempts: int = Field(default=0, nullable=False)
-    claim_token: uuid.UUID | None = Field(default=None)
-    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime())

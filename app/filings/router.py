@@ -3,9 +3,8 @@ rules live in the services.
 
 Drafting is `async`: the record is read in the thread pool, the PDF renders in the process pool while the
 event loop keeps serving, and the result is stored in the thread pool. `setup(app)` (called by
-`create_app`) registers the start-up hook that creates the renderer pool and, unless the
-`FILING_BATCH_WORKER` setting is false, the batch worker (which first re-queues items a stopped process
-left behind), and the shutdown hook that stops both.
+`create_app`) registers the start-up hook that creates the renderer pool and the shutdown hook that stops
+it. Batch items are drafted by the job engine (app/jobs/, docs/jobs.md).
 """
 
 from __future__ import annotations
@@ -142,9 +141,6 @@ async def create_batch(body: BatchCreate, request: Request, response: Response,
     """Queue one filing per client of a group or list; poll `GET /filing-batches/{id}` for progress."""
     caller = service.caller_of(ctx)
     batch = await run_in_threadpool(batches.create_batch, ctx.session, ctx, caller, body)
-    worker = getattr(request.app.state, "filing_batch_worker", None)
-    if worker is not None:
-        worker.notify()
     response.headers["Location"] = f"/api/v1/filing-batches/{batch.id}"
     return BatchAccepted(id=batch.id, status=batch.status, total=batch.total)
 
@@ -195,17 +191,9 @@ async def _start(app: FastAPI) -> None:
             await run_in_threadpool(renderer.start, False)
         except Exception as exc:  # noqa: BLE001 - the pool is created again on first use
             log.warning("could not pre-start the render pool (%s)", type(exc).__name__)
-    if settings.filing_batch_worker:
-        worker = batches.BatchWorker(app.state.db, renderer, gate=app.state.filing_render_gate)
-        await worker.start()
-        app.state.filing_batch_worker = worker
 
 
 async def _stop(app: FastAPI) -> None:
-    worker = getattr(app.state, "filing_batch_worker", None)
-    if worker is not None:
-        await worker.stop()
-        app.state.filing_batch_worker = None
     renderer = getattr(app.state, "filing_renderer", None)
     if renderer is not None:
         app.state.filing_renderer = None
@@ -213,14 +201,9 @@ async def _stop(app: FastAPI) -> None:
 
 
 def setup(app: FastAPI) -> None:
-    """Register the renderer pool and the batch worker with the application's lifespan.
-
-    The batch worker runs unless ``FILING_BATCH_WORKER=false`` (``Settings.filing_batch_worker``): an
-    instance that serves the API but drafts no batch items (queued batches wait for an instance that does,
-    or for ``dueprocess filings resume``).
-    """
+    """Register the renderer pool with the application's lifespan. Batch items are drafted by the job engine
+    (app/jobs/), which runs after this hook and hands the pool to the batch task when jobs run in process."""
     app.state.filing_renderer = None
     app.state.filing_render_gate = None
-    app.state.filing_batch_worker = None
     app.state.startup_hooks.append(_start)
     app.state.shutdown_hooks.append(_stop)

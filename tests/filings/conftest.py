@@ -181,13 +181,13 @@ def api(filings_app: Any) -> Iterator[Any]:
 
 @contextmanager
 def running_app(settings: Any, db: Any, *, batch_worker: bool = False, **overrides: Any) -> Iterator[Any]:
-    """Start an extra application with other settings (page cap, timeout); no batch worker by default,
-    so it never takes batch items of other tests."""
+    """Start an extra application with other settings (page cap, timeout); it runs no jobs by default, so it
+    never takes batch items of other tests."""
     from fastapi.testclient import TestClient
 
     from app.main import create_app
 
-    app = create_app(settings.model_copy(update={**overrides, "filing_batch_worker": batch_worker}), db=db)
+    app = create_app(settings.model_copy(update={**overrides, "jobs_in_process": batch_worker}), db=db)
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
 

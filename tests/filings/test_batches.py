@@ -183,12 +183,10 @@ def test_two_workers_finishing_the_last_items_at_once_still_finish_the_batch(db:
         s.add(batch)
         s.flush()
         items = [FilingBatchItem(organization_id=org_a.id, batch_id=batch.id, client_id=c.id, position=i,
-                                 status="running", claim_token=uuid.uuid4(), attempts=1)
+                                 status="running", attempts=1)
                  for i, c in enumerate(clients)]
         s.add_all(items)
         s.commit()
-        claims = [batches.Claim(it.id, it.claim_token, org_a.id, batch.id, it.client_id, 1)  # type: ignore[arg-type]
-                  for it in items]
 
     meeting = threading.Barrier(2, timeout=3)
 
@@ -201,8 +199,8 @@ def test_two_workers_finishing_the_last_items_at_once_still_finish_the_batch(db:
 
     event.listen(db.write_engine, "before_cursor_execute", before)
     try:
-        threads = [threading.Thread(target=batches.fail_item, args=(db, c, {"code": "test_failure"}))
-                   for c in claims]
+        threads = [threading.Thread(target=batches.fail_item, args=(db, it, {"code": "test_failure"}))
+                   for it in items]
         for t in threads:
             t.start()
         for t in threads:

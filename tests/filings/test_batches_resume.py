@@ -1,6 +1,7 @@
 """Batch items left behind by a stopped service are drafted when the next one starts.
 
-Runs on a database of its own, so no other application's batch worker can take the items.
+Runs on a database of its own, so no other application's job runner can take the items. On SQLite the
+in-process runner recovers open items from the rows at start-up; on PostgreSQL the jobs were durable all along.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def _org(db: Any, settings: Any) -> OrgFixture:
 def _app(settings: Any, db: Any, *, worker: bool) -> Any:
     from app.main import create_app
 
-    return create_app(settings.model_copy(update={"filing_batch_worker": worker}), db=db)
+    return create_app(settings.model_copy(update={"jobs_in_process": worker}), db=db)
 
 
 def test_pending_and_interrupted_items_resume_after_restart(own_db: tuple[Any, Any]) -> None:
@@ -74,11 +75,11 @@ def test_pending_and_interrupted_items_resume_after_restart(own_db: tuple[Any, A
         body = http.get(f"{API}/filing-batches/{batch_id}", headers=org.h("paralegal")).json()
         assert body["status"] == "queued" and body["done"] == 0
 
-    # 2. A crash while an item was being drafted leaves it `running` under a dead worker's claim.
+    # 2. A crash while an item was being drafted leaves it `running`.
     with db.session(write=True) as s:
         table = FilingBatchItem.__table__
         s.execute(sa.update(table).where(table.c.batch_id == uuid.UUID(batch_id), table.c.position == 2)
-                  .values(status="running", claim_token=uuid.uuid4(), attempts=1))
+                  .values(status="running", attempts=1))
         s.commit()
 
     # 3. The next service start re-queues it and drafts every item exactly once.
@@ -99,10 +100,9 @@ def test_pending_and_interrupted_items_resume_after_restart(own_db: tuple[Any, A
 
 
 def test_cli_resume_drafts_pending_items(own_db: tuple[Any, Any]) -> None:
-    """The run-until-idle mode behind `dueprocess filings resume` drafts pending items without a server."""
-    import asyncio
-
-    from app.filings.batches import BatchWorker
+    """`dueprocess filings resume` drafts open items in its own process, without a server or a worker."""
+    from app.core import jobs
+    from app.filings import batches
     from app.filings.router import make_renderer
 
     settings, db = own_db
@@ -115,7 +115,11 @@ def test_cli_resume_drafts_pending_items(own_db: tuple[Any, Any]) -> None:
 
     renderer = make_renderer(settings)
     try:
-        asyncio.run(BatchWorker(db, renderer, poll_seconds=0.2).run_until_idle())
+        with db.session() as s:
+            ids = [args["item_id"] for _, args in batches.open_items(s)]
+        with jobs.using({"database": db, "filings.renderer": renderer}):
+            for item_id in ids:
+                batches.render_batch_item(str(item_id))
     finally:
         renderer.shutdown()
     with TestClient(_app(settings, db, worker=False), raise_server_exceptions=False) as http:
@@ -123,19 +127,17 @@ def test_cli_resume_drafts_pending_items(own_db: tuple[Any, Any]) -> None:
     assert (body["status"], body["done"], body["failed"]) == ("done", 3, 0)
 
 
-def test_filing_batch_worker_setting(own_db: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch) -> None:
-    """`FILING_BATCH_WORKER` (default true) decides whether a server process runs the batch worker."""
+def test_jobs_in_process_setting(own_db: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """`JOBS_IN_PROCESS` (default true) decides whether a server process runs jobs itself."""
     from app.core.config import Settings
-    from app.filings.batches import BatchWorker
-    from app.main import create_app
 
     settings, db = own_db
-    assert Settings(database_url=settings.database_url).filing_batch_worker is True
-    monkeypatch.setenv("FILING_BATCH_WORKER", "false")
+    assert Settings(database_url=settings.database_url).jobs_in_process is True
+    monkeypatch.setenv("JOBS_IN_PROCESS", "false")
     api_only = Settings(database_url=settings.database_url)
-    assert api_only.filing_batch_worker is False
-    with TestClient(create_app(api_only, db=db), raise_server_exceptions=False) as http:
-        assert http.app.state.filing_batch_worker is None  # type: ignore[attr-defined]
-        assert http.app.state.filing_renderer is not None  # type: ignore[attr-defined]  # still drafts
+    assert api_only.jobs_in_process is False
+    with TestClient(_app(settings, db, worker=False), raise_server_exceptions=False) as http:
+        assert http.app.state.jobs_runner is None and http.app.state.jobs_worker is None  # type: ignore[attr-defined]
     with TestClient(_app(settings, db, worker=True), raise_server_exceptions=False) as http:
-        assert isinstance(http.app.state.filing_batch_worker, BatchWorker)  # type: ignore[attr-defined]
+        state = http.app.state  # type: ignore[attr-defined]
+        assert (state.jobs_runner is not None) or (state.jobs_worker is not None)

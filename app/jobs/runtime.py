@@ -1,0 +1,98 @@
+"""Starting the job engine: in the API process (an application start-up hook) and in ``dueprocess worker``.
+
+PostgreSQL: jobs are procrastinate rows; ``dueprocess worker`` processes run them (any number, on any
+machine). With ``JOBS_IN_PROCESS=true`` (the default) the API also runs an embedded worker, so one machine
+needs nothing else; set it false where separate workers run. SQLite: the in-process runner (app/jobs/local.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import procrastinate
+from fastapi import FastAPI
+
+from app.core import jobs
+from app.core.config import Settings
+from app.core.db import Database
+from app.jobs import engine, local, registry, sweeps
+
+log = logging.getLogger("app.jobs.runtime")
+
+
+def prepare(settings: Settings, db: Database) -> bool:
+    """Load every task module, register the periodic sweeps and install the backend ``defer`` uses; True on
+    PostgreSQL."""
+    registry.load()
+    sweeps.register(settings.sweeps_cron)
+    postgres = db.dialect == "postgresql"
+    jobs.install_backend(engine.PostgresBackend() if postgres else local.LocalBackend())
+    return postgres
+
+
+def setup(app: FastAPI) -> None:
+    """Install the engine's backend now (requests defer from the first one) and start/stop the runner with
+    the application. Runs after the filings setup, whose start-up hook creates the render pool first."""
+    settings: Settings = app.state.settings
+    app.state.jobs_postgres = prepare(settings, app.state.db)
+    app.state.jobs_runner = None
+    app.state.jobs_worker = None
+    app.state.startup_hooks.append(_start)
+    # Stop first: the jobs in flight finish while the render pool they use is still up.
+    app.state.shutdown_hooks.insert(0, _stop)
+
+
+def _resources(app: FastAPI) -> dict[str, Any]:
+    renderer = getattr(app.state, "filing_renderer", None)
+    if renderer is None:
+        from app.filings.router import make_renderer
+
+        renderer = make_renderer(app.state.settings)
+    return {"database": app.state.db, "filings.renderer": renderer}
+
+
+async def _start(app: FastAPI) -> None:
+    settings: Settings = app.state.settings
+    if not settings.jobs_in_process:
+        return
+    resources = _resources(app)
+    if app.state.jobs_postgres:
+        papp = engine.build(settings, resources)
+        await papp.open_async()
+        app.state.jobs_app = papp
+        app.state.jobs_worker = asyncio.create_task(
+            _embedded_worker(papp, settings), name="jobs-worker")
+        return
+    runner = local.LocalRunner(app.state.db, resources, concurrency=settings.jobs_concurrency,
+                               retry_base=settings.jobs_retry_base_seconds)
+    runner.start()
+    app.state.jobs_runner = runner
+
+
+async def _embedded_worker(papp: procrastinate.App, settings: Settings) -> None:
+    while True:
+        try:
+            await papp.run_worker_async(concurrency=settings.jobs_concurrency, install_signal_handlers=False,
+                                        name="api")
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the database went away: try again, as a worker would
+            log.warning("embedded job worker stopped (%s); restarting in 5 s", type(exc).__name__)
+            await asyncio.sleep(5)
+
+
+async def _stop(app: FastAPI) -> None:
+    task = getattr(app.state, "jobs_worker", None)
+    if task is not None:
+        # procrastinate stops fetching and waits for the jobs in flight (run_worker_async on cancel).
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        app.state.jobs_worker = None
+        await app.state.jobs_app.close_async()
+    runner = getattr(app.state, "jobs_runner", None)
+    if runner is not None:
+        await asyncio.to_thread(runner.stop)
+        app.state.jobs_runner = None
