@@ -14,10 +14,10 @@ from typing import Any
 import procrastinate
 from fastapi import FastAPI
 
-from app.core import jobs
+from app.core import jobs, metrics
 from app.core.config import Settings
 from app.core.db import Database
-from app.jobs import engine, local, registry, sweeps
+from app.jobs import engine, local, registry, stats, sweeps
 
 log = logging.getLogger("app.jobs.runtime")
 
@@ -39,9 +39,22 @@ def setup(app: FastAPI) -> None:
     app.state.jobs_postgres = prepare(settings, app.state.db)
     app.state.jobs_runner = None
     app.state.jobs_worker = None
+    metrics.register_gauge("dueprocess_job_queue_depth", "Jobs waiting to run, per queue.", ["queue"],
+                           lambda: _queue_depth(app))
     app.state.startup_hooks.append(_start)
     # Stop first: the jobs in flight finish while the render pool they use is still up.
     app.state.shutdown_hooks.insert(0, _stop)
+
+
+def _queue_depth(app: FastAPI) -> dict[tuple[str, ...], float]:
+    """The /metrics gauge: the same counts as GET /jobs/stats."""
+    if app.state.jobs_postgres:
+        with app.state.db.session() as session:
+            found = stats.postgres_stats(session)
+    else:
+        runner = app.state.jobs_runner
+        found = stats.local_stats(runner.snapshot() if runner is not None else None)
+    return {(queue,): float(n) for queue, n in found.queues.items()}
 
 
 def _resources(app: FastAPI) -> dict[str, Any]:

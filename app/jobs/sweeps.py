@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from app.core import jobs
+from app.core import jobs, metrics
 from app.core.db import Database
 from app.core.types import utcnow
 from app.deadlines import sweep as deadlines_sweep
@@ -28,6 +28,7 @@ def _run(name: str, sweep: Callable[..., dict[str, Any]]) -> None:
     db: Database = jobs.resource("database")
     with db.session(write=True) as session:
         counts = sweep(session, utcnow())
+    metrics.sweep_ran(name.removeprefix("sweeps."))
     log.info("%s: %s", name, dict(counts))
 
 
