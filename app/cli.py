@@ -377,7 +377,7 @@ def _load_domain_commands() -> None:
     """Domains contribute sub-commands through ``app/<domain>/cli.py`` exposing ``commands(cli)``."""
     import importlib
 
-    for domain in ("casework", "custody", "protection", "deadlines", "filings", "portal", "seed"):
+    for domain in ("casework", "custody", "protection", "deadlines", "filings", "portal", "notifications", "seed"):
         try:
             module = importlib.import_module(f"app.{domain}.cli")
         except ModuleNotFoundError as exc:

@@ -41,6 +41,8 @@ class Permission(StrEnum):
     liaison_read = "liaison:read"
     portal_read = "portal:read"
     organization_export = "organization:export"  # the whole organization as JSON (admins)
+    on_call_write = "on_call:write"  # the on-call rotation and escalation steps (attorneys, admins)
+    webhooks_manage = "webhooks:manage"  # webhook endpoints and their secrets (admins)
 
 
 _STAFF = {
@@ -70,6 +72,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.organization_write,
             Permission.audit_read,
             Permission.organization_export,
+            Permission.on_call_write,
+            Permission.webhooks_manage,
             Permission.clients_delete,
             Permission.liaison_grant,
             Permission.liaison_read,
@@ -83,6 +87,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.deadlines_confirm,
             Permission.deadline_rules_write,
             Permission.filings_finalize,
+            Permission.on_call_write,
             Permission.liaison_grant,
             Permission.liaison_read,
         }
