@@ -251,14 +251,15 @@ def test_liaisons_hear_family_visible_changes_only_within_their_scopes(client: A
     _grant(db, org, person.id, other, ["hearings"])  # no custody_status scope
     from tests.conftest import mint_headers
 
-    for user, headers in ((liaison, org.h("family_liaison")), (other, mint_headers(client.app.state.settings, other))):
+    for headers in (org.h("family_liaison"), mint_headers(client.app.state.settings, other)):
         r = client.put(f"{API}/auth/me/notification-preferences", headers=headers, json={"custody_updates": True})
         assert r.status_code == 200, r.text
 
     def event(visible: bool) -> None:
         r = client.post(f"{API}/clients/{person.id}/custody-events", headers=org.h("paralegal"),
                         json={"source_type": "attorney_visit", "confidence": "confirmed", "status": "detained_ice",
-                              "location_text": "Fictional Processing Center", "effective_at": now().isoformat(), "family_visible": visible,
+                              "location_text": "Fictional Processing Center", "effective_at": now().isoformat(),
+                              "family_visible": visible,
                               "notes": f"{PRIVILEGED} do not share"})
         assert r.status_code == 201, r.text
 
