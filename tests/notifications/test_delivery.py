@@ -275,3 +275,46 @@ def test_liaisons_hear_family_visible_changes_only_within_their_scopes(client: A
     assert "Detenido por ICE" in text and PRIVILEGED not in text and PRIVILEGED not in got[0]["Subject"]
     assert "Fictional Processing Center" not in text + got[0]["Subject"]  # no location in the message
     assert f"/api/v1/portal/clients/{person.id}" in text
+
+
+def _raise(db: Any, org: Any, severity: str, kind: str) -> uuid.UUID:
+    from app.core.audit import Actor
+    from app.protection import alerts as alerts_mod
+    from tests.factories import make_client
+
+    person = make_client(db, org.id)
+    with db.session(write=True) as s:
+        alert = alerts_mod.raise_alert(Actor(org.id), s, org_id=org.id, client_id=person.id, kind=kind,
+                                       severity=severity, dedupe_key=f"{kind}:{uuid.uuid4()}",
+                                       trigger_type="test", trigger_id=None, details={}, now=now(),
+                                       reopen_after_ack=False)
+        s.commit()
+        assert alert is not None
+        return alert.id
+
+
+def test_high_alerts_notify_without_escalation_and_wait_for_quiet_hours(client: Any, db: Any, make_org: Any,
+                                                                        smtp: Any, sweep: Any) -> None:
+    inbox, _ = smtp
+    org = make_org()
+    attorney, admin = org.users["attorney"], org.users["admin"]
+    _raise(db, org, "high", "third_country_removal")
+    t0 = now()
+    for minutes in (0, 6, 16, 60):
+        assert sweep(t0 + timedelta(minutes=minutes), org)["escalation_steps"] == 0
+    assert len(inbox.to(attorney.email)) == 1 and inbox.to(admin.email) == []
+    assert "High alert" in inbox.to(attorney.email)[0]["Subject"]
+    # quiet hours hold a high alert until they end; a critical one goes at once
+    local = t0.astimezone(UTC)
+    quiet = {"start": (local - timedelta(hours=1)).strftime("%H:%M"),
+             "end": (local + timedelta(hours=2)).strftime("%H:%M"), "timezone": "UTC"}
+    r = client.put(f"{API}/auth/me/notification-preferences", headers=org.h("attorney"), json={"quiet_hours": quiet})
+    assert r.status_code == 200, r.text
+    _raise(db, org, "high", "third_country_removal")
+    _raise(db, org, "critical", "removal_while_barred")
+    sweep(t0 + timedelta(minutes=61), org)
+    later = [m["Subject"] for m in inbox.to(attorney.email)][1:]
+    assert any("Critical" in s for s in later) and not any(s.startswith("[Due Process] High") for s in later)
+    sweep(t0 + timedelta(hours=2, minutes=5), org)
+    later = [m["Subject"] for m in inbox.to(attorney.email)][1:]
+    assert any(s.startswith("[Due Process] High") for s in later)
