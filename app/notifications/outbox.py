@@ -35,11 +35,11 @@ def _defer(session: Session, delivery: NotificationDelivery) -> None:
     jobs.defer(session, "notifications.deliver", queue="notify", delivery_id=str(delivery.id))
 
 
-def _add(session: Session, intent: NotificationIntent, *, channel: str, key: str, now: datetime,
+def add_delivery(session: Session, intent: NotificationIntent, *, channel: str, key: str, now: datetime,
          user_id: uuid.UUID | None = None, endpoint_id: uuid.UUID | None = None, step: int = 0,
          not_before: datetime | None = None) -> NotificationDelivery | None:
-    """One delivery, unless the same one exists (a re-run sweep): the unique dedupe_key decides, in a
-    SAVEPOINT so that the caller's transaction survives."""
+    """One delivery, unless the same one exists (a re-run sweep). The unique ``dedupe_key`` is the backstop;
+    two sweeps cannot write the same escalation step (the step is claimed by compare-and-set first)."""
     key = f"{intent.id}:{key}"
     if session.exec(select(NotificationDelivery.id).where(NotificationDelivery.dedupe_key == key)).first():
         return None
@@ -86,12 +86,11 @@ def step_recipients(session: Session, org_id: uuid.UUID, target: str, now: datet
                                                                                       roles=("admin",))
 
 
-def email_user(session: Session, intent: NotificationIntent, user: UserAccount, now: datetime, step: int = 0,
-           repeat: int = 0) -> NotificationDelivery | None:
+def email_user(session: Session, intent: NotificationIntent, user: UserAccount, now: datetime, step: int = 0) -> NotificationDelivery | None:
     pref = preferences.get(session, user.id)
     if not preferences.wants(pref, intent.severity):
         return None
-    return _add(session, intent, channel="email", key=f"email:{user.id}:{step}", now=now, user_id=user.id,
+    return add_delivery(session, intent, channel="email", key=f"email:{user.id}:{step}", now=now, user_id=user.id,
                 step=step, not_before=preferences.quiet_until(pref, intent.severity, now))
 
 
@@ -115,7 +114,7 @@ def record(session: Session, *, org_id: uuid.UUID, event: str, subject_type: str
             WebhookEndpoint.organization_id == org_id, col(WebhookEndpoint.deleted_at).is_(None))).all()
         for ep in endpoints:
             if event in (ep.events or []):
-                _add(session, intent, channel="webhook", key=f"webhook:{ep.id}", now=now, endpoint_id=ep.id)
+                add_delivery(session, intent, channel="webhook", key=f"webhook:{ep.id}", now=now, endpoint_id=ep.id)
     if recipients is not None:
         users = active_users(session, org_id, ids=[str(r) for r in recipients])
     elif event == "alert.raised" and severity in (ESCALATING, "high"):

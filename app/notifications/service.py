@@ -68,7 +68,7 @@ def send_test(actor: AuditActor, session: Session, settings: Settings, ep: Webho
     """A ``webhook.test`` event to this endpoint only, delivered now (and retried like any other)."""
     intent = outbox.record(session, org_id=ep.organization_id, event="webhook.test", subject_type="webhook_endpoint",
                            subject_id=ep.id, payload={"endpoint_id": str(ep.id)}, recipients=[], now=now)
-    d = outbox._add(session, intent, channel="webhook", key=f"webhook:{ep.id}", now=now, endpoint_id=ep.id)
+    d = outbox.add_delivery(session, intent, channel="webhook", key=f"webhook:{ep.id}", now=now, endpoint_id=ep.id)
     assert d is not None  # a new intent has no deliveries yet
     audit.record(session, actor, "webhook_endpoint.test", "webhook_endpoint", ep.id, {"delivery_id": str(d.id)})
     session.commit()
