@@ -86,7 +86,8 @@ def step_recipients(session: Session, org_id: uuid.UUID, target: str, now: datet
                                                                                       roles=("admin",))
 
 
-def email_user(session: Session, intent: NotificationIntent, user: UserAccount, now: datetime, step: int = 0) -> NotificationDelivery | None:
+def email_user(session: Session, intent: NotificationIntent, user: UserAccount, now: datetime,
+               step: int = 0) -> NotificationDelivery | None:
     pref = preferences.get(session, user.id)
     if not preferences.wants(pref, intent.severity):
         return None
