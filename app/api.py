@@ -17,11 +17,12 @@ from app.custody.router import router as custody_router
 from app.deadlines.router import router as deadlines_router
 from app.filings.router import router as filings_router
 from app.jobs.router import router as jobs_router
+from app.notifications.router import router as notifications_router
 from app.portal.router import router as portal_router
 from app.protection.router import router as protection_router
 
 API_PREFIX = "/api/v1"
 DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     auth_router, credentials_router, users_router, audit_router, casework_router, clients_router, custody_router,
-    protection_router, deadlines_router, filings_router, portal_router, jobs_router,
+    protection_router, deadlines_router, filings_router, portal_router, jobs_router, notifications_router,
 )

@@ -379,7 +379,8 @@ def _load_domain_commands() -> None:
     """Domains contribute sub-commands through ``app/<domain>/cli.py`` exposing ``commands(cli)``."""
     import importlib
 
-    for domain in ("casework", "custody", "protection", "deadlines", "filings", "portal", "seed", "jobs"):
+    for domain in ("casework", "custody", "protection", "deadlines", "filings", "portal", "notifications", "seed",
+                   "jobs"):
         try:
             module = importlib.import_module(f"app.{domain}.cli")
         except ModuleNotFoundError as exc:

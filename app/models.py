@@ -11,5 +11,6 @@ from app.custody import models as custody_models  # noqa: F401
 from app.deadlines import models as deadlines_models  # noqa: F401
 from app.family import models as family_models  # noqa: F401
 from app.filings import models as filings_models  # noqa: F401
+from app.notifications import models as notifications_models  # noqa: F401
 from app.portal import models as portal_models  # noqa: F401
 from app.protection import models as protection_models  # noqa: F401

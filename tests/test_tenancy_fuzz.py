@@ -89,6 +89,13 @@ def build_world(client: Any, org: Any, facility_owner: Any = None) -> dict[str, 
         "template": "status_report", "client_ids": [cl["id"]], "options": {}})
     if batch.status_code == 202:
         w["batch_id"] = batch.json()["id"]
+    settings = client.app.state.settings  # a webhook endpoint on 127.0.0.1 needs private targets allowed
+    client.app.state.settings = settings.model_copy(update={"webhook_allow_private_networks": True})
+    try:
+        w["endpoint_id"] = _ok(client.post("/api/v1/webhook-endpoints", headers=org.h("admin"), json={
+            "url": "http://127.0.0.1:9/probe", "events": ["alert.raised"]}))["id"]
+    finally:
+        client.app.state.settings = settings
     return w
 
 
@@ -97,7 +104,7 @@ PARAM_KEYS = {
     "user_id": "user_id", "client_id": "client_id", "proceeding_id": "proceeding_id", "group_id": "group_id",
     "facility_id": "facility_id", "alert_id": "alert_id", "obligation_id": "obligation_id",
     "occurrence_id": "occurrence_id", "rule_id": "rule_id", "deadline_id": "deadline_id", "grant_id": "grant_id",
-    "filing_id": "filing_id", "batch_id": "batch_id", "token_id": "access_token_id",
+    "filing_id": "filing_id", "batch_id": "batch_id", "token_id": "access_token_id", "endpoint_id": "endpoint_id",
 }
 PATH_SPECIFIC = {
     ("/api/v1/custody-events/{event_id}/retract", "event_id"): "custody_event_id",

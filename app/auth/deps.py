@@ -343,6 +343,8 @@ ReadJobStats = Annotated[Ctx, Depends(require(Permission.jobs_read))]
 UsersDirectory = Annotated[Ctx, Depends(require(Permission.users_directory))]
 ReadOrganization = Annotated[Ctx, Depends(require(Permission.organization_read))]
 WriteOrganization = Annotated[Ctx, Depends(require(Permission.organization_write))]
+WriteOnCall = Annotated[Ctx, Depends(require(Permission.on_call_write))]
+ManageWebhooks = Annotated[Ctx, Depends(require(Permission.webhooks_manage))]
 
 # Public routes (login, refresh, the calendar feed) take the session alone; services commit, the middleware
 # closes it.

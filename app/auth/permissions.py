@@ -43,6 +43,8 @@ class Permission(StrEnum):
     organization_export = "organization:export"  # the whole organization as JSON (admins)
     access_tokens_manage = "access_tokens:manage"  # personal access tokens of one's own (staff, docs/auth.md)
     jobs_read = "jobs:read"  # the job engine's operational counts, GET /jobs/stats (admins)
+    on_call_write = "on_call:write"  # the on-call rotation and escalation steps (attorneys, admins)
+    webhooks_manage = "webhooks:manage"  # webhook endpoints and their secrets (admins)
 
 
 _STAFF = {
@@ -74,6 +76,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.audit_read,
             Permission.organization_export,
             Permission.jobs_read,
+            Permission.on_call_write,
+            Permission.webhooks_manage,
             Permission.clients_delete,
             Permission.liaison_grant,
             Permission.liaison_read,
@@ -87,6 +91,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.deadlines_confirm,
             Permission.deadline_rules_write,
             Permission.filings_finalize,
+            Permission.on_call_write,
             Permission.liaison_grant,
             Permission.liaison_read,
         }

@@ -21,6 +21,10 @@ from app.core.audit import AuditActor
 from app.custody import service as custody_service
 from app.custody.models import CustodyEvent
 from app.custody.schemas import CustodyEventCreate
+from app.notifications import outbox, preferences
+from app.portal.labels import status_label
+from app.portal.models import LiaisonGrant, LiaisonScope
+from app.portal.service import active_grant_filter
 from app.protection import alerts as protection_alerts
 
 _CHUNK = 500
@@ -39,8 +43,36 @@ def record_custody_event(ctx: AuditActor, session: Session, client_id: uuid.UUID
     alerts = list(protection_alerts.evaluate_custody_event(ctx, session, client, ev) or [])
     audit.record(session, ctx, "custody_event.create", "custody_event", ev.id,
                  {"client_id": str(client.id), "alerts": len(alerts)})
+    notify_custody_event(session, ev)
     session.commit()
     return ev, [_serialize_alert(a) for a in alerts]
+
+
+def _liaisons_to_tell(session: Session, ev: CustodyEvent) -> list[uuid.UUID]:
+    """Liaisons who opted in to custody updates AND hold an active grant for this client with the
+    ``custody_status`` scope; only for an event the legal team marked family-visible (the portal's rule)."""
+    if not ev.family_visible or ev.retracted_at is not None:
+        return []
+    grants = session.exec(select(LiaisonGrant).where(
+        LiaisonGrant.organization_id == ev.organization_id, LiaisonGrant.client_id == ev.client_id,
+        active_grant_filter(ev.reported_at or ev.effective_at))).all()
+    ids = sorted({g.liaison_user_id for g in grants if LiaisonScope.custody_status.value in (g.scopes or [])})
+    return [i for i in ids if (p := preferences.get(session, i)) is not None and p.custody_updates]
+
+
+def notify_custody_event(session: Session, ev: CustodyEvent) -> None:
+    """Notification intents for a recorded event, in this transaction: ``custody_event.recorded`` for the
+    webhooks (ids and kinds), and a family update to the liaisons entitled to it. The family message carries
+    the plain status label only (no facility, country or note): the family page shows what the grant's scopes
+    allow (docs/notifications.md "Family updates")."""
+    outbox.record(session, org_id=ev.organization_id, event="custody_event.recorded", subject_type="custody_event",
+                  subject_id=ev.id, client_id=ev.client_id, recipients=[],
+                  payload={"custody_event_id": str(ev.id), "status": ev.status, "family_visible": ev.family_visible})
+    liaisons = _liaisons_to_tell(session, ev)
+    if liaisons:
+        outbox.record(session, org_id=ev.organization_id, event="custody_event.family_update",
+                      subject_type="custody_event", subject_id=ev.id, client_id=ev.client_id, recipients=liaisons,
+                      payload={"status_label": {lang: status_label(ev.status, lang) for lang in ("en", "es")}})
 
 
 def record_initial_events(ctx: AuditActor, session: Session, events: Sequence[dict[str, Any]],

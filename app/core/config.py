@@ -127,6 +127,18 @@ class Settings(BaseSettings):
     smtp_starttls: bool = True
     smtp_timeout_seconds: float = Field(default=10.0, gt=0)
     mail_from: str = ""
+    # Notifications (app/notifications, docs/notifications.md). Webhook targets on private, loopback or
+    # link-local addresses are refused unless this is true (tests, single-machine installs).
+    webhook_allow_private_networks: bool = False
+    # Seconds between delivery attempts (Standard Webhooks' schedule: ~27 h in all, at least the 24 h the
+    # design asks); the last gap repeats nothing: after it the delivery is failed and the endpoint marked failing.
+    notification_retry_schedule: str = Field(default="5,300,1800,7200,18000,36000,36000",
+                                             pattern=r"^\s*\d+(\s*,\s*\d+)*\s*$")
+    webhook_failing_after: int = Field(default=5, ge=1, description="consecutive failed attempts before an "
+                                                                      "endpoint is marked failing")
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    notification_lease_seconds: int = Field(default=120, ge=5, description="a claimed delivery whose worker "
+                                                                          "died is retried after this")
     password_reset_minutes: int = Field(default=60, ge=5, le=24 * 60,
                                         description="lifetime of an e-mailed password-reset link")
     password_reset_link_hours: int = Field(default=24, ge=1, le=24 * 7,

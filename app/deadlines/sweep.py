@@ -28,6 +28,7 @@ from app.core import audit
 from app.core.audit import Actor, AuditActor
 from app.core.types import table_of
 from app.deadlines.models import Deadline, DeadlineStatus
+from app.notifications import outbox
 from app.protection import alerts
 
 DUE_SOON = timedelta(hours=72)
@@ -37,10 +38,19 @@ KIND_MISSED = "deadline_missed"
 
 def _raise(actor: AuditActor, session: Session, *, deadline_id: uuid.UUID, org_id: uuid.UUID, client_id: uuid.UUID,
            kind: str, severity: str, dedupe_key: str, details: dict[str, Any], now: datetime) -> Any:
-    """Open a deadline alert unless the same facts already have one (deduplicated by key)."""
-    return alerts.raise_alert(actor, session, org_id=org_id, client_id=client_id, kind=kind, severity=severity,
+    """Open a deadline alert unless the same facts already have one (deduplicated by key); a new one also
+    writes a ``deadline.due_soon`` / ``deadline.missed`` notification intent (webhooks; people hear of it
+    through the alert's own ``alert.raised``)."""
+    alert = alerts.raise_alert(actor, session, org_id=org_id, client_id=client_id, kind=kind, severity=severity,
                               dedupe_key=dedupe_key, trigger_type="deadline", trigger_id=deadline_id,
                               details=details, now=now, reopen_after_ack=False)
+    if alert is not None:
+        event = "deadline.missed" if kind == KIND_MISSED else "deadline.due_soon"
+        outbox.record(session, org_id=org_id, event=event, subject_type="deadline", subject_id=deadline_id,
+                      severity=severity, client_id=client_id, recipients=[], now=now,
+                      payload={"deadline_id": str(deadline_id), "rule": details.get("rule"),
+                               "due_at": details.get("due_at"), "alert_id": str(alert.id)})
+    return alert
 
 
 def _details(row: Any) -> dict[str, Any]:

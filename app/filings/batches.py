@@ -42,6 +42,7 @@ from app.filings.errors import RenderBusy, RenderError, RenderFailed
 from app.filings.models import BatchItemStatus, BatchStatus, FilingBatch, FilingBatchItem
 from app.filings.schemas import MAX_BATCH_CLIENTS, BatchCreate, BatchItemPublic, BatchPublic
 from app.filings.service import Actor, problem_dict, render_problem, store_draft
+from app.notifications import outbox
 
 if TYPE_CHECKING:
     from app.filings.render.renderer import Renderer, RenderResult
@@ -242,6 +243,9 @@ def _maybe_finish_batch(s: Session, batch: FilingBatch) -> None:
         audit.record(s, _actor(batch), "filing_batch.done", "filing_batch", batch.id,
                      {"total": batch.total, "done": int(counts.get(BatchItemStatus.done.value, 0)),
                       "failed": int(counts.get(BatchItemStatus.failed.value, 0))})
+        # Same transaction as the batch's "done": subscribers hear of it iff it committed (outbox).
+        outbox.filing_batch_completed(s, org_id=batch.organization_id, batch_id=batch.id,
+                                      status=BatchStatus.done.value, counts=counts)
 
 
 def complete_item(db: Database, item: FilingBatchItem, template: str, draft: Draft, result: RenderResult) -> bool:

@@ -11,6 +11,7 @@ import importlib
 TASK_MODULES = (
     "app.filings.batches",
     "app.jobs.sweeps",
+    "app.notifications.tasks",
 )
 
 

@@ -63,7 +63,7 @@ def _resources(app: FastAPI) -> dict[str, Any]:
         from app.filings.router import make_renderer
 
         renderer = make_renderer(app.state.settings)
-    return {"database": app.state.db, "filings.renderer": renderer}
+    return {"database": app.state.db, "settings": app.state.settings, "filings.renderer": renderer}
 
 
 async def _start(app: FastAPI) -> None:

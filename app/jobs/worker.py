@@ -31,7 +31,7 @@ def run(settings: Settings, queues: list[str] | None, concurrency: int) -> None:
     from app.filings.router import make_renderer
 
     renderer = make_renderer(settings)
-    resources = {"database": db, "filings.renderer": renderer}
+    resources = {"database": db, "settings": settings, "filings.renderer": renderer}
     jobs.provide("database", db)
     papp = engine.build(settings, resources)
 

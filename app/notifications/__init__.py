@@ -1,2 +1,4 @@
-"""Notifications: the outbox written in the same transaction as the change, e-mail and signed webhooks, on-call
-escalation, preferences and the delivery log."""
+"""Notifications: the outbox, e-mail and signed webhooks, on-call escalation (docs/notifications.md).
+
+The job engine imports ``app.notifications.tasks`` to register the task functions by name.
+"""

@@ -32,6 +32,7 @@ from app.core.types import table_of, utcnow
 from app.custody import service as custody_service
 from app.custody.models import CustodyEvent, Facility
 from app.custody.statuses import WHEREABOUTS_UNKNOWN_STATUSES
+from app.notifications import outbox
 from app.protection import rules
 from app.protection.models import SEVERITY_RANK, Alert, AlertKind, ProtectionOrder, Severity
 
@@ -85,7 +86,18 @@ def raise_alerts(actor: AuditActor, session: Session, *, org_id: uuid.UUID, clie
                    if _insert_in_savepoint(session, [a])]
     if created:
         _audit_raised(session, actor, client_id, trigger_type, trigger_id, created)
+        _notify_raised(session, created)
     return created
+
+
+def _notify_raised(session: Session, created: list[Alert]) -> None:
+    """An ``alert.raised`` notification intent per alert, in this transaction (docs/notifications.md): a
+    critical alert pages the on-call person and escalates until acknowledged. Ids and kinds only."""
+    for a in created:
+        outbox.record(session, org_id=a.organization_id, event="alert.raised", subject_type="alert",
+                      subject_id=a.id, severity=a.severity, client_id=a.client_id,
+                      payload={"kind": a.kind, "trigger_type": a.trigger_type,
+                               "trigger_id": str(a.trigger_id) if a.trigger_id else None})
 
 
 def _audit_raised(session: Session, actor: AuditActor, client_id: uuid.UUID, trigger_type: str,
@@ -210,6 +222,7 @@ def evaluate_new_client_events(ctx: AuditActor, session: Session, pairs: list[tu
         session.flush()
         for client, event, created in by_client:
             _audit_raised(session, ctx, client.id, "custody_event", event.id, created)
+        _notify_raised(session, raised)
     count = len(raised)
     for client, event in unknown:  # rare (unknown / arrested, location unknown): the regular path
         if check_whereabouts(session, event.organization_id, client.id, now, actor=ctx) is not None:
@@ -329,6 +342,9 @@ def acknowledge(ctx: AuditActor, session: Session, alert: Alert, note: str | Non
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise ProblemError(409, "alert_already_acknowledged", "The alert was already acknowledged.")
     audit.record(session, ctx, "alert.acknowledged", "alert", alert.id, {"kind": alert.kind})
+    # Stops the escalation and cancels pages not yet sent, in the same transaction as the acknowledgement.
+    outbox.acknowledge(session, org_id=alert.organization_id, subject_type="alert", subject_id=alert.id,
+                       client_id=alert.client_id, payload={"kind": alert.kind, "severity": alert.severity}, now=now)
     session.commit()
     session.refresh(alert)
     return alert

@@ -1,0 +1,223 @@
+"""Delivering: claim a due delivery, send it outside any transaction, record the outcome; and the sweep.
+
+At least once, never lost: a delivery is *claimed* (status ``in_progress``, ``attempts + 1``, a lease) in a
+short committed transaction before anything is sent. A worker that dies mid-send leaves a claim whose lease
+expires; the next sweep claims it again and sends it again with the same ``webhook-id``, which receivers
+deduplicate on. Only the holder of the current claim (same ``attempts``) may record the outcome.
+On PostgreSQL the sweep claims with ``SELECT ... FOR UPDATE SKIP LOCKED`` so that several workers split the
+due rows instead of queueing on them; SQLite serializes writers anyway.
+
+Every attempt is audited (``notification.attempt``: delivery id, channel, attempt, outcome, HTTP status).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from app.auth.models import UserAccount
+from app.core import audit, mail
+from app.core.audit import Actor
+from app.core.config import Settings
+from app.core.keyring import ring
+from app.core.types import table_of
+from app.notifications import messages, oncall, outbox, webhooks
+from app.notifications.models import NotificationDelivery, NotificationIntent, WebhookEndpoint
+
+_D = table_of(NotificationDelivery)
+
+
+def schedule(settings: Settings) -> list[int]:
+    return [int(x) for x in settings.notification_retry_schedule.split(",") if x.strip()]
+
+
+def secret_aad(endpoint: WebhookEndpoint) -> bytes:
+    return ring().aad(endpoint.organization_id, "webhook_endpoint", "secret", endpoint.id)
+
+
+def _due(now: datetime) -> Any:
+    return sa.or_(sa.and_(_D.c.status == "pending", _D.c.next_attempt_at <= now),
+                  sa.and_(_D.c.status == "in_progress", _D.c.lease_until < now))
+
+
+def _claim_values(settings: Settings, now: datetime) -> dict[str, Any]:
+    return {"status": "in_progress", "attempts": _D.c.attempts + 1,
+            "lease_until": now + timedelta(seconds=settings.notification_lease_seconds)}
+
+
+def claim_one(session: Session, settings: Settings, delivery_id: uuid.UUID, now: datetime) -> int | None:
+    """Compare-and-set claim of one due delivery; the attempt number, or None (not due, or taken). Commits."""
+    row = session.execute(sa.update(_D).where(_D.c.id == delivery_id, _due(now))
+                          .values(**_claim_values(settings, now)).returning(_D.c.attempts)).first()
+    session.commit()
+    return int(row[0]) if row else None
+
+
+def claim_due(session: Session, settings: Settings, now: datetime, limit: int = 100,
+              org_ids: list[uuid.UUID] | None = None) -> list[tuple[uuid.UUID, int]]:
+    """Claim up to ``limit`` due deliveries (SKIP LOCKED on PostgreSQL). Commits."""
+    pick = sa.select(_D.c.id).where(_due(now)).order_by(_D.c.next_attempt_at).limit(limit)
+    if org_ids is not None:
+        pick = pick.where(_D.c.organization_id.in_(org_ids))
+    if session.get_bind().dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    ids = list(session.execute(pick).scalars().all())
+    claimed: list[tuple[uuid.UUID, int]] = []
+    if ids:
+        rows = session.execute(sa.update(_D).where(_D.c.id.in_(ids), _due(now))
+                               .values(**_claim_values(settings, now)).returning(_D.c.id, _D.c.attempts)).all()
+        claimed = [(r[0], int(r[1])) for r in rows]
+    session.commit()
+    return claimed
+
+
+def _send(session: Session, settings: Settings, d: NotificationDelivery,
+          intent: NotificationIntent) -> tuple[bool, int | None, str | None]:
+    """One attempt: (delivered, HTTP status, error code). Reads only; nothing held open while sending."""
+    if d.channel == "webhook":
+        ep = session.get(WebhookEndpoint, d.endpoint_id)
+        if ep is None or ep.deleted_at is not None:
+            return False, None, "endpoint_deleted"
+        secret = ring().decrypt(ep.secret_encrypted, secret_aad(ep))
+        url = ep.url
+        body = messages.webhook_body(str(d.id), intent)
+        session.commit()  # end the read transaction before the network
+        try:
+            target = webhooks.resolve(url, allow_private=settings.webhook_allow_private_networks)
+        except webhooks.TargetRefused as exc:
+            return False, None, str(exc.args[0])
+        sent_at = datetime.now(intent.created_at.tzinfo)  # the signature's timestamp is the real send time
+        try:
+            code = webhooks.post(target, body, webhooks.headers(secret, f"msg_{d.id.hex}", sent_at, body),
+                                 settings.webhook_timeout_seconds)
+        except OSError as exc:
+            return False, None, f"connection:{type(exc).__name__}"
+        return 200 <= code < 300, code, None if 200 <= code < 300 else f"http_{code}"
+    user = session.get(UserAccount, d.recipient_user_id)
+    if user is None or not user.is_active:
+        return False, None, "recipient_inactive"
+    if not mail.mail_configured(settings):
+        return False, None, "smtp_not_configured"
+    message = messages.email(intent, to=user.email, lang=user.preferred_language or "en",
+                             base_url=settings.public_base_url, escalated=d.escalation_step > 0)
+    session.commit()
+    return (True, None, None) if mail.send(settings, message) else (False, None, "smtp_failed")
+
+
+def attempt(session: Session, settings: Settings, delivery_id: uuid.UUID, attempt_no: int, now: datetime) -> str:
+    """Send a claimed delivery and record the outcome; returns the new status. Commits."""
+    d = session.get(NotificationDelivery, delivery_id)
+    intent = session.get(NotificationIntent, d.intent_id) if d is not None else None
+    if d is None or intent is None:
+        return "missing"
+    ok, code, error = _send(session, settings, d, intent)
+    gaps = schedule(settings)
+    if ok:
+        values: dict[str, Any] = {"status": "delivered", "delivered_at": now, "lease_until": None,
+                                  "last_error": None, "last_status_code": code, "next_attempt_at": None}
+    elif attempt_no <= len(gaps) and error != "endpoint_deleted":
+        values = {"status": "pending", "lease_until": None, "last_error": error, "last_status_code": code,
+                  "next_attempt_at": now + timedelta(seconds=gaps[attempt_no - 1])}
+    else:  # the schedule (>= 24 h) is spent: failed, and the endpoint is marked failing below
+        values = {"status": "failed", "lease_until": None, "last_error": error, "last_status_code": code,
+                  "next_attempt_at": None}
+    fenced = session.execute(sa.update(_D).where(_D.c.id == delivery_id, _D.c.status == "in_progress",
+                                                 _D.c.attempts == attempt_no).values(**values))
+    if fenced.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()  # our lease expired and someone else holds the claim now: theirs to record
+        return "superseded"
+    audit.record(session, Actor(d.organization_id), "notification.attempt", "notification_delivery", d.id,
+                 {"channel": d.channel, "attempt": attempt_no, "outcome": values["status"], "http_status": code,
+                  "error": error, "intent_id": str(d.intent_id), "event": intent.event})
+    if d.channel == "webhook" and d.endpoint_id is not None and error != "endpoint_deleted":
+        _endpoint_health(session, settings, d.endpoint_id, ok, values["status"] == "failed", now)
+    session.commit()
+    return str(values["status"])
+
+
+def _endpoint_health(session: Session, settings: Settings, endpoint_id: uuid.UUID, ok: bool, spent: bool,
+                     now: datetime) -> None:
+    """Count consecutive failures; at the threshold (or a spent schedule) mark the endpoint ``failing`` and
+    tell the admins once. Never disabled: it keeps receiving, and a success makes it ``active`` again."""
+    ep = session.get(WebhookEndpoint, endpoint_id)
+    if ep is None:
+        return
+    if ok:
+        ep.consecutive_failures, ep.status, ep.failing_since = 0, "active", None
+    else:
+        ep.consecutive_failures += 1
+        if ep.status != "failing" and (spent or ep.consecutive_failures >= settings.webhook_failing_after):
+            ep.status, ep.failing_since = "failing", now
+            audit.record(session, Actor(ep.organization_id), "webhook_endpoint.failing", "webhook_endpoint",
+                         ep.id, {"consecutive_failures": ep.consecutive_failures})
+            admins = [u.id for u in outbox.active_users(session, ep.organization_id, roles=("admin",))]
+            outbox.record(session, org_id=ep.organization_id, event="webhook_endpoint.failing",
+                          subject_type="webhook_endpoint", subject_id=ep.id, severity="high",
+                          payload={"endpoint_id": str(ep.id)}, recipients=admins, now=now)
+    session.add(ep)
+
+
+def deliver(session: Session, settings: Settings, delivery_id: uuid.UUID, now: datetime) -> str:
+    """The ``notifications.deliver`` job's body: claim this delivery if due, then attempt it."""
+    n = claim_one(session, settings, delivery_id, now)
+    return "not_due" if n is None else attempt(session, settings, delivery_id, n, now)
+
+
+def escalate(session: Session, now: datetime, org_ids: list[uuid.UUID] | None = None) -> int:
+    """Run the escalation steps that are due: for each unacknowledged critical alert whose next step time has
+    come, e-mail that step's people. Returns the steps run. Commits per intent."""
+    it = table_of(NotificationIntent)
+    pick = sa.select(it.c.id).where(it.c.next_escalation_at <= now, it.c.acknowledged_at.is_(None))
+    if org_ids is not None:
+        pick = pick.where(it.c.organization_id.in_(org_ids))
+    ran = 0
+    for intent_id in list(session.execute(pick).scalars().all()):
+        intent = session.get(NotificationIntent, intent_id)
+        if intent is None:
+            continue
+        step = intent.escalation_step + 1
+        _, steps, repeat = outbox.rotation(session, intent.organization_id)
+        nxt = oncall.next_step_at(steps, step, intent.created_at, now, repeat)
+        # Compare-and-set on the step: of two sweeps, one runs it.
+        won = session.execute(sa.update(it).where(it.c.id == intent_id, it.c.escalation_step == step - 1,
+                                                  it.c.acknowledged_at.is_(None))
+                              .values(escalation_step=step, next_escalation_at=nxt))
+        if won.rowcount != 1:  # type: ignore[attr-defined]
+            session.rollback()
+            continue
+        target = str(oncall.step_for(steps, step)["notify"])
+        for user in outbox.step_recipients(session, intent.organization_id, target, now):
+            outbox.email_user(session, intent, user, now, step=step)
+        audit.record(session, Actor(intent.organization_id), "notification.escalated", "notification_intent",
+                     intent.id, {"step": step, "target": target, "subject_id": str(intent.subject_id)})
+        session.commit()
+        ran += 1
+    session.commit()
+    return ran
+
+
+def sweep(session: Session, now: datetime, org_ids: list[uuid.UUID] | None = None,
+          settings: Settings | None = None) -> dict[str, Any]:
+    """Escalate what is due, then deliver every due delivery (claimed in batches). Idempotent."""
+    from app.core.config import get_settings
+
+    settings = settings or get_settings()
+    escalated = escalate(session, now, org_ids)
+    outcomes: Counter[str] = Counter()
+    for _ in range(1000):  # bounded: a zero gap in a test schedule must not spin forever
+        claimed = claim_due(session, settings, now, org_ids=org_ids)
+        for delivery_id, n in claimed:
+            outcomes[attempt(session, settings, delivery_id, n, now)] += 1
+        if len(claimed) < 100:
+            break
+    return {"escalation_steps": escalated, **{k: int(v) for k, v in sorted(outcomes.items())}}
+
+
+def pending_count(session: Session, org_id: uuid.UUID) -> int:
+    return int(session.exec(select(sa.func.count()).select_from(NotificationDelivery).where(
+        NotificationDelivery.organization_id == org_id, col(NotificationDelivery.status) == "pending")).one())
