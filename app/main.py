@@ -84,7 +84,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             expose_headers=["ETag", "X-Request-ID", "Retry-After"],
         )
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes,
-                       max_import_bytes=settings.max_import_bytes, rate_limiter=app.state.rate_limiter)
+                       max_import_bytes=settings.max_import_bytes, rate_limiter=app.state.rate_limiter,
+                       max_document_bytes=settings.document_max_bytes)
     _run_domain_setup(app)
     install_openapi(app)
     return app

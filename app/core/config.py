@@ -85,6 +85,8 @@ class Settings(BaseSettings):
     render_nice: int = Field(default=10, ge=0, le=19,
                              description="CPU niceness of PDF render workers (0 = same priority as the API)")
     pdf_max_bytes: int = Field(default=30 * 1_048_576, ge=1024)
+    # Largest client document accepted by POST /clients/{id}/documents (app/documents/, docs/documents.md).
+    document_max_bytes: int = Field(default=20 * 1_048_576, ge=1024)
     filing_batch_worker: bool = Field(
         default=True, description="run the filing-batch worker in this server process (false: API only)")
     public_base_url: str = "http://127.0.0.1:8000"

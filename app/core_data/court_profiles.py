@@ -35,6 +35,7 @@ class CourtRule:
 @dataclass(frozen=True)
 class CourtProfile:
     court: str  # PACER id, e.g. "mdd"
+    name: str = ""  # the court's name, e.g. "United States District Court for the District of Maryland"
     # Divisions as the court names them (statute first, 28 U.S.C. §§ 81-131; else the court's own rules).
     divisions: tuple[str, ...] = ()
     # Proposed orders must be submitted as separate documents (not embedded in the motion).
@@ -74,7 +75,7 @@ class CourtProfile:
         return all(rule.verified for rule in self.rules().values())
 
     def describe(self) -> dict[str, Any]:
-        return {"court": self.court, "divisions": list(self.divisions),
+        return {"court": self.court, "name": self.name, "divisions": list(self.divisions),
                 "rules": {name: rule.describe() for name, rule in self.rules().items()},
                 "verified": self.verified}
 
