@@ -17,8 +17,12 @@ from __future__ import annotations
 import html
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.documents.inspect import PDF, sniff
+
+if TYPE_CHECKING:  # pypdf is imported where it is used (the module is also imported by code that never merges)
+    from pypdf import PageObject
 
 LETTER = (612.0, 792.0)  # points
 MARGIN = 36.0
@@ -49,14 +53,14 @@ def merge_pdfs(parts: list[tuple[str, bytes]], *, slip_sheets: bool) -> bytes:
             writer.add_page(slips.pages[i])
         for page in _pages_of(data):
             writer.add_page(page)
-        writer.add_outline_item(title, start)
+        writer.add_outline_item(title=title, page_number=start)
     writer.page_mode = "/UseOutlines"  # open with the bookmarks shown
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
 
 
-def _pages_of(data: bytes) -> list[object]:
+def _pages_of(data: bytes) -> list[PageObject]:
     from pypdf import PdfReader
 
     kind = sniff(data)
@@ -67,10 +71,10 @@ def _pages_of(data: bytes) -> list[object]:
     return [_image_page(data)]
 
 
-def _image_page(data: bytes) -> object:
+def _image_page(data: bytes) -> PageObject:
     """The image as one Letter page, scaled to fit inside the margins and centred."""
     from PIL import Image
-    from pypdf import PageObject, PdfReader, Transformation
+    from pypdf import PageObject, PdfReader, Transformation  # noqa: F811 - the runtime import of the type
 
     with Image.open(io.BytesIO(data)) as img:
         rgb = img.convert("RGB")  # PDF has no alpha in a DCT/Flate image without a soft mask; flatten

@@ -56,10 +56,10 @@ def test_size_cap_is_413() -> None:
 
 
 def test_plain_destination_open_action_is_allowed() -> None:
+    import io
+
     from pypdf import PdfWriter
     from pypdf.generic import ArrayObject, NameObject, NumberObject
-
-    import io
     w = PdfWriter()
     w.add_blank_page(width=612, height=792)
     w._root_object[NameObject("/OpenAction")] = ArrayObject([w.pages[0].indirect_reference, NameObject("/XYZ"),
