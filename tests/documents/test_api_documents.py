@@ -153,3 +153,35 @@ def test_another_organizations_documents_are_404(client: Any, db: Any, org_a: An
     assert_problem(client.get(f"{API}/documents/{doc['id']}/content", headers=h), 404, "document_not_found")
     assert_problem(client.delete(f"{API}/documents/{doc['id']}", headers=h), 404, "document_not_found")
     assert client.get(f"{API}/documents/{doc['id']}", headers=org_a.h("attorney")).status_code == 200
+
+
+def test_key_rotation_re_encrypts_documents_and_they_still_download(client: Any, db: Any, org_a: Any) -> None:
+    from app.core import crypto, keyring
+    from app.documents.keys import rotate_document_keys
+
+    c = make_client(db, org_a.id)
+    data = samples.png(90, 90)
+    doc = upload(client, org_a.h("attorney"), c.id, data, title="Passport page").json()
+    old = keyring.ring()
+    old_spec = ",".join(f"{k}:{crypto._b64e(v)}" for k, v in old.keys.items())
+    rot_spec = crypto.new_key_spec("docrot")
+    try:
+        keyring.configure(f"{old_spec},{rot_spec}", "docrot", crypto._b64e(old.index_key))
+        with db.session(write=True) as s:
+            result = rotate_document_keys(s)
+        assert result["client_document"]["rotated"] >= 1 and result["client_document_content"]["rotated"] >= 1
+        assert result["client_document_content"]["failed"] == 0
+        stored = _raw_rows(db, "client_document_content", "document_id", doc["id"])[0]
+        assert crypto.KeyRing.key_id_bytes(bytes(stored["content_ct"])) == "docrot"
+        assert client.get(f"{API}/documents/{doc['id']}/content", headers=org_a.h("attorney")).content == data
+        meta = client.get(f"{API}/documents/{doc['id']}", headers=org_a.h("attorney")).json()
+        assert meta["title"] == "Passport page"
+        with db.session(write=True) as s:  # idempotent
+            assert rotate_document_keys(s)["client_document_content"]["rotated"] == 0
+    finally:
+        # Everything back under the original key so the rest of the suite sees the usual key ring.
+        keyring.configure(f"{old_spec},{rot_spec}", old.active, crypto._b64e(old.index_key))
+        with db.session(write=True) as s:
+            rotate_document_keys(s)
+        keyring.configure(old_spec, old.active, crypto._b64e(old.index_key))
+    assert client.get(f"{API}/documents/{doc['id']}/content", headers=org_a.h("attorney")).content == data
