@@ -67,3 +67,11 @@ def test_plain_destination_open_action_is_allowed() -> None:
     buf = io.BytesIO()
     w.write(buf)
     assert inspect(buf.getvalue(), max_bytes=CAP).pages == 1
+
+
+def test_escaped_names_do_not_hide_javascript() -> None:
+    # ISO 32000-1 §7.3.5: "#61" is "a" in a name. A byte-level search for "/JavaScript" finds nothing here;
+    # the parsed object graph does.
+    data = samples.pdf_with_javascript().replace(b"/JavaScript", b"/J#61vaScript").replace(b"/JS ", b"/J#53 ")
+    assert b"/JavaScript" not in data
+    assert _code(data) == "pdf_active_content"
