@@ -58,12 +58,16 @@ def validate_upload(title: str, kind: str | None, document_date: str | None) -> 
 
 def create_document(session: Session, actor: Any, client_id: uuid.UUID, upload: Upload, *,
                     max_bytes: int) -> ClientDocument:
-    """Inspect the bytes, then store metadata, encrypted content and the audit entry in one commit."""
-    clients_service.lock_client(session, actor.org_id, client_id)  # 404 for another organization's client
+    """Inspect the bytes, then store metadata, encrypted content and the audit entry in one commit.
+
+    The inspection (a full parse of up to DOCUMENT_MAX_BYTES) runs before the first query, so no transaction
+    or client lock is held while it runs (on SQLite a write transaction blocks every other writer). It reads
+    only the caller's bytes, so a refusal reveals nothing about the client id."""
     try:
         found = inspect(upload.data, max_bytes=max_bytes)
     except DocumentRejected as exc:
         raise ProblemError(exc.status, exc.code, exc.detail) from None
+    clients_service.lock_client(session, actor.org_id, client_id)  # 404 for another organization's client
     doc_id = uuid.uuid4()
     digest = hashlib.sha256(upload.data).hexdigest()
     doc = ClientDocument(id=doc_id, organization_id=actor.org_id, client_id=client_id, title=upload.title,
