@@ -15,6 +15,8 @@ from app.casework.router import router as casework_router
 from app.clients.router import router as clients_router
 from app.custody.router import router as custody_router
 from app.deadlines.router import router as deadlines_router
+from app.documents.router import router as documents_router
+from app.filings.court_profiles import router as court_profiles_router
 from app.filings.router import router as filings_router
 from app.jobs.router import router as jobs_router
 from app.notifications.router import router as notifications_router
@@ -25,4 +27,5 @@ API_PREFIX = "/api/v1"
 DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     auth_router, credentials_router, users_router, audit_router, casework_router, clients_router, custody_router,
     protection_router, deadlines_router, filings_router, portal_router, jobs_router, notifications_router,
+    documents_router, court_profiles_router,
 )

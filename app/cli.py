@@ -306,10 +306,11 @@ def audit_checkpoint(
 
 @keys_cli.command("rotate")
 def keys_rotate() -> None:
-    """Re-encrypt A-numbers, privileged notes, filing snapshots, filing PDFs and TOTP secrets under
+    """Re-encrypt A-numbers, privileged notes, filing snapshots, filing PDFs, TOTP secrets and client documents under
     DATA_ENCRYPTION_ACTIVE_KEY (old keys still decrypt). Prints totals and one line of counts per table."""
     from app.auth.mfa import rotate_mfa_keys
     from app.clients.keys import rotate_client_keys
+    from app.documents.keys import rotate_document_keys
     from app.filings.keys import rotate_filing_keys
 
     db = _db(owner=True)
@@ -320,6 +321,7 @@ def keys_rotate() -> None:
             tables: dict[str, dict[str, int]] = {"client": clients}
             tables.update(rotate_filing_keys(session))
             tables.update(rotate_mfa_keys(session))
+            tables.update(rotate_document_keys(session))
     finally:
         db.dispose()
     totals = {k: sum(t[k] for t in tables.values()) for k in ("scanned", "rotated", "failed")}

@@ -97,7 +97,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         )
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes,
                        max_import_bytes=settings.max_import_bytes, rate_limiter=app.state.rate_limiter,
-                       trusted_proxies=app.state.trusted_proxies)
+                       trusted_proxies=app.state.trusted_proxies,
+                       max_document_bytes=settings.document_max_bytes)
     _run_domain_setup(app)
     install_openapi(app)
     return app

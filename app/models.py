@@ -9,6 +9,7 @@ from app.core import audit  # noqa: F401
 from app.core.base import metadata  # noqa: F401
 from app.custody import models as custody_models  # noqa: F401
 from app.deadlines import models as deadlines_models  # noqa: F401
+from app.documents import models as documents_models  # noqa: F401
 from app.family import models as family_models  # noqa: F401
 from app.filings import models as filings_models  # noqa: F401
 from app.notifications import models as notifications_models  # noqa: F401

@@ -79,8 +79,13 @@ def build_world(client: Any, org: Any, facility_owner: Any = None) -> dict[str, 
     w["grant_id"] = _ok(client.post(f"/api/v1/clients/{cl['id']}/liaison-grants", headers=att, json={
         "liaison_user_id": str(org.users["family_liaison"].id), "scopes": ["custody_status", "location"],
         "consent": {"method": "written_signed", "obtained_at": PAST, "language": "es"}}))["id"]
+    from tests.documents.samples import png
+
+    w["document_id"] = _ok(client.post(f"/api/v1/clients/{cl['id']}/documents", headers=par,
+                                       files={"file": ("p.png", png(), "image/png")}, data={"title": "Exhibit"}))["id"]
     filing = client.post(f"/api/v1/clients/{cl['id']}/filings", headers=att, json={
-        "template": "habeas_2241", "proceeding_id": w["proceeding_id"], "options": {}})
+        "template": "habeas_2241", "proceeding_id": w["proceeding_id"], "options": {},
+        "exhibits": [{"document_id": w["document_id"]}]})
     if filing.status_code == 201:
         w["filing_id"] = filing.json()["id"]
     else:
@@ -105,6 +110,7 @@ PARAM_KEYS = {
     "facility_id": "facility_id", "alert_id": "alert_id", "obligation_id": "obligation_id",
     "occurrence_id": "occurrence_id", "rule_id": "rule_id", "deadline_id": "deadline_id", "grant_id": "grant_id",
     "filing_id": "filing_id", "batch_id": "batch_id", "token_id": "access_token_id", "endpoint_id": "endpoint_id",
+    "document_id": "document_id",
 }
 PATH_SPECIFIC = {
     ("/api/v1/custody-events/{event_id}/retract", "event_id"): "custody_event_id",
@@ -113,7 +119,8 @@ PATH_SPECIFIC = {
     ("/api/v1/court-orders/{order_id}", "order_id"): "court_order_id",
     ("/api/v1/court-orders/{order_id}/obligations", "order_id"): "court_order_id",
 }
-SKIP = {"/calendar/{feed_token}.ics"}  # authenticated by its own secret; covered in tests/deadlines/test_feed.py
+SKIP = {"/calendar/{feed_token}.ics",  # authenticated by its own secret; covered in tests/deadlines/test_feed.py
+        "/api/v1/court-profiles/{court}"}  # public reference data, no tenant; tests/documents/test_court_profiles.py
 
 
 def _body(method: str, path: str, own: dict[str, Any]) -> dict[str, Any] | None:

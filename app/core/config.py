@@ -118,6 +118,10 @@ class Settings(BaseSettings):
     jobs_stalled_cron: str = Field(default="* * * * *", description="when stalled jobs are looked for (cron)")
     sweeps_cron: str = Field(default="*/5 * * * *", description="when `alerts sweep` and `deadlines sweep` run (cron; "
                              "a sixth field is seconds)")
+    # Largest client document accepted by POST /clients/{id}/documents (app/documents/, docs/documents.md).
+    document_max_bytes: int = Field(default=20 * 1_048_576, ge=1024)
+    filing_batch_worker: bool = Field(
+        default=True, description="run the filing-batch worker in this server process (false: API only)")
     public_base_url: str = "http://127.0.0.1:8000"
     # Outgoing mail (password-reset links). Without SMTP_HOST no mail is sent: admins hand out reset links.
     smtp_host: str = ""

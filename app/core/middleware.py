@@ -20,6 +20,7 @@ from app.core.logging import request_id_var
 
 log = logging.getLogger("app.access")
 _RID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_DOCUMENT_UPLOAD = re.compile(r"^/api/v1/clients/[0-9a-fA-F-]{32,36}/documents$")
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
@@ -74,9 +75,13 @@ class BodyTooLarge(StarletteHTTPException):
 class RequestContextMiddleware:
     def __init__(self, app: Any, *, max_body_bytes: int, max_import_bytes: int, rate_limiter: Any = None,
                  trusted_proxies: tuple[Network, ...] = (),
-                 large_body_paths: tuple[str, ...] = ("/api/v1/clients/import", "/api/v1/facilities/import")) -> None:
+                 large_body_paths: tuple[str, ...] = ("/api/v1/clients/import", "/api/v1/facilities/import"),
+                 max_document_bytes: int = 0) -> None:
         self.app = app
         self.trusted_proxies = trusted_proxies
+        # Client document uploads (app/documents/) are capped by DOCUMENT_MAX_BYTES plus room for the multipart
+        # envelope; the service checks the file's own size and answers ``document_too_large``.
+        self.max_document = max_document_bytes + 65_536 if max_document_bytes else 0
         self.rate_limiter = rate_limiter
         self.max_body = max_body_bytes
         self.max_import = max_import_bytes
@@ -102,6 +107,8 @@ class RequestContextMiddleware:
         token = request_id_var.set(rid)
         path: str = scope.get("path", "")
         limit = self.max_import if path in self.large_paths else self.max_body
+        if self.max_document and _DOCUMENT_UPLOAD.match(path):
+            limit = self.max_document
         status_holder = {"status": 0}
         is_docs = path in ("/docs", "/redoc", "/openapi.json") or path.startswith("/docs/")
 

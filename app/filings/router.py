@@ -23,7 +23,7 @@ from app.core.db import Database
 from app.core.errors import ProblemError
 from app.core.pagination import Limit, Offset, Page
 from app.core.routing import api_router, attachment
-from app.filings import batch_views, batches, service
+from app.filings import batch_views, batches, exhibits, service
 from app.filings.models import FilingStatus
 from app.filings.registry import registry_listing
 from app.filings.render.gate import RenderGate
@@ -64,7 +64,7 @@ async def create_filing(client_id: uuid.UUID, body: FilingCreate, request: Reque
     """Draft a filing from the client's record (422 ``missing_filing_data`` lists every missing field)."""
     caller = service.caller_of(ctx)
     draft = await run_in_threadpool(service.prepare_draft, ctx.session, caller, client_id, body.template,
-                                    body.proceeding_id, body.options)
+                                    body.proceeding_id, body.options, None, body.exhibits)
     renderer = _renderer(request)
     ticket = ticket_of(request)
     # The draft's transaction has ended (no connection is held), so the request steps out of the worker's
@@ -124,6 +124,18 @@ def get_filing_pdf(filing_id: uuid.UUID, request: Request,
         "Content-Disposition": f'attachment; filename="{filing.file_name}"',
         "ETag": service.etag_of(filing),
     })
+
+
+@router.get("/filings/{filing_id}/exhibits.pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}, "description": "The exhibits, merged."}})
+def get_filing_exhibits(filing_id: uuid.UUID, request: Request, ctx: ReadFilings) -> Response:
+    """The filing's exhibits as one PDF: a slip sheet and a bookmark per exhibit (audited as
+    ``filing.exhibits_read``; 404 ``no_exhibits`` when none are attached)."""
+    ctx.session.close()
+    with request.app.state.db.session(write=True) as ws:
+        filing = service.get_filing(ws, ctx.org_id, filing_id)
+        pdf = exhibits.exhibits_pdf(ws, ctx, filing)
+    return attachment(pdf, "application/pdf", filing.file_name.removesuffix(".pdf") + "-exhibits.pdf")
 
 
 @router.post("/filings/{filing_id}/finalize", response_model=FilingPublic)

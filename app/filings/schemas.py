@@ -34,6 +34,14 @@ class TemplateInfo(BaseModel):
     options: list[TemplateOption]
 
 
+class ExhibitRef(BaseModel):
+    """One exhibit of a draft: a document of the same client; ``label`` defaults to the next letter."""
+
+    model_config = ConfigDict(extra="forbid")
+    document_id: uuid.UUID
+    label: str | None = Field(default=None, min_length=1, max_length=8, pattern=r"^[A-Za-z0-9-]+$")
+
+
 class FilingCreate(BaseModel):
     """`POST /clients/{id}/filings`. `options` are the template's (see `GET /filing-templates`) plus
     `attorney_id`: the signing attorney when the caller is not one. Every template also accepts
@@ -43,6 +51,9 @@ class FilingCreate(BaseModel):
     template: str = Field(min_length=1, max_length=60)
     proceeding_id: uuid.UUID | None = None
     options: dict[str, Any] = Field(default_factory=dict)
+    # Client documents attached as exhibits, in order (docs/documents.md#exhibits-on-filings). A first-class
+    # field, not an option: it names records of the organization, which the service checks like the proceeding.
+    exhibits: list[ExhibitRef] = Field(default_factory=list, max_length=60)
 
 
 class FilingWarning(BaseModel):

@@ -9,6 +9,7 @@ fails stores nothing. Final filings are immutable; a later draft is a new row wi
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -20,10 +21,11 @@ from app.clients import service as clients_service
 from app.core import audit
 from app.core.errors import ProblemError, conflict, not_found
 from app.core.types import utcnow
+from app.filings import exhibits as exhibits_mod
 from app.filings.context import Caller, Draft, build_context
 from app.filings.models import Filing, FilingDocument, FilingStatus
 from app.filings.registry import get_spec
-from app.filings.schemas import FilingDetail, FilingPublic
+from app.filings.schemas import ExhibitRef, FilingDetail, FilingPublic
 
 if TYPE_CHECKING:  # the renderer imports WeasyPrint; the service only needs the types
     from app.filings.render.renderer import Renderer, RenderResult
@@ -60,11 +62,14 @@ def etag_of(filing: Filing) -> str:
 # --- draft ---------------------------------------------------------------------------------------
 
 def prepare_draft(session: Session, caller: Caller, client_id: uuid.UUID, template: str,
-                  proceeding_id: uuid.UUID | None, options: dict[str, Any], now: datetime | None = None) -> Draft:
-    """Build and validate the filing's context, then end the transaction (no lock is held while the PDF
-    renders; on SQLite a write request's transaction holds the database write lock)."""
+                  proceeding_id: uuid.UUID | None, options: dict[str, Any], now: datetime | None = None,
+                  exhibits: Sequence[ExhibitRef] = ()) -> Draft:
+    """Build and validate the filing's context (with its exhibits, app/filings/exhibits.py), then end the
+    transaction (no lock is held while the PDF renders; on SQLite a write request's transaction holds the
+    database write lock)."""
     try:
-        return build_context(session, caller, client_id, template, proceeding_id, options, now or utcnow())
+        draft = build_context(session, caller, client_id, template, proceeding_id, options, now or utcnow())
+        return exhibits_mod.attach(session, caller.org_id, client_id, draft, exhibits) if exhibits else draft
     finally:
         session.rollback()
 

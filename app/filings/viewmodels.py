@@ -8,6 +8,7 @@ snapshot re-renders to the same document.
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Any
 
@@ -300,6 +301,16 @@ class PleadingItem(_View):
     verified: bool = True
 
 
+class ExhibitView(_View):
+    """A client document attached to a filing as an exhibit (app/documents/): what the exhibit index prints and
+    what ``GET /filings/{id}/exhibits.pdf`` merges, in this order."""
+
+    document_id: uuid.UUID
+    label: str = Field(min_length=1, max_length=8)
+    title: str = Field(min_length=1, max_length=300)
+    pages: int = Field(ge=1)
+
+
 class FilingContext(_View):
     client: ClientView
     # Venue facility for a client who has been removed: the last U.S. facility (district of
@@ -321,6 +332,8 @@ class FilingContext(_View):
     flight: FlightView | None = None  # the latest in-transit event's flight, when recorded
     removal_order: RemovalOrderView | None = None  # from the protection orders' underlying-order facts
     timezone: str | None = Field(default=None, max_length=64)  # the zone `today` and event dates are in
+    # Client documents attached as exhibits, lettered A, B, ... (absent in snapshots of earlier versions).
+    exhibits: list[ExhibitView] = Field(default_factory=list, max_length=60)
 
     @property
     def facility(self) -> FacilityView | None:

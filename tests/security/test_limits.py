@@ -67,11 +67,12 @@ def test_chunked_body_over_cap_is_413(client: Any, world_a: World, path: str, au
 
 
 def test_declared_length_over_cap_is_413_for_every_write_route(client: Any, app: Any, world_a: World) -> None:
-    """Content-Length over the cap is refused up front on every POST/PATCH route (imports have a larger cap)."""
+    """Content-Length over the cap is refused up front on every POST/PATCH route (imports and document uploads
+    have larger caps: tests/documents/test_api_documents.py::test_oversize_is_413)."""
     h = {**world_a.org.h("admin"), "Content-Type": "application/json"}
     big = b'{"x": "' + b"a" * (MB + 10) + b'"}'
     for r in iter_routes(app):
-        if r.method not in ("POST", "PATCH") or r.path.endswith("/import"):
+        if r.method not in ("POST", "PATCH") or r.path.endswith(("/import", "/documents")):
             continue
         resp = client.request(r.method, world_a.fill(r.path), headers=h, content=big)
         assert_problem(resp, 413, "payload_too_large")
