@@ -232,3 +232,23 @@ def test_migration_encrypts_existing_rows_and_downgrade_restores(tmp_path_factor
         engine.dispose()
     finally:
         cleanup()
+
+
+def test_csv_intake_encrypts_the_first_events_notes_and_location(client: Any, db: Any, org_a: Any) -> None:
+    """The intake writes its first custody events in bulk, as dicts, past the model's constructor."""
+    tag = uuid.uuid4().hex[:8]
+    header = "given_names,first_surname,custody_status,custody_effective_at,custody_location,source_type," \
+             "confidence,custody_notes"
+    row = f"Intake{tag},Ejemplo,detained_other_us,2026-11-20T08:00:00Z,INLOC{tag} county jail,client_call," \
+          f"confirmed,INNOTE{tag} call the sister"
+    h = org_a.h("paralegal")
+    r = client.post(f"{API}/clients/import", headers=h,
+                    files={"file": ("intake.csv", f"{header}\r\n{row}\r\n".encode(), "text/csv")})
+    assert r.status_code in (200, 201), r.text
+    found = client.get(f"{API}/clients", headers=h, params={"q": f"Intake{tag}"}).json()["items"]
+    assert len(found) == 1
+    events = client.get(f"{API}/clients/{found[0]['id']}/custody-events", headers=h).json()["items"]
+    assert events[0]["location_text"] == f"INLOC{tag} county jail"
+    assert events[0]["notes"] == f"INNOTE{tag} call the sister"
+    raw = _raw(db, "custody_event", events[0]["id"])
+    assert tag not in str(raw) and raw["notes_ct"].startswith("v1.")
