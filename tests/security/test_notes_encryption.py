@@ -145,8 +145,8 @@ def test_key_rotation_re_encrypts_the_new_columns(client: Any, db: Any, org_a: A
                        "protection_order": rotate_fields(s, ProtectionOrder, ("notes",)),
                        "court_order": rotate_fields(s, CourtOrder, ("summary",))}
         for table, cols in columns.items():
-            # "failed" counts rows of the whole shared test database that do not decrypt (other tests write
-            # rows from subprocesses with their own ephemeral keys); this test's own rows must be rotated.
+            # "failed" counts rows of the whole shared test database that do not decrypt (the portal redaction
+            # test plants marker strings in every text column, *_ct included); this test's rows must be rotated.
             assert results[table]["rotated"] >= 1, table
             raw = _raw(db, table, made[table]["id"])
             assert all(crypto.KeyRing.key_id(raw[c]) == "rot3" for c in cols), table
