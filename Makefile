@@ -51,6 +51,12 @@ test-sqlite: $(STAMP)
 test-postgres: $(STAMP)
 	DP_TEST_BACKEND=postgres TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
+# Schema fuzzing of a live server for every role's token (schemathesis); FUZZ_EXAMPLES cases per operation.
+FUZZ_EXAMPLES ?= 5
+.PHONY: fuzz
+fuzz: $(STAMP)
+	$(PY) bench/schemathesis_run.py --max-examples $(FUZZ_EXAMPLES)
+
 # Import-linter contracts run when the repository declares them (.importlinter or [tool.importlinter]).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check app tests bench

@@ -306,12 +306,16 @@ def audit_checkpoint(
 
 @keys_cli.command("rotate")
 def keys_rotate() -> None:
-    """Re-encrypt A-numbers, privileged notes, filing snapshots, filing PDFs, TOTP secrets and client documents under
+    """Re-encrypt A-numbers, privileged notes, custody-event notes and location text, protection-order notes,
+    court-order summaries, filing snapshots, filing PDFs, TOTP secrets and client documents under
     DATA_ENCRYPTION_ACTIVE_KEY (old keys still decrypt). Prints totals and one line of counts per table."""
     from app.auth.mfa import rotate_mfa_keys
     from app.clients.keys import rotate_client_keys
+    from app.core.rotation import rotate_fields
+    from app.custody.models import ENCRYPTED_EVENT_FIELDS, CustodyEvent
     from app.documents.keys import rotate_document_keys
     from app.filings.keys import rotate_filing_keys
+    from app.protection.models import CourtOrder, ProtectionOrder
 
     db = _db(owner=True)
     try:
@@ -319,6 +323,9 @@ def keys_rotate() -> None:
             clients = rotate_client_keys(session)
             active = clients.pop("active_key")
             tables: dict[str, dict[str, int]] = {"client": clients}
+            tables["custody_event"] = rotate_fields(session, CustodyEvent, ENCRYPTED_EVENT_FIELDS)
+            tables["protection_order"] = rotate_fields(session, ProtectionOrder, ("notes",))
+            tables["court_order"] = rotate_fields(session, CourtOrder, ("summary",))
             tables.update(rotate_filing_keys(session))
             tables.update(rotate_mfa_keys(session))
             tables.update(rotate_document_keys(session))

@@ -8,6 +8,8 @@ factory) gets one configured from the environment's settings on first use.
 
 from __future__ import annotations
 
+import uuid
+
 from app.core import crypto
 from app.core.config import get_settings
 
@@ -27,3 +29,18 @@ def ring() -> crypto.KeyRing:
         s = get_settings()
         return configure(s.data_encryption_keys, s.data_encryption_active_key, s.blind_index_key)
     return _ring
+
+
+def seal(org_id: uuid.UUID, table: str, column: str, row_id: uuid.UUID, value: str | None) -> str | None:
+    """The stored form of one text field (``None`` stays ``None``), bound to its organization, table, column
+    and row (docs/SECURITY.md, encryption at rest)."""
+    if value is None:
+        return None
+    return ring().encrypt(value, crypto.KeyRing.aad(org_id, table, column, row_id))
+
+
+def unseal(org_id: uuid.UUID, table: str, column: str, row_id: uuid.UUID, stored: str | None) -> str | None:
+    """The text stored by ``seal``; raises ``crypto.DecryptionError`` for a moved or altered value."""
+    if stored is None:
+        return None
+    return ring().decrypt(stored, crypto.KeyRing.aad(org_id, table, column, row_id))

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from app.core import keyring
 from app.core.types import UTCDateTime, enum_col, json_col, utcnow
 
 
@@ -89,7 +90,9 @@ class CustodyEvent(SQLModel, table=True):
     effective_at: datetime = Field(sa_type=UTCDateTime(), nullable=False)
     reported_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
     facility_id: uuid.UUID | None = Field(default=None, foreign_key="facility.id", index=True)
-    location_text: str | None = Field(default=None, max_length=500)
+    # Encrypted at rest like the client's privileged notes (app/core/crypto.py; migration 0022): free text that
+    # can say where a person is hidden or what they fear. Read and write through ``location_text``.
+    location_text_ct: str | None = Field(default=None, sa_type=sa.Text())
     country: str | None = Field(default=None, max_length=2)
     custodian: str | None = Field(default=None, max_length=40)
     detention_authority: str | None = Field(default=None, max_length=40)
@@ -100,7 +103,7 @@ class CustodyEvent(SQLModel, table=True):
     source_detail: str | None = Field(default=None, max_length=1000)
     confidence: str = Field(max_length=20)
     family_visible: bool = Field(default=False, nullable=False)
-    notes: str | None = Field(default=None, max_length=5000)
+    notes_ct: str | None = Field(default=None, sa_type=sa.Text())  # encrypted; use ``notes``
     entered_by: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
     # A confirming event names the family report it confirms (docs/family-page.md#reporting-news): the report
     # itself is never edited, history stays append-only (migration 0020).
@@ -109,6 +112,43 @@ class CustodyEvent(SQLModel, table=True):
     retracted_by: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
     retraction_reason: str | None = Field(default=None, max_length=1000)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+
+    def __init__(self, **data: Any) -> None:
+        # The encrypted fields are properties, which SQLModel's constructor would silently ignore.
+        encrypted = {k: data.pop(k) for k in ENCRYPTED_EVENT_FIELDS if k in data}
+        super().__init__(**data)
+        for key, value in encrypted.items():
+            setattr(self, key, value)
+
+    @property
+    def location_text(self) -> str | None:
+        """Where the person is, in words, when no facility row fits; decrypted."""
+        return keyring.unseal(self.organization_id, "custody_event", "location_text", self.id, self.location_text_ct)
+
+    @location_text.setter
+    def location_text(self, value: str | None) -> None:
+        self.location_text_ct = keyring.seal(self.organization_id, "custody_event", "location_text", self.id, value)
+
+    @property
+    def notes(self) -> str | None:
+        """Staff notes on the event, decrypted."""
+        return keyring.unseal(self.organization_id, "custody_event", "notes", self.id, self.notes_ct)
+
+    @notes.setter
+    def notes(self, value: str | None) -> None:
+        self.notes_ct = keyring.seal(self.organization_id, "custody_event", "notes", self.id, value)
+
+
+ENCRYPTED_EVENT_FIELDS = ("location_text", "notes")
+
+
+def encrypt_event_row(row: dict[str, Any]) -> dict[str, Any]:
+    """For bulk inserts of plain dicts (the CSV intake): replace ``location_text``/``notes`` by their stored
+    forms, under the row's own id."""
+    out = dict(row)
+    for name in ENCRYPTED_EVENT_FIELDS:
+        out[f"{name}_ct"] = keyring.seal(out["organization_id"], "custody_event", name, out["id"], out.pop(name, None))
+    return out
 
 
 class CustodyCurrent(SQLModel, table=True):

@@ -25,7 +25,7 @@ from app.core.audit import AuditActor
 from app.core.errors import ProblemError, conflict, not_found
 from app.core.types import utcnow
 from app.custody.facilities import to_summary
-from app.custody.models import CustodyCurrent, CustodyEvent, Facility
+from app.custody.models import CustodyCurrent, CustodyEvent, Facility, encrypt_event_row
 from app.custody.rules import RuleError, check_event
 from app.custody.schemas import CustodyEventCreate, CustodyEventPublic
 from app.custody.statuses import Confidence, SourceType
@@ -205,7 +205,7 @@ def append_initial_events(session: Session, events: Sequence[dict[str, Any]],
     if not events:
         return []
     rows = [{**EVENT_DEFAULTS, **ev} for ev in events]
-    bulk_insert(session, CustodyEvent.__table__, rows)  # type: ignore[attr-defined]
+    bulk_insert(session, CustodyEvent.__table__, [encrypt_event_row(r) for r in rows])  # type: ignore[attr-defined]
     fac_ids = {r["facility_id"] for r in rows if r["facility_id"]}
     districts: dict[uuid.UUID, str | None] = {}
     if fac_ids:

@@ -19,8 +19,8 @@ from app.protection.models import ComplianceObligation, ObligationOccurrence, Oc
 from app.protection.schemas import (
     CourtOrderCreate,
     CourtOrderPublic,
-    FilingCreate,
     ObligationCreate,
+    ObligationFilingCreate,
     ObligationPublic,
     ObligationUpdate,
     OccurrencePublic,
@@ -125,7 +125,7 @@ def get_occurrence(occurrence_id: uuid.UUID, ctx: ReadClients) -> OccurrencePubl
 
 
 @router.post("/occurrences/{occurrence_id}/filings", response_model=OccurrencePublic, status_code=201)
-def record_filing(occurrence_id: uuid.UUID, body: FilingCreate,
+def record_filing(occurrence_id: uuid.UUID, body: ObligationFilingCreate,
                   ctx: WriteCourtOrders,
                   now: Now) -> OccurrencePublic:
     """Record a filing answering an occurrence: on time, late by N minutes, or non-responsive."""

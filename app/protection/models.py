@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from app.core import keyring
 from app.core.types import UTCDateTime, enum_col, json_col, utcnow
 
 
@@ -99,7 +100,9 @@ class ProtectionOrder(SQLModel, table=True):
     class_definition_text: str | None = Field(default=None, max_length=5000)
     class_certified: bool | None = None
     class_member_basis: str | None = Field(default=None, max_length=1000)
-    notes: str | None = Field(default=None, max_length=5000)
+    # Encrypted at rest (app/core/crypto.py; migration 0022): an order's notes carry strategy and facts about
+    # the person. Read and write through ``notes``.
+    notes_ct: str | None = Field(default=None, sa_type=sa.Text())
     status: str = Field(sa_column=enum_col(20))
     status_changed_at: datetime = Field(sa_type=UTCDateTime(), nullable=False)
     verified: bool = Field(default=False, nullable=False)
@@ -109,6 +112,22 @@ class ProtectionOrder(SQLModel, table=True):
     created_by: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+
+    def __init__(self, **data: Any) -> None:
+        # ``notes`` is a property, which SQLModel's constructor would silently ignore.
+        sealed = {k: data.pop(k) for k in ("notes",) if k in data}
+        super().__init__(**data)
+        for key, value in sealed.items():
+            setattr(self, key, value)
+
+    @property
+    def notes(self) -> str | None:
+        """The order's notes, decrypted."""
+        return keyring.unseal(self.organization_id, "protection_order", "notes", self.id, self.notes_ct)
+
+    @notes.setter
+    def notes(self, value: str | None) -> None:
+        self.notes_ct = keyring.seal(self.organization_id, "protection_order", "notes", self.id, value)
 
 
 class ProtectionOrderStatusChange(SQLModel, table=True):
@@ -155,10 +174,27 @@ class CourtOrder(SQLModel, table=True):
     docket_number: str | None = Field(default=None, max_length=80)
     docket_entry: str | None = Field(default=None, max_length=80)
     issued_at: datetime = Field(sa_type=UTCDateTime(), nullable=False)
-    summary: str | None = Field(default=None, max_length=2000)
+    # Encrypted at rest (app/core/crypto.py; migration 0022). Read and write through ``summary``.
+    summary_ct: str | None = Field(default=None, sa_type=sa.Text())
     version: int = Field(default=1, nullable=False)
     created_by: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+
+    def __init__(self, **data: Any) -> None:
+        # ``summary`` is a property, which SQLModel's constructor would silently ignore.
+        sealed = {k: data.pop(k) for k in ("summary",) if k in data}
+        super().__init__(**data)
+        for key, value in sealed.items():
+            setattr(self, key, value)
+
+    @property
+    def summary(self) -> str | None:
+        """What the order requires, in staff's words; decrypted."""
+        return keyring.unseal(self.organization_id, "court_order", "summary", self.id, self.summary_ct)
+
+    @summary.setter
+    def summary(self, value: str | None) -> None:
+        self.summary_ct = keyring.seal(self.organization_id, "court_order", "summary", self.id, value)
 
 
 class ComplianceObligation(SQLModel, table=True):

@@ -34,7 +34,7 @@ from app.protection.models import (
     OccurrenceStatus,
     Severity,
 )
-from app.protection.schemas import FilingCreate, FilingPublic, OccurrencePublic
+from app.protection.schemas import ObligationFilingCreate, ObligationFilingPublic, OccurrencePublic
 
 HORIZON = timedelta(days=14)  # occurrences exist up to now + 14 days
 HORIZON_SLACK = timedelta(days=1)  # a read regenerates only when the horizon fell a day behind
@@ -236,7 +236,7 @@ def assess(due_at: datetime, required: list[str], filings: list[ObligationFiling
     return OccurrenceStatus.non_responsive, minutes_late(due_at, first), first
 
 
-def record_filing(ctx: AuditActor, session: Session, occ: ObligationOccurrence, body: FilingCreate,
+def record_filing(ctx: AuditActor, session: Session, occ: ObligationOccurrence, body: ObligationFilingCreate,
                   now: datetime) -> tuple[ObligationOccurrence, ComplianceObligation, list[ObligationFiling]]:
     """Record a docket entry answering an occurrence and re-assess it. Commits."""
     ob = session.get(ComplianceObligation, occ.obligation_id)
@@ -274,7 +274,7 @@ def occurrence_public(occ: ObligationOccurrence, ob: ComplianceObligation,
         id=occ.id, obligation_id=occ.obligation_id, client_id=occ.client_id, due_at=occ.due_at,
         due_local=occ.due_at.astimezone(ZoneInfo(ob.timezone)).isoformat(), status=occ.status,
         minutes_late=occ.minutes_late, filed_at=occ.filed_at, missing_elements=missing,
-        filings=[FilingPublic.model_validate(f) for f in filings] if filings is not None else None)
+        filings=[ObligationFilingPublic.model_validate(f) for f in filings] if filings is not None else None)
 
 
 def occurrences_stmt(org_id: uuid.UUID, obligation_id: uuid.UUID, *, since: datetime | None,

@@ -251,7 +251,7 @@ class CourtOrderPublic(BaseModel):
     obligations: list[ObligationPublic] = Field(default_factory=list)
 
 
-class FilingCreate(_In):
+class ObligationFilingCreate(_In):
     filed_at: AwareDatetime
     docket_entry: str | None = Field(default=None, max_length=80)
     answered_elements: list[Element] = Field(default_factory=list, max_length=30)
@@ -264,7 +264,7 @@ class FilingCreate(_In):
         return [clean_text(cls, v) for v in value]
 
 
-class FilingPublic(BaseModel):
+class ObligationFilingPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: uuid.UUID
     filed_at: datetime
@@ -284,4 +284,4 @@ class OccurrencePublic(BaseModel):
     minutes_late: int | None
     filed_at: datetime | None
     missing_elements: list[str] | None = None
-    filings: list[FilingPublic] | None = None
+    filings: list[ObligationFilingPublic] | None = None
