@@ -154,6 +154,29 @@ def _document_locking_and_ids(app: FastAPI, schema: dict[str, Any]) -> None:
                         response.setdefault("headers", {})["ETag"] = ETAG_HEADER
 
 
+def _name_form_bodies(schema: dict[str, Any]) -> None:
+    """FastAPI names a form/multipart body ``Body_<function>_<path>`` (``Body_upload_document_api_v1_clients__
+    client_id__documents_post``): unreadable, and it changes with the path. Name it after the operation id
+    instead (``ClientsDocumentsCreateForm``) and point every reference at the new name."""
+    schemas = schema.get("components", {}).get("schemas", {})
+    renames: dict[str, str] = {}
+    for item in schema.get("paths", {}).values():
+        for op in item.values():
+            if not isinstance(op, dict):
+                continue
+            for media in op.get("requestBody", {}).get("content", {}).values():
+                ref = media.get("schema", {}).get("$ref", "")
+                old = ref.rsplit("/", 1)[-1]
+                if old.startswith("Body_") and old in schemas and "operationId" in op:
+                    new = "".join(part.capitalize() for part in op["operationId"].split("_")) + "Form"
+                    renames[old] = new
+                    media["schema"]["$ref"] = f"#/components/schemas/{new}"
+    for old, new in renames.items():
+        body = schemas.pop(old)
+        body["title"] = new
+        schemas[new] = body
+
+
 def install_openapi(app: FastAPI) -> None:
     def custom_openapi() -> dict[str, Any]:
         if app.openapi_schema:
@@ -179,6 +202,7 @@ def install_openapi(app: FastAPI) -> None:
                 for code in codes:
                     op["responses"][code] = _problem_response(code)
         _document_locking_and_ids(app, schema)
+        _name_form_bodies(schema)
         app.openapi_schema = schema
         return schema
 
