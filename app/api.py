@@ -15,11 +15,12 @@ from app.clients.router import router as clients_router
 from app.custody.router import router as custody_router
 from app.deadlines.router import router as deadlines_router
 from app.filings.router import router as filings_router
+from app.packets.router import router as packets_router
 from app.portal.router import router as portal_router
 from app.protection.router import router as protection_router
 
 API_PREFIX = "/api/v1"
 DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     auth_router, users_router, audit_router, casework_router, clients_router, custody_router, protection_router,
-    deadlines_router, filings_router, portal_router,
+    deadlines_router, filings_router, packets_router, portal_router,
 )

@@ -8,5 +8,6 @@ from app.core.base import metadata  # noqa: F401
 from app.custody import models as custody_models  # noqa: F401
 from app.deadlines import models as deadlines_models  # noqa: F401
 from app.filings import models as filings_models  # noqa: F401
+from app.packets import models as packets_models  # noqa: F401
 from app.portal import models as portal_models  # noqa: F401
 from app.protection import models as protection_models  # noqa: F401
