@@ -33,6 +33,29 @@ DOCX_KINDS = frozenset({"proposed_order", "proposed_order_to_show_cause"})
 ORDER = ("habeas_2241", "supplemental_motion", "tro_motion", "tro_memorandum", "declaration", "proposed_order",
          "proposed_order_to_show_cause", "civil_cover_sheet", "sealed_identifiers", "certificate_of_service")
 
+#: How the certificate of service names each paper it covers (it must fit one option of 300 characters).
+SHORT_TITLES = {
+    "habeas_2241": "Petition for Writ of Habeas Corpus",
+    "supplemental_motion": "Supplemental Emergency Motion for TRO",
+    "tro_motion": "Emergency Motion for TRO",
+    "tro_memorandum": "Memorandum in Support",
+    "declaration": "Declaration of Counsel",
+    "proposed_order": "Proposed TRO",
+    "proposed_order_to_show_cause": "Proposed Order to Show Cause",
+    "civil_cover_sheet": "Civil Cover Sheet",
+    "sealed_identifiers": "Notice of Identifiers (under seal)",
+}
+#: The TRO motion's title follows the relief: a client abroad asks for return, never a stay of removal.
+ABROAD_TITLES = {"tro_motion": "Emergency Motion for Temporary Restraining Order Requiring Respondents to "
+                               "Facilitate Return"}
+
+
+def title_of(kind: str, situation: str) -> str:
+    if situation == ABROAD and kind in ABROAD_TITLES:
+        return ABROAD_TITLES[kind]
+    return TEMPLATES[kind].title
+
+
 #: Packet-level options that are not template options.
 PACKET_OPTIONS = frozenset({"documents", "place_of_execution", "served_parties"})
 

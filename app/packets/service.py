@@ -28,7 +28,6 @@ from app.filings import service as filings_service
 from app.filings.context import Caller, Draft, build_context, resolve_attorney
 from app.filings.districts import get_district
 from app.filings.models import FilingDocument
-from app.filings.specs import TEMPLATES
 from app.packets import files, plan
 from app.packets.models import EmergencyPacket, PacketDocx
 from app.packets.schemas import PacketCreate, PacketPublic
@@ -163,7 +162,7 @@ def _prepare(session: Session, caller: Caller, client_id: uuid.UUID, body: Packe
     draft("declaration", plan.declaration_defaults(decl, options.get("place_of_execution")))
 
     kinds = [k for k in plan.ORDER if k in drafts or k in (*lead, *extra, "declaration")]
-    titles = [TEMPLATES[k].title for k in kinds]
+    titles = [plan.SHORT_TITLES[k] for k in kinds if k in plan.SHORT_TITLES]
     district = get_district(court)
     served = options.get("served_parties") or (
         [f"Civil Division, United States Attorney's Office for the {district.name}"] if district else [])
@@ -205,7 +204,7 @@ def chambers_copies(packet_plan: PacketPlan) -> dict[str, bytes]:
     """DOCX of each proposed order, from the same HTML its PDF was rendered from (before any write)."""
     from app.filings.render.pipeline import render_html
 
-    return {kind: files.order_docx(render_html(kind, d.context), TEMPLATES[kind].title)
+    return {kind: files.order_docx(render_html(kind, d.context), plan.title_of(kind, packet_plan.situation))
             for kind, d in packet_plan.drafts if kind in plan.DOCX_KINDS}
 
 
@@ -218,8 +217,8 @@ def store_packet(session: Session, actor: Any, packet_plan: PacketPlan, results:
         rows: list[PacketDocx] = []
         for (kind, d), result in zip(packet_plan.drafts, results, strict=True):
             filing = filings_service.store_draft(session, actor, packet_plan.client_id, kind, d, result)
-            entry: dict[str, Any] = {"kind": kind, "filing_id": str(filing.id), "title": TEMPLATES[kind].title,
-                                     "pages": result.pages}
+            entry: dict[str, Any] = {"kind": kind, "filing_id": str(filing.id),
+                                     "title": plan.title_of(kind, packet_plan.situation), "pages": result.pages}
             if kind in docx:
                 entry["docx"] = filing.file_name.removesuffix(".pdf") + ".docx"
                 rows.append(PacketDocx(filing_id=filing.id, packet_id=packet_id, organization_id=actor.org_id,
