@@ -20,7 +20,7 @@ from app.core_data.court_profiles import CourtProfile, CourtRule
 from tests.conftest import assert_problem
 from tests.factories import add_custody_event, make_client, make_facility, make_proceeding
 
-from .conftest import API, detained_client, flat
+from .conftest import API, detained_client, flat, running_app
 from .test_api_venue import MD_RESPONDENTS
 
 NEW_CASE_KINDS = ["habeas_2241", "tro_motion", "declaration", "proposed_order", "proposed_order_to_show_cause",
@@ -229,6 +229,19 @@ def test_every_gap_of_every_document_at_once_and_nothing_written(api: Any, db: A
     assert any(m.startswith("client.current_facility") for m in body["missing"]), body["missing"]
     listed = api.get(f"{API}/clients/{client.id}/filings", headers=org_a.h("paralegal")).json()
     assert listed["total"] == 0
+
+
+def test_a_failed_render_stores_nothing(settings: Any, db: Any, org_a: Any) -> None:
+    # A two-page cap: the short orders render, the petition does not; no filing and no packet may remain.
+    client, _ = detained_client(db, org_a.id, a_number="017788899")
+    with running_app(settings, db, render_workers=2, render_max_pages=2) as http:
+        body = assert_problem(post_packet(http, org_a, client.id), 422, "page_limit_exceeded")
+        assert body["limit"] == 2
+        assert http.get(f"{API}/clients/{client.id}/filings", headers=org_a.h("paralegal")).json()["total"] == 0
+    from app.packets.models import EmergencyPacket
+
+    with db.session() as s:
+        assert s.query(EmergencyPacket).filter_by(client_id=client.id).count() == 0
 
 
 def test_invalid_input(api: Any, db: Any, org_a: Any) -> None:
