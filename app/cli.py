@@ -306,10 +306,11 @@ def audit_checkpoint(
 
 @keys_cli.command("rotate")
 def keys_rotate() -> None:
-    """Re-encrypt A-numbers, privileged notes, filing snapshots and filing PDFs under
+    """Re-encrypt A-numbers, privileged notes, filing snapshots, filing PDFs and packet DOCX under
     DATA_ENCRYPTION_ACTIVE_KEY (old keys still decrypt). Prints totals and one line of counts per table."""
     from app.clients.keys import rotate_client_keys
     from app.filings.keys import rotate_filing_keys
+    from app.packets.keys import rotate_packet_keys
 
     db = _db(owner=True)
     try:
@@ -318,6 +319,7 @@ def keys_rotate() -> None:
             active = clients.pop("active_key")
             tables: dict[str, dict[str, int]] = {"client": clients}
             tables.update(rotate_filing_keys(session))
+            tables.update(rotate_packet_keys(session))
     finally:
         db.dispose()
     totals = {k: sum(t[k] for t in tables.values()) for k in ("scanned", "rotated", "failed")}

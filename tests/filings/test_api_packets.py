@@ -287,3 +287,34 @@ def test_the_alert_view_offers_the_packet(api: Any, db: Any, org_a: Any) -> None
     action = next(a for a in got.json()["actions"] if a["rel"] == "emergency_packet")
     assert action["method"] == "POST" and action["href"] == f"{API}/clients/{client.id}/emergency-packets"
     assert action["body"]["alert_id"] == str(alert.id)
+
+
+def test_key_rotation_re_encrypts_the_docx(api: Any, db: Any, org_a: Any) -> None:
+    from app.core import crypto, keyring
+    from app.packets.keys import rotate_packet_keys
+    from app.packets.models import PacketDocx
+
+    client, _ = detained_client(db, org_a.id, a_number="059900044")
+    packet = post_packet(api, org_a, client.id).json()
+    zip_before = zipfile.ZipFile(io.BytesIO(api.get(f"{API}/emergency-packets/{packet['id']}/zip",
+                                                    headers=org_a.h("admin")).content))
+    before = {n: zip_before.read(n) for n in zip_before.namelist() if n.endswith(".docx")}
+    old = keyring.ring()
+    old_spec = ",".join(f"{k}:{crypto._b64e(v)}" for k, v in old.keys.items())
+    new_spec = crypto.new_key_spec("pkt2")
+    try:
+        keyring.configure(f"{old_spec},{new_spec}", "pkt2", crypto._b64e(old.index_key))
+        with db.session(write=True) as s:
+            assert rotate_packet_keys(s)["emergency_packet_docx"]["rotated"] >= 2
+            rows = s.query(PacketDocx).filter_by(packet_id=uuid.UUID(packet["id"])).all()
+            assert {crypto.KeyRing.key_id_bytes(bytes(r.docx_ct)) for r in rows} == {"pkt2"}
+        zf = zipfile.ZipFile(io.BytesIO(api.get(f"{API}/emergency-packets/{packet['id']}/zip",
+                                                headers=org_a.h("admin")).content))
+        assert {n: zf.read(n) for n in zf.namelist() if n.endswith(".docx")} == before
+        with db.session(write=True) as s:
+            assert rotate_packet_keys(s)["emergency_packet_docx"]["rotated"] == 0  # idempotent
+    finally:
+        keyring.configure(f"{old_spec},{new_spec}", old.active, crypto._b64e(old.index_key))
+        with db.session(write=True) as s:
+            rotate_packet_keys(s)
+        keyring.configure(old_spec, old.active, crypto._b64e(old.index_key))

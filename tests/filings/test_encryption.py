@@ -229,7 +229,7 @@ def test_keys_rotate_command_reports_every_table(settings: Any, monkeypatch: pyt
     out = CliRunner().invoke(cli_module.cli, ["keys", "rotate"])
     assert out.exit_code == 0, out.output
     result = json.loads(out.output)
-    assert set(result["tables"]) == {"client", "filing", "filing_document"}
+    assert set(result["tables"]) == {"client", "filing", "filing_document", "emergency_packet_docx"}
     assert result["active_key"] == keyring.ring().active
     assert result["scanned"] == sum(t["scanned"] for t in result["tables"].values())
 
