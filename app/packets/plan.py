@@ -138,7 +138,7 @@ def _alert_sentence(alert: Any, tz: str) -> str:
     what = str(alert.kind).replace("_", " ")
     source = str(alert.trigger_type).replace("_", " ")
     return (f"On {when}, my office's case-monitoring records raised an alert of the kind \"{what}\" for "
-            f"Petitioner, triggered by a {source} entered in those records. I learned of it then.")
+            f"Petitioner, triggered by a {source} entered in those records.")
 
 
 def declaration_statements(data: DeclarationInput) -> list[str]:

@@ -177,6 +177,10 @@ def _prepare(session: Session, caller: Caller, client_id: uuid.UUID, body: Packe
         raise ProblemError(500, "internal_error", "The packet's documents disagree on the court.")
     warnings = _merge_warnings([w for _, d in ordered for w in d.warnings],
                                plan.profile_warnings(court, profile, list(drafts)))
+    if "declaration" in drafts:
+        warnings.append({"code": "declaration_review",
+                         "message": "Counsel's declaration is drafted from the custody record and the alert; read "
+                                    "every statement, correct or strike what you cannot swear to, then sign it."})
     if not options.get("place_of_execution"):
         warnings.append({"code": "place_of_execution_assumed",
                          "message": "The declaration says it is executed at the attorney's office address; "
