@@ -20,12 +20,13 @@ from app.filings.court_profiles import router as court_profiles_router
 from app.filings.router import router as filings_router
 from app.jobs.router import router as jobs_router
 from app.notifications.router import router as notifications_router
+from app.packets.router import router as packets_router
 from app.portal.router import router as portal_router
 from app.protection.router import router as protection_router
 
 API_PREFIX = "/api/v1"
 DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     auth_router, credentials_router, users_router, audit_router, casework_router, clients_router, custody_router,
-    protection_router, deadlines_router, filings_router, portal_router, jobs_router, notifications_router,
-    documents_router, court_profiles_router,
+    protection_router, deadlines_router, filings_router, packets_router, portal_router, jobs_router,
+    notifications_router, documents_router, court_profiles_router,
 )

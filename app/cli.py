@@ -307,7 +307,7 @@ def audit_checkpoint(
 @keys_cli.command("rotate")
 def keys_rotate() -> None:
     """Re-encrypt A-numbers, privileged notes, custody-event notes and location text, protection-order notes,
-    court-order summaries, filing snapshots, filing PDFs, TOTP secrets and client documents under
+    court-order summaries, filing snapshots, filing PDFs, packet DOCX, TOTP secrets and client documents under
     DATA_ENCRYPTION_ACTIVE_KEY (old keys still decrypt). Prints totals and one line of counts per table."""
     from app.auth.mfa import rotate_mfa_keys
     from app.clients.keys import rotate_client_keys
@@ -315,6 +315,7 @@ def keys_rotate() -> None:
     from app.custody.models import ENCRYPTED_EVENT_FIELDS, CustodyEvent
     from app.documents.keys import rotate_document_keys
     from app.filings.keys import rotate_filing_keys
+    from app.packets.keys import rotate_packet_keys
     from app.protection.models import CourtOrder, ProtectionOrder
 
     db = _db(owner=True)
@@ -327,6 +328,7 @@ def keys_rotate() -> None:
             tables["protection_order"] = rotate_fields(session, ProtectionOrder, ("notes",))
             tables["court_order"] = rotate_fields(session, CourtOrder, ("summary",))
             tables.update(rotate_filing_keys(session))
+            tables.update(rotate_packet_keys(session))
             tables.update(rotate_mfa_keys(session))
             tables.update(rotate_document_keys(session))
     finally:

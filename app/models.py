@@ -13,5 +13,6 @@ from app.documents import models as documents_models  # noqa: F401
 from app.family import models as family_models  # noqa: F401
 from app.filings import models as filings_models  # noqa: F401
 from app.notifications import models as notifications_models  # noqa: F401
+from app.packets import models as packets_models  # noqa: F401
 from app.portal import models as portal_models  # noqa: F401
 from app.protection import models as protection_models  # noqa: F401

@@ -88,6 +88,7 @@ def build_world(client: Any, org: Any, facility_owner: Any = None) -> dict[str, 
         "exhibits": [{"document_id": w["document_id"]}]})
     if filing.status_code == 201:
         w["filing_id"] = filing.json()["id"]
+        w["packet_id"] = _packet_of(client, org, cl["id"], w["filing_id"])
     else:
         w["filing_error"] = filing.text[:500]
     batch = client.post("/api/v1/filing-batches", headers=att, json={
@@ -104,13 +105,29 @@ def build_world(client: Any, org: Any, facility_owner: Any = None) -> dict[str, 
     return w
 
 
+def _packet_of(client: Any, org: Any, client_id: str, filing_id: str) -> str:
+    """An emergency packet holding the world's filing, inserted directly: a packet made through the API renders
+    seven PDFs (tests/filings/test_api_packets.py does that); here only the routes' tenancy is at stake."""
+    from app.packets.models import EmergencyPacket
+
+    with client.app.state.db.session(write=True) as s:
+        packet = EmergencyPacket(organization_id=org.id, client_id=uuid.UUID(client_id),
+                                 attorney_id=org.users["attorney"].id, court_id="mdd", situation="new_case",
+                                 documents=[{"kind": "habeas_2241", "filing_id": filing_id,
+                                             "title": "Petition for Writ of Habeas Corpus", "pages": 1}],
+                                 warnings=[])
+        s.add(packet)
+        s.commit()
+        return str(packet.id)
+
+
 # (path template, parameter) -> world key. Unknown combinations fail the test.
 PARAM_KEYS = {
     "user_id": "user_id", "client_id": "client_id", "proceeding_id": "proceeding_id", "group_id": "group_id",
     "facility_id": "facility_id", "alert_id": "alert_id", "obligation_id": "obligation_id",
     "occurrence_id": "occurrence_id", "rule_id": "rule_id", "deadline_id": "deadline_id", "grant_id": "grant_id",
     "filing_id": "filing_id", "batch_id": "batch_id", "token_id": "access_token_id", "endpoint_id": "endpoint_id",
-    "document_id": "document_id",
+    "document_id": "document_id", "packet_id": "packet_id",
 }
 PATH_SPECIFIC = {
     ("/api/v1/custody-events/{event_id}/retract", "event_id"): "custody_event_id",

@@ -123,6 +123,12 @@ _TRO = TemplateSpec(
         OptionSpec("notice_to", "string", "Whom counsel notified, e.g. \"the Civil Chief of the United States "
                    "Attorney's Office\"."),
         OptionSpec("notice_method", "enum", "How notice was given.", choices=NOTICE_METHODS),
+        OptionSpec("proposed_order", "enum", "\"attached\": the proposed order follows the motion on its own page; "
+                   "\"separate\": it is filed as its own document (the emergency packet; many districts' rules).",
+                   default="attached", choices=("attached", "separate")),
+        OptionSpec("memorandum", "enum", "\"combined\": the legal standard and argument are in the motion; "
+                   "\"separate\": they are in a separate memorandum (where the court profile requires one).",
+                   default="combined", choices=("combined", "separate")),
         *COMMON,
     ),
 )
@@ -219,6 +225,8 @@ _SERVICE = TemplateSpec(
     ),
 )
 
+from app.filings.packet_specs import PACKET_SPECS  # noqa: E402 - they build on the definitions above
+
 TEMPLATES: dict[str, TemplateSpec] = {
-    s.key: s for s in (_HABEAS, _TRO, _STATUS, _NOTICE, _DECLARATION, _SERVICE)
+    s.key: s for s in (_HABEAS, _TRO, _STATUS, _NOTICE, _DECLARATION, _SERVICE, *PACKET_SPECS)
 }

@@ -28,6 +28,7 @@ from app.protection.court_router import router as court_router
 from app.protection.models import Alert, AlertKind, OrderStatus, ProtectionOrder, Severity
 from app.protection.schemas import (
     AcknowledgeBody,
+    AlertAction,
     AlertPublic,
     OrderWithAlerts,
     ProtectionOrderCreate,
@@ -129,8 +130,13 @@ def list_alerts(ctx: ReadAlerts, limit: Limit = 50, offset: Offset = 0,
 
 @router.get("/alerts/{alert_id}", response_model=AlertPublic)
 def get_alert(alert_id: uuid.UUID, ctx: ReadAlerts) -> AlertPublic:
-    """One alert."""
-    return alert_public(alerts_mod.get_alert(ctx.session, ctx.org_id, alert_id))
+    """One alert, with the action that drafts an emergency packet for its client (alert prefilled)."""
+    alert = alerts_mod.get_alert(ctx.session, ctx.org_id, alert_id)
+    out = alert_public(alert)
+    out.actions = [AlertAction(rel="emergency_packet", method="POST",
+                               href=f"/api/v1/clients/{alert.client_id}/emergency-packets",
+                               body={"alert_id": str(alert.id), "attorney_id": None})]
+    return out
 
 
 @router.post("/alerts/{alert_id}/acknowledge", response_model=AlertPublic)

@@ -136,6 +136,13 @@ class ProtectionOrderPublic(BaseModel):
     status_history: list[StatusChangePublic] | None = None
 
 
+class AlertAction(BaseModel):
+    rel: str
+    method: str
+    href: str
+    body: dict[str, Any]
+
+
 class AlertPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: uuid.UUID
@@ -153,6 +160,8 @@ class AlertPublic(BaseModel):
     acknowledged_by: uuid.UUID | None
     ack_note: str | None
     open: bool
+    # The alert view offers the emergency packet (GET /alerts/{id} only): the request to make, prefilled.
+    actions: list[AlertAction] = Field(default_factory=list)
 
 
 class OrderWithAlerts(BaseModel):

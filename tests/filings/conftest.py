@@ -122,13 +122,21 @@ OPTIONS: dict[str, dict[str, Any]] = {
                                "served_parties": ["Civil Chief, U.S. Attorney's Office, 36 S. Charles St., "
                                                   "Baltimore, MD 21201"],
                                "service_method": "certified_mail"},
+    # The emergency packet's own templates (tests/filings/test_api_packets.py drives them through the API).
+    "proposed_order": {},
+    "proposed_order_to_show_cause": {},
+    "civil_cover_sheet": {},
+    "sealed_identifiers": {"a_number": "A-012-345-678", "rule_source": "a fictional standing order"},
+    "supplemental_motion": {"notice_efforts": "At 9:05 a.m. counsel emailed the Civil Chief of the United States "
+                                              "Attorney's Office a copy of this motion."},
+    "tro_memorandum": {},
 }
 
 
 def context_for(key: str, **kw: Any) -> FilingContext:
     opts = dict(OPTIONS[key])
     opts.update(kw.pop("options", {}) or {})
-    if key in ("status_report", "notice_of_compliance") and "proceeding" not in kw:
+    if key in ("status_report", "notice_of_compliance", "supplemental_motion") and "proceeding" not in kw:
         kw["proceeding"] = PROCEEDING
     return make_context(options=opts, **kw)
 

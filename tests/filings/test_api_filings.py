@@ -124,7 +124,9 @@ def test_template_listing(api: Any, org_a: Any) -> None:
         assert r.status_code == 200
     listing = {t["key"]: t for t in r.json()}
     assert set(listing) == {"habeas_2241", "tro_motion", "status_report", "notice_of_compliance",
-                            "declaration", "certificate_of_service"}
+                            "declaration", "certificate_of_service", "proposed_order",
+                            "proposed_order_to_show_cause", "civil_cover_sheet", "sealed_identifiers",
+                            "supplemental_motion", "tro_memorandum"}
     habeas = listing["habeas_2241"]
     assert habeas["version"] and habeas["title"].startswith("Petition for Writ of Habeas Corpus")
     assert "facility.custodian_name" in habeas["required_fields"]

@@ -124,7 +124,9 @@ def test_registry_listing_shape() -> None:
     listing = registry_listing()
     assert [t["key"] for t in listing] == ["habeas_2241", "tro_motion", "status_report",
                                           "notice_of_compliance", "declaration",
-                                          "certificate_of_service"]
+                                          "certificate_of_service", "proposed_order",
+                                          "proposed_order_to_show_cause", "civil_cover_sheet",
+                                          "sealed_identifiers", "supplemental_motion", "tro_memorandum"]
     for entry in listing:
         assert entry["title"] and entry["version"] == "2026.12.1" and entry["description"]
         for opt in entry["options"]:

@@ -1,0 +1,47 @@
+"""Request and response shapes of /emergency-packets (docs/filings-packet.md)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class PacketCreate(BaseModel):
+    """`POST /clients/{id}/emergency-packets`. `options` are applied to every document whose template accepts
+    them (see `GET /filing-templates`); `options.documents.<kind>` overrides one document's options;
+    `options.place_of_execution` is where counsel signs the declaration (default: the attorney's office)."""
+
+    model_config = ConfigDict(extra="forbid")
+    proceeding_id: uuid.UUID | None = None
+    attorney_id: uuid.UUID
+    alert_id: uuid.UUID | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class PacketDocument(BaseModel):
+    kind: str
+    filing_id: uuid.UUID
+    title: str
+    pages: int
+    docx: str | None = None  # file name of the chambers DOCX (proposed orders)
+
+
+class PacketWarning(BaseModel):
+    code: str
+    message: str
+
+
+class PacketPublic(BaseModel):
+    id: uuid.UUID
+    client_id: uuid.UUID
+    proceeding_id: uuid.UUID | None
+    alert_id: uuid.UUID | None
+    attorney_id: uuid.UUID
+    situation: str
+    court_id: str
+    documents: list[PacketDocument]
+    warnings: list[PacketWarning]
+    created_at: datetime
