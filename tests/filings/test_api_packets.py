@@ -70,7 +70,10 @@ def assert_orders_submitted_not_signed(text: dict[str, str]) -> None:
         assert "preliminary injunction is set for ____" in order  # the hearing date is the court's
 
 
-def test_new_case_packet_in_the_district_of_confinement(api: Any, db: Any, org_a: Any) -> None:
+def test_new_case_packet_in_the_district_of_confinement(api: Any, db: Any, org_a: Any,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The federal rules alone (no profile for the district): the real D. Md. profile is tested below.
+    monkeypatch.delitem(court_profiles.PROFILES, "mdd", raising=False)
     client, _ = detained_client(db, org_a.id, a_number="031122233")
     alert = add_alert(db, org_a.id, client.id)
     r = post_packet(api, org_a, client.id, alert_id=alert.id)
@@ -156,7 +159,9 @@ def test_pending_case_after_a_transfer_gets_a_supplemental_motion(api: Any, db: 
     assert_orders_submitted_not_signed(text)
 
 
-def test_client_abroad_asks_to_facilitate_return(api: Any, db: Any, org_a: Any) -> None:
+def test_client_abroad_asks_to_facilitate_return(api: Any, db: Any, org_a: Any,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(court_profiles.PROFILES, "mdd", raising=False)
     client, _ = detained_client(db, org_a.id, a_number="053344455")
     add_custody_event(db, org_a.id, client.id, "removed_to_designated_country", datetime(2026, 11, 5, tzinfo=UTC),
                       country="SV", source_type="flight_manifest", confidence="reported")
@@ -217,6 +222,14 @@ def test_the_real_maryland_profile(api: Any, db: Any, org_a: Any) -> None:
     kinds = [d["kind"] for d in r.json()["documents"]]
     wanted = bool(profile.sealed_identifiers and profile.sealed_identifiers.value is True)
     assert ("sealed_identifiers" in kinds) == wanted
+    separate_memo = bool(profile.separate_memorandum and profile.separate_memorandum.value is True)
+    assert ("tro_memorandum" in kinds) == separate_memo
+    assert "court_profile_missing" not in [w["code"] for w in r.json()["warnings"]]
+    if wanted:  # the public papers name no A-number; the sealed notice carries it
+        text = texts(api, org_a, r.json())
+        for kind, t in text.items():
+            if kind != "sealed_identifiers":
+                assert "086677788" not in t and "086-677-788" not in t, kind
 
 
 def test_every_gap_of_every_document_at_once_and_nothing_written(api: Any, db: Any, org_a: Any) -> None:
