@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.filings.schemas import ExhibitRef
+
 
 class PacketCreate(BaseModel):
     """`POST /clients/{id}/emergency-packets`. `options` are applied to every document whose template accepts
@@ -19,6 +21,9 @@ class PacketCreate(BaseModel):
     attorney_id: uuid.UUID
     alert_id: uuid.UUID | None = None
     options: dict[str, Any] = Field(default_factory=dict)
+    # Client documents attached to the lead document (the petition, or the supplemental motion): listed in
+    # its exhibit index and merged, with slip sheets, into review.pdf and the zip (docs/documents.md).
+    exhibits: list[ExhibitRef] = Field(default_factory=list, max_length=50)
 
 
 class PacketDocument(BaseModel):

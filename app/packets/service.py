@@ -24,10 +24,13 @@ from app.core import audit
 from app.core.errors import ProblemError, not_found
 from app.core.types import utcnow
 from app.core_data.court_profiles import CourtProfile, court_profile
+from app.documents import service as documents_service
+from app.documents.merge import merge_pdfs as merge_with_slip_sheets
+from app.filings import exhibits
 from app.filings import service as filings_service
 from app.filings.context import Caller, Draft, build_context, resolve_attorney
 from app.filings.districts import get_district
-from app.filings.models import FilingDocument
+from app.filings.models import Filing, FilingDocument
 from app.packets import files, plan
 from app.packets.models import EmergencyPacket, PacketDocx
 from app.packets.schemas import PacketCreate, PacketPublic
@@ -131,6 +134,8 @@ def _prepare(session: Session, caller: Caller, client_id: uuid.UUID, body: Packe
 
     lead = plan.LEAD[situation]
     draft(lead[0])
+    if body.exhibits and lead[0] in drafts:
+        drafts[lead[0]] = exhibits.attach(session, caller.org_id, client.id, drafts[lead[0]], body.exhibits)
     first = next(iter(drafts.values()), None)
     court = first.context.venue.court_id if first is not None and first.context.venue is not None else ""
     profile: CourtProfile | None = court_profile(court) if court else None
@@ -279,6 +284,17 @@ def _contents(session: Session, packet: EmergencyPacket) -> list[tuple[dict[str,
     return out
 
 
+def _exhibits_pdf(session: Session, packet: EmergencyPacket) -> bytes | None:
+    """The lead document's exhibits as one PDF with a slip sheet and a bookmark each (None without any)."""
+    for entry in packet.documents:
+        filing = session.get(Filing, uuid.UUID(entry["filing_id"]))
+        attached = (filing.input_snapshot.get("exhibits") or []) if filing is not None else []
+        if attached:
+            parts = documents_service.exhibit_parts(session, packet.organization_id, attached)
+            return merge_with_slip_sheets(parts, slip_sheets=True)
+    return None
+
+
 def _audit_read(session: Session, actor: Any, packet: EmergencyPacket, action: str) -> None:
     audit.record(session, actor, action, "emergency_packet", packet.id,
                  {"client_id": str(packet.client_id), "filing_ids": [d["filing_id"] for d in packet.documents]})
@@ -300,13 +316,23 @@ def packet_zip(session: Session, actor: Any, packet_id: uuid.UUID) -> tuple[byte
             item["docx"] = f"{n:02d}-{entry['kind']}.docx"
             parts.append((item["docx"], docx))
         manifest["documents"].append(item)
+    exhibits_pdf = _exhibits_pdf(session, packet)
+    if exhibits_pdf is not None:
+        name = f"{len(manifest['documents']) + 1:02d}-exhibits.pdf"
+        parts.append((name, exhibits_pdf))
+        manifest["exhibits"] = name
     _audit_read(session, actor, packet, "emergency_packet.zip_read")
     return files.packet_zip(parts, manifest), f"emergency-packet-{packet.id.hex[:8]}.zip"
 
 
 def review_pdf(session: Session, actor: Any, packet_id: uuid.UUID) -> tuple[bytes, str]:
-    """Every document merged in filing order, one bookmark per document; audited."""
+    """Every document merged in filing order, one bookmark per document, then the exhibits behind their slip
+    sheets (bookmarked under "Exhibits"); audited."""
     packet = get_packet(session, actor.org_id, packet_id)
-    merged = files.merge_pdfs([(entry["title"], pdf) for entry, pdf, _ in _contents(session, packet)])
+    parts = [(entry["title"], pdf) for entry, pdf, _ in _contents(session, packet)]
+    exhibits_pdf = _exhibits_pdf(session, packet)
+    if exhibits_pdf is not None:
+        parts.append(("Exhibits", exhibits_pdf))
+    merged = files.merge_pdfs(parts)
     _audit_read(session, actor, packet, "emergency_packet.review_read")
     return merged, f"emergency-packet-{packet.id.hex[:8]}-review.pdf"

@@ -331,3 +331,45 @@ def test_key_rotation_re_encrypts_the_docx(api: Any, db: Any, org_a: Any) -> Non
         with db.session(write=True) as s:
             rotate_packet_keys(s)
         keyring.configure(old_spec, old.active, crypto._b64e(old.index_key))
+
+
+def test_exhibits_ride_with_the_lead_document(api: Any, db: Any, org_a: Any) -> None:
+    """An uploaded document attached to the packet: the petition's exhibit index names it, review.pdf ends with
+    it behind a slip sheet (bookmarked under "Exhibits"), and the zip carries it as its own exhibits PDF."""
+    from tests.documents import samples
+
+    client, _ = detained_client(db, org_a.id, a_number="019988776")
+    up = api.post(f"{API}/clients/{client.id}/documents", headers=org_a.h("paralegal"),
+                  files={"file": ("scan.png", samples.png(), "image/png")}, data={"title": "Order of the IJ"})
+    assert up.status_code == 201, up.text
+    r = post_packet(api, org_a, client.id, exhibits=[{"document_id": up.json()["id"]}])
+    assert r.status_code == 201, r.text
+    packet = r.json()
+    lead = packet["documents"][0]
+    assert lead["kind"] == "habeas_2241"
+    assert "Order of the IJ" in fetch_text(api, org_a, lead["filing_id"])
+    rv = api.get(f"{API}/emergency-packets/{packet['id']}/review.pdf", headers=org_a.h("paralegal"))
+    reader = PdfReader(io.BytesIO(rv.content))
+    assert len(reader.pages) == sum(d["pages"] for d in packet["documents"]) + 2  # slip sheet + the image page
+    top = [o.title for o in reader.outline if not isinstance(o, list)]
+    assert top == [d["title"] for d in packet["documents"]] + ["Exhibits"]
+    slip = flat(reader.pages[-2].extract_text() or "")
+    assert "Exhibit A" in slip and "Order of the IJ" in slip
+    zf = zipfile.ZipFile(io.BytesIO(api.get(f"{API}/emergency-packets/{packet['id']}/zip",
+                                            headers=org_a.h("paralegal")).content))
+    manifest = json.loads(zf.read("manifest.json"))
+    assert manifest["exhibits"] in zf.namelist()
+    assert len(PdfReader(io.BytesIO(zf.read(manifest["exhibits"]))).pages) == 2
+
+
+def test_an_exhibit_of_another_client_is_refused(api: Any, db: Any, org_a: Any) -> None:
+    from tests.documents import samples
+
+    client, _ = detained_client(db, org_a.id, a_number="029988776")
+    other, _ = detained_client(db, org_a.id, a_number="039988776")
+    up = api.post(f"{API}/clients/{other.id}/documents", headers=org_a.h("paralegal"),
+                  files={"file": ("scan.png", samples.png(), "image/png")}, data={"title": "Someone else's"})
+    assert up.status_code == 201, up.text
+    r = post_packet(api, org_a, client.id, exhibits=[{"document_id": up.json()["id"]}])
+    assert_problem(r, 422, "exhibit_not_found")
+    assert api.get(f"{API}/clients/{client.id}/filings", headers=org_a.h("paralegal")).json()["total"] == 0
