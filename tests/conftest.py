@@ -126,6 +126,11 @@ def mint_headers(settings: Settings, user: Any) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def make_org(app: Any, db: Database, settings: Settings) -> Any:
     """Factory: ``make_org(name=None, roles=(...))`` -> OrgFixture (committed rows)."""
+    return org_factory(app, db, settings)
+
+
+def org_factory(app: Any, db: Database, settings: Settings) -> Any:
+    """``make_org`` for a given application and database (test packages with a database of their own)."""
     from app.auth import service
     from app.auth.models import UserAccount
 

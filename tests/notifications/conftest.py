@@ -1,6 +1,12 @@
 """Real servers for the notification tests: an SMTP server (aiosmtpd) and an HTTP receiver on 127.0.0.1.
 
 Time is driven by the sweep's ``now`` argument (never sleeps); the retry schedule is shortened by a setting.
+So that only the test's sweep delivers, this package runs against a database of its own and an application
+whose job runner is off (``jobs_in_process=False``): on the session's database, the session application's
+runner (SQLite) or embedded worker (PostgreSQL) would take every ``notifications.deliver`` job right after
+commit, and its periodic ``notifications.sweep`` would deliver at real time. The deliveries' jobs are still
+deferred (PostgreSQL: rows nobody runs; SQLite: dropped after commit, no runner on this engine).
+test_engine_delivery.py checks the other half: with the runner on, the engine delivers by itself.
 """
 
 from __future__ import annotations
@@ -17,8 +23,56 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from fastapi.testclient import TestClient
+
+from tests.conftest import new_database_url, org_factory
 
 API = "/api/v1"
+
+
+@pytest.fixture(scope="package")
+def notifications_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from app.migrations import upgrade
+
+    url, cleanup = new_database_url(tmp_path_factory)
+    upgrade(url, "heads")
+    yield url
+    cleanup()
+
+
+@pytest.fixture(scope="package")
+def settings(settings: Any, notifications_database_url: str) -> Any:
+    """The session's settings (same keys) on this package's database, with no job runner in the API."""
+    return settings.model_copy(update={"database_url": notifications_database_url, "jobs_in_process": False})
+
+
+@pytest.fixture(scope="package")
+def db(settings: Any) -> Iterator[Any]:
+    from app.core.db import make_database
+
+    database = make_database(settings)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture(scope="package")
+def app(settings: Any, db: Any) -> Any:
+    from app.main import create_app
+
+    application = create_app(settings, db=db)
+    return application
+
+
+@pytest.fixture(scope="package")
+def client(app: Any) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as c:
+        assert app.state.jobs_runner is None and app.state.jobs_worker is None, "the job runner must be off"
+        yield c
+
+
+@pytest.fixture(scope="package")
+def make_org(app: Any, db: Any, settings: Any) -> Any:
+    return org_factory(app, db, settings)
 
 
 @dataclass

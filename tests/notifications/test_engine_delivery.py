@@ -1,0 +1,93 @@
+"""The job engine delivers by itself: with the application's runner on (SQLite: the in-process runner;
+PostgreSQL: the embedded procrastinate worker), a custody event that raises a critical alert reaches a real
+HTTP receiver as one signed webhook, and the on-call person by e-mail, with no sweep called by the test.
+
+A database of its own (the rest of this package runs with the runner off and drives time by hand); timeouts
+are generous because the machine may be busy, and nothing here depends on how fast the engine is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from sqlmodel import select
+from standardwebhooks.webhooks import Webhook
+
+from app.notifications.models import NotificationDelivery
+from tests.conftest import BACKEND, new_database_url, org_factory
+from tests.jobs.conftest import wait_for
+from tests.notifications.conftest import API, critical_alert
+
+TIMEOUT = 60.0
+
+
+@pytest.fixture(scope="module")
+def engine_db(tmp_path_factory: pytest.TempPathFactory, settings: Any) -> Iterator[tuple[str, Any]]:
+    from app.core.db import make_database
+    from app.migrations import upgrade
+
+    url, cleanup = new_database_url(tmp_path_factory)
+    upgrade(url, "heads")  # on PostgreSQL this includes procrastinate's schema (migration 0015_jobs)
+    database = make_database(settings.model_copy(update={"database_url": url}))
+    yield url, database
+    database.dispose()
+    cleanup()
+
+
+def test_the_engine_delivers_a_critical_alert_without_a_sweep(engine_db: tuple[str, Any], settings: Any,
+                                                               smtp: Any, receiver: Any) -> None:
+    from app.main import create_app
+
+    url, db = engine_db
+    inbox, port = smtp
+    own = settings.model_copy(update={
+        "database_url": url, "jobs_in_process": True, "smtp_host": "127.0.0.1", "smtp_port": port,
+        "smtp_starttls": False, "mail_from": "alerts@example.org", "webhook_allow_private_networks": True,
+        "public_base_url": "https://dp.example.org"})
+    app = create_app(own, db=db)
+    with TestClient(app, raise_server_exceptions=False) as http:
+        if BACKEND == "postgres":
+            assert app.state.jobs_postgres and app.state.jobs_worker is not None
+            assert not app.state.jobs_worker.done(), "the embedded procrastinate worker is running"
+        else:
+            assert app.state.jobs_runner is not None, "the in-process runner is running"
+        org = org_factory(app, db, own)()
+        r = http.post(f"{API}/webhook-endpoints", headers=org.h("admin"),
+                      json={"url": receiver.url, "events": ["alert.raised"]})
+        assert r.status_code == 201, r.text
+        secret = r.json()["secret"]
+
+        _, alert = critical_alert(http, db, org)  # commits; from here on only the engine acts
+
+        wait_for(lambda: receiver.requests, TIMEOUT, "the signed webhook")
+        headers, body = receiver.requests[0]
+        event = Webhook(secret).verify(body, headers)
+        assert event["type"] == "alert.raised" and event["data"]["id"] == alert["id"]
+        assert event["data"]["severity"] == "critical" and "PRIVILEGED-MARKER" not in body.decode()
+        wait_for(lambda: inbox.to(org.users["attorney"].email), TIMEOUT, "the on-call e-mail")
+
+        def finished() -> list[NotificationDelivery]:
+            with db.session() as s:
+                rows = list(s.exec(select(NotificationDelivery).where(
+                    NotificationDelivery.organization_id == org.id, NotificationDelivery.escalation_step == 0)))
+            return rows if rows and all(d.status == "delivered" for d in rows) else []
+
+        deliveries = wait_for(finished, TIMEOUT, "every delivery recorded as delivered")
+        hook = [d for d in deliveries if d.channel == "webhook"]
+        assert len(hook) == 1 and hook[0].attempts == 1, [(d.channel, d.attempts) for d in deliveries]
+        assert all(d.attempts == 1 for d in deliveries), "each delivery sent once"
+        assert [h["webhook-id"] for h, _ in receiver.requests] == [f"msg_{hook[0].id.hex}"], "exactly once"
+        assert len(inbox.to(org.users["attorney"].email)) == 1
+        if BACKEND == "postgres":
+            def job_succeeded() -> bool:
+                with db.session() as s:
+                    status = s.execute(sa.text(
+                        "SELECT status FROM procrastinate_jobs WHERE task_name = 'notifications.deliver' "
+                        "AND args->>'delivery_id' = :d"), {"d": str(hook[0].id)}).scalar_one()
+                return str(status) == "succeeded"
+
+            wait_for(job_succeeded, TIMEOUT, "the delivery's job to be marked succeeded")
