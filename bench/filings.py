@@ -107,14 +107,14 @@ def seed(url: str, clients: int) -> dict[str, Any]:
 def per_document(world: dict[str, Any], repeat: int) -> dict[str, float]:
     from weasyprint import HTML
 
-    from app.filings.context import Caller
+    from app.filings.drafting import Drafter
     from app.filings.render.pdf import BASE_URL
     from app.filings.render.renderer import Renderer, render_html
     from app.filings.service import Actor, create_draft, draft_sync, prepare_draft
 
     db = world["db"]
     client_id = world["client_ids"][0]
-    caller = Caller(org_id=world["org_id"], user_id=world["attorney_id"], role="attorney")
+    caller = Drafter(org_id=world["org_id"], user_id=world["attorney_id"], role="attorney")
     actor = Actor(org_id=world["org_id"], user_id=world["attorney_id"], role="attorney")
     with db.session() as s:
         ctx = prepare_draft(s, caller, client_id, "habeas_2241", None, HABEAS_OPTIONS).context

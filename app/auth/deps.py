@@ -1,7 +1,7 @@
 """The one request dependency: authenticate, authorize, and hand out the session (docs/design.md#stack,
 docs/design.md#permissions-and-roles).
 
-A route declares its permission with ``ctx: Ctx = Depends(require(Permission.X))``. The user row (role,
+A route declares its permission with ``ctx: Caller = Depends(require(Permission.X))``. The user row (role,
 token version, active flag) is read on every request, so revocation is immediate.
 """
 
@@ -54,7 +54,7 @@ class Principal:
 
 
 @dataclass
-class Ctx:
+class Caller:
     """Who is calling, for which organization, with which session (opened on first use)."""
 
     principal: Principal
@@ -72,7 +72,7 @@ class Ctx:
         /auth/me, never opens one); the middleware closes it after the response."""
         if self._session is None:
             if self._request is None:
-                raise RuntimeError("this Ctx has no request to open a session for")
+                raise RuntimeError("this Caller has no request to open a session for")
             self._session = open_session(self._request)
         return self._session
 
@@ -249,7 +249,7 @@ def check_second_factor(principal: Principal, permission: Permission, *, interac
 
 @cache
 def require(permission: Permission, *, interactive: bool = False,
-            enrolling: bool = False) -> Callable[[Request], Awaitable[Ctx]]:
+            enrolling: bool = False) -> Callable[[Request], Awaitable[Caller]]:
     """Dependency factory: authenticated caller holding ``permission``.
 
     ``interactive``: refused to personal access tokens (credential management). ``enrolling``: still open to an
@@ -259,7 +259,7 @@ def require(permission: Permission, *, interactive: bool = False,
     ``async`` on purpose: a sync dependency is a thread-pool hop of its own (docs/design.md#stack), on top of the one a
     sync route takes; the only blocking work here is delegated explicitly (see ``authenticate``)."""
 
-    async def dependency(request: Request) -> Ctx:
+    async def dependency(request: Request) -> Caller:
         principal, session = await authenticate(request)
         if not has_permission(principal.user["role"], permission):
             raise ProblemError(403, "forbidden", "Your role does not allow this action.")
@@ -267,7 +267,7 @@ def require(permission: Permission, *, interactive: bool = False,
         limiter = getattr(request.app.state, "rate_limiter", None)
         if limiter is not None:
             await limiter.check_user(request, str(principal.user["id"]))
-        return Ctx(
+        return Caller(
             principal=principal,
             settings=request.app.state.settings,
             request_id=getattr(request.state, "request_id", None),
@@ -284,7 +284,7 @@ def require(permission: Permission, *, interactive: bool = False,
 
 # --- reads with side effects -------------------------------------------------------------------------
 
-def run_side_effects(request: Request, ctx: Ctx, fn: Callable[[Session], Any]) -> None:
+def run_side_effects(request: Request, ctx: Caller, fn: Callable[[Session], Any]) -> None:
     """Time-based side effects of a read (alerts, occurrences) in their own short write transaction.
 
     A GET's session is a read transaction (on SQLite a WAL snapshot that cannot safely be upgraded to a write
@@ -297,7 +297,7 @@ def run_side_effects(request: Request, ctx: Ctx, fn: Callable[[Session], Any]) -
     ctx.session.expire_all()
 
 
-def read_actor(ctx: Ctx) -> Actor:
+def read_actor(ctx: Caller) -> Actor:
     """Alerts found while reading are the system's doing, not the reader's (audit actor)."""
     return Actor(ctx.org_id, request_id=ctx.request_id, ip=ctx.ip)
 
@@ -307,44 +307,44 @@ def read_actor(ctx: Ctx) -> Actor:
 # alias names the one auth+session dependency (``require``) for its permission; the route-permission test
 # reads the permission back from the dependency, so a route without one fails the suite.
 
-AccountSelf = Annotated[Ctx, Depends(require(Permission.account_self))]
+AccountSelf = Annotated[Caller, Depends(require(Permission.account_self))]
 # The caller's own account while an MFA enrollment the organization requires is still missing (docs/auth.md).
-AccountEnrolling = Annotated[Ctx, Depends(require(Permission.account_self, enrolling=True))]
+AccountEnrolling = Annotated[Caller, Depends(require(Permission.account_self, enrolling=True))]
 # The same, signed in (not a personal access token): MFA enrollment.
-MfaEnrollment = Annotated[Ctx, Depends(require(Permission.account_self, interactive=True, enrolling=True))]
+MfaEnrollment = Annotated[Caller, Depends(require(Permission.account_self, interactive=True, enrolling=True))]
 # The caller's credentials (password, MFA removal), signed in.
-AccountSession = Annotated[Ctx, Depends(require(Permission.account_self, interactive=True))]
-ManageAccessTokens = Annotated[Ctx, Depends(require(Permission.access_tokens_manage, interactive=True))]
-ManageUsers = Annotated[Ctx, Depends(require(Permission.users_manage))]
-ReadAudit = Annotated[Ctx, Depends(require(Permission.audit_read))]
-ReadClients = Annotated[Ctx, Depends(require(Permission.clients_read))]
-WriteClients = Annotated[Ctx, Depends(require(Permission.clients_write))]
-DeleteClients = Annotated[Ctx, Depends(require(Permission.clients_delete))]
-ImportClients = Annotated[Ctx, Depends(require(Permission.clients_import))]
-WriteFacilities = Annotated[Ctx, Depends(require(Permission.facilities_write))]
-WriteCustody = Annotated[Ctx, Depends(require(Permission.custody_write))]
-WriteProtection = Annotated[Ctx, Depends(require(Permission.protection_write))]
-VerifyProtection = Annotated[Ctx, Depends(require(Permission.protection_verify))]
-WriteCourtOrders = Annotated[Ctx, Depends(require(Permission.court_orders_write))]
-ReadAlerts = Annotated[Ctx, Depends(require(Permission.alerts_read))]
-AckAlerts = Annotated[Ctx, Depends(require(Permission.alerts_ack))]
-ReadDeadlines = Annotated[Ctx, Depends(require(Permission.deadlines_read))]
-WriteDeadlines = Annotated[Ctx, Depends(require(Permission.deadlines_write))]
-ConfirmDeadlines = Annotated[Ctx, Depends(require(Permission.deadlines_confirm))]
-WriteDeadlineRules = Annotated[Ctx, Depends(require(Permission.deadline_rules_write))]
-ReadFilings = Annotated[Ctx, Depends(require(Permission.filings_read))]
-DraftFilings = Annotated[Ctx, Depends(require(Permission.filings_draft))]
-FinalizeFilings = Annotated[Ctx, Depends(require(Permission.filings_finalize))]
-GrantLiaison = Annotated[Ctx, Depends(require(Permission.liaison_grant))]
-ReadLiaison = Annotated[Ctx, Depends(require(Permission.liaison_read))]
-ReadPortal = Annotated[Ctx, Depends(require(Permission.portal_read))]
-ExportOrganization = Annotated[Ctx, Depends(require(Permission.organization_export))]
-ReadJobStats = Annotated[Ctx, Depends(require(Permission.jobs_read))]
-UsersDirectory = Annotated[Ctx, Depends(require(Permission.users_directory))]
-ReadOrganization = Annotated[Ctx, Depends(require(Permission.organization_read))]
-WriteOrganization = Annotated[Ctx, Depends(require(Permission.organization_write))]
-WriteOnCall = Annotated[Ctx, Depends(require(Permission.on_call_write))]
-ManageWebhooks = Annotated[Ctx, Depends(require(Permission.webhooks_manage))]
+AccountSession = Annotated[Caller, Depends(require(Permission.account_self, interactive=True))]
+ManageAccessTokens = Annotated[Caller, Depends(require(Permission.access_tokens_manage, interactive=True))]
+ManageUsers = Annotated[Caller, Depends(require(Permission.users_manage))]
+ReadAudit = Annotated[Caller, Depends(require(Permission.audit_read))]
+ReadClients = Annotated[Caller, Depends(require(Permission.clients_read))]
+WriteClients = Annotated[Caller, Depends(require(Permission.clients_write))]
+DeleteClients = Annotated[Caller, Depends(require(Permission.clients_delete))]
+ImportClients = Annotated[Caller, Depends(require(Permission.clients_import))]
+WriteFacilities = Annotated[Caller, Depends(require(Permission.facilities_write))]
+WriteCustody = Annotated[Caller, Depends(require(Permission.custody_write))]
+WriteProtection = Annotated[Caller, Depends(require(Permission.protection_write))]
+VerifyProtection = Annotated[Caller, Depends(require(Permission.protection_verify))]
+WriteCourtOrders = Annotated[Caller, Depends(require(Permission.court_orders_write))]
+ReadAlerts = Annotated[Caller, Depends(require(Permission.alerts_read))]
+AckAlerts = Annotated[Caller, Depends(require(Permission.alerts_ack))]
+ReadDeadlines = Annotated[Caller, Depends(require(Permission.deadlines_read))]
+WriteDeadlines = Annotated[Caller, Depends(require(Permission.deadlines_write))]
+ConfirmDeadlines = Annotated[Caller, Depends(require(Permission.deadlines_confirm))]
+WriteDeadlineRules = Annotated[Caller, Depends(require(Permission.deadline_rules_write))]
+ReadFilings = Annotated[Caller, Depends(require(Permission.filings_read))]
+DraftFilings = Annotated[Caller, Depends(require(Permission.filings_draft))]
+FinalizeFilings = Annotated[Caller, Depends(require(Permission.filings_finalize))]
+GrantLiaison = Annotated[Caller, Depends(require(Permission.liaison_grant))]
+ReadLiaison = Annotated[Caller, Depends(require(Permission.liaison_read))]
+ReadPortal = Annotated[Caller, Depends(require(Permission.portal_read))]
+ExportOrganization = Annotated[Caller, Depends(require(Permission.organization_export))]
+ReadJobStats = Annotated[Caller, Depends(require(Permission.jobs_read))]
+UsersDirectory = Annotated[Caller, Depends(require(Permission.users_directory))]
+ReadOrganization = Annotated[Caller, Depends(require(Permission.organization_read))]
+WriteOrganization = Annotated[Caller, Depends(require(Permission.organization_write))]
+WriteOnCall = Annotated[Caller, Depends(require(Permission.on_call_write))]
+ManageWebhooks = Annotated[Caller, Depends(require(Permission.webhooks_manage))]
 
 # Public routes (login, refresh, the calendar feed) take the session alone; services commit, the middleware
 # closes it.

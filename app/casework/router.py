@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from fastapi import File, Query, Request, Response, UploadFile, status
 
 from app.auth.deps import (
-    Ctx,
+    Caller,
     DeleteClients,
     ExportOrganization,
     ImportClients,
@@ -97,7 +97,7 @@ _EXPORT_DOC: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {}
                                                       "description": "CSV or XLSX file"}}
 
 
-def _export(request: Request, ctx: Ctx, entity: str, fmt: str) -> Response:
+def _export(request: Request, ctx: Caller, entity: str, fmt: str) -> Response:
     # An export is a read that writes one audit entry, so it runs in a write transaction of its own.
     with request.app.state.db.session(write=True) as ws:
         content, media, name = exports.export_table(ctx, ws, entity, "xlsx" if fmt == "xlsx" else "csv")

@@ -70,7 +70,7 @@ class AuditActor(Protocol):
 class Actor:
     """The one concrete audit actor for work that no signed-in request does: sweeps, alerts found while
     reading, CSV imports from the command line, batch workers. ``role`` is ``None`` for the system and
-    ``"operator"`` for a command run by someone at the server. A request's ``Ctx`` satisfies ``AuditActor``
+    ``"operator"`` for a command run by someone at the server. A request's ``Caller`` satisfies ``AuditActor``
     itself, so routes pass it straight through."""
 
     org_id: uuid.UUID

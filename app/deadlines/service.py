@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
-from app.auth.deps import Ctx
+from app.auth.deps import Caller
 from app.auth.models import UserAccount
 from app.auth.orgtime import org_today
 from app.auth.permissions import Permission, Role, has_permission
@@ -80,7 +80,7 @@ def _check_not_past(org: dict[str, Any], now: datetime, due_date: date | None, d
 # --- create ----------------------------------------------------------------------------------------------------
 
 
-def create_deadline(ctx: Ctx, session: Session, client: Client, body: DeadlineCreate, now: datetime) -> Deadline:
+def create_deadline(ctx: Caller, session: Session, client: Client, body: DeadlineCreate, now: datetime) -> Deadline:
     """Create a computed (rule + trigger) or manual (due_date / due_at) deadline for a client."""
     proc = proceeding_of_client(session, ctx.org_id, client, body.proceeding_id)
     check_owner(session, ctx.org_id, body.owner_id)
@@ -138,7 +138,7 @@ def check_confirm_permission(ctx: AuditActor, body: DeadlineUpdate) -> None:
         raise forbidden("forbidden", "Only an attorney can confirm a deadline.")
 
 
-def _change_inputs(ctx: Ctx, session: Session, d: Deadline, body: DeadlineUpdate, fields: set[str],
+def _change_inputs(ctx: Caller, session: Session, d: Deadline, body: DeadlineUpdate, fields: set[str],
                    now: datetime) -> None:
     if d.superseded_by_id is not None:
         raise conflict("deadline_superseded", "This version was superseded; change the current one.")
@@ -216,7 +216,7 @@ def _accept_proposal(ctx: AuditActor, session: Session, d: Deadline, now: dateti
         audit.record(session, ctx, "deadline.superseded", "deadline", old.id, {"superseded_by_id": str(d.id)})
 
 
-def update_deadline(ctx: Ctx, session: Session, d: Deadline, body: DeadlineUpdate, expected: int,
+def update_deadline(ctx: Caller, session: Session, d: Deadline, body: DeadlineUpdate, expected: int,
                     now: datetime) -> Deadline:
     """Status (met_at), owner, title/notes, confirmation (attorneys), trigger inputs (recompute), manual date."""
     check_confirm_permission(ctx, body)

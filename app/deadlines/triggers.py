@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.auth.deps import Ctx
+from app.auth.deps import Caller
 from app.clients.models import Client
 from app.core import audit
 from app.core.audit import AuditActor
@@ -64,7 +64,7 @@ def _inputs(te: TriggerEvent, rule_id: str) -> rc.Inputs:
                      period_override=None)
 
 
-def create_trigger_event(ctx: Ctx, session: Session, client: Client, body: TriggerEventCreate,
+def create_trigger_event(ctx: Caller, session: Session, client: Client, body: TriggerEventCreate,
                          now: datetime) -> tuple[TriggerEvent, list[Deadline]]:
     """Record the event and spawn one deadline per dependent rule, all in one transaction."""
     proc = proceeding_of_client(session, ctx.org_id, client, body.proceeding_id)

@@ -28,11 +28,11 @@ from app.core.db import Database
 from app.core.errors import ProblemError, not_found
 from app.core.types import utcnow
 from app.filings import registry
-from app.filings.context import (
+from app.filings.drafting import (
     ATTORNEY_OPTION,
-    Caller,
     Draft,
-    build_context,
+    Drafter,
+    build_record,
     check_template,
     clean_options,
     resolve_attorney,
@@ -69,7 +69,7 @@ def _selected_clients(session: Session, org_id: uuid.UUID, body: BatchCreate) ->
     return wanted
 
 
-def create_batch(session: Session, ctx: Any, caller: Caller, body: BatchCreate) -> FilingBatch:
+def create_batch(session: Session, ctx: Any, caller: Drafter, body: BatchCreate) -> FilingBatch:
     """Validate the template, options and selection, and queue one item per client (one commit)."""
     check_template(body.template)
     options, attorney_id = split_options(body.options)
@@ -197,12 +197,12 @@ def prepare_item(db: Database, item: FilingBatchItem) -> tuple[Draft, str]:
     """The item's draft (raises ProblemError for missing data, a deleted client, ...)."""
     with db.session() as s:
         batch = get_batch(s, item.organization_id, item.batch_id)
-        caller = Caller(org_id=item.organization_id, user_id=batch.created_by, role=batch.created_by_role,
+        caller = Drafter(org_id=item.organization_id, user_id=batch.created_by, role=batch.created_by_role,
                         org_timezone=_organization_timezone(s, item.organization_id))
         options = dict(batch.options or {})
         if batch.attorney_id is not None:
             options[ATTORNEY_OPTION] = str(batch.attorney_id)
-        draft = build_context(s, caller, item.client_id, batch.template, None, options, utcnow())
+        draft = build_record(s, caller, item.client_id, batch.template, None, options, utcnow())
         s.rollback()
         return draft, batch.template
 

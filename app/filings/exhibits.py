@@ -1,7 +1,7 @@
 """Exhibits on filings: client documents attached to a draft, listed in its exhibit index and merged into one
 exhibits PDF with a slip sheet and a bookmark per exhibit (docs/documents.md#exhibits-on-filings).
 
-The exhibit list is part of the filing's input snapshot (``FilingContext.exhibits``, encrypted with it), so a
+The exhibit list is part of the filing's input snapshot (``FilingRecord.exhibits``, encrypted with it), so a
 filing reproduces its exhibits PDF from what it was drafted with, even after a document is soft-deleted.
 The review item "the exhibit index lists unattached exhibits" (docs/filings-review.md, O7) is answered here:
 the index prints these attachments, not a list guessed from the record.
@@ -20,7 +20,7 @@ from app.core import audit
 from app.core.errors import ProblemError, unprocessable
 from app.documents import service as documents_service
 from app.documents.merge import exhibit_label, merge_pdfs
-from app.filings.context import Draft
+from app.filings.drafting import Draft
 from app.filings.models import Filing
 from app.filings.schemas import ExhibitRef
 from app.filings.viewmodels import ExhibitView

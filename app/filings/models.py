@@ -1,6 +1,6 @@
 """Tables of the filings domain: generated documents, their PDF bytes, batches and batch items.
 
-A `Filing` row is the document's metadata and its input snapshot (the `FilingContext` JSON the PDF was
+A `Filing` row is the document's metadata and its input snapshot (the `FilingRecord` JSON the PDF was
 rendered from); the PDF itself lives in `filing_document`, one row per filing, so listing and reading
 metadata never loads the bytes. Final filings are immutable: the service never changes them and database
 triggers (see the migrations) refuse UPDATE/DELETE of a final filing and any UPDATE of stored PDF bytes
@@ -65,7 +65,7 @@ class Filing(SQLModel, table=True):
     template_version: str = Field(max_length=40)
     version: int = Field(nullable=False)
     status: str = Field(sa_column=enum_col(20))
-    # Encrypted JSON of the FilingContext; read and write through ``input_snapshot``.
+    # Encrypted JSON of the FilingRecord; read and write through ``input_snapshot``.
     input_snapshot_ct: builtins.bytes = Field(sa_column=sa.Column(sa.LargeBinary(), nullable=False))
     sha256: str = Field(max_length=64)
     pages: int = Field(nullable=False)

@@ -14,7 +14,7 @@ from app.filings import circuits
 from app.filings.circuits import CircuitProfile, Rule
 from app.filings.districts import get_district
 from app.filings.venue import caption_venue
-from app.filings.viewmodels import FilingContext, PleadingItem
+from app.filings.viewmodels import FilingRecord, PleadingItem
 
 # Custody-event detention authorities (app/custody/statuses.py) -> the template's keys.
 RECORD_AUTHORITY = {
@@ -23,7 +23,7 @@ RECORD_AUTHORITY = {
 }
 
 
-def detention_authority(ctx: FilingContext) -> str:
+def detention_authority(ctx: FilingRecord) -> str:
     """Counsel's option when it names an authority, else the one recorded on the custody events."""
     opt = ctx.options.get("detention_authority") if isinstance(ctx.options, dict) else None
     if isinstance(opt, str) and opt and opt != "unknown":
@@ -31,7 +31,7 @@ def detention_authority(ctx: FilingContext) -> str:
     return RECORD_AUTHORITY.get(ctx.detention_authority or "", "unknown")
 
 
-def detention_days(ctx: FilingContext) -> int | None:
+def detention_days(ctx: FilingRecord) -> int | None:
     """Days detained up to the document date: from options.custody_start_date, else from the record."""
     start = ctx.options.get("custody_start_date") if isinstance(ctx.options, dict) else None
     if isinstance(start, str):
@@ -44,13 +44,13 @@ def detention_days(ctx: FilingContext) -> int | None:
     return ctx.detention_days
 
 
-def circuit_of(ctx: FilingContext) -> str | None:
+def circuit_of(ctx: FilingRecord) -> str | None:
     venue = caption_venue(ctx)
     district = get_district(venue.court_id) if venue is not None else None
     return district.circuit if district is not None else None
 
 
-def profile_of(ctx: FilingContext) -> CircuitProfile:
+def profile_of(ctx: FilingRecord) -> CircuitProfile:
     return circuits.profile_for(circuit_of(ctx))
 
 
@@ -60,7 +60,7 @@ def _item(name: str, included: bool, why: str, rule: Rule | None = None) -> Plea
                         verified=rule.verified if rule is not None else True)
 
 
-def decide_pleading(ctx: FilingContext) -> list[PleadingItem]:
+def decide_pleading(ctx: FilingRecord) -> list[PleadingItem]:
     """Every count and prayer the templates know, included or excluded, with the deciding rule."""
     profile = profile_of(ctx)
     auth = detention_authority(ctx)

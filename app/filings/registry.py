@@ -17,7 +17,7 @@ from app.filings.options import (
     resolve_options_for,
 )
 from app.filings.specs import TEMPLATES, TemplateSpec
-from app.filings.viewmodels import FilingContext
+from app.filings.viewmodels import FilingRecord
 
 __all__ = [
     "TEMPLATES",
@@ -62,11 +62,11 @@ def _present(value: Any) -> bool:
     return True
 
 
-def _facility_field(ctx: FilingContext) -> str:
+def _facility_field(ctx: FilingRecord) -> str:
     return "last_us_facility" if ctx.removed else "client.current_facility"
 
 
-def _court_fields(ctx: FilingContext, spec: TemplateSpec) -> list[str]:
+def _court_fields(ctx: FilingRecord, spec: TemplateSpec) -> list[str]:
     """Which fields are missing for the caption's court: the venue engine's answer (one rule for every
     template), plus a proceeding for templates that only exist inside a case."""
     from app.filings.venue import decide_venue, facts_of
@@ -87,13 +87,13 @@ def _court_fields(ctx: FilingContext, spec: TemplateSpec) -> list[str]:
 CONFINEMENT_RULES = frozenset({"padilla_district_of_confinement", "last_us_confinement_in_transit"})
 
 
-def _venue(ctx: FilingContext) -> Any:
+def _venue(ctx: FilingRecord) -> Any:
     from app.filings.venue import caption_venue
 
     return caption_venue(ctx)
 
 
-def _custodian_ok(ctx: FilingContext) -> bool:
+def _custodian_ok(ctx: FilingRecord) -> bool:
     """A petition challenging present confinement names the immediate custodian (Padilla); a docketed case
     keeps its respondents and a removed client's case names the officials able to effect return."""
     venue = _venue(ctx)
@@ -104,7 +104,7 @@ def _custodian_ok(ctx: FilingContext) -> bool:
     return any(r.role == "immediate_custodian" and r.name for r in venue.respondents)
 
 
-def _field_office_ok(ctx: FilingContext) -> bool:
+def _field_office_ok(ctx: FilingRecord) -> bool:
     venue = _venue(ctx)
     if venue is not None and (venue.docketed or ctx.respondents
                               or (ctx.proceeding is not None and ctx.proceeding.respondents)):
@@ -112,12 +112,12 @@ def _field_office_ok(ctx: FilingContext) -> bool:
     return ctx.facility is None or bool(ctx.facility.ice_field_office)
 
 
-def _custodian_named(ctx: FilingContext) -> bool:
+def _custodian_named(ctx: FilingRecord) -> bool:
     explicit = ctx.respondents or (ctx.proceeding.respondents if ctx.proceeding else [])
     return any(r.role == "immediate_custodian" and r.name for r in explicit)
 
 
-_RECORD_FIELDS: dict[str, Callable[[FilingContext], Any]] = {
+_RECORD_FIELDS: dict[str, Callable[[FilingRecord], Any]] = {
     "client.a_number_display": lambda c: c.client.a_number_display or c.client.a_number_sealed,
     "facility.custodian_name": _custodian_ok,
     "facility.ice_field_office": _field_office_ok,
@@ -130,7 +130,7 @@ _RECORD_FIELDS: dict[str, Callable[[FilingContext], Any]] = {
 }
 
 
-def missing_fields(key: str, ctx: FilingContext) -> list[str]:
+def missing_fields(key: str, ctx: FilingRecord) -> list[str]:
     """Every field this template needs that the context lacks, as dotted names."""
     spec = get_spec(key)
     missing: list[str] = []
@@ -166,7 +166,7 @@ def resolve_options(key: str, options: dict[str, Any]) -> dict[str, Any]:
     return resolve_options_for(get_spec(key).options, options)
 
 
-def check(key: str, ctx: FilingContext) -> None:
+def check(key: str, ctx: FilingRecord) -> None:
     """Raise FilingDataError listing every missing field and invalid option, if any."""
     missing = missing_fields(key, ctx)
     invalid = invalid_options(key, ctx.options)

@@ -89,7 +89,7 @@ class FilingPublic(BaseModel):
 
 
 class FilingDetail(FilingPublic):
-    """One filing with its input snapshot (the FilingContext JSON the PDF was rendered from)."""
+    """One filing with its input snapshot (the FilingRecord JSON the PDF was rendered from)."""
 
     input_snapshot: dict[str, Any]
 

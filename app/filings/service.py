@@ -22,7 +22,7 @@ from app.core import audit
 from app.core.errors import ProblemError, conflict, not_found
 from app.core.types import utcnow
 from app.filings import exhibits as exhibits_mod
-from app.filings.context import Caller, Draft, build_context
+from app.filings.drafting import Draft, Drafter, build_record
 from app.filings.models import Filing, FilingDocument, FilingStatus
 from app.filings.registry import get_spec
 from app.filings.schemas import ExhibitRef, FilingDetail, FilingPublic
@@ -42,10 +42,10 @@ class Actor:
     ip: str | None = None
 
 
-def caller_of(ctx: Any) -> Caller:
-    """The drafting caller of a request context (`app.auth.deps.Ctx`)."""
+def caller_of(ctx: Any) -> Drafter:
+    """The drafting caller of a request context (`app.auth.deps.Caller`)."""
     tz = ctx.principal.org.get("timezone") or "America/New_York"
-    return Caller(org_id=ctx.org_id, user_id=ctx.user_id, role=ctx.role, org_timezone=tz)
+    return Drafter(org_id=ctx.org_id, user_id=ctx.user_id, role=ctx.role, org_timezone=tz)
 
 
 def safe_file_name(template: str, version: int, filing_id: uuid.UUID) -> str:
@@ -61,14 +61,14 @@ def etag_of(filing: Filing) -> str:
 
 # --- draft ---------------------------------------------------------------------------------------
 
-def prepare_draft(session: Session, caller: Caller, client_id: uuid.UUID, template: str,
+def prepare_draft(session: Session, caller: Drafter, client_id: uuid.UUID, template: str,
                   proceeding_id: uuid.UUID | None, options: dict[str, Any], now: datetime | None = None,
                   exhibits: Sequence[ExhibitRef] = ()) -> Draft:
     """Build and validate the filing's context (with its exhibits, app/filings/exhibits.py), then end the
     transaction (no lock is held while the PDF renders; on SQLite a write request's transaction holds the
     database write lock)."""
     try:
-        draft = build_context(session, caller, client_id, template, proceeding_id, options, now or utcnow())
+        draft = build_record(session, caller, client_id, template, proceeding_id, options, now or utcnow())
         return exhibits_mod.attach(session, caller.org_id, client_id, draft, exhibits) if exhibits else draft
     finally:
         session.rollback()
@@ -120,7 +120,7 @@ def create_draft(session: Session, actor: Any, client_id: uuid.UUID, template: s
     return filing
 
 
-def draft_sync(session: Session, actor: Any, caller: Caller, renderer: Renderer, client_id: uuid.UUID,
+def draft_sync(session: Session, actor: Any, caller: Drafter, renderer: Renderer, client_id: uuid.UUID,
                template: str, proceeding_id: uuid.UUID | None = None,
                options: dict[str, Any] | None = None) -> Filing:
     """The whole use case in this thread (CLI, bench): context, render (blocking), store."""

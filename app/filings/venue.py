@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from app.filings.districts import get_district
 from app.filings.viewmodels import (
     FacilityView,
-    FilingContext,
+    FilingRecord,
     ProceedingView,
     RespondentView,
     VenueView,
@@ -217,7 +217,7 @@ def decide_venue(facts: VenueFacts) -> VenueOutcome:
     return VenueOutcome(derived)
 
 
-def facts_of(ctx: FilingContext) -> VenueFacts:
+def facts_of(ctx: FilingRecord) -> VenueFacts:
     basis = ctx.options.get("venue_basis") if isinstance(ctx.options, dict) else None
     return VenueFacts(proceeding=ctx.proceeding,
                       current_facility=None if ctx.removed else ctx.client.current_facility,
@@ -226,7 +226,7 @@ def facts_of(ctx: FilingContext) -> VenueFacts:
                       explicit_respondents=tuple(ctx.respondents))
 
 
-def caption_venue(ctx: FilingContext) -> VenueView | None:
+def caption_venue(ctx: FilingRecord) -> VenueView | None:
     """The venue every template of this filing prints: the decision stored with the filing, or (for a context
     built by hand, e.g. in tests or an older snapshot) the same rules applied to it now."""
     if ctx.venue is not None:

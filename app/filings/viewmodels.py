@@ -1,6 +1,6 @@
 """Typed view models that filing templates read — never ORM objects.
 
-The web layer builds a `FilingContext` from the database (client, current facility at the moment
+The web layer builds a `FilingRecord` from the database (client, current facility at the moment
 of drafting, protection orders, proceeding, signing attorney) and stores its JSON dump with the
 filing as the input snapshot. Everything here is plain data plus small derived properties, so a
 snapshot re-renders to the same document.
@@ -24,7 +24,7 @@ __all__ = [
     "CountryView",
     "CustodyEventView",
     "FacilityView",
-    "FilingContext",
+    "FilingRecord",
     "PersonName",
     "ProceedingView",
     "ProtectionOrderView",
@@ -311,7 +311,7 @@ class ExhibitView(_View):
     pages: int = Field(ge=1)
 
 
-class FilingContext(_View):
+class FilingRecord(_View):
     client: ClientView
     # Venue facility for a client who has been removed: the last U.S. facility (district of
     # confinement when the unlawful act happened). Ignored while `client.current_facility` is set.

@@ -28,8 +28,8 @@ from app.documents import service as documents_service
 from app.documents.merge import merge_pdfs as merge_with_slip_sheets
 from app.filings import exhibits
 from app.filings import service as filings_service
-from app.filings.context import Caller, Draft, build_context, resolve_attorney
 from app.filings.districts import get_district
+from app.filings.drafting import Draft, Drafter, build_record, resolve_attorney
 from app.filings.models import Filing, FilingDocument
 from app.packets import files, plan
 from app.packets.models import EmergencyPacket, PacketDocx
@@ -76,11 +76,11 @@ class _Gaps:
                            extra={"missing": missing, "invalid": [], "documents": self.by_kind})
 
 
-def _try(session: Session, caller: Caller, client_id: uuid.UUID, kind: str, proceeding_id: uuid.UUID | None,
+def _try(session: Session, caller: Drafter, client_id: uuid.UUID, kind: str, proceeding_id: uuid.UUID | None,
          options: dict[str, Any], now: datetime, gaps: _Gaps) -> Draft | None:
     """One document's draft, or None with its gaps recorded (other problems, e.g. venue_conflict, propagate)."""
     try:
-        return build_context(session, caller, client_id, kind, proceeding_id, options, now)
+        return build_record(session, caller, client_id, kind, proceeding_id, options, now)
     except ProblemError as problem:
         if problem.code not in GAP_CODES:
             raise
@@ -94,7 +94,7 @@ def _sealed(draft: Draft) -> Draft:
     return dataclasses.replace(draft, context=draft.context.model_copy(update={"client": client}))
 
 
-def prepare_packet(session: Session, caller: Caller, client_id: uuid.UUID, body: PacketCreate,
+def prepare_packet(session: Session, caller: Drafter, client_id: uuid.UUID, body: PacketCreate,
                    now: datetime | None = None) -> PacketPlan:
     """Validate every document of the packet and return their contexts; the transaction is ended either way."""
     try:
@@ -103,7 +103,7 @@ def prepare_packet(session: Session, caller: Caller, client_id: uuid.UUID, body:
         session.rollback()
 
 
-def _prepare(session: Session, caller: Caller, client_id: uuid.UUID, body: PacketCreate,
+def _prepare(session: Session, caller: Drafter, client_id: uuid.UUID, body: PacketCreate,
              now: datetime) -> PacketPlan:
     client = clients_service.get_client(session, caller.org_id, client_id)
     proc = None

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import BackgroundTasks, Query, Request, Response, status
 from sqlmodel import Session, col
 
-from app.auth.deps import Ctx, DbSession, GrantLiaison, ReadLiaison, ReadPortal, client_ip
+from app.auth.deps import Caller, DbSession, GrantLiaison, ReadLiaison, ReadPortal, client_ip
 from app.auth.models import UserAccount
 from app.clients import service as clients_service
 from app.core import mail
@@ -59,7 +59,7 @@ def _grant_public(grant: LiaisonGrant, liaison: UserAccount | None) -> GrantPubl
     )
 
 
-def _portal_session(request: Request, ctx: Ctx) -> Session:
+def _portal_session(request: Request, ctx: Caller) -> Session:
     """Portal reads write an audit row: use a write transaction for the whole read (on SQLite a read
     transaction that later writes can fail with a stale snapshot), and release the auth session first."""
     ctx.session.close()
@@ -101,7 +101,7 @@ def create_grant(client_id: uuid.UUID, body: GrantCreate, background: Background
                         invitation_expires_at=result.invitation_expires_at, invitation_emailed=emailed)
 
 
-def _send_invitation(background: BackgroundTasks, ctx: Ctx, liaison: UserAccount, raw: str) -> bool:
+def _send_invitation(background: BackgroundTasks, ctx: Caller, liaison: UserAccount, raw: str) -> bool:
     """Queue the invitation e-mail after the response (the grant is committed by then). True when mail is
     configured; delivery failures are logged by app.core.mail, and the link in the answer still works."""
     if not mail.mail_configured(ctx.settings):

@@ -10,7 +10,7 @@ from sqlmodel import Session, col
 
 from app.auth.deps import (
     AckAlerts,
-    Ctx,
+    Caller,
     ReadAlerts,
     ReadClients,
     WriteProtection,
@@ -46,7 +46,7 @@ def alert_public(a: Alert) -> AlertPublic:
                        acknowledged_by=a.acknowledged_by, ack_note=a.ack_note, open=a.open_marker is not None)
 
 
-def _raise_expiring_on_read(request: Request, ctx: Ctx, orders: list[ProtectionOrder], now: datetime) -> None:
+def _raise_expiring_on_read(request: Request, ctx: Caller, orders: list[ProtectionOrder], now: datetime) -> None:
     if not expiry.missing_expiring_alerts(ctx.session, ctx.org_id, orders, now):
         return
     ids = [o.id for o in orders]

@@ -85,7 +85,7 @@ def test_merged_read_for_filings(client: Any, org_a: Any, org_b: Any, db: Any) -
         with pytest.raises(AttributeError):
             merged.custodian_name = "x"  # type: ignore[misc]
         # The filings view model reads the merged facility like a row (division from 28 U.S.C. § 124(b)).
-        from app.filings.context import facility_view
+        from app.filings.record_views import facility_view
 
         view = facility_view(merged)
         assert view.custodian_name == "Warden Example" and view.division == "Brownsville"

@@ -17,7 +17,7 @@ from app.filings.viewmodels import (
     CountryView,
     CustodyEventView,
     FacilityView,
-    FilingContext,
+    FilingRecord,
     PersonName,
     ProceedingView,
     ProtectionOrderView,
@@ -71,7 +71,7 @@ def make_context(
     sealed: bool = False,
     events: list[CustodyEventView] | None = None,
     surname_first: bool = False,
-) -> FilingContext:
+) -> FilingRecord:
     client = ClientView(
         name=PersonName(given_names=given, first_surname=first, second_surname=second,
                         name_on_charging_document="JOSE RAMIREZ-NUNEZ",
@@ -88,7 +88,7 @@ def make_context(
                                    effective_date=date(2026, 11, 2),
                                    location=FACILITY.name, country="US",
                                    source_label="ICE Online Detainee Locator")]
-    return FilingContext(
+    return FilingRecord(
         client=client,
         last_us_facility=facility if removed else None,
         protection_orders=[WITHHOLDING],
@@ -133,7 +133,7 @@ OPTIONS: dict[str, dict[str, Any]] = {
 }
 
 
-def context_for(key: str, **kw: Any) -> FilingContext:
+def context_for(key: str, **kw: Any) -> FilingRecord:
     opts = dict(OPTIONS[key])
     opts.update(kw.pop("options", {}) or {})
     if key in ("status_report", "notice_of_compliance", "supplemental_motion") and "proceeding" not in kw:
@@ -152,7 +152,7 @@ def flat(text: str) -> str:
 
 
 @pytest.fixture
-def ctx_factory() -> Callable[..., FilingContext]:
+def ctx_factory() -> Callable[..., FilingRecord]:
     return context_for
 
 

@@ -16,7 +16,7 @@ import pytest
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
-from app.filings.viewmodels import FilingContext
+from app.filings.viewmodels import FilingRecord
 from tests.conftest import assert_problem
 from tests.factories import add_custody_event, make_client, make_facility, make_proceeding
 
@@ -185,7 +185,7 @@ def test_snapshot_is_stored_and_rerenders(api: Any, db: Any, org_a: Any) -> None
     assert snap["client"]["name"]["given_names"] == "José Luis"
     assert snap["client"]["current_facility"]["federal_district"] == "mdd"
     assert "attorney_id" not in snap["options"]
-    ctx = FilingContext.model_validate(snap)
+    ctx = FilingRecord.model_validate(snap)
     assert "Dana K. Whitfield" in render_html("habeas_2241", ctx)
     pdf, text = fetch_pdf(api, org_a, created["id"], role="admin")
     assert_court_ready(pdf)

@@ -20,7 +20,7 @@ from app.filings.viewmodels import (
     AttorneyView,
     ClientView,
     FacilityView,
-    FilingContext,
+    FilingRecord,
     PersonName,
     ProceedingView,
     RespondentView,
@@ -28,7 +28,7 @@ from app.filings.viewmodels import (
 
 from .conftest import ATTORNEY, FACILITY, context_for
 
-BARE = FilingContext(
+BARE = FilingRecord(
     client=ClientView(name=PersonName(given_names="Ana", first_surname="Pérez")),
     today=date(2026, 11, 16),
 )

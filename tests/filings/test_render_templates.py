@@ -1,4 +1,4 @@
-"""Each filing template renders from a fictional FilingContext into a court-ready PDF whose
+"""Each filing template renders from a fictional FilingRecord into a court-ready PDF whose
 text carries the facts (read back with pypdf) and which passes preflight."""
 
 from __future__ import annotations

@@ -18,8 +18,8 @@ from app.filings.registry import check, get_spec
 from app.filings.render.fetcher import TEMPLATES_DIR
 from app.filings.render.pdf import DEFAULT_MAX_PAGES, DEFAULT_VARIANT, layout_and_write
 from app.filings.render.preflight import DEFAULT_MAX_BYTES, preflight
-from app.filings.template_context import FILTERS, build_template_context
-from app.filings.viewmodels import FilingContext
+from app.filings.template_vars import FILTERS, template_variables
+from app.filings.viewmodels import FilingRecord
 
 _ENV: SandboxedEnvironment | None = None
 
@@ -41,12 +41,12 @@ def get_environment() -> SandboxedEnvironment:
     return _ENV
 
 
-def render_html(key: str, ctx: FilingContext) -> str:
+def render_html(key: str, ctx: FilingRecord) -> str:
     """HTML of filing `key` for `ctx`; raises FilingDataError listing every problem."""
     check(key, ctx)
     spec = get_spec(key)
     template = get_environment().get_template(f"filings/{spec.template}")
-    return template.render(**build_template_context(key, ctx))
+    return template.render(**template_variables(key, ctx))
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class RenderResult:
 
 def render_filing(
     key: str,
-    ctx: FilingContext,
+    ctx: FilingRecord,
     *,
     max_pages: int | None = DEFAULT_MAX_PAGES,
     pdf_variant: str | None = DEFAULT_VARIANT,

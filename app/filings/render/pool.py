@@ -31,7 +31,7 @@ from app.filings.render.preflight import DEFAULT_MAX_BYTES
 
 if TYPE_CHECKING:
     from app.filings.render.pipeline import RenderResult
-    from app.filings.viewmodels import FilingContext
+    from app.filings.viewmodels import FilingRecord
 
 log = logging.getLogger("app.filings.render.pool")
 
@@ -78,9 +78,9 @@ def _consume(future: Any) -> None:
 
 def _job(key: str, ctx_json: str, max_pages: int | None, variant: str | None, max_bytes: int) -> Any:
     from app.filings.render.pipeline import render_filing
-    from app.filings.viewmodels import FilingContext
+    from app.filings.viewmodels import FilingRecord
 
-    ctx = FilingContext.model_validate_json(ctx_json)
+    ctx = FilingRecord.model_validate_json(ctx_json)
     return render_filing(key, ctx, max_pages=max_pages, pdf_variant=variant, max_bytes=max_bytes)
 
 
@@ -203,7 +203,7 @@ class Renderer:
 
         return callback
 
-    def _job_args(self, key: str, ctx: FilingContext, variant: str | None) -> tuple[Any, ...]:
+    def _job_args(self, key: str, ctx: FilingRecord, variant: str | None) -> tuple[Any, ...]:
         variant = resolve_variant(variant)  # ValueError if unsupported; the default resolved here, once
         check(key, ctx)  # fail fast, before any queueing: FilingDataError
         return (key, ctx.model_dump_json(), self.max_pages, variant, self.max_bytes)
@@ -218,7 +218,7 @@ class Renderer:
 
     # ---- sync -----------------------------------------------------------------------------
     def render(
-        self, key: str, ctx: FilingContext, *, pdf_variant: str | None = DEFAULT_VARIANT
+        self, key: str, ctx: FilingRecord, *, pdf_variant: str | None = DEFAULT_VARIANT
     ) -> RenderResult:
         """Render in the pool, blocking this thread (not for the event loop)."""
         args = self._job_args(key, ctx, pdf_variant)
@@ -260,7 +260,7 @@ class Renderer:
         return True
 
     async def render_async(
-        self, key: str, ctx: FilingContext, *, pdf_variant: str | None = DEFAULT_VARIANT
+        self, key: str, ctx: FilingRecord, *, pdf_variant: str | None = DEFAULT_VARIANT
     ) -> RenderResult:
         """Render in the pool without blocking the event loop."""
         args = self._job_args(key, ctx, pdf_variant)

@@ -1,4 +1,4 @@
-"""Turn a FilingContext into the variables a template sees: caption, resolved options, labels.
+"""Turn a FilingRecord into the variables a template sees: caption, resolved options, labels.
 
 Derived once here (not in templates) so every document shows the same court, parties and
 A-number line, and templates stay plain markup.
@@ -16,7 +16,7 @@ from app.filings.pleading import decide_pleading, detention_authority, detention
 from app.filings.registry import get_spec, resolve_options
 from app.filings.specs import TemplateSpec
 from app.filings.venue import caption_venue
-from app.filings.viewmodels import FilingContext, RespondentView
+from app.filings.viewmodels import FilingRecord, RespondentView
 
 BLANK_CASE_NUMBER = "____________________"
 
@@ -56,7 +56,7 @@ class Caption:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def caption_court_id(spec: TemplateSpec, ctx: FilingContext) -> str | None:
+def caption_court_id(spec: TemplateSpec, ctx: FilingRecord) -> str | None:
     """The captioned court: the venue engine's decision, the same for every template (`spec` is kept for
     callers; it no longer changes the court)."""
     venue = caption_venue(ctx)
@@ -78,7 +78,7 @@ def _court_lines(district: District | None, division: str | None) -> list[str]:
     return lines
 
 
-def build_caption(spec: TemplateSpec, ctx: FilingContext) -> Caption:
+def build_caption(spec: TemplateSpec, ctx: FilingRecord) -> Caption:
     """The caption of every template: court, division and respondents from the venue engine
     (app/filings/venue.py), so all documents of one proceeding name the same court and parties."""
     venue = caption_venue(ctx)
@@ -111,7 +111,7 @@ def is_english(language: str | None) -> bool:
     return not language or language.strip().casefold() in ENGLISH
 
 
-def build_template_context(key: str, ctx: FilingContext) -> dict[str, Any]:
+def template_variables(key: str, ctx: FilingRecord) -> dict[str, Any]:
     """Variables for `templates/filings/<key>.html` (call after registry.check)."""
     spec = get_spec(key)
     opts = resolve_options(key, ctx.options)
