@@ -111,6 +111,25 @@ def _problem(spec: OptionSpec, value: Any) -> str | None:
     return None
 
 
+# What layout costs is lines, not characters: 20,000 blank lines are 20,000 characters but ~750 pages, which
+# WeasyPrint lays out (30-50 s of a render worker) before the page cap can refuse them. So every option's text is
+# counted in printed lines (a line wraps every ~90 characters at 12-point type; a blank line is a line) and the
+# whole request is refused before any worker is involved when it exceeds the budget: ~2,000 lines is about
+# 45 double-spaced pages of counsel's text, more than any option of a habeas filing needs.
+WRAP_CHARACTERS = 90
+LAYOUT_LINE_BUDGET = 2_000
+
+
+def layout_lines(value: Any) -> int:
+    """Printed lines a text (or a list of texts) will take, roughly: each line wraps every WRAP_CHARACTERS."""
+    texts = value if isinstance(value, list) else [value]
+    lines = 0
+    for text in texts:
+        if isinstance(text, str):
+            lines += sum(max(1, -(-len(line) // WRAP_CHARACTERS)) for line in text.split("\n"))
+    return lines
+
+
 def invalid_options_for(specs: tuple[OptionSpec, ...], options: dict[str, Any]) -> list[str]:
     known = {s.name: s for s in specs}
     problems: list[str] = []
@@ -124,6 +143,12 @@ def invalid_options_for(specs: tuple[OptionSpec, ...], options: dict[str, Any]) 
             why = _problem(spec, options[spec.name])
             if why:
                 problems.append(f"options.{spec.name}: {why}")
+    if not problems:
+        lines = sum(layout_lines(options[s.name]) for s in specs
+                    if s.type in ("string", "text", "list[string]") and options.get(s.name) is not None)
+        if lines > LAYOUT_LINE_BUDGET:
+            problems.append(f"options: about {lines:,} printed lines of text; at most {LAYOUT_LINE_BUDGET:,} "
+                            "(blank lines count)")
     return problems
 
 

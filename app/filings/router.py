@@ -71,7 +71,7 @@ async def create_filing(client_id: uuid.UUID, body: FilingCreate, request: Reque
     # line while the PDF renders (app/core/admission.py) and queues again to store it.
     async with ticket.stepped_out() if ticket is not None else nullcontext():
         try:
-            async with request.app.state.filing_render_gate.slot(interactive=True):
+            async with request.app.state.filing_render_gate.slot(interactive=True, owner=str(ctx.org_id)):
                 result = await renderer.render_async(body.template, draft.context)
         except Exception as exc:  # noqa: BLE001 - every render failure maps to a problem; nothing is stored
             problem = service.render_problem(exc)

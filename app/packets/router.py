@@ -36,7 +36,7 @@ def _renderer(request: Request) -> Any:
     return renderer
 
 
-async def render_all(request: Request, packet_plan: service.PacketPlan) -> list[Any]:
+async def render_all(request: Request, packet_plan: service.PacketPlan, owner: str = "") -> list[Any]:
     """Render every document of the plan in parallel; the first failure is raised as a problem (nothing is
     stored: the caller stores only when every document rendered)."""
     renderer = _renderer(request)
@@ -44,7 +44,7 @@ async def render_all(request: Request, packet_plan: service.PacketPlan) -> list[
     parallel = asyncio.Semaphore(max(1, int(renderer.max_workers)))
 
     async def one(kind: str, draft: Any) -> Any:
-        async with parallel, gate.slot(interactive=True):
+        async with parallel, gate.slot(interactive=True, owner=owner):
             return await renderer.render_async(kind, draft.context)
 
     results = await asyncio.gather(*(one(k, d) for k, d in packet_plan.drafts), return_exceptions=True)
@@ -68,7 +68,7 @@ async def create_packet(client_id: uuid.UUID, body: PacketCreate, request: Reque
     ticket = ticket_of(request)
     # No transaction is open while the PDFs render: step out of the worker's line (app/core/admission.py).
     async with ticket.stepped_out() if ticket is not None else nullcontext():
-        results = await render_all(request, packet_plan)
+        results = await render_all(request, packet_plan, owner=str(ctx.org_id))
         docx = await run_in_threadpool(service.chambers_copies, packet_plan)
     packet = await run_in_threadpool(service.store_packet, ctx.session, ctx, packet_plan, results, docx)
     response.headers["Location"] = f"/api/v1/emergency-packets/{packet.id}"
