@@ -35,7 +35,7 @@ from app.core.routing import api_router, attachment
 from app.core.spreadsheet import csv_text
 from app.core_data.countries import normalize_country_code
 from app.custody import service as custody_service
-from app.custody.schemas import CustodyEventCreate, CustodyEventCreated, StatusView
+from app.custody.schemas import CustodyEventCreate, CustodyEventCreated, CustodyEventPublic, StatusView
 from app.custody.statuses import CustodyStatus
 
 router = api_router(tags=["clients"])
@@ -207,8 +207,8 @@ def create_custody_event(client_id: uuid.UUID, body: CustodyEventCreate, ctx: Wr
     """Record where a client is (append-only); the answer carries the alerts the event raised."""
     ev, alerts = custody_events.record_custody_event(ctx, ctx.session, client_id, body)
     fac = custody_service.facilities_by_id(ctx.session, {ev.facility_id}) if ev.facility_id else {}
-    return CustodyEventCreated(event=custody_service.to_public(ev, fac.get(ev.facility_id) if ev.facility_id
-                                                               else None), alerts=alerts)
+    return CustodyEventCreated(event=CustodyEventPublic.of(ev, fac.get(ev.facility_id) if ev.facility_id
+                                                           else None), alerts=alerts)
 
 
 @router.get("/clients/{client_id}/status", response_model=StatusView, tags=["custody"])

@@ -18,7 +18,8 @@ from sqlmodel import Session
 from app.core.audit import Actor
 from app.core.types import utcnow
 from app.custody import service as custody_service
-from app.custody.facilities import district_name, to_summary
+from app.custody.facilities import district_name
+from app.custody.facility_schemas import FacilitySummary
 from app.custody.schemas import DistrictRef, StatusView
 from app.custody.statuses import WHEREABOUTS_UNKNOWN_STATUSES
 from app.deadlines import service as deadlines_service
@@ -50,7 +51,7 @@ def status_view(session: Session, org_id: uuid.UUID, client_id: uuid.UUID,
         last_confirmed_at=confirmed_at,
         age_hours=round(max(0.0, (now - confirmed_at).total_seconds()) / 3600, 1) if confirmed_at else None,
         age_text=custody_service.age_text(confirmed_at, now, has_events=ev is not None),
-        facility=to_summary(fac) if fac else None,
+        facility=FacilitySummary.of(fac) if fac else None,
         location_text=ev.location_text if ev else None,
         country=ev.country if ev else None,
         federal_district=DistrictRef(id=district, name=district_name(district) or district)

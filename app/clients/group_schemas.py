@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, field_validator
 
+from app.clients.models import ClientGroup
 from app.clients.schemas import FORBID_EXTRA, clean_value
 
 
@@ -26,6 +27,12 @@ class GroupPublic(BaseModel):
     version: int
     created_at: datetime
     member_count: int
+
+    @classmethod
+    def of(cls, group: ClientGroup, count: int) -> GroupPublic:
+        """``count``: the group's live members (``groups.list_groups`` counts them in one query)."""
+        return GroupPublic(id=group.id, name=group.name, description=group.description, version=group.version,
+                           created_at=group.created_at, member_count=count)
 
 
 class GroupMember(BaseModel):

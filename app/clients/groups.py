@@ -40,13 +40,6 @@ def _live_member_count(session: Session, org_id: uuid.UUID, group_ids: list[uuid
     return {gid: int(n) for gid, n in session.execute(stmt).all()}
 
 
-def to_public(session: Session, group: ClientGroup, count: int | None = None) -> GroupPublic:
-    if count is None:
-        count = _live_member_count(session, group.organization_id, [group.id]).get(group.id, 0)
-    return GroupPublic(id=group.id, name=group.name, description=group.description, version=group.version,
-                       created_at=group.created_at, member_count=count)
-
-
 def to_detail(session: Session, group: ClientGroup) -> GroupDetail:
     rows = session.execute(
         sa.select(Client, ClientGroupMember.added_at)  # type: ignore[call-overload]
@@ -56,7 +49,7 @@ def to_detail(session: Session, group: ClientGroup) -> GroupDetail:
         .order_by(ClientGroupMember.added_at, Client.id)
     ).all()
     members = [GroupMember(client_id=c.id, display_name=display_name(c), added_at=added) for c, added in rows]
-    return GroupDetail(**to_public(session, group, len(members)).model_dump(), members=members)
+    return GroupDetail(**GroupPublic.of(group, len(members)).model_dump(), members=members)
 
 
 def list_groups(session: Session, org_id: uuid.UUID, limit: int, offset: int) -> tuple[list[GroupPublic], int]:
@@ -66,7 +59,7 @@ def list_groups(session: Session, org_id: uuid.UUID, limit: int, offset: int) ->
                                .order_by(ClientGroup.created_at, ClientGroup.id)  # type: ignore[arg-type]
                                .limit(limit).offset(offset)).all())
     counts = _live_member_count(session, org_id, [g.id for g in groups])
-    return [to_public(session, g, counts.get(g.id, 0)) for g in groups], total
+    return [GroupPublic.of(g, counts.get(g.id, 0)) for g in groups], total
 
 
 def _name_taken() -> Exception:

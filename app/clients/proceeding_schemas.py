@@ -9,9 +9,9 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from app.clients.models import Forum
+from app.clients.models import Forum, Proceeding
 from app.clients.schemas import FORBID_EXTRA, clean_name, clean_value
-from app.core_data.districts import is_valid_district
+from app.core_data.districts import district_display_name, is_valid_district
 
 
 class ProceedingStatus(StrEnum):
@@ -147,3 +147,10 @@ class ProceedingPublic(BaseModel):
     sealed: bool
     created_at: datetime
     updated_at: datetime
+
+    @classmethod
+    def of(cls, proc: Proceeding) -> ProceedingPublic:
+        out = cls.model_validate(proc)
+        if proc.federal_district:
+            out.federal_district_name = district_display_name(proc.federal_district)
+        return out

@@ -11,20 +11,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from app.clients.models import Client, Proceeding
-from app.clients.proceeding_schemas import ProceedingCreate, ProceedingPublic, ProceedingUpdate
+from app.clients.proceeding_schemas import ProceedingCreate, ProceedingUpdate
 from app.core import audit
 from app.core.audit import AuditActor
 from app.core.concurrency import claim_version
 from app.core.errors import ProblemError
 from app.core.types import utcnow
-from app.core_data.districts import district_display_name
-
-
-def to_public(proc: Proceeding) -> ProceedingPublic:
-    out = ProceedingPublic.model_validate(proc)
-    if proc.federal_district:
-        out.federal_district_name = district_display_name(proc.federal_district)
-    return out
 
 
 def _data(body: ProceedingCreate | ProceedingUpdate, fields: set[str]) -> dict[str, Any]:

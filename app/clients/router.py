@@ -29,7 +29,7 @@ def list_proceedings(client_id: uuid.UUID, ctx: ReadClients,
     """The client's proceedings, oldest first."""
     service.ensure_client(ctx.session, ctx.org_id, client_id)
     rows, total = proceedings_service.list_proceedings(ctx.session, ctx.org_id, client_id, limit, offset)
-    return Page(items=[proceedings_service.to_public(p) for p in rows], total=total, limit=limit, offset=offset)
+    return Page(items=[ProceedingPublic.of(p) for p in rows], total=total, limit=limit, offset=offset)
 
 
 @router.post("/clients/{client_id}/proceedings", response_model=ProceedingPublic, status_code=201)
@@ -39,7 +39,7 @@ def create_proceeding(client_id: uuid.UUID, body: ProceedingCreate, response: Re
     client = service.get_client(ctx.session, ctx.org_id, client_id)
     proc = proceedings_service.create_proceeding(ctx, ctx.session, client, body)
     set_etag(response, proc.version)
-    return proceedings_service.to_public(proc)
+    return ProceedingPublic.of(proc)
 
 
 @router.get("/proceedings/{proceeding_id}", response_model=ProceedingPublic)
@@ -48,7 +48,7 @@ def get_proceeding(proceeding_id: uuid.UUID, response: Response,
     """One proceeding."""
     proc = service.get_proceeding(ctx.session, ctx.org_id, proceeding_id)
     set_etag(response, proc.version)
-    return proceedings_service.to_public(proc)
+    return ProceedingPublic.of(proc)
 
 
 @router.patch("/proceedings/{proceeding_id}", response_model=ProceedingPublic)
@@ -59,7 +59,7 @@ def update_proceeding(proceeding_id: uuid.UUID, body: ProceedingUpdate, request:
     expected = require_if_match(request)
     proc = proceedings_service.update_proceeding(ctx, ctx.session, proc, body, expected)
     set_etag(response, proc.version)
-    return proceedings_service.to_public(proc)
+    return ProceedingPublic.of(proc)
 
 
 # --- groups --------------------------------------------------------------------------------------
@@ -78,7 +78,7 @@ def create_group(body: GroupCreate, response: Response,
     """Create a named group of clients (e.g. everyone on one flight)."""
     group = groups_service.create_group(ctx, ctx.session, body)
     set_etag(response, group.version)
-    return groups_service.to_public(ctx.session, group, 0)
+    return GroupPublic.of(group, 0)
 
 
 @router.get("/groups/{group_id}", response_model=GroupDetail)

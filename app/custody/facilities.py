@@ -35,12 +35,12 @@ from app.custody.facility_overlay import (
     visible_row,
 )
 from app.custody.facility_rules import FacilityRuleError, resolve_field_office, resolve_venue
-from app.custody.facility_schemas import FacilityCreate, FacilityPublic, FacilitySummary, FacilityUpdate
+from app.custody.facility_schemas import FacilityCreate, FacilityPublic, FacilityUpdate
 from app.custody.models import Facility
 
 __all__ = [
     "IMPORT_FIELDS", "MergedFacility", "create_facility", "csv_columns", "district_name", "facility_for",
-    "list_facilities", "merge", "merge_all", "merged_by_id", "to_public", "to_summary", "update_facility",
+    "list_facilities", "merge", "merge_all", "merged_by_id", "to_public", "update_facility",
     "upsert_facilities", "visible", "visible_facilities",
 ]
 
@@ -65,11 +65,6 @@ def to_public(fac: Facility | MergedFacility) -> FacilityPublic:
 def district_name(court_id: str | None) -> str | None:
     """"District of Maryland" for ``mdd``; None for no or an unknown id."""
     return district_display_name(court_id) if court_id is not None and court_id in DISTRICTS else None
-
-
-def to_summary(fac: Facility) -> FacilitySummary:
-    return FacilitySummary(id=fac.id, name=fac.name, type=fac.type, city=fac.city, state=fac.state,
-                           country=fac.country, federal_district=fac.federal_district)
 
 
 # Abbreviations used in ICE's facility names and in everyday speech, matched both ways: "Port Isabel SPC"

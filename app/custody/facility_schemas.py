@@ -13,6 +13,7 @@ from pydantic_core import PydanticCustomError
 from app.core.validation import check_text
 from app.core_data.countries import normalize_country_code
 from app.core_data.us_states import is_valid_us_state
+from app.custody.models import Facility
 from app.custody.statuses import FacilityType
 
 _FORBID = ConfigDict(extra="forbid")
@@ -343,3 +344,8 @@ class FacilitySummary(BaseModel):
     state: str | None
     country: str
     federal_district: str | None
+
+    @classmethod
+    def of(cls, fac: Facility) -> FacilitySummary:
+        return cls(id=fac.id, name=fac.name, type=fac.type, city=fac.city, state=fac.state, country=fac.country,
+                   federal_district=fac.federal_district)

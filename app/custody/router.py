@@ -124,7 +124,7 @@ def list_custody_events(client_id: uuid.UUID, ctx: ReadClients,
                                       include_retracted=include_retracted)
     facs = service.facilities_by_id(ctx.session, {e.facility_id for e in rows if e.facility_id})
     confirmed = service.confirmed_report_ids(ctx.session, {e.id for e in rows if e.source_type == "family_report"})
-    items = [service.to_public(e, facs.get(e.facility_id) if e.facility_id else None, confirmed) for e in rows]
+    items = [CustodyEventPublic.of(e, facs.get(e.facility_id) if e.facility_id else None, confirmed) for e in rows]
     return Page(items=items, total=total, limit=limit, offset=offset)
 
 
@@ -134,4 +134,4 @@ def retract_custody_event(event_id: uuid.UUID, body: RetractBody,
     """Retract an event with a reason (it stays in the history; 409 ``already_retracted``)."""
     ev = service.retract_event(ctx, ctx.session, event_id, body.reason)
     fac = service.facilities_by_id(ctx.session, {ev.facility_id}) if ev.facility_id else {}
-    return service.to_public(ev, fac.get(ev.facility_id) if ev.facility_id else None)
+    return CustodyEventPublic.of(ev, fac.get(ev.facility_id) if ev.facility_id else None)

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from app.custody.facility_schemas import FacilitySummary, clean_country, clean_value
+from app.custody.models import CustodyEvent, Facility
 from app.custody.statuses import Confidence, Custodian, CustodyStatus, DetentionAuthority, SourceType
 
 _FORBID = ConfigDict(extra="forbid")
@@ -129,6 +130,25 @@ class CustodyEventPublic(BaseModel):
     retracted_by: uuid.UUID | None
     retraction_reason: str | None
     created_at: datetime
+
+    @classmethod
+    def of(cls, ev: CustodyEvent, facility: Facility | None = None,
+           confirmed: set[uuid.UUID] | None = None) -> CustodyEventPublic:
+        """``confirmed``: the ids of family reports known to be confirmed (``service.confirmed_report_ids``)."""
+        is_report = ev.source_type == SourceType.FAMILY_REPORT.value
+        return cls(
+            confirms_event_id=ev.confirms_event_id,
+            unconfirmed_report=is_report and ev.id not in (confirmed or set()),
+            id=ev.id, client_id=ev.client_id, status=ev.status, effective_at=ev.effective_at,
+            reported_at=ev.reported_at, facility_id=ev.facility_id,
+            facility=FacilitySummary.of(facility) if facility else None,
+            location_text=ev.location_text, country=ev.country, custodian=ev.custodian,
+            detention_authority=ev.detention_authority, flight=ev.flight,
+            source_type=ev.source_type, source_detail=ev.source_detail,
+            confidence=ev.confidence, family_visible=ev.family_visible, notes=ev.notes, entered_by=ev.entered_by,
+            retracted=ev.retracted_at is not None, retracted_at=ev.retracted_at, retracted_by=ev.retracted_by,
+            retraction_reason=ev.retraction_reason, created_at=ev.created_at,
+        )
 
 
 class CustodyEventCreated(BaseModel):

@@ -24,10 +24,9 @@ from app.core import audit
 from app.core.audit import AuditActor
 from app.core.errors import ProblemError, conflict, not_found
 from app.core.types import utcnow
-from app.custody.facilities import to_summary
 from app.custody.models import CustodyCurrent, CustodyEvent, Facility, encrypt_event_row
 from app.custody.rules import RuleError, check_event
-from app.custody.schemas import CustodyEventCreate, CustodyEventPublic
+from app.custody.schemas import CustodyEventCreate
 from app.custody.statuses import Confidence, SourceType
 
 
@@ -272,24 +271,6 @@ def facilities_by_id(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, F
     if not ids:
         return {}
     return {f.id: f for f in session.exec(select(Facility).where(Facility.id.in_(ids))).all()}  # type: ignore[attr-defined]
-
-
-def to_public(ev: CustodyEvent, facility: Facility | None = None,
-              confirmed: set[uuid.UUID] | None = None) -> CustodyEventPublic:
-    """``confirmed``: the ids of family reports known to be confirmed (``confirmed_report_ids``)."""
-    is_report = ev.source_type == SourceType.FAMILY_REPORT.value
-    return CustodyEventPublic(
-        confirms_event_id=ev.confirms_event_id,
-        unconfirmed_report=is_report and ev.id not in (confirmed or set()),
-        id=ev.id, client_id=ev.client_id, status=ev.status, effective_at=ev.effective_at,
-        reported_at=ev.reported_at, facility_id=ev.facility_id, facility=to_summary(facility) if facility else None,
-        location_text=ev.location_text, country=ev.country, custodian=ev.custodian,
-        detention_authority=ev.detention_authority, flight=ev.flight,
-        source_type=ev.source_type, source_detail=ev.source_detail,
-        confidence=ev.confidence, family_visible=ev.family_visible, notes=ev.notes, entered_by=ev.entered_by,
-        retracted=ev.retracted_at is not None, retracted_at=ev.retracted_at, retracted_by=ev.retracted_by,
-        retraction_reason=ev.retraction_reason, created_at=ev.created_at,
-    )
 
 
 # --- status view ---------------------------------------------------------------------------------

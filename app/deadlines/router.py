@@ -26,6 +26,7 @@ from app.deadlines.schemas import (
     ComputeRequest,
     ComputeResponse,
     DeadlineCreate,
+    DeadlineListItem,
     DeadlinePage,
     DeadlinePublic,
     DeadlineUpdate,
@@ -72,7 +73,7 @@ def create_rule(body: RuleCreate, response: Response, ctx: WriteDeadlineRules,
     """Add an organization rule (attorneys); its id starts with ORG- and never reuses a built-in id (409)."""
     row = rules_service.create_rule(ctx, ctx.session, body, now)
     set_etag(response, row.version)
-    return rules_service.row_public(row)
+    return RulePublic.of(row)
 
 
 @router.patch("/deadline-rules/{rule_id}", response_model=RulePublic)
@@ -87,7 +88,7 @@ def update_rule(rule_id: Annotated[str, RuleIdPath], body: RuleUpdate, request: 
     expected = require_if_match(request)
     row, _summary = rules_service.update_rule(ctx, ctx.session, row, body, expected, now)
     set_etag(response, row.version)
-    return rules_service.row_public(row)
+    return RulePublic.of(row)
 
 
 # --- compute preview -------------------------------------------------------------------------------------------
@@ -157,7 +158,7 @@ def list_deadlines(
                                extra={"errors": [{"loc": ["query", "owner"], "msg": "invalid owner",
                                                   "type": "value_error"}]}) from None
     rows, total, capped = service.list_deadlines(ctx.session, ctx.org_id, f, limit, offset)
-    items = [service.list_item(d) for d in rows]
+    items = [DeadlineListItem.of(d) for d in rows]
     clients_service.label_items(ctx.session, ctx.org_id, items)
     return DeadlinePage(items=items, total=total, limit=limit, offset=offset, total_capped=capped)
 
@@ -170,7 +171,7 @@ def create_deadline(client_id: uuid.UUID, body: DeadlineCreate, response: Respon
     client = clients_service.get_client(ctx.session, ctx.org_id, client_id)
     d = service.create_deadline(ctx, ctx.session, client, body, now)
     set_etag(response, d.version)
-    return service.to_public(d)
+    return DeadlinePublic.of(d)
 
 
 @router.get("/deadlines/{deadline_id}", response_model=DeadlinePublic)
@@ -179,7 +180,7 @@ def get_deadline(deadline_id: uuid.UUID, response: Response,
     """One deadline with its computation trace."""
     d = service.get_deadline(ctx.session, ctx.org_id, deadline_id)
     set_etag(response, d.version)
-    return service.to_public(d)
+    return DeadlinePublic.of(d)
 
 
 @router.patch("/deadlines/{deadline_id}", response_model=DeadlinePublic)
@@ -192,7 +193,7 @@ def update_deadline(deadline_id: uuid.UUID, body: DeadlineUpdate, request: Reque
     expected = require_if_match(request)
     d = service.update_deadline(ctx, ctx.session, d, body, expected, now)
     set_etag(response, d.version)
-    return service.to_public(d)
+    return DeadlinePublic.of(d)
 
 
 # --- trigger events --------------------------------------------------------------------------------------------
@@ -200,8 +201,8 @@ def update_deadline(deadline_id: uuid.UUID, body: DeadlineUpdate, request: Reque
 
 def _detail(session: Session, te: TriggerEvent,
             summary: dict[str, list[uuid.UUID]] | None = None) -> TriggerEventDetail:
-    deadlines = [service.to_public(d) for d in triggers.dependents(session, te)]
-    return TriggerEventDetail(**triggers.to_public(te).model_dump(), deadlines=deadlines,
+    deadlines = [DeadlinePublic.of(d) for d in triggers.dependents(session, te)]
+    return TriggerEventDetail(**TriggerEventPublic.of(te).model_dump(), deadlines=deadlines,
                               recompute=RecomputeSummary(**summary) if summary is not None else None)
 
 
@@ -212,7 +213,7 @@ def list_trigger_events(client_id: uuid.UUID, ctx: ReadDeadlines,
     client = clients_service.get_client(ctx.session, ctx.org_id, client_id)
     rows, total = paginate(ctx.session, triggers.list_stmt(ctx.org_id, client.id),
                            col(TriggerEvent.occurred_date).desc(), TriggerEvent.id, limit=limit, offset=offset)
-    return Page(items=[triggers.to_public(te) for te in rows], total=total, limit=limit,
+    return Page(items=[TriggerEventPublic.of(te) for te in rows], total=total, limit=limit,
                 offset=offset)
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from functools import cache
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -19,53 +18,20 @@ from app.core.audit import AuditActor
 from app.core.concurrency import claim_version
 from app.core.errors import ProblemError, conflict, not_found
 from app.deadlines import recompute
-from app.deadlines.catalog import DEPENDENTS, RULES
-from app.deadlines.compute import RuleSpec
+from app.deadlines.catalog import RULES
 from app.deadlines.models import DeadlineRuleRow
 from app.deadlines.rule_specs import ORG_PREFIX, SPEC_FIELDS, get_org_rule, spec_from_values
 from app.deadlines.schemas import RuleCreate, RulePublic, RuleUpdate
 
 
-@cache
-def _spawned_by() -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for kind, rule_ids in DEPENDENTS.items():
-        for rule_id in rule_ids:
-            out.setdefault(rule_id, []).append(str(kind))
-    return out
-
-
-def builtin_public(spec: RuleSpec) -> RulePublic:
-    return RulePublic(
-        id=spec.id, title=spec.title, trigger=spec.trigger, citation=spec.citation, regime=spec.regime.value,
-        period=spec.period, unit=spec.unit.value, direction=spec.direction.value, jurisdictional=spec.jurisdictional,
-        extendable=spec.extendable, extension_note=spec.extension_note, as_of=spec.as_of, notes=spec.notes,
-        time_of_day=spec.time_of_day, runs_from_service=spec.runs_from_service, roll=spec.roll,
-        max_period=spec.max_period, allowed_periods=list(spec.allowed_periods), obligated_party=spec.obligated_party,
-        verification=spec.verification, spawned_by=_spawned_by().get(spec.id, []), builtin=True, version=None,
-    )
-
-
-def row_public(row: DeadlineRuleRow) -> RulePublic:
-    return RulePublic(
-        id=row.code, title=row.title, trigger=row.trigger, citation=row.citation, regime=row.regime,
-        period=row.period, unit=row.unit, direction=row.direction, jurisdictional=row.jurisdictional,
-        extendable=row.extendable, extension_note=row.extension_note, as_of=row.as_of_date, notes=row.notes,
-        time_of_day=row.time_of_day, runs_from_service=row.runs_from_service, roll=row.roll,
-        max_period=row.max_period, allowed_periods=[], obligated_party=row.obligated_party,
-        verification="U",  # the organization vouches for it; it is not from the research notes
-        spawned_by=[], builtin=False, version=row.version,
-    )
-
-
 def rule_or_404(session: Session, org_id: uuid.UUID, code: str) -> tuple[RulePublic, DeadlineRuleRow | None]:
     spec = RULES.get(code)
     if spec is not None:
-        return builtin_public(spec), None
+        return RulePublic.of_builtin(spec), None
     row = get_org_rule(session, org_id, code)
     if row is None:
         raise not_found("rule_not_found", "No such deadline rule.")
-    return row_public(row), row
+    return RulePublic.of(row), row
 
 
 def list_rules(session: Session, org_id: uuid.UUID, *, builtin: bool | None, limit: int,
@@ -73,10 +39,10 @@ def list_rules(session: Session, org_id: uuid.UUID, *, builtin: bool | None, lim
     """Built-ins first (catalog order), then the organization's rules by id."""
     items: list[RulePublic] = []
     if builtin is not False:
-        items.extend(builtin_public(spec) for spec in RULES.values())
+        items.extend(RulePublic.of_builtin(spec) for spec in RULES.values())
     if builtin is not True:
         stmt = select(DeadlineRuleRow).where(DeadlineRuleRow.organization_id == org_id).order_by(DeadlineRuleRow.code)
-        items.extend(row_public(r) for r in session.exec(stmt).all())
+        items.extend(RulePublic.of(r) for r in session.exec(stmt).all())
     return items[offset:offset + limit], len(items)
 
 

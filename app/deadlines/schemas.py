@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, time
+from functools import cache
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema, field_validator
 
 from app.core.validation import clean_multiline, clean_text
-from app.deadlines.catalog import TriggerKind
-from app.deadlines.models import DeadlineStatus
+from app.deadlines import recompute as rc
+from app.deadlines.catalog import DEPENDENTS, TriggerKind
+from app.deadlines.compute import RuleSpec
+from app.deadlines.models import Deadline, DeadlineRuleRow, DeadlineStatus, TriggerEvent
 from app.deadlines.regimes import Direction, Regime, ServiceMethod, Unit
 
 RuleRef = Annotated[str, StringConstraints(min_length=1, max_length=64)]
@@ -116,6 +119,39 @@ class RulePublic(BaseModel):
     spawned_by: list[str]  # trigger-event kinds that create this deadline automatically
     builtin: bool
     version: int | None  # organization rules only (ETag / If-Match)
+
+    @classmethod
+    def of_builtin(cls, spec: RuleSpec) -> RulePublic:
+        return cls(
+            id=spec.id, title=spec.title, trigger=spec.trigger, citation=spec.citation, regime=spec.regime.value,
+            period=spec.period, unit=spec.unit.value, direction=spec.direction.value,
+            jurisdictional=spec.jurisdictional, extendable=spec.extendable, extension_note=spec.extension_note,
+            as_of=spec.as_of, notes=spec.notes, time_of_day=spec.time_of_day,
+            runs_from_service=spec.runs_from_service, roll=spec.roll, max_period=spec.max_period,
+            allowed_periods=list(spec.allowed_periods), obligated_party=spec.obligated_party,
+            verification=spec.verification, spawned_by=_spawned_by().get(spec.id, []), builtin=True, version=None,
+        )
+
+    @classmethod
+    def of(cls, row: DeadlineRuleRow) -> RulePublic:
+        return cls(
+            id=row.code, title=row.title, trigger=row.trigger, citation=row.citation, regime=row.regime,
+            period=row.period, unit=row.unit, direction=row.direction, jurisdictional=row.jurisdictional,
+            extendable=row.extendable, extension_note=row.extension_note, as_of=row.as_of_date, notes=row.notes,
+            time_of_day=row.time_of_day, runs_from_service=row.runs_from_service, roll=row.roll,
+            max_period=row.max_period, allowed_periods=[], obligated_party=row.obligated_party,
+            verification="U",  # the organization vouches for it; it is not from the research notes
+            spawned_by=[], builtin=False, version=row.version,
+        )
+
+
+@cache
+def _spawned_by() -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for kind, rule_ids in DEPENDENTS.items():
+        for rule_id in rule_ids:
+            out.setdefault(rule_id, []).append(str(kind))
+    return out
 
 
 # --- compute preview -------------------------------------------------------------------------------------------
@@ -242,11 +278,33 @@ class DeadlineListItem(BaseModel):
     created_at: datetime
     updated_at: datetime
 
+    @classmethod
+    def of(cls, d: Deadline) -> DeadlineListItem:
+        return DeadlineListItem(
+            id=d.id, client_id=d.client_id, proceeding_id=d.proceeding_id, rule=d.rule_id, title=d.title,
+            status=d.status, source=d.source, due_earliest_safe=d.due_earliest_safe_date,
+            due_latest_arguable=d.due_latest_arguable_date, due_at=d.due_at,
+            due_at_local=d.due_at.astimezone(rc.zone(d.court_timezone)).isoformat(),
+            due_latest_arguable_at=d.due_latest_arguable_at, court_timezone=d.court_timezone,
+            court_state=d.court_state, jurisdictional=d.jurisdictional, extendable=d.extendable,
+            obligated_party=d.obligated_party, regime=d.regime, owner_id=d.owner_id, met_at=d.met_at,
+            confirmed=d.confirmed_at is not None, confirmed_by=d.confirmed_by, confirmed_at=d.confirmed_at,
+            proposed=d.proposed, supersedes_id=d.supersedes_id, superseded_by_id=d.superseded_by_id,
+            trigger_event_id=d.trigger_event_id, trigger_kind=d.trigger_kind, trigger_date=d.trigger_date,
+            trigger_at=d.trigger_at, service_method=d.service_method, period_override=d.period_override,
+            version=d.version, created_at=d.created_at, updated_at=d.updated_at,
+        )
+
 
 class DeadlinePublic(DeadlineListItem):
     notes: str | None
     trace: list[dict[str, Any]]
     computation_notes: list[str]
+
+    @classmethod
+    def of(cls, d: Deadline) -> DeadlinePublic:
+        return DeadlinePublic(**DeadlineListItem.of(d).model_dump(), notes=d.notes, trace=list(d.trace or []),
+                              computation_notes=list(d.computation_notes or []))
 
 
 class DeadlinePage(BaseModel):
@@ -297,6 +355,15 @@ class TriggerEventPublic(BaseModel):
     created_by: uuid.UUID | None
     created_at: datetime
     updated_at: datetime
+
+    @classmethod
+    def of(cls, te: TriggerEvent) -> TriggerEventPublic:
+        return TriggerEventPublic(
+            id=te.id, client_id=te.client_id, proceeding_id=te.proceeding_id, kind=te.kind,
+            occurred_on=te.occurred_date, occurred_at=te.occurred_at, service_method=te.service_method,
+            court_state=te.court_state, court_timezone=te.court_timezone, owner_id=te.owner_id, version=te.version,
+            created_by=te.created_by, created_at=te.created_at, updated_at=te.updated_at,
+        )
 
 
 class RecomputeSummary(BaseModel):

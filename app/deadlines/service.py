@@ -25,7 +25,7 @@ from app.core.errors import conflict, forbidden, not_found, unprocessable
 from app.deadlines import recompute as rc
 from app.deadlines.models import Deadline, DeadlineSource, DeadlineStatus
 from app.deadlines.rule_specs import resolve_rule
-from app.deadlines.schemas import DeadlineCreate, DeadlineListItem, DeadlinePublic, DeadlineUpdate
+from app.deadlines.schemas import DeadlineCreate, DeadlineUpdate
 
 STAFF_ROLES = frozenset({Role.admin.value, Role.attorney.value, Role.paralegal.value})
 COUNT_CAP = 10_000
@@ -341,27 +341,3 @@ def summary(d: Any) -> dict[str, Any]:
         "due_latest_arguable": d.due_latest_arguable_date.isoformat(), "jurisdictional": d.jurisdictional,
         "status": d.status, "rule": d.rule_id, "obligated_party": d.obligated_party,
     }
-
-
-def _local(d: Deadline) -> str:
-    return d.due_at.astimezone(rc.zone(d.court_timezone)).isoformat()
-
-
-def list_item(d: Deadline) -> DeadlineListItem:
-    return DeadlineListItem(
-        id=d.id, client_id=d.client_id, proceeding_id=d.proceeding_id, rule=d.rule_id, title=d.title,
-        status=d.status, source=d.source, due_earliest_safe=d.due_earliest_safe_date,
-        due_latest_arguable=d.due_latest_arguable_date, due_at=d.due_at, due_at_local=_local(d),
-        due_latest_arguable_at=d.due_latest_arguable_at, court_timezone=d.court_timezone, court_state=d.court_state,
-        jurisdictional=d.jurisdictional, extendable=d.extendable, obligated_party=d.obligated_party,
-        regime=d.regime, owner_id=d.owner_id, met_at=d.met_at, confirmed=d.confirmed_at is not None,
-        confirmed_by=d.confirmed_by, confirmed_at=d.confirmed_at, proposed=d.proposed, supersedes_id=d.supersedes_id,
-        superseded_by_id=d.superseded_by_id, trigger_event_id=d.trigger_event_id, trigger_kind=d.trigger_kind,
-        trigger_date=d.trigger_date, trigger_at=d.trigger_at, service_method=d.service_method,
-        period_override=d.period_override, version=d.version, created_at=d.created_at, updated_at=d.updated_at,
-    )
-
-
-def to_public(d: Deadline) -> DeadlinePublic:
-    return DeadlinePublic(**list_item(d).model_dump(), notes=d.notes, trace=list(d.trace or []),
-                          computation_notes=list(d.computation_notes or []))

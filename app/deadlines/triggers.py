@@ -19,7 +19,7 @@ from app.core.errors import not_found, unprocessable
 from app.deadlines import recompute as rc
 from app.deadlines.catalog import dependents_of
 from app.deadlines.models import Deadline, DeadlineSource, DeadlineStatus, TriggerEvent
-from app.deadlines.schemas import TriggerEventCreate, TriggerEventPublic, TriggerEventUpdate
+from app.deadlines.schemas import TriggerEventCreate, TriggerEventUpdate
 from app.deadlines.service import check_owner, proceeding_of_client
 
 _INPUT_FIELDS = frozenset({"occurred_on", "occurred_at", "service_method", "court_state", "court_timezone"})
@@ -133,12 +133,3 @@ def update_trigger_event(ctx: AuditActor, session: Session, te: TriggerEvent, bo
                   "proposed": len(summary["proposed"])})
     session.commit()
     return summary
-
-
-def to_public(te: TriggerEvent) -> TriggerEventPublic:
-    return TriggerEventPublic(
-        id=te.id, client_id=te.client_id, proceeding_id=te.proceeding_id, kind=te.kind, occurred_on=te.occurred_date,
-        occurred_at=te.occurred_at, service_method=te.service_method, court_state=te.court_state,
-        court_timezone=te.court_timezone, owner_id=te.owner_id, version=te.version, created_by=te.created_by,
-        created_at=te.created_at, updated_at=te.updated_at,
-    )

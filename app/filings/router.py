@@ -82,7 +82,7 @@ async def create_filing(client_id: uuid.UUID, body: FilingCreate, request: Reque
                                      result)
     response.headers["ETag"] = service.etag_of(filing)
     response.headers["Location"] = f"/api/v1/filings/{filing.id}"
-    return service.to_public(filing)
+    return FilingPublic.of(filing)
 
 
 @router.get("/clients/{client_id}/filings", response_model=Page[FilingPublic])
@@ -97,7 +97,7 @@ def list_client_filings(
     """The client's filings, newest first (metadata only)."""
     rows, total = service.list_filings(ctx.session, ctx.org_id, client_id, template=template,
                                        status=status.value if status else None, limit=limit, offset=offset)
-    return Page(items=[service.to_public(f) for f in rows], total=total, limit=limit, offset=offset)
+    return Page(items=[FilingPublic.of(f) for f in rows], total=total, limit=limit, offset=offset)
 
 
 @router.get("/filings/{filing_id}", response_model=FilingDetail)
@@ -106,7 +106,7 @@ def get_filing(filing_id: uuid.UUID, response: Response,
     """A filing's metadata, preflight report and input snapshot."""
     filing = service.get_filing(ctx.session, ctx.org_id, filing_id)
     response.headers["ETag"] = service.etag_of(filing)
-    return service.to_detail(filing)
+    return FilingDetail.of(filing)
 
 
 @router.get("/filings/{filing_id}/pdf", response_class=Response,
@@ -144,7 +144,7 @@ def finalize_filing(filing_id: uuid.UUID, request: Request, response: Response,
     """Make a draft final (attorneys). If-Match is optional; when sent it must be the draft's ETag."""
     filing = service.finalize(ctx.session, ctx, filing_id, request.headers.get("if-match"))
     response.headers["ETag"] = service.etag_of(filing)
-    return service.to_public(filing)
+    return FilingPublic.of(filing)
 
 
 @router.post("/filing-batches", response_model=BatchAccepted, status_code=202)

@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from app.filings.models import Filing
+
 MAX_BATCH_CLIENTS = 1000
 
 
@@ -87,11 +89,23 @@ class FilingPublic(BaseModel):
     finalized_by: uuid.UUID | None
     finalized_at: datetime | None
 
+    @classmethod
+    def of(cls, filing: Filing) -> FilingPublic:
+        return FilingPublic.model_validate({**{k: getattr(filing, k) for k in FilingPublic.model_fields
+                                               if k != "warnings"}, "warnings": filing.warnings or []})
+
 
 class FilingDetail(FilingPublic):
     """One filing with its input snapshot (the FilingRecord JSON the PDF was rendered from)."""
 
     input_snapshot: dict[str, Any]
+
+    @classmethod
+    def of(cls, filing: Filing) -> FilingDetail:
+        # Decrypt explicitly: read through ``from_attributes``, pydantic would turn a DecryptionError into a
+        # "missing field" validation error instead of the 500 ``data_integrity_error`` it is.
+        snapshot = filing.input_snapshot
+        return FilingDetail(**FilingPublic.of(filing).model_dump(), input_snapshot=snapshot)
 
 
 class BatchCreate(BaseModel):

@@ -25,7 +25,7 @@ from app.filings import exhibits as exhibits_mod
 from app.filings.drafting import Draft, Drafter, build_record
 from app.filings.models import Filing, FilingDocument, FilingStatus
 from app.filings.registry import get_spec
-from app.filings.schemas import ExhibitRef, FilingDetail, FilingPublic
+from app.filings.schemas import ExhibitRef
 
 if TYPE_CHECKING:  # the renderer imports WeasyPrint; the service only needs the types
     from app.filings.render.renderer import Renderer, RenderResult
@@ -167,19 +167,6 @@ def read_pdf(session: Session, actor: Any, filing_id: uuid.UUID) -> tuple[Filing
                  {"client_id": str(filing.client_id), "sha256": filing.sha256})
     session.commit()
     return filing, pdf
-
-
-def to_public(filing: Filing) -> FilingPublic:
-    out = FilingPublic.model_validate({**{k: getattr(filing, k) for k in FilingPublic.model_fields
-                                          if k != "warnings"}, "warnings": filing.warnings or []})
-    return out
-
-
-def to_detail(filing: Filing) -> FilingDetail:
-    # Decrypt explicitly: read through ``from_attributes``, pydantic would turn a DecryptionError into a
-    # "missing field" validation error instead of the 500 ``data_integrity_error`` it is.
-    snapshot = filing.input_snapshot
-    return FilingDetail(**to_public(filing).model_dump(), input_snapshot=snapshot)
 
 
 # --- finalize ------------------------------------------------------------------------------------

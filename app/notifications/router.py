@@ -26,19 +26,10 @@ from app.notifications.schemas import (
 router = api_router(tags=["notifications"])
 
 
-def _prefs_public(pref: object, language: str) -> PreferencesPublic:
-    from app.notifications.models import NotificationPreference
-
-    p = pref if isinstance(pref, NotificationPreference) else None
-    return PreferencesPublic.model_validate({
-        "channels": preferences.channels_of(p), "quiet_hours": p.quiet_hours if p else None,
-        "custody_updates": bool(p and p.custody_updates), "language": language})
-
-
 @router.get("/auth/me/notification-preferences", response_model=PreferencesPublic)
 def get_preferences(ctx: AccountSelf) -> PreferencesPublic:
     """The caller's channels per severity (critical always includes e-mail), quiet hours, custody updates."""
-    return _prefs_public(preferences.get(ctx.session, ctx.user_id), ctx.principal.user["preferred_language"])
+    return PreferencesPublic.of(preferences.get(ctx.session, ctx.user_id), ctx.principal.user["preferred_language"])
 
 
 @router.put("/auth/me/notification-preferences", response_model=PreferencesPublic)
@@ -46,7 +37,7 @@ def put_preferences(body: PreferencesBody, ctx: AccountSelf) -> PreferencesPubli
     """Replace the caller's preferences. Quiet hours never hold back a critical alert."""
     pref = preferences.put(ctx, ctx.session, user_id=ctx.user_id, org_id=ctx.org_id, role=ctx.role,
                            body=body.model_dump(mode="json"))
-    return _prefs_public(pref, ctx.principal.user["preferred_language"])
+    return PreferencesPublic.of(pref, ctx.principal.user["preferred_language"])
 
 
 @router.get("/on-call", response_model=OnCallPublic)

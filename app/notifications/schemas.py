@@ -8,7 +8,8 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from app.notifications.models import NotificationDelivery, OnCallRotation, WebhookEndpoint
+from app.notifications.models import NotificationDelivery, NotificationPreference, OnCallRotation, WebhookEndpoint
+from app.notifications.preferences import channels_of
 
 Severity = Literal["critical", "high", "normal", "low"]
 Channel = Literal["email"]
@@ -36,6 +37,13 @@ class PreferencesPublic(BaseModel):
     quiet_hours: QuietHours | None
     custody_updates: bool
     language: str
+
+    @classmethod
+    def of(cls, p: NotificationPreference | None, language: str) -> PreferencesPublic:
+        """``p``: the user's row, None for the defaults; ``language``: the account's preferred language."""
+        return cls.model_validate({
+            "channels": channels_of(p), "quiet_hours": p.quiet_hours if p else None,
+            "custody_updates": bool(p and p.custody_updates), "language": language})
 
 
 class Shift(BaseModel):

@@ -72,13 +72,13 @@ async def create_packet(client_id: uuid.UUID, body: PacketCreate, request: Reque
         docx = await run_in_threadpool(service.chambers_copies, packet_plan)
     packet = await run_in_threadpool(service.store_packet, ctx.session, ctx, packet_plan, results, docx)
     response.headers["Location"] = f"/api/v1/emergency-packets/{packet.id}"
-    return service.to_public(packet)
+    return PacketPublic.of(packet)
 
 
 @router.get("/emergency-packets/{packet_id}", response_model=PacketPublic)
 def get_packet(packet_id: uuid.UUID, ctx: ReadFilings) -> PacketPublic:
     """The packet: its documents in filing order (kind, filing id, title, pages) and warnings."""
-    return service.to_public(service.get_packet(ctx.session, ctx.org_id, packet_id))
+    return PacketPublic.of(service.get_packet(ctx.session, ctx.org_id, packet_id))
 
 
 @router.get("/emergency-packets/{packet_id}/zip", response_class=Response,

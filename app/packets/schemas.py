@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.filings.schemas import ExhibitRef
+from app.packets.models import EmergencyPacket
 
 
 class PacketCreate(BaseModel):
@@ -50,3 +51,11 @@ class PacketPublic(BaseModel):
     documents: list[PacketDocument]
     warnings: list[PacketWarning]
     created_at: datetime
+
+    @classmethod
+    def of(cls, packet: EmergencyPacket) -> PacketPublic:
+        return cls.model_validate({
+            "id": packet.id, "client_id": packet.client_id, "proceeding_id": packet.proceeding_id,
+            "alert_id": packet.alert_id, "attorney_id": packet.attorney_id, "situation": packet.situation,
+            "court_id": packet.court_id, "documents": packet.documents, "warnings": packet.warnings,
+            "created_at": packet.created_at})

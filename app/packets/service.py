@@ -33,7 +33,7 @@ from app.filings.drafting import Draft, Drafter, build_record, resolve_attorney
 from app.filings.models import Filing, FilingDocument
 from app.packets import files, plan
 from app.packets.models import EmergencyPacket, PacketDocx
-from app.packets.schemas import PacketCreate, PacketPublic
+from app.packets.schemas import PacketCreate
 from app.protection import alerts as alerts_service
 
 if TYPE_CHECKING:
@@ -260,14 +260,6 @@ def get_packet(session: Session, org_id: uuid.UUID, packet_id: uuid.UUID) -> Eme
     if packet is None or packet.organization_id != org_id:
         raise not_found("packet_not_found", "No such emergency packet.")
     return packet
-
-
-def to_public(packet: EmergencyPacket) -> PacketPublic:
-    return PacketPublic.model_validate({
-        "id": packet.id, "client_id": packet.client_id, "proceeding_id": packet.proceeding_id,
-        "alert_id": packet.alert_id, "attorney_id": packet.attorney_id, "situation": packet.situation,
-        "court_id": packet.court_id, "documents": packet.documents, "warnings": packet.warnings,
-        "created_at": packet.created_at})
 
 
 def _contents(session: Session, packet: EmergencyPacket) -> list[tuple[dict[str, Any], bytes, bytes | None]]:

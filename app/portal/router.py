@@ -16,47 +16,23 @@ from app.core.audit import AuditEvent
 from app.core.db import Database
 from app.core.pagination import Limit, Offset, Page, paginate
 from app.core.routing import api_router
-from app.core.types import utcnow
 from app.portal import service, view
 from app.portal.invite_mail import invitation_mail, invitation_url
 from app.portal.models import GrantStatus, LiaisonGrant
 from app.portal.schemas import (
     AcceptInvite,
-    ConsentPublic,
     GrantCreate,
     GrantCreated,
     GrantPublic,
     InvitationIssued,
     Lang,
     LiaisonAccessItem,
-    LiaisonSummary,
     PortalClientSummary,
     PortalClientView,
     RevokeBody,
 )
 
 router = api_router()
-
-
-def _grant_public(grant: LiaisonGrant, liaison: UserAccount | None) -> GrantPublic:
-    summary = LiaisonSummary(
-        id=grant.liaison_user_id,
-        full_name=liaison.full_name if liaison else "",
-        email=liaison.email if liaison else "",
-        preferred_language=liaison.preferred_language if liaison else "en",
-        is_active=bool(liaison and liaison.is_active),
-        invitation_pending=bool(liaison and liaison.password_hash is None),
-    )
-    return GrantPublic(
-        id=grant.id, client_id=grant.client_id, liaison_user_id=grant.liaison_user_id, liaison=summary,
-        scopes=grant.scopes,
-        consent=ConsentPublic(method=grant.consent_method, obtained_at=grant.consent_obtained_at,
-                              language=grant.consent_language, interpreter=grant.interpreter_name,
-                              obtained_by=grant.obtained_by),
-        attorney_id=grant.attorney_id, notes=grant.notes, expires_at=grant.expires_at,
-        status=grant.status_at(utcnow()), revoked_at=grant.revoked_at, revoked_by=grant.revoked_by,
-        revocation_reason=grant.revocation_reason, created_at=grant.created_at,
-    )
 
 
 def _portal_session(request: Request, ctx: Caller) -> Session:
@@ -82,7 +58,7 @@ def list_grants(
     rows, total = paginate(ctx.session, stmt, col(LiaisonGrant.created_at).desc(),
                            LiaisonGrant.id, limit=limit, offset=offset)
     users = service.liaisons_by_id(ctx.session, {g.liaison_user_id for g in rows})
-    return Page(items=[_grant_public(g, users.get(g.liaison_user_id)) for g in rows], total=total,
+    return Page(items=[GrantPublic.of(g, users.get(g.liaison_user_id)) for g in rows], total=total,
                 limit=limit, offset=offset)
 
 
@@ -93,7 +69,7 @@ def create_grant(client_id: uuid.UUID, body: GrantCreate, background: Background
     """Record the client's consent to share scopes with a family liaison (existing, or invited now). A new
     liaison's invitation link is e-mailed when mail is configured, and returned either way."""
     result = service.create_grant(ctx, ctx.session, client_id, body, ctx.user)
-    public = _grant_public(result.grant, result.liaison)
+    public = GrantPublic.of(result.grant, result.liaison)
     raw = result.invitation_token
     emailed = raw is not None and _send_invitation(background, ctx, result.liaison, raw)
     return GrantCreated(**public.model_dump(), invitation_token=raw,
@@ -115,7 +91,7 @@ def _send_invitation(background: BackgroundTasks, ctx: Caller, liaison: UserAcco
 def get_grant(grant_id: uuid.UUID, ctx: ReadLiaison) -> GrantPublic:
     """One liaison grant."""
     grant = service.get_grant(ctx.session, ctx.org_id, grant_id)
-    return _grant_public(grant, ctx.session.get(UserAccount, grant.liaison_user_id))
+    return GrantPublic.of(grant, ctx.session.get(UserAccount, grant.liaison_user_id))
 
 
 @router.post("/liaison-grants/{grant_id}/revoke", response_model=GrantPublic, tags=["liaison"])
@@ -123,7 +99,7 @@ def revoke_grant(grant_id: uuid.UUID, body: RevokeBody,
                  ctx: GrantLiaison) -> GrantPublic:
     """Revoke a grant; the liaison loses access on the very next request."""
     grant = service.revoke_grant(ctx, ctx.session, grant_id, body.reason)
-    return _grant_public(grant, ctx.session.get(UserAccount, grant.liaison_user_id))
+    return GrantPublic.of(grant, ctx.session.get(UserAccount, grant.liaison_user_id))
 
 
 @router.post("/liaison-grants/{grant_id}/invitation", response_model=InvitationIssued, status_code=201,

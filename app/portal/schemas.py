@@ -22,9 +22,10 @@ from pydantic import (
     model_validator,
 )
 
-from app.auth.models import Password
+from app.auth.models import Password, UserAccount
+from app.core.types import utcnow
 from app.core.validation import clean_multiline, clean_text
-from app.portal.models import ConsentMethod, GrantStatus, LiaisonScope
+from app.portal.models import ConsentMethod, GrantStatus, LiaisonGrant, LiaisonScope
 
 Lang = Literal["en", "es"]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -117,6 +118,28 @@ class GrantPublic(BaseModel):
     revoked_by: uuid.UUID | None
     revocation_reason: str | None
     created_at: datetime
+
+    @classmethod
+    def of(cls, grant: LiaisonGrant, liaison: UserAccount | None) -> GrantPublic:
+        """``liaison``: the grant's user account (None when it is gone: the summary is then blank)."""
+        summary = LiaisonSummary(
+            id=grant.liaison_user_id,
+            full_name=liaison.full_name if liaison else "",
+            email=liaison.email if liaison else "",
+            preferred_language=liaison.preferred_language if liaison else "en",
+            is_active=bool(liaison and liaison.is_active),
+            invitation_pending=bool(liaison and liaison.password_hash is None),
+        )
+        return GrantPublic(
+            id=grant.id, client_id=grant.client_id, liaison_user_id=grant.liaison_user_id, liaison=summary,
+            scopes=grant.scopes,
+            consent=ConsentPublic(method=grant.consent_method, obtained_at=grant.consent_obtained_at,
+                                  language=grant.consent_language, interpreter=grant.interpreter_name,
+                                  obtained_by=grant.obtained_by),
+            attorney_id=grant.attorney_id, notes=grant.notes, expires_at=grant.expires_at,
+            status=grant.status_at(utcnow()), revoked_at=grant.revoked_at, revoked_by=grant.revoked_by,
+            revocation_reason=grant.revocation_reason, created_at=grant.created_at,
+        )
 
 
 class GrantCreated(GrantPublic):

@@ -19,9 +19,7 @@ from app.protection import occurrences as occ_mod
 from app.protection.models import ComplianceObligation, CourtOrder
 from app.protection.schemas import (
     CourtOrderCreate,
-    CourtOrderPublic,
     ObligationCreate,
-    ObligationPublic,
     ObligationUpdate,
 )
 from app.protection.service import check_proceeding
@@ -163,14 +161,3 @@ def update_obligation(ctx: AuditActor, session: Session, ob: ComplianceObligatio
     return ob
 
 
-def obligation_public(ob: ComplianceObligation) -> ObligationPublic:
-    data = ObligationPublic.model_validate(
-        {**{k: getattr(ob, k) for k in ObligationPublic.model_fields if k != "until_further_order"},
-         "until_further_order": ob.recurrence is not None and "UNTIL=" not in ob.recurrence
-         and "COUNT=" not in ob.recurrence and ob.ended_at is None})
-    return data
-
-
-def court_order_public(order: CourtOrder, obligations: list[ComplianceObligation]) -> CourtOrderPublic:
-    data = {k: getattr(order, k) for k in CourtOrderPublic.model_fields if k != "obligations"}
-    return CourtOrderPublic(**data, obligations=[obligation_public(o) for o in obligations])

@@ -35,7 +35,7 @@ def list_court_orders(client_id: uuid.UUID, ctx: ReadClients, limit: Limit = 50,
     """A client's court orders with their obligations (newest first)."""
     client = clients_service.get_client(ctx.session, ctx.org_id, client_id)
     rows, total = court_orders.list_court_orders(ctx.session, ctx.org_id, client.id, limit=limit, offset=offset)
-    return Page(items=[court_orders.court_order_public(o, obs) for o, obs in rows], total=total, limit=limit,
+    return Page(items=[CourtOrderPublic.of(o, obs) for o, obs in rows], total=total, limit=limit,
                 offset=offset)
 
 
@@ -46,14 +46,14 @@ def create_court_order(client_id: uuid.UUID, body: CourtOrderCreate,
     """Record a court order, optionally with compliance obligations (occurrences generated 14 days ahead)."""
     client = clients_service.get_client(ctx.session, ctx.org_id, client_id)
     order, obligations = court_orders.create_court_order(ctx, ctx.session, client, body, now)
-    return court_orders.court_order_public(order, obligations)
+    return CourtOrderPublic.of(order, obligations)
 
 
 @router.get("/court-orders/{order_id}", response_model=CourtOrderPublic)
 def get_court_order(order_id: uuid.UUID, ctx: ReadClients) -> CourtOrderPublic:
     """One court order with its obligations."""
     order = court_orders.get_court_order(ctx.session, ctx.org_id, order_id)
-    return court_orders.court_order_public(order, court_orders.obligations_of(ctx.session, order.id))
+    return CourtOrderPublic.of(order, court_orders.obligations_of(ctx.session, order.id))
 
 
 @router.post("/court-orders/{order_id}/obligations", response_model=ObligationPublic, status_code=201)
@@ -64,7 +64,7 @@ def add_obligation(order_id: uuid.UUID, body: ObligationCreate, response: Respon
     order = court_orders.get_court_order(ctx.session, ctx.org_id, order_id)
     ob = court_orders.add_obligation(ctx, ctx.session, order, body, now)
     set_etag(response, ob.version)
-    return court_orders.obligation_public(ob)
+    return ObligationPublic.of(ob)
 
 
 @router.get("/obligations/{obligation_id}", response_model=ObligationPublic)
@@ -73,7 +73,7 @@ def get_obligation(obligation_id: uuid.UUID, response: Response,
     """One obligation (ETag for PATCH)."""
     ob = court_orders.get_obligation(ctx.session, ctx.org_id, obligation_id)
     set_etag(response, ob.version)
-    return court_orders.obligation_public(ob)
+    return ObligationPublic.of(ob)
 
 
 @router.patch("/obligations/{obligation_id}", response_model=ObligationPublic)
@@ -85,7 +85,7 @@ def update_obligation(obligation_id: uuid.UUID, body: ObligationUpdate, request:
     expected = require_if_match(request)
     ob = court_orders.update_obligation(ctx, ctx.session, ob, body, expected, now)
     set_etag(response, ob.version)
-    return court_orders.obligation_public(ob)
+    return ObligationPublic.of(ob)
 
 
 @router.get("/obligations/{obligation_id}/occurrences", response_model=Page[OccurrencePublic])
@@ -112,7 +112,7 @@ def list_occurrences(obligation_id: uuid.UUID, request: Request,
     stmt = occ_mod.occurrences_stmt(ctx.org_id, ob.id, since=since, until=until, status=status)
     rows, total = paginate(ctx.session, stmt,
                            ObligationOccurrence.due_at, ObligationOccurrence.id, limit=limit, offset=offset)
-    return Page(items=[occ_mod.occurrence_public(o, ob) for o in rows], total=total, limit=limit,
+    return Page(items=[OccurrencePublic.of(o, ob) for o in rows], total=total, limit=limit,
                 offset=offset)
 
 
@@ -121,7 +121,7 @@ def get_occurrence(occurrence_id: uuid.UUID, ctx: ReadClients) -> OccurrencePubl
     """One occurrence with the filings that answered it and the elements still missing."""
     occ = occ_mod.get_occurrence(ctx.session, ctx.org_id, occurrence_id)
     ob = court_orders.get_obligation(ctx.session, ctx.org_id, occ.obligation_id)
-    return occ_mod.occurrence_public(occ, ob, occ_mod.filings_of(ctx.session, occ.id))
+    return OccurrencePublic.of(occ, ob, occ_mod.filings_of(ctx.session, occ.id))
 
 
 @router.post("/occurrences/{occurrence_id}/filings", response_model=OccurrencePublic, status_code=201)
@@ -131,4 +131,4 @@ def record_filing(occurrence_id: uuid.UUID, body: ObligationFilingCreate,
     """Record a filing answering an occurrence: on time, late by N minutes, or non-responsive."""
     occ = occ_mod.get_occurrence(ctx.session, ctx.org_id, occurrence_id)
     occ, ob, filings = occ_mod.record_filing(ctx, ctx.session, occ, body, now)
-    return occ_mod.occurrence_public(occ, ob, filings)
+    return OccurrencePublic.of(occ, ob, filings)

@@ -34,7 +34,7 @@ from app.protection.models import (
     OccurrenceStatus,
     Severity,
 )
-from app.protection.schemas import ObligationFilingCreate, ObligationFilingPublic, OccurrencePublic
+from app.protection.schemas import ObligationFilingCreate
 
 HORIZON = timedelta(days=14)  # occurrences exist up to now + 14 days
 HORIZON_SLACK = timedelta(days=1)  # a read regenerates only when the horizon fell a day behind
@@ -262,19 +262,6 @@ def record_filing(ctx: AuditActor, session: Session, occ: ObligationOccurrence, 
                  {"obligation_id": str(ob.id), "status": status, "minutes_late": late})
     session.commit()
     return occ, ob, filings
-
-
-def occurrence_public(occ: ObligationOccurrence, ob: ComplianceObligation,
-                      filings: list[ObligationFiling] | None = None) -> OccurrencePublic:
-    missing = None
-    if filings is not None:
-        answered = {e for f in filings for e in (f.answered_elements or [])}
-        missing = [e for e in ob.required_elements if e not in answered]
-    return OccurrencePublic(
-        id=occ.id, obligation_id=occ.obligation_id, client_id=occ.client_id, due_at=occ.due_at,
-        due_local=occ.due_at.astimezone(ZoneInfo(ob.timezone)).isoformat(), status=occ.status,
-        minutes_late=occ.minutes_late, filed_at=occ.filed_at, missing_elements=missing,
-        filings=[ObligationFilingPublic.model_validate(f) for f in filings] if filings is not None else None)
 
 
 def occurrences_stmt(org_id: uuid.UUID, obligation_id: uuid.UUID, *, since: datetime | None,

@@ -25,7 +25,7 @@ from app.core.routing import api_router
 from app.protection import alerts as alerts_mod
 from app.protection import expiry, service
 from app.protection.court_router import router as court_router
-from app.protection.models import Alert, AlertKind, OrderStatus, ProtectionOrder, Severity
+from app.protection.models import AlertKind, OrderStatus, ProtectionOrder, Severity
 from app.protection.schemas import (
     AcknowledgeBody,
     AlertAction,
@@ -37,13 +37,6 @@ from app.protection.schemas import (
 )
 
 router = api_router(tags=["protection"])
-
-
-def alert_public(a: Alert) -> AlertPublic:
-    return AlertPublic(id=a.id, client_id=a.client_id, kind=a.kind, severity=a.severity, dedupe_key=a.dedupe_key,
-                       trigger_type=a.trigger_type, trigger_id=a.trigger_id, details=a.details,
-                       created_at=a.created_at, acknowledged_at=a.acknowledged_at,
-                       acknowledged_by=a.acknowledged_by, ack_note=a.ack_note, open=a.open_marker is not None)
 
 
 def _raise_expiring_on_read(request: Request, ctx: Caller, orders: list[ProtectionOrder], now: datetime) -> None:
@@ -72,7 +65,7 @@ def list_protection_orders(client_id: uuid.UUID, request: Request,
     _raise_expiring_on_read(request, ctx, active, now)
     rows, total = paginate(ctx.session, service.orders_stmt(ctx.org_id, client_id, status),
                            col(ProtectionOrder.issued_at).desc(), ProtectionOrder.id, limit=limit, offset=offset)
-    return Page(items=[service.order_public(o, now) for o in rows], total=total, limit=limit,
+    return Page(items=[ProtectionOrderPublic.of(o, now) for o in rows], total=total, limit=limit,
                 offset=offset)
 
 
@@ -84,8 +77,8 @@ def create_protection_order(client_id: uuid.UUID, body: ProtectionOrderCreate, r
     client = clients_service.get_client(ctx.session, ctx.org_id, client_id)
     order, raised = service.create_order(ctx, ctx.session, client, body, now)
     set_etag(response, order.version)
-    return OrderWithAlerts(order=service.order_public(order, now, service.history(ctx.session, order.id)),
-                           alerts=[alert_public(a) for a in raised])
+    return OrderWithAlerts(order=ProtectionOrderPublic.of(order, now, service.history(ctx.session, order.id)),
+                           alerts=[AlertPublic.of(a) for a in raised])
 
 
 @router.get("/protection-orders/{order_id}", response_model=ProtectionOrderPublic)
@@ -96,7 +89,7 @@ def get_protection_order(order_id: uuid.UUID, request: Request, response: Respon
     order = service.get_order(ctx.session, ctx.org_id, order_id)
     _raise_expiring_on_read(request, ctx, [order], now)
     set_etag(response, order.version)
-    return service.order_public(order, now, service.history(ctx.session, order.id))
+    return ProtectionOrderPublic.of(order, now, service.history(ctx.session, order.id))
 
 
 @router.patch("/protection-orders/{order_id}", response_model=OrderWithAlerts)
@@ -108,8 +101,8 @@ def update_protection_order(order_id: uuid.UUID, body: ProtectionOrderUpdate, re
     expected = require_if_match(request)
     order, raised = service.update_order(ctx, ctx.session, order, body, expected, now)
     set_etag(response, order.version)
-    return OrderWithAlerts(order=service.order_public(order, now, service.history(ctx.session, order.id)),
-                           alerts=[alert_public(a) for a in raised])
+    return OrderWithAlerts(order=ProtectionOrderPublic.of(order, now, service.history(ctx.session, order.id)),
+                           alerts=[AlertPublic.of(a) for a in raised])
 
 
 # --- alerts ---------------------------------------------------------------------------------------------------
@@ -123,7 +116,7 @@ def list_alerts(ctx: ReadAlerts, limit: Limit = 50, offset: Offset = 0,
     stmt = alerts_mod.list_alerts(ctx.org_id, client_id=client_id, kind=kind, severity=severity,
                                   acknowledged=acknowledged)
     rows, total = paginate(ctx.session, stmt, *alerts_mod.alert_order(), limit=limit, offset=offset)
-    items = [alert_public(a) for a in rows]
+    items = [AlertPublic.of(a) for a in rows]
     clients_service.label_items(ctx.session, ctx.org_id, items)
     return Page(items=items, total=total, limit=limit, offset=offset)
 
@@ -132,7 +125,7 @@ def list_alerts(ctx: ReadAlerts, limit: Limit = 50, offset: Offset = 0,
 def get_alert(alert_id: uuid.UUID, ctx: ReadAlerts) -> AlertPublic:
     """One alert, with the action that drafts an emergency packet for its client (alert prefilled)."""
     alert = alerts_mod.get_alert(ctx.session, ctx.org_id, alert_id)
-    out = alert_public(alert)
+    out = AlertPublic.of(alert)
     out.actions = [AlertAction(rel="emergency_packet", method="POST",
                                href=f"/api/v1/clients/{alert.client_id}/emergency-packets",
                                body={"alert_id": str(alert.id), "attorney_id": None})]
@@ -144,7 +137,7 @@ def acknowledge_alert(alert_id: uuid.UUID, ctx: AckAlerts, body: AcknowledgeBody
     """Acknowledge an open alert (who, when, note); the same facts may later open a new alert."""
     alert = alerts_mod.get_alert(ctx.session, ctx.org_id, alert_id)
     alert = alerts_mod.acknowledge(ctx, ctx.session, alert, body.note if body else None)
-    return alert_public(alert)
+    return AlertPublic.of(alert)
 
 
 router.include_router(court_router)

@@ -7,11 +7,26 @@ import uuid
 from datetime import date as Date
 from datetime import datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from app.core.validation import clean_multiline, clean_text
-from app.protection.models import ObligatedParty, OrderScope, OrderStatus, OrderType, TriState
+from app.protection.models import (
+    Alert,
+    ComplianceObligation,
+    CourtOrder,
+    ObligatedParty,
+    ObligationFiling,
+    ObligationOccurrence,
+    OrderScope,
+    OrderStatus,
+    OrderType,
+    ProtectionOrder,
+    ProtectionOrderStatusChange,
+    TriState,
+)
+from app.protection.rules import effective_status, is_active
 
 Short = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Code = Annotated[str, StringConstraints(min_length=1, max_length=8)]
@@ -34,6 +49,12 @@ class RemovalOrderFacts(_In):
     designated_country: Code | None = None
     alternate_countries: list[Code] = Field(default_factory=list, max_length=20)
 
+    @classmethod
+    def of(cls, order: ProtectionOrder) -> RemovalOrderFacts:
+        return cls(exists=TriState(order.removal_order_exists), date=order.removal_order_date,
+                   designated_country=order.designated_country,
+                   alternate_countries=list(order.alternate_countries or []))
+
 
 class ClassDefinition(_In):
     name: Short | None = None
@@ -43,6 +64,15 @@ class ClassDefinition(_In):
 
     _clean = field_validator("name", "member_basis")(clean_text)
     _clean_ml = field_validator("definition_text")(clean_multiline)
+
+    @classmethod
+    def of(cls, order: ProtectionOrder) -> ClassDefinition | None:
+        """None when the order records nothing of a class."""
+        if not (order.class_name or order.class_definition_text or order.class_member_basis
+                or order.class_certified is not None):
+            return None
+        return cls(name=order.class_name, definition_text=order.class_definition_text,
+                   certified=order.class_certified, member_basis=order.class_member_basis)
 
 
 class ProtectionOrderCreate(_In):
@@ -135,6 +165,23 @@ class ProtectionOrderPublic(BaseModel):
     updated_at: datetime
     status_history: list[StatusChangePublic] | None = None
 
+    @classmethod
+    def of(cls, order: ProtectionOrder, now: datetime,
+           status_history: list[ProtectionOrderStatusChange] | None = None) -> ProtectionOrderPublic:
+        return cls(
+            id=order.id, client_id=order.client_id, proceeding_id=order.proceeding_id, type=order.type,
+            scope=order.scope, countries=list(order.countries), federal_district=order.federal_district,
+            issuing_body=order.issuing_body, judge=order.judge, docket_entry=order.docket_entry,
+            issued_at=order.issued_at, effective_at=order.effective_at, expires_at=order.expires_at,
+            extended=order.extended, status=order.status, effective_status=effective_status(order, now),
+            is_active=is_active(order, now), status_changed_at=order.status_changed_at,
+            underlying_removal_order=RemovalOrderFacts.of(order), class_definition=ClassDefinition.of(order),
+            verified=order.verified, verified_by=order.verified_by, verified_at=order.verified_at,
+            notes=order.notes, version=order.version, created_by=order.created_by, created_at=order.created_at,
+            updated_at=order.updated_at,
+            status_history=[StatusChangePublic.model_validate(h) for h in status_history]
+            if status_history is not None else None)
+
 
 class AlertAction(BaseModel):
     rel: str
@@ -162,6 +209,13 @@ class AlertPublic(BaseModel):
     open: bool
     # The alert view offers the emergency packet (GET /alerts/{id} only): the request to make, prefilled.
     actions: list[AlertAction] = Field(default_factory=list)
+
+    @classmethod
+    def of(cls, a: Alert) -> AlertPublic:
+        return cls(id=a.id, client_id=a.client_id, kind=a.kind, severity=a.severity, dedupe_key=a.dedupe_key,
+                   trigger_type=a.trigger_type, trigger_id=a.trigger_id, details=a.details,
+                   created_at=a.created_at, acknowledged_at=a.acknowledged_at,
+                   acknowledged_by=a.acknowledged_by, ack_note=a.ack_note, open=a.open_marker is not None)
 
 
 class OrderWithAlerts(BaseModel):
@@ -243,6 +297,13 @@ class ObligationPublic(BaseModel):
     version: int
     created_at: datetime
 
+    @classmethod
+    def of(cls, ob: ComplianceObligation) -> ObligationPublic:
+        return cls.model_validate(
+            {**{k: getattr(ob, k) for k in ObligationPublic.model_fields if k != "until_further_order"},
+             "until_further_order": ob.recurrence is not None and "UNTIL=" not in ob.recurrence
+             and "COUNT=" not in ob.recurrence and ob.ended_at is None})
+
 
 class CourtOrderPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -258,6 +319,11 @@ class CourtOrderPublic(BaseModel):
     version: int
     created_at: datetime
     obligations: list[ObligationPublic] = Field(default_factory=list)
+
+    @classmethod
+    def of(cls, order: CourtOrder, obligations: list[ComplianceObligation]) -> CourtOrderPublic:
+        data = {k: getattr(order, k) for k in CourtOrderPublic.model_fields if k != "obligations"}
+        return cls(**data, obligations=[ObligationPublic.of(o) for o in obligations])
 
 
 class ObligationFilingCreate(_In):
@@ -294,3 +360,16 @@ class OccurrencePublic(BaseModel):
     filed_at: datetime | None
     missing_elements: list[str] | None = None
     filings: list[ObligationFilingPublic] | None = None
+
+    @classmethod
+    def of(cls, occ: ObligationOccurrence, ob: ComplianceObligation,
+           filings: list[ObligationFiling] | None = None) -> OccurrencePublic:
+        missing = None
+        if filings is not None:
+            answered = {e for f in filings for e in (f.answered_elements or [])}
+            missing = [e for e in ob.required_elements if e not in answered]
+        return cls(
+            id=occ.id, obligation_id=occ.obligation_id, client_id=occ.client_id, due_at=occ.due_at,
+            due_local=occ.due_at.astimezone(ZoneInfo(ob.timezone)).isoformat(), status=occ.status,
+            minutes_late=occ.minutes_late, filed_at=occ.filed_at, missing_elements=missing,
+            filings=[ObligationFilingPublic.model_validate(f) for f in filings] if filings is not None else None)

@@ -35,16 +35,13 @@ from app.protection.models import (
     OrderType,
     ProtectionOrder,
     ProtectionOrderStatusChange,
-    TriState,
 )
-from app.protection.rules import effective_status, is_active
+from app.protection.rules import is_active
 from app.protection.schemas import (
     ClassDefinition,
     ProtectionOrderCreate,
-    ProtectionOrderPublic,
     ProtectionOrderUpdate,
     RemovalOrderFacts,
-    StatusChangePublic,
 )
 
 TRO_MAX = timedelta(days=14)  # FRCP 65(b)(2): a TRO expires within 14 days unless extended for good cause
@@ -76,7 +73,7 @@ def _state_from(order: ProtectionOrder) -> dict[str, Any]:
         "federal_district": order.federal_district, "issuing_body": order.issuing_body, "judge": order.judge,
         "proceeding_id": order.proceeding_id, "docket_entry": order.docket_entry, "issued_at": order.issued_at,
         "effective_at": order.effective_at, "expires_at": order.expires_at, "extended": order.extended,
-        "underlying_removal_order": _removal_facts(order), "class_definition": _class_def(order),
+        "underlying_removal_order": RemovalOrderFacts.of(order), "class_definition": ClassDefinition.of(order),
         "notes": order.notes,
     }
 
@@ -137,20 +134,6 @@ def _apply(order: ProtectionOrder, st: dict[str, Any]) -> None:
     order.class_definition_text = cls.definition_text if cls else None
     order.class_certified = cls.certified if cls else None
     order.class_member_basis = cls.member_basis if cls else None
-
-
-def _removal_facts(order: ProtectionOrder) -> RemovalOrderFacts:
-    return RemovalOrderFacts(exists=TriState(order.removal_order_exists), date=order.removal_order_date,
-                             designated_country=order.designated_country,
-                             alternate_countries=list(order.alternate_countries or []))
-
-
-def _class_def(order: ProtectionOrder) -> ClassDefinition | None:
-    if not (order.class_name or order.class_definition_text or order.class_member_basis
-            or order.class_certified is not None):
-        return None
-    return ClassDefinition(name=order.class_name, definition_text=order.class_definition_text,
-                           certified=order.class_certified, member_basis=order.class_member_basis)
 
 
 def _check_verify(ctx: AuditActor) -> None:
@@ -265,23 +248,6 @@ def _alerts_for_order(ctx: AuditActor, session: Session, client: Client, order: 
 
 
 # --- representations and cross-domain reads -------------------------------------------------------------
-
-
-def order_public(order: ProtectionOrder, now: datetime,
-                 status_history: list[ProtectionOrderStatusChange] | None = None) -> ProtectionOrderPublic:
-    return ProtectionOrderPublic(
-        id=order.id, client_id=order.client_id, proceeding_id=order.proceeding_id, type=order.type,
-        scope=order.scope, countries=list(order.countries), federal_district=order.federal_district,
-        issuing_body=order.issuing_body, judge=order.judge, docket_entry=order.docket_entry,
-        issued_at=order.issued_at, effective_at=order.effective_at, expires_at=order.expires_at,
-        extended=order.extended, status=order.status, effective_status=effective_status(order, now),
-        is_active=is_active(order, now), status_changed_at=order.status_changed_at,
-        underlying_removal_order=_removal_facts(order), class_definition=_class_def(order),
-        verified=order.verified, verified_by=order.verified_by, verified_at=order.verified_at, notes=order.notes,
-        version=order.version, created_by=order.created_by, created_at=order.created_at,
-        updated_at=order.updated_at,
-        status_history=[StatusChangePublic.model_validate(h) for h in status_history]
-        if status_history is not None else None)
 
 
 def active_protections_for_client(session: Session, org_id: uuid.UUID, client_id: uuid.UUID,
