@@ -72,8 +72,9 @@ async def _start(app: FastAPI) -> None:
         return
     resources = _resources(app)
     if app.state.jobs_postgres:
+        # Opened by the worker task, not here: the API must start (and answer /readyz 503) while the database
+        # is down; the embedded worker connects when it can.
         papp = engine.build(settings, resources)
-        await papp.open_async()
         app.state.jobs_app = papp
         app.state.jobs_worker = asyncio.create_task(
             _embedded_worker(papp, settings), name="jobs-worker")
@@ -85,6 +86,15 @@ async def _start(app: FastAPI) -> None:
 
 
 async def _embedded_worker(papp: procrastinate.App, settings: Settings) -> None:
+    while True:
+        try:
+            await papp.open_async()
+            break
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the database is not there yet: try again
+            log.warning("job engine cannot reach the database (%s); retrying in 5 s", type(exc).__name__)
+            await asyncio.sleep(5)
     while True:
         try:
             await papp.run_worker_async(concurrency=settings.jobs_concurrency, install_signal_handlers=False,
@@ -104,7 +114,10 @@ async def _stop(app: FastAPI) -> None:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         app.state.jobs_worker = None
-        await app.state.jobs_app.close_async()
+        try:
+            await app.state.jobs_app.close_async()
+        except Exception as exc:  # noqa: BLE001 - never opened (the database never answered): nothing to close
+            log.info("job engine closed without an open connection (%s)", type(exc).__name__)
     runner = getattr(app.state, "jobs_runner", None)
     if runner is not None:
         await asyncio.to_thread(runner.stop)
