@@ -109,6 +109,12 @@ def _send(session: Session, settings: Settings, d: NotificationDelivery,
     return (True, None, None) if mail.send(settings, message) else (False, None, "smtp_failed")
 
 
+# Failures that waiting cannot cure: the delivery fails at once (shown in GET /notifications) instead of
+# coming back for 24 hours. Without SMTP settings every e-mail would otherwise be retried through the whole
+# schedule, and under load those retries ran in the API's own job worker (bench/RESULTS.md).
+FINAL_ERRORS = frozenset({"endpoint_deleted", "smtp_not_configured", "recipient_inactive"})
+
+
 def attempt(session: Session, settings: Settings, delivery_id: uuid.UUID, attempt_no: int, now: datetime) -> str:
     """Send a claimed delivery and record the outcome; returns the new status. Commits."""
     d = session.get(NotificationDelivery, delivery_id)
@@ -120,7 +126,7 @@ def attempt(session: Session, settings: Settings, delivery_id: uuid.UUID, attemp
     if ok:
         values: dict[str, Any] = {"status": "delivered", "delivered_at": now, "lease_until": None,
                                   "last_error": None, "last_status_code": code, "next_attempt_at": None}
-    elif attempt_no <= len(gaps) and error != "endpoint_deleted":
+    elif attempt_no <= len(gaps) and error not in FINAL_ERRORS:
         values = {"status": "pending", "lease_until": None, "last_error": error, "last_status_code": code,
                   "next_attempt_at": now + timedelta(seconds=gaps[attempt_no - 1])}
     else:  # the schedule (>= 24 h) is spent: failed, and the endpoint is marked failing below

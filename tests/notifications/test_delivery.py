@@ -318,3 +318,25 @@ def test_high_alerts_notify_without_escalation_and_wait_for_quiet_hours(client: 
     sweep(t0 + timedelta(hours=2, minutes=5), org)
     later = [m["Subject"] for m in inbox.to(attorney.email)][1:]
     assert any(s.startswith("[Due Process] High") for s in later)
+
+
+def test_without_smtp_an_email_fails_at_once_and_is_not_retried(client: Any, db: Any, make_org: Any,
+                                                                 settings: Any) -> None:
+    """No SMTP settings: waiting cannot cure that, so the e-mail fails on its first attempt (visible in the
+    delivery log) instead of coming back through the 24-hour retry schedule."""
+    from app.notifications.delivery import sweep as run
+
+    org = make_org()
+    _, alert = critical_alert(client, db, org)
+    bare = settings.model_copy(update={"smtp_host": None, "mail_from": None})
+    t0 = now()
+    with db.session(write=True) as s:
+        run(s, t0, [org.id], settings=bare)
+    with db.session(write=True) as s:
+        run(s, t0 + timedelta(hours=2), [org.id], settings=bare)
+    log = client.get(f"{API}/notifications", headers=org.h("paralegal"),
+                     params={"alert_id": alert["id"], "channel": "email"}).json()
+    assert log["items"], log
+    first = [d for d in log["items"] if d["escalation_step"] == 0]
+    assert first and all(d["status"] == "failed" and d["attempts"] == 1 and d["last_error"] == "smtp_not_configured"
+                         for d in first), first
