@@ -31,6 +31,9 @@ def _print_version(value: bool) -> None:
 def _root(version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
                                        help="Print the version and exit.")) -> None:
     """Due Process: immigration due-process defense backend."""
+    # Every table is registered before any command runs, so foreign keys resolve in the commands that domains
+    # contribute (app/<domain>/cli.py), as they do in the server.
+    import app.models  # noqa: F401
 
 audit_cli = typer.Typer(help="Audit trail commands.", no_args_is_help=True)
 cli.add_typer(audit_cli, name="audit")

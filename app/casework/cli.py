@@ -18,7 +18,6 @@ def commands(cli: typer.Typer) -> None:
     ) -> None:
         """Import clients (and their initial custody status) from a CSV into an organization."""
 
-        import app.models  # noqa: F401  (every table, so foreign keys resolve)
         from app.auth.sweep_cli import organization_for_option
         from app.casework.client_import import import_clients as run_import
         from app.core.audit import Actor

@@ -9,7 +9,6 @@ import typer
 
 
 def _upsert(text: str | bytes, *, dry_run: bool) -> None:
-    import app.models  # noqa: F401  (every table, so foreign keys resolve)
     from app.core.config import get_settings
     from app.core.db import make_database
     from app.custody.facilities import csv_columns, upsert_facilities

@@ -6,7 +6,6 @@ import typer
 
 
 def _resume(workers: int) -> tuple[int, int]:
-    import app.models  # noqa: F401  (every table, so foreign keys resolve)
     from app.core import jobs
     from app.core.config import get_settings
     from app.core.db import make_database

@@ -13,7 +13,6 @@ def commands(cli: typer.Typer) -> None:
     ) -> None:
         """Run jobs from PostgreSQL until SIGTERM/SIGINT (which lets the jobs in flight finish). Start as many
         as you like, on any machines sharing DATABASE_URL."""
-        import app.models  # noqa: F401  (every table, so foreign keys resolve in a worker process)
         from app.core.config import get_settings
         from app.core.jobs import QUEUES
         from app.jobs import worker as job_worker
