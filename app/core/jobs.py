@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlmodel import Session
@@ -132,14 +133,16 @@ def resource(name: str) -> Any:
 
 
 class JobBackend(Protocol):
-    def defer(self, session: Session, task_name: str, queue: str, args: dict[str, JobArg]) -> None: ...
+    def defer(self, session: Session, task_name: str, queue: str, args: dict[str, JobArg],
+              not_before: datetime | None = None) -> None: ...
 
 
 class _Pending:
     """The default before an engine is installed: jobs are remembered on the session (``session.info``) so
     tests of a domain can see what it deferred. Nothing runs them."""
 
-    def defer(self, session: Session, task_name: str, queue: str, args: dict[str, JobArg]) -> None:
+    def defer(self, session: Session, task_name: str, queue: str, args: dict[str, JobArg],
+              not_before: datetime | None = None) -> None:
         session.info.setdefault("jobs.deferred", []).append((task_name, queue, dict(args)))
 
 
@@ -151,11 +154,15 @@ def install_backend(backend: JobBackend) -> None:
     _backend = backend
 
 
-def defer(session: Session, task_name: str, *, queue: str, **args: JobArg) -> None:
-    """Enqueue ``task_name(**args)`` on ``queue`` as part of ``session``'s transaction."""
+def defer(session: Session, task_name: str, *, queue: str, not_before: datetime | None = None,
+          **args: JobArg) -> None:
+    """Enqueue ``task_name(**args)`` on ``queue`` as part of ``session``'s transaction; with ``not_before``
+    (timezone-aware), no worker starts it earlier."""
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue!r}")
+    if not_before is not None and not_before.tzinfo is None:
+        raise ValueError("not_before must be timezone-aware")
     for key, value in args.items():
         if not isinstance(value, str | int):
             raise TypeError(f"job argument {key!r} must be an id (str or int)")
-    _backend.defer(session, task_name, queue, args)
+    _backend.defer(session, task_name, queue, args, not_before)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import procrastinate
@@ -25,8 +26,9 @@ from app.core.config import Settings
 log = logging.getLogger("app.jobs.engine")
 STALLED_TASK = "jobs.recover_stalled"
 
+# The last argument is procrastinate's ``scheduled_at``: a worker does not fetch the job before it.
 _DEFER = sa.text(
-    "SELECT procrastinate_defer_job(:queue, :task, 0, NULL, NULL, CAST(:args AS jsonb), NULL)")
+    "SELECT procrastinate_defer_job(:queue, :task, 0, NULL, NULL, CAST(:args AS jsonb), :at)")
 
 
 class PostgresBackend:
@@ -34,8 +36,9 @@ class PostgresBackend:
     row commits or rolls back with the caller's rows (a batch and its items). procrastinate's trigger on that
     insert sends the NOTIFY that wakes a listening worker, delivered at commit."""
 
-    def defer(self, session: Session, task_name: str, queue: str, args: dict[str, jobs.JobArg]) -> None:
-        session.execute(_DEFER, {"queue": queue, "task": task_name, "args": json.dumps(args)})
+    def defer(self, session: Session, task_name: str, queue: str, args: dict[str, jobs.JobArg],
+              not_before: datetime | None = None) -> None:
+        session.execute(_DEFER, {"queue": queue, "task": task_name, "args": json.dumps(args), "at": not_before})
 
 
 def conninfo(database_url: str) -> str:

@@ -126,16 +126,29 @@ class LocalRunner:
             self.queued.discard(key)
 
     def _retry_later(self, key: tuple[str, str], args: dict[str, jobs.JobArg], attempt: int) -> None:
+        self._later(key, args, attempt, self.retry_base ** attempt)
+
+    def submit_later(self, task_name: str, args: dict[str, jobs.JobArg], delay: float) -> None:
+        """A job deferred with ``not_before``: submitted when its time comes (a restart before then loses the
+        timer; the domain's sweep is the backstop, as for every job here)."""
+        self._later((task_name, repr(sorted(args.items()))), args, 0, delay, waiting=False)
+
+    def _later(self, key: tuple[str, str], args: dict[str, jobs.JobArg], attempt: int, delay: float,
+               waiting: bool = True) -> None:
+        if self.stopping.is_set():
+            return
+
         def fire() -> None:
             with self.lock:
                 self.timers.discard(timer)
             self.submit(key[0], args, attempt)
 
-        timer = threading.Timer(self.retry_base ** attempt, fire)
+        timer = threading.Timer(delay, fire)
         timer.daemon = True
         with self.lock:
             self.timers.add(timer)
-            self.stats.waiting[key] = time.time()
+            if waiting:  # a retry waits in the queue; a job scheduled for later is not late yet
+                self.stats.waiting[key] = time.time()
         timer.start()
 
     # --- periodic tasks ------------------------------------------------------------------------------
@@ -188,8 +201,9 @@ class LocalBackend:
     session's database takes them. Without a runner (an API-only process) they are dropped after commit:
     the rows they point at are open and the next process with a runner recovers them."""
 
-    def defer(self, session: Session, task_name: str, queue: str, args: dict[str, jobs.JobArg]) -> None:
-        session.info.setdefault(_PENDING_KEY, []).append((task_name, dict(args)))
+    def defer(self, session: Session, task_name: str, queue: str, args: dict[str, jobs.JobArg],
+              not_before: datetime | None = None) -> None:
+        session.info.setdefault(_PENDING_KEY, []).append((task_name, dict(args), not_before))
 
 
 @event.listens_for(OrmSession, "after_commit")
@@ -201,8 +215,12 @@ def _after_commit(session: OrmSession) -> None:
     runner = runner_for(bind if isinstance(bind, Engine) else bind.engine)
     if runner is None:
         return
-    for task_name, args in pending:
-        runner.submit(task_name, args)
+    for task_name, args, not_before in pending:
+        delay = 0.0 if not_before is None else (not_before - datetime.now(UTC)).total_seconds()
+        if delay > 0:
+            runner.submit_later(task_name, args, delay)
+        else:
+            runner.submit(task_name, args)
 
 
 @event.listens_for(OrmSession, "after_rollback")

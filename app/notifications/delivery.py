@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -59,11 +60,14 @@ def claim_one(session: Session, settings: Settings, delivery_id: uuid.UUID, now:
 
 
 def claim_due(session: Session, settings: Settings, now: datetime, limit: int = 100,
-              org_ids: list[uuid.UUID] | None = None) -> list[tuple[uuid.UUID, int]]:
-    """Claim up to ``limit`` due deliveries (SKIP LOCKED on PostgreSQL). Commits."""
+              org_ids: list[uuid.UUID] | None = None,
+              intent_id: uuid.UUID | None = None) -> list[tuple[uuid.UUID, int]]:
+    """Claim up to ``limit`` due deliveries (of one intent when given; SKIP LOCKED on PostgreSQL). Commits."""
     pick = sa.select(_D.c.id).where(_due(now)).order_by(_D.c.next_attempt_at).limit(limit)
     if org_ids is not None:
         pick = pick.where(_D.c.organization_id.in_(org_ids))
+    if intent_id is not None:
+        pick = pick.where(_D.c.intent_id == intent_id)
     if session.get_bind().dialect.name == "postgresql":
         pick = pick.with_for_update(skip_locked=True)
     ids = list(session.execute(pick).scalars().all())
@@ -76,28 +80,35 @@ def claim_due(session: Session, settings: Settings, now: datetime, limit: int = 
     return claimed
 
 
-def _send(session: Session, settings: Settings, d: NotificationDelivery,
-          intent: NotificationIntent) -> tuple[bool, int | None, str | None]:
-    """One attempt: (delivered, HTTP status, error code). Reads only; nothing held open while sending."""
+Outcome = tuple[bool, int | None, str | None]  # (delivered, HTTP status, error code)
+
+
+def _prepare(session: Session, settings: Settings, d: NotificationDelivery,
+             intent: NotificationIntent) -> Callable[[], Outcome] | Outcome:
+    """Everything one attempt needs from the database, read now; the network part is returned as a function
+    to run after the read transaction ends (nothing is held open while sending). An outcome known without
+    sending (a deleted endpoint, an inactive recipient, no SMTP) is returned as is."""
     if d.channel == "webhook":
         ep = session.get(WebhookEndpoint, d.endpoint_id)
         if ep is None or ep.deleted_at is not None:
             return False, None, "endpoint_deleted"
         secret = ring().decrypt(ep.secret_encrypted, secret_aad(ep))
-        url = ep.url
-        body = messages.webhook_body(str(d.id), intent)
-        session.commit()  # end the read transaction before the network
-        try:
-            target = webhooks.resolve(url, allow_private=settings.webhook_allow_private_networks)
-        except webhooks.TargetRefused as exc:
-            return False, None, str(exc.args[0])
-        sent_at = datetime.now(intent.created_at.tzinfo)  # the signature's timestamp is the real send time
-        try:
-            code = webhooks.post(target, body, webhooks.headers(secret, f"msg_{d.id.hex}", sent_at, body),
-                                 settings.webhook_timeout_seconds)
-        except OSError as exc:
-            return False, None, f"connection:{type(exc).__name__}"
-        return 200 <= code < 300, code, None if 200 <= code < 300 else f"http_{code}"
+        url, body, msg_id = ep.url, messages.webhook_body(str(d.id), intent), f"msg_{d.id.hex}"
+
+        def post() -> Outcome:
+            try:
+                target = webhooks.resolve(url, allow_private=settings.webhook_allow_private_networks)
+            except webhooks.TargetRefused as exc:
+                return False, None, str(exc.args[0])
+            sent_at = datetime.now(intent.created_at.tzinfo)  # the signature's timestamp is the real send time
+            try:
+                code = webhooks.post(target, body, webhooks.headers(secret, msg_id, sent_at, body),
+                                     settings.webhook_timeout_seconds)
+            except OSError as exc:
+                return False, None, f"connection:{type(exc).__name__}"
+            return 200 <= code < 300, code, None if 200 <= code < 300 else f"http_{code}"
+
+        return post
     user = session.get(UserAccount, d.recipient_user_id)
     if user is None or not user.is_active:
         return False, None, "recipient_inactive"
@@ -105,8 +116,7 @@ def _send(session: Session, settings: Settings, d: NotificationDelivery,
         return False, None, "smtp_not_configured"
     message = messages.email(intent, to=user.email, lang=user.preferred_language or "en",
                              base_url=settings.public_base_url, escalated=d.escalation_step > 0)
-    session.commit()
-    return (True, None, None) if mail.send(settings, message) else (False, None, "smtp_failed")
+    return lambda: (True, None, None) if mail.send(settings, message) else (False, None, "smtp_failed")
 
 
 # Failures that waiting cannot cure: the delivery fails at once (shown in GET /notifications) instead of
@@ -115,35 +125,70 @@ def _send(session: Session, settings: Settings, d: NotificationDelivery,
 FINAL_ERRORS = frozenset({"endpoint_deleted", "smtp_not_configured", "recipient_inactive"})
 
 
-def attempt(session: Session, settings: Settings, delivery_id: uuid.UUID, attempt_no: int, now: datetime) -> str:
-    """Send a claimed delivery and record the outcome; returns the new status. Commits."""
-    d = session.get(NotificationDelivery, delivery_id)
-    intent = session.get(NotificationIntent, d.intent_id) if d is not None else None
-    if d is None or intent is None:
-        return "missing"
-    ok, code, error = _send(session, settings, d, intent)
+def _outcome_values(settings: Settings, outcome: Outcome, attempt_no: int, now: datetime) -> dict[str, Any]:
+    ok, code, error = outcome
     gaps = schedule(settings)
     if ok:
-        values: dict[str, Any] = {"status": "delivered", "delivered_at": now, "lease_until": None,
-                                  "last_error": None, "last_status_code": code, "next_attempt_at": None}
-    elif attempt_no <= len(gaps) and error not in FINAL_ERRORS:
-        values = {"status": "pending", "lease_until": None, "last_error": error, "last_status_code": code,
-                  "next_attempt_at": now + timedelta(seconds=gaps[attempt_no - 1])}
-    else:  # the schedule (>= 24 h) is spent: failed, and the endpoint is marked failing below
-        values = {"status": "failed", "lease_until": None, "last_error": error, "last_status_code": code,
-                  "next_attempt_at": None}
-    fenced = session.execute(sa.update(_D).where(_D.c.id == delivery_id, _D.c.status == "in_progress",
-                                                 _D.c.attempts == attempt_no).values(**values))
-    if fenced.rowcount != 1:  # type: ignore[attr-defined]
-        session.rollback()  # our lease expired and someone else holds the claim now: theirs to record
-        return "superseded"
-    audit.record(session, Actor(d.organization_id), "notification.attempt", "notification_delivery", d.id,
-                 {"channel": d.channel, "attempt": attempt_no, "outcome": values["status"], "http_status": code,
-                  "error": error, "intent_id": str(d.intent_id), "event": intent.event})
-    if d.channel == "webhook" and d.endpoint_id is not None and error != "endpoint_deleted":
-        _endpoint_health(session, settings, d.endpoint_id, ok, values["status"] == "failed", now)
+        return {"status": "delivered", "delivered_at": now, "lease_until": None, "last_error": None,
+                "last_status_code": code, "next_attempt_at": None}
+    if attempt_no <= len(gaps) and error not in FINAL_ERRORS:
+        return {"status": "pending", "lease_until": None, "last_error": error, "last_status_code": code,
+                "next_attempt_at": now + timedelta(seconds=gaps[attempt_no - 1])}
+    # the schedule (>= 24 h) is spent: failed, and the endpoint is marked failing below
+    return {"status": "failed", "lease_until": None, "last_error": error, "last_status_code": code,
+            "next_attempt_at": None}
+
+
+def attempt_all(session: Session, settings: Settings, claimed: list[tuple[uuid.UUID, int]],
+                now: datetime) -> dict[uuid.UUID, str]:
+    """Send claimed deliveries and record their outcomes; the new status of each. Commits.
+
+    Three steps, so that a whole intent's deliveries cost one read and one write transaction (one audit-chain
+    lock) however many people they reach: read what every attempt needs; send, outside any transaction;
+    record every outcome. Only the holder of the current claim (same ``attempts``) records an outcome; a
+    delivery whose lease expired meanwhile is someone else's now ("superseded")."""
+    if not claimed:
+        return {}
+    attempt_of = dict(claimed)
+    rows = session.exec(select(NotificationDelivery).where(col(NotificationDelivery.id).in_(list(attempt_of)))).all()
+    deliveries = {d.id: d for d in rows}
+    intent_ids = {d.intent_id for d in rows}
+    intents = {i.id: i for i in session.exec(select(NotificationIntent).where(
+        col(NotificationIntent.id).in_(list(intent_ids)))).all()} if intent_ids else {}
+    plans = {d_id: _prepare(session, settings, d, intents[d.intent_id])
+             for d_id, d in deliveries.items() if d.intent_id in intents}
+    session.commit()  # end the read transaction before the network
+    outcomes = {d_id: plan() if callable(plan) else plan for d_id, plan in plans.items()}
+    result: dict[uuid.UUID, str] = dict.fromkeys(attempt_of, "missing")
+    retry_at: dict[uuid.UUID, datetime] = {}
+    for d_id, outcome in outcomes.items():
+        d, n = deliveries[d_id], attempt_of[d_id]
+        values = _outcome_values(settings, outcome, n, now)
+        fenced = session.execute(sa.update(_D).where(_D.c.id == d_id, _D.c.status == "in_progress",
+                                                     _D.c.attempts == n).values(**values))
+        if fenced.rowcount != 1:  # type: ignore[attr-defined]
+            result[d_id] = "superseded"  # our lease expired and someone else holds the claim: theirs to record
+            continue
+        ok, code, error = outcome
+        audit.record(session, Actor(d.organization_id), "notification.attempt", "notification_delivery", d.id,
+                     {"channel": d.channel, "attempt": n, "outcome": values["status"], "http_status": code,
+                      "error": error, "intent_id": str(d.intent_id), "event": intents[d.intent_id].event})
+        if d.channel == "webhook" and d.endpoint_id is not None and error != "endpoint_deleted":
+            _endpoint_health(session, settings, d.endpoint_id, ok, values["status"] == "failed", now)
+        if values["status"] == "pending":
+            at = values["next_attempt_at"]
+            retry_at[d.intent_id] = min(at, retry_at.get(d.intent_id, at))
+        result[d_id] = str(values["status"])
+    for intent_id, at in retry_at.items():
+        # The retry is a job that starts no earlier than the schedule says (the sweep is only the backstop).
+        outbox.queue(session, intent_id, not_before=at)
     session.commit()
-    return str(values["status"])
+    return result
+
+
+def attempt(session: Session, settings: Settings, delivery_id: uuid.UUID, attempt_no: int, now: datetime) -> str:
+    """Send one claimed delivery and record the outcome; returns the new status. Commits."""
+    return attempt_all(session, settings, [(delivery_id, attempt_no)], now)[delivery_id]
 
 
 def _endpoint_health(session: Session, settings: Settings, endpoint_id: uuid.UUID, ok: bool, spent: bool,
@@ -174,6 +219,18 @@ def deliver(session: Session, settings: Settings, delivery_id: uuid.UUID, now: d
     return "not_due" if n is None else attempt(session, settings, delivery_id, n, now)
 
 
+def deliver_intent(session: Session, settings: Settings, intent_id: uuid.UUID, now: datetime) -> Counter[str]:
+    """The ``notifications.deliver_intent`` job's body: every due delivery of one intent (an alert reaching
+    twelve attorneys is one job, not twelve)."""
+    outcomes: Counter[str] = Counter()
+    for _ in range(1000):  # bounded, as the sweep
+        claimed = claim_due(session, settings, now, intent_id=intent_id)
+        outcomes.update(attempt_all(session, settings, claimed, now).values())
+        if len(claimed) < 100:
+            break
+    return outcomes
+
+
 def escalate(session: Session, now: datetime, org_ids: list[uuid.UUID] | None = None) -> int:
     """Run the escalation steps that are due: for each unacknowledged critical alert whose next step time has
     come, e-mail that step's people. Returns the steps run. Commits per intent."""
@@ -197,8 +254,9 @@ def escalate(session: Session, now: datetime, org_ids: list[uuid.UUID] | None = 
             session.rollback()
             continue
         target = str(oncall.step_for(steps, step)["notify"])
-        for user in outbox.step_recipients(session, intent.organization_id, target, now):
-            outbox.email_user(session, intent, user, now, step=step)
+        added = outbox.email_users(session, intent, outbox.step_recipients(session, intent.organization_id,
+                                                                           target, now), now, step=step)
+        outbox.queue_deliveries(session, intent, added, now)
         audit.record(session, Actor(intent.organization_id), "notification.escalated", "notification_intent",
                      intent.id, {"step": step, "target": target, "subject_id": str(intent.subject_id)})
         session.commit()
@@ -217,8 +275,7 @@ def sweep(session: Session, now: datetime, org_ids: list[uuid.UUID] | None = Non
     outcomes: Counter[str] = Counter()
     for _ in range(1000):  # bounded: a zero gap in a test schedule must not spin forever
         claimed = claim_due(session, settings, now, org_ids=org_ids)
-        for delivery_id, n in claimed:
-            outcomes[attempt(session, settings, delivery_id, n, now)] += 1
+        outcomes.update(attempt_all(session, settings, claimed, now).values())
         if len(claimed) < 100:
             break
     return {"escalation_steps": escalated, **{k: int(v) for k, v in sorted(outcomes.items())}}

@@ -1,9 +1,10 @@
 """The outbox: what the domains call, inside their own transaction, when something must be heard.
 
 ``record`` writes the intent and its deliveries (one per webhook endpoint subscribed to the event, one per
-person to e-mail) and defers one ``notifications.deliver`` job per delivery — all in the caller's transaction,
-never committing. A rolled-back transaction therefore leaves no intent, no delivery and no job; a committed
-one leaves rows that a worker or the sweep delivers even if the job itself is lost (docs/notifications.md).
+person to e-mail) and defers one ``notifications.deliver_intent`` job for the intent (it delivers them all) —
+all in the caller's transaction, never committing. A rolled-back transaction therefore leaves no intent, no
+delivery and no job; a committed one leaves rows that a worker or the sweep delivers even if the job itself is
+lost (docs/notifications.md).
 
 Payloads carry ids and kinds only: never a name, an A-number, a note or a location (they go to webhooks and
 into e-mail bodies that are composed from them).
@@ -31,24 +32,27 @@ ESCALATING = "critical"
 STAFF_ROLES = ("admin", "attorney", "paralegal")
 
 
-def _defer(session: Session, delivery: NotificationDelivery) -> None:
-    jobs.defer(session, "notifications.deliver", queue="notify", delivery_id=str(delivery.id))
+def queue(session: Session, intent_id: uuid.UUID, *, not_before: datetime | None = None) -> None:
+    """Defer the job that delivers an intent's due deliveries (in the caller's transaction); ``not_before``
+    for a retry or the end of quiet hours. The sweep delivers anything a lost job left behind."""
+    jobs.defer(session, "notifications.deliver_intent", queue="notify", not_before=not_before,
+               intent_id=str(intent_id))
 
 
 def add_delivery(session: Session, intent: NotificationIntent, *, channel: str, key: str, now: datetime,
          user_id: uuid.UUID | None = None, endpoint_id: uuid.UUID | None = None, step: int = 0,
-         not_before: datetime | None = None) -> NotificationDelivery | None:
-    """One delivery, unless the same one exists (a re-run sweep). The unique ``dedupe_key`` is the backstop;
-    two sweeps cannot write the same escalation step (the step is claimed by compare-and-set first)."""
+         not_before: datetime | None = None, fresh: bool = False) -> NotificationDelivery | None:
+    """One delivery, unless the same one exists (a re-run sweep; ``fresh``: the intent was written in this
+    transaction, so none can). The unique ``dedupe_key`` is the backstop; two sweeps cannot write the same
+    escalation step (the step is claimed by compare-and-set first). The caller queues the intent."""
     key = f"{intent.id}:{key}"
-    if session.exec(select(NotificationDelivery.id).where(NotificationDelivery.dedupe_key == key)).first():
+    if not fresh and session.exec(select(NotificationDelivery.id).where(NotificationDelivery.dedupe_key == key)
+                                  ).first():
         return None
     d = NotificationDelivery(organization_id=intent.organization_id, intent_id=intent.id, dedupe_key=key,
                              channel=channel, recipient_user_id=user_id, endpoint_id=endpoint_id,
                              escalation_step=step, next_attempt_at=not_before or now, created_at=now)
     session.add(d)
-    session.flush()
-    _defer(session, d)
     return d
 
 
@@ -86,13 +90,35 @@ def step_recipients(session: Session, org_id: uuid.UUID, target: str, now: datet
                                                                                       roles=("admin",))
 
 
-def email_user(session: Session, intent: NotificationIntent, user: UserAccount, now: datetime,
-               step: int = 0) -> NotificationDelivery | None:
-    pref = preferences.get(session, user.id)
-    if not preferences.wants(pref, intent.severity):
-        return None
-    return add_delivery(session, intent, channel="email", key=f"email:{user.id}:{step}", now=now, user_id=user.id,
-                step=step, not_before=preferences.quiet_until(pref, intent.severity, now))
+def email_users(session: Session, intent: NotificationIntent, users: list[UserAccount], now: datetime,
+                step: int = 0, fresh: bool = False) -> list[NotificationDelivery]:
+    """E-mail deliveries for those of ``users`` whose preferences ask for this severity (one query for all
+    their preferences), each held back to the end of the person's quiet hours where they apply."""
+    prefs = preferences.get_many(session, [u.id for u in users])
+    out = []
+    for user in users:
+        pref = prefs.get(user.id)
+        if not preferences.wants(pref, intent.severity):
+            continue
+        d = add_delivery(session, intent, channel="email", key=f"email:{user.id}:{step}", now=now,
+                         user_id=user.id, step=step, not_before=preferences.quiet_until(pref, intent.severity, now),
+                         fresh=fresh)
+        if d is not None:
+            out.append(d)
+    return out
+
+
+def queue_deliveries(session: Session, intent: NotificationIntent, deliveries: list[NotificationDelivery],
+                     now: datetime) -> None:
+    """Queue the intent's job: now for what is due now, later for what waits for quiet hours to end."""
+    if not deliveries:
+        return
+    session.flush()
+    if any(d.next_attempt_at is None or d.next_attempt_at <= now for d in deliveries):
+        queue(session, intent.id)
+    later = [d.next_attempt_at for d in deliveries if d.next_attempt_at is not None and d.next_attempt_at > now]
+    if later:
+        queue(session, intent.id, not_before=min(later))
 
 
 def record(session: Session, *, org_id: uuid.UUID, event: str, subject_type: str, subject_id: uuid.UUID,
@@ -110,12 +136,14 @@ def record(session: Session, *, org_id: uuid.UUID, event: str, subject_type: str
                                 payload=dict(payload or {}), created_at=now)
     session.add(intent)
     session.flush()
+    added: list[NotificationDelivery | None] = []
     if event in WEBHOOK_EVENTS:
         endpoints = session.exec(select(WebhookEndpoint).where(
             WebhookEndpoint.organization_id == org_id, col(WebhookEndpoint.deleted_at).is_(None))).all()
         for ep in endpoints:
             if event in (ep.events or []):
-                add_delivery(session, intent, channel="webhook", key=f"webhook:{ep.id}", now=now, endpoint_id=ep.id)
+                added.append(add_delivery(session, intent, channel="webhook", key=f"webhook:{ep.id}", now=now,
+                                          endpoint_id=ep.id, fresh=True))
     if recipients is not None:
         users = active_users(session, org_id, ids=[str(r) for r in recipients])
     elif event == "alert.raised" and severity in (ESCALATING, "high"):
@@ -127,9 +155,9 @@ def record(session: Session, *, org_id: uuid.UUID, event: str, subject_type: str
         users = active_users(session, org_id, roles=STAFF_ROLES)
     else:
         users = []
-    for user in users:
-        email_user(session, intent, user, now)
+    added.extend(email_users(session, intent, users, now, fresh=True))
     session.add(intent)
+    queue_deliveries(session, intent, [d for d in added if d is not None], now)
     session.flush()
     return intent
 

@@ -14,7 +14,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.core import audit
 from app.core.audit import AuditActor
@@ -59,6 +59,14 @@ def quiet_until(pref: NotificationPreference | None, severity: str | None, now: 
 
 def get(session: Session, user_id: uuid.UUID) -> NotificationPreference | None:
     return session.get(NotificationPreference, user_id)
+
+
+def get_many(session: Session, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, NotificationPreference]:
+    """The preferences of several people in one query (an alert e-mails a whole rotation step)."""
+    if not user_ids:
+        return {}
+    rows = session.exec(select(NotificationPreference).where(col(NotificationPreference.user_id).in_(user_ids)))
+    return {p.user_id: p for p in rows.all()}
 
 
 def _check(body: dict[str, Any], role: str) -> None:

@@ -1,7 +1,9 @@
 """The job engine's entry points (registered by name; a job carries the delivery id only).
 
-- ``notifications.deliver`` (queue ``notify``): deferred by the outbox for every delivery it writes, in the
-  same transaction, so a delivery exists iff its change committed.
+- ``notifications.deliver_intent`` (queue ``notify``): deferred by the outbox for every intent it writes, in the
+  same transaction, so a delivery exists iff its change committed; it delivers all of the intent's due
+  deliveries. A retry is the same job deferred to start no earlier than the retry schedule says.
+- ``notifications.deliver`` (one delivery): kept for jobs queued before ``deliver_intent`` existed.
 - ``notifications.sweep`` (periodic, every minute, on the ``sweeps`` queue): runs due escalation steps and
   delivers every due delivery (retries, and claims whose worker died), so nothing depends on one job
   surviving. ``dueprocess notifications sweep --now`` runs the same function by hand.
@@ -33,6 +35,13 @@ def deliver_task(delivery_id: str) -> None:
     db: Database = jobs.resource("database")
     with db.session(write=True) as session:
         delivery.deliver(session, _settings(), uuid.UUID(delivery_id), utcnow())
+
+
+@jobs.task("notifications.deliver_intent", queue="notify")
+def deliver_intent_task(intent_id: str) -> None:
+    db: Database = jobs.resource("database")
+    with db.session(write=True) as session:
+        delivery.deliver_intent(session, _settings(), uuid.UUID(intent_id), utcnow())
 
 
 @jobs.periodic("notifications.sweep", cron=SWEEP_CRON)

@@ -1,9 +1,9 @@
 """/clients/{id}/emergency-packets and /emergency-packets/{id} (docs/filings-packet.md). HTTP only: rules live
 in app/packets/service.py.
 
-The packet answers 201 synchronously (docs/filings-packet.md#rendering): its documents render in parallel on the API's render
-pool (the filings renderer on app state), at most as many at once as the pool has workers, so a packet never
-overfills the pool's admission queue and single drafts keep getting slots between its documents.
+The packet answers 201 synchronously (docs/filings-packet.md#rendering): its documents render in parallel on the
+API's render pool (the filings renderer on app state), at most as many at once as the pool has workers, so a
+packet never overfills the pool's admission queue and single drafts keep getting slots between its documents.
 """
 
 from __future__ import annotations

@@ -86,8 +86,59 @@ def test_the_engine_delivers_a_critical_alert_without_a_sweep(engine_db: tuple[s
             def job_succeeded() -> bool:
                 with db.session() as s:
                     status = s.execute(sa.text(
-                        "SELECT status FROM procrastinate_jobs WHERE task_name = 'notifications.deliver' "
-                        "AND args->>'delivery_id' = :d"), {"d": str(hook[0].id)}).scalar_one()
+                        "SELECT status FROM procrastinate_jobs WHERE task_name = 'notifications.deliver_intent' "
+                        "AND args->>'intent_id' = :i"), {"i": str(hook[0].intent_id)}).scalar_one()
                 return str(status) == "succeeded"
 
-            wait_for(job_succeeded, TIMEOUT, "the delivery's job to be marked succeeded")
+            wait_for(job_succeeded, TIMEOUT, "the intent's one job to be marked succeeded")
+
+
+def test_a_failed_webhook_comes_back_as_a_job_scheduled_not_before_its_retry_time(
+        engine_db: tuple[str, Any], settings: Any, smtp: Any, receiver: Any) -> None:
+    """Receiver answers 500, 500, then 200: the engine itself delivers the retries (each a job deferred to start
+    no earlier than the retry schedule says), with the same ``webhook-id``, and never before its time."""
+    import time
+
+    from app.main import create_app
+
+    url, db = engine_db
+    inbox, port = smtp
+    own = settings.model_copy(update={
+        "database_url": url, "jobs_in_process": True, "smtp_host": "127.0.0.1", "smtp_port": port,
+        "smtp_starttls": False, "mail_from": "alerts@example.org", "webhook_allow_private_networks": True,
+        "notification_retry_schedule": "2,4,60", "public_base_url": "https://dp.example.org"})
+    receiver.script = [500, 500]
+    app = create_app(own, db=db)
+    with TestClient(app, raise_server_exceptions=False) as http:
+        org = org_factory(app, db, own)()
+        r = http.post(f"{API}/webhook-endpoints", headers=org.h("admin"),
+                      json={"url": receiver.url, "events": ["alert.raised"]})
+        assert r.status_code == 201, r.text
+        critical_alert(http, db, org)
+        arrivals: list[float] = []
+
+        def three() -> bool:
+            while len(arrivals) < len(receiver.requests):
+                arrivals.append(time.monotonic())
+            return len(receiver.requests) >= 3
+
+        wait_for(three, TIMEOUT * 2, "the third attempt", every=0.05)
+        ids = {h["webhook-id"] for h, _ in receiver.requests}
+        assert len(ids) == 1, "every attempt carries the same webhook-id"
+        # Not before the schedule (2 s, then 4 s); 0.2 s for the receiver's own clock reading.
+        assert arrivals[1] - arrivals[0] >= 2 - 0.2 and arrivals[2] - arrivals[1] >= 4 - 0.2, arrivals
+
+        def delivered() -> NotificationDelivery | None:
+            with db.session() as s:
+                d = s.exec(select(NotificationDelivery).where(NotificationDelivery.organization_id == org.id,
+                                                              NotificationDelivery.channel == "webhook")).one()
+            return d if d.status == "delivered" else None
+
+        d = wait_for(delivered, TIMEOUT, "the delivery recorded as delivered")
+        assert d.attempts == 3
+        if BACKEND == "postgres":
+            with db.session() as s:
+                scheduled = s.execute(sa.text(
+                    "SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'notifications.deliver_intent' "
+                    "AND args->>'intent_id' = :i AND scheduled_at IS NOT NULL"), {"i": str(d.intent_id)}).scalar_one()
+            assert scheduled == 2, "each retry is a job scheduled for its retry time"
