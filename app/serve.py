@@ -7,12 +7,13 @@ fails at start-up and stops every worker on SIGINT/SIGTERM), with two difference
 - the socket is bound here first, so a busy port is one plain line (``PortInUse``) instead of a log record;
 - the application's settings are checked in the parent first (``app.cli``), so bad settings are one plain line
   too, before any worker starts;
-- the HTTP parser is h11, with ``HTTP_MAX_HEADER_BYTES`` as its cap on an incomplete request head: uvicorn's
-  default, httptools, accepts any number and size of headers (8 MB headers and 100,000 header lines were
-  accepted, docs/SECURITY.md), and h11's ``max_incomplete_event_size`` is the server's own setting for exactly
-  this. Its cost, measured against httptools, is in bench/RESULTS.md ("HTTP parser"). uvicorn has no timeout
-  for reading a request head (slowloris): in production the server runs behind the reverse proxy of
-  deploy/Caddyfile, which has one (docs/operations.md "Reverse proxy").
+- the HTTP parser is h11 by default, with ``HTTP_MAX_HEADER_BYTES`` as its cap on an incomplete request head:
+  httptools accepts any number and size of headers (8 MB headers and 100,000 header lines were accepted,
+  docs/SECURITY.md), and h11's ``max_incomplete_event_size`` is the server's own setting for exactly this.
+  Behind a reverse proxy that caps request heads itself (deploy/Caddyfile), ``HTTP_PARSER=httptools`` buys the
+  faster parser (bench/RESULTS.md, "HTTP parser"); production refuses it without ``TRUSTED_PROXIES``. uvicorn
+  has no timeout for reading a request head (slowloris): in production the server runs behind the reverse proxy
+  of deploy/Caddyfile, which has one (docs/operations.md "Reverse proxy").
 
 Why uvicorn's manager and not gunicorn's, and what was measured: docs/DECISIONS.md, "Serving with uvicorn's
 process manager"; figures in bench/RESULTS.md.
@@ -82,12 +83,12 @@ class ReusePortProcess(uvicorn_multiprocess.Process):
 
 
 def config(host: str, port: int, workers: int, log_level: str, *, max_header_bytes: int = 16_384,
-           keep_alive_seconds: int = 5) -> uvicorn.Config:
+           keep_alive_seconds: int = 5, parser: str = "h11") -> uvicorn.Config:
     """uvicorn's settings for the API. ``proxy_headers=False``: uvicorn would otherwise believe
     ``X-Forwarded-For`` from its own ``forwarded_allow_ips``; the application decides that with
     ``TRUSTED_PROXIES`` in one place (app/core/client_address.py)."""
     return uvicorn.Config(APP, factory=True, host=host, port=port, workers=workers, access_log=False,
-                          proxy_headers=False, log_level=log_level, http="h11",
+                          proxy_headers=False, log_level=log_level, http=parser,
                           h11_max_incomplete_event_size=max_header_bytes, timeout_keep_alive=keep_alive_seconds)
 
 
@@ -103,7 +104,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, log_level
         sock.close()
         sock = reuse_port_socket(host, port)
     config_ = config(host, port, workers, log_level, max_header_bytes=settings.http_max_header_bytes,
-                     keep_alive_seconds=settings.http_keep_alive_seconds)
+                     keep_alive_seconds=settings.http_keep_alive_seconds, parser=settings.http_parser)
     if workers > 1:
         # uvicorn's manager creates its workers from the module's ``Process`` class (at start, on restarts and
         # on SIGTTIN); this process only ever runs this one manager, so the class is swapped for the manager's run.

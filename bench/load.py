@@ -20,7 +20,7 @@ What it does, start to finish (loopback only, bounded in time, stops and cleans 
    stops the server and drops the scratch database.
 
     .venv/bin/python bench/load.py [--seconds 60] [--users 50] [--think 0] [--workers 2] [--clients 200]
-                                   [--no-pdf] [--trace FILE]
+                                   [--no-pdf] [--http-parser h11|httptools] [--separate-worker] [--trace FILE]
 
 Exit status 0 when the goal is met, 1 otherwise. Fictional data only.
 """
@@ -407,7 +407,9 @@ def report(stats: Stats, elapsed: float, args: argparse.Namespace, s: Seed, load
     order = ORDER
     pacing = f"think time {args.think:g} s (exponential mean)" if args.think > 0 else "no think time (closed loop)"
     print(f"\n{args.users} virtual users, {pacing}, {args.seconds:.0f} s measured (after {args.warmup:.0f} s "
-          f"warm-up), uvicorn x{args.workers} workers, PostgreSQL, {len(s.clients)} clients / "
+          f"warm-up), uvicorn x{args.workers} workers ({args.http_parser}"
+          f"{', jobs on a separate worker process' if args.separate_worker else ', jobs in the API processes'}), "
+          f"PostgreSQL, {len(s.clients)} clients / "
           f"{len(s.facilities)} facilities, {os.cpu_count()} CPUs, load average before the run "
           f"{load_avg:.2f}\n")
     print("| endpoint | requests | req/s | p50 ms | p95 ms | p99 ms | errors |")
@@ -486,6 +488,12 @@ def main() -> None:
                     help="mean think time between one user's requests in seconds (0 = back-to-back)")
     ap.add_argument("--baseline", type=float, default=3.0, help="seconds of the 1-user baseline (0 = skip)")
     ap.add_argument("--no-pdf", action="store_true", help="leave the one PDF per user per minute out of the mix")
+    ap.add_argument("--http-parser", choices=("h11", "httptools"), default="h11",
+                    help="the server's HTTP_PARSER; httptools as behind the Compose proxy (TRUSTED_PROXIES is then "
+                         "set to the loopback, which stands for the proxy)")
+    ap.add_argument("--separate-worker", action="store_true",
+                    help="as docker-compose.yml runs it: the API with JOBS_IN_PROCESS=false and one "
+                         "`dueprocess worker` process beside it (on the same CPUs)")
     ap.add_argument("--trace", type=Path, help="write one CSV line per measured request (end s, endpoint, ms, "
                     "status, user) to this file, to see when the slow ones happen")
     ap.add_argument("--pg", default=os.environ.get("TEST_DATABASE_URL", PG_DEFAULT))
@@ -494,10 +502,15 @@ def main() -> None:
         sys.exit("--pg must be a PostgreSQL URL on the loopback interface")
 
     env = server_env("")
+    env["HTTP_PARSER"] = args.http_parser
+    if args.http_parser == "httptools":
+        env["TRUSTED_PROXIES"] = '["127.0.0.1/32"]'
+    if args.separate_worker:
+        env["JOBS_IN_PROCESS"] = "false"
     os.environ.update({k: v for k, v in env.items() if k != "DATABASE_URL"})
     url, name = create_database(args.pg)
     env["DATABASE_URL"] = url
-    proc = None
+    proc = worker = None
     log_path = Path(tempfile.mkdtemp(prefix="dp-bench-load-")) / "server.log"
     try:
         from app.migrations import upgrade
@@ -507,6 +520,10 @@ def main() -> None:
         headers, attorneys = create_org(url, n_users=min(args.users, 25))
         port = free_port()
         proc = start_server(env, port, args.workers, log_path)
+        if args.separate_worker:
+            worker = subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], env={**os.environ, **env},
+                                      stdout=open(log_path.with_name("worker.log"), "wb"),  # noqa: SIM115
+                                      stderr=subprocess.STDOUT)
         s = seed(f"http://127.0.0.1:{port}", headers[0], attorneys, args.clients, args.facilities, random.Random(7))
         if not s.rules:
             raise RuntimeError("no deadline rule computes from a trigger date")
@@ -527,6 +544,12 @@ def main() -> None:
         if args.trace:
             write_trace(args.trace, stats)
     finally:
+        if worker is not None:
+            worker.terminate()
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
         if proc is not None:
             proc.terminate()
             try:

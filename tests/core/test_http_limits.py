@@ -77,3 +77,19 @@ def test_the_server_configuration_uses_h11_with_the_cap() -> None:
     assert cfg.h11_max_incomplete_event_size == 20_000
     assert cfg.timeout_keep_alive == 7
     assert cfg.proxy_headers is False
+
+
+def test_httptools_is_a_choice_behind_a_proxy_only() -> None:
+    """HTTP_PARSER=httptools (no cap on request heads) is refused in production unless a proxy is declared."""
+    from pydantic import ValidationError
+
+    from app.core.config import Settings
+    from tests.core.test_http import PROD_KEYS
+
+    cfg: Any = serve.config("127.0.0.1", 0, 1, "warning", parser="httptools")
+    assert cfg.http == "httptools"
+    with pytest.raises(ValidationError, match="HTTP_PARSER=httptools"):
+        Settings(app_env="production", **PROD_KEYS, http_parser="httptools", trusted_proxies=[])
+    ok = Settings(app_env="production", **PROD_KEYS, http_parser="httptools", trusted_proxies=["172.16.0.0/12"])
+    assert ok.http_parser == "httptools"
+    assert Settings().http_parser == "h11"
