@@ -12,7 +12,11 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.request
 from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass
@@ -93,20 +97,52 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(env: dict[str, str], port: int, workers: int = 1) -> subprocess.Popen[bytes]:
+def start_server(env: dict[str, str], port: int, workers: int = 1, log_path: Path | None = None,
+                 timeout: float = 60.0) -> subprocess.Popen[bytes]:
+    """``dueprocess serve`` (the product's own command: uvicorn, its process manager for ``workers`` > 1) in a
+    process of its own, with ``env`` over this process's environment; returns once ``/readyz`` answers 200.
+    Its output goes to ``log_path`` (a pipe nobody reads would fill and stall it) or nowhere."""
+    log = log_path.open("wb") if log_path is not None else subprocess.DEVNULL
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:build", "--factory", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(workers), "--no-access-log", "--log-level", "warning"],
-        env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    for _ in range(200):
+        [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers",
+         str(workers), "--log-level", "warning"],
+        env={**os.environ, **env}, cwd=str(ROOT), stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return proc
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as r:  # noqa: S310
+                if r.status == 200:
+                    return proc
         except OSError:
-            time.sleep(0.1)
+            pass
+        time.sleep(0.2)
     proc.kill()
-    raise RuntimeError("server did not start: " + (proc.stderr.read().decode() if proc.stderr else ""))
+    tail = log_path.read_text(errors="replace")[-3000:] if log_path is not None else "(no log)"
+    raise RuntimeError("server did not start:\n" + tail)
+
+
+def start_worker(env: dict[str, str], log_path: Path | None = None, *, concurrency: int | None = None,
+                 new_session: bool = False) -> subprocess.Popen[bytes]:
+    """``dueprocess worker`` in a process of its own (``new_session``: its own process group, so that a
+    bench can kill it with its render pool)."""
+    cmd = [sys.executable, "-m", "app.cli", "worker"]
+    if concurrency is not None:
+        cmd += ["--concurrency", str(concurrency)]
+    log = log_path.open("wb") if log_path is not None else subprocess.DEVNULL
+    return subprocess.Popen(cmd, env={**os.environ, **env}, cwd=str(ROOT), stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=new_session)
+
+
+def stop(proc: subprocess.Popen[bytes] | None, timeout: float = 30.0) -> None:
+    """SIGTERM, then SIGKILL after ``timeout`` seconds."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
 
 
 def median(xs: list[float]) -> float:

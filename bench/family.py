@@ -25,7 +25,6 @@ import asyncio
 import os
 import random
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,8 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import httpx  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from bench._http import free_port  # noqa: E402
-from bench.load import PG_DEFAULT, create_database, create_org, drop_database, pct, server_env, start_server  # noqa: E402
+from bench._http import free_port, start_server, stop  # noqa: E402
+from bench.load import PG_DEFAULT, create_database, create_org, drop_database, pct, server_env  # noqa: E402
 
 API = "/api/v1"
 GOAL_P99_MS = 300.0
@@ -201,12 +200,7 @@ def main() -> None:
         ok = not fam_err and bool(fam_lat) and pct(fam_lat, 99) < GOAL_P99_MS
         print(f"\ngoal (0 errors, page p99 < {GOAL_P99_MS:.0f} ms): {'met' if ok else 'NOT met'}")
     finally:
-        if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop(proc, 15)
         drop_database(args.pg, name)
     sys.exit(0 if ok else 1)
 

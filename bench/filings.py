@@ -45,7 +45,7 @@ if not os.environ.get("DATA_ENCRYPTION_KEYS"):
     os.environ["DATA_ENCRYPTION_ACTIVE_KEY"] = "bench1"
     os.environ["BLIND_INDEX_KEY"] = crypto.new_index_key()
 
-from bench._http import build_request, free_port, read_response  # noqa: E402
+from bench._http import build_request, free_port, read_response, start_server  # noqa: E402
 
 GIVEN = ["José", "María", "Ana", "Luis", "Kilmar", "Rosa", "Carlos", "Elena", "Jorge", "Sofía"]
 SURNAMES = ["Ramírez", "Núñez", "García", "Hernández", "López", "Martínez", "Abrego", "Flores"]
@@ -224,26 +224,6 @@ async def _status_load(port: int, headers: dict[str, str], client_id: Any, rate:
     return lat, errors, result
 
 
-def _start_server(env: dict[str, str], port: int, log_path: Path) -> Any:
-    """uvicorn in a subprocess; its stderr goes to a file (a pipe nobody reads would fill and stall it)."""
-    import socket
-    import subprocess
-
-    log = log_path.open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:build", "--factory", "--host", "127.0.0.1", "--port", str(port),
-         "--no-access-log", "--log-level", "warning"],
-        env={**os.environ, **env}, cwd=str(ROOT), stdout=log, stderr=subprocess.STDOUT)
-    for _ in range(300):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return proc
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("server did not start: " + log_path.read_text()[-2000:])
-
-
 def batch_run(world: dict[str, Any], url: str, workdir: str, workers: int, count: int, rate: float, conns: int,
               idle_seconds: float, *, load: bool) -> dict[str, Any]:
     """One server with `workers` render processes: a batch of `count` petitions, timed; with `load`, the
@@ -252,7 +232,7 @@ def batch_run(world: dict[str, Any], url: str, workdir: str, workers: int, count
     env = {"DATABASE_URL": url, "RENDER_WORKERS": str(workers), "APP_ENV": "test", "JWT_SECRET_KEY": JWT_KEY,
            "RATE_LIMIT_ENABLED": "false", "LOG_LEVEL": "WARNING", "RENDER_QUEUE_LIMIT": "64"}
     log_path = Path(workdir) / f"server-{workers}-{'load' if load else 'quiet'}.log"
-    proc = _start_server(env, port, log_path)
+    proc = start_server(env, port, 1, log_path)
     headers = {"Authorization": f"Bearer {world['token']}", "Content-Type": "application/json"}
     ids = world["client_ids"][:count]
     try:

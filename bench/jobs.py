@@ -31,18 +31,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench._http import build_request, free_port  # noqa: E402
+from bench._http import build_request, free_port, start_server, start_worker  # noqa: E402
 from bench.filings import (  # noqa: E402  (sets the bench's keys in the environment first)
     HABEAS_OPTIONS,
     JWT_KEY,
     _pct,
     _request,
-    _start_server,
     _status_load,
     seed,
 )
-
-DUEPROCESS = str(Path(sys.executable).parent / "dueprocess")
 
 
 def _env(url: str) -> dict[str, str]:
@@ -53,9 +50,7 @@ def _env(url: str) -> dict[str, str]:
 def _workers(url: str, n: int, workdir: str) -> list[subprocess.Popen[bytes]]:
     procs = []
     for i in range(n):
-        log = open(Path(workdir) / f"worker-{n}-{i}.log", "wb")  # noqa: SIM115 - closed with the process
-        procs.append(subprocess.Popen([DUEPROCESS, "worker", "--concurrency", "1"], env={**os.environ, **_env(url)},
-                                      stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
+        procs.append(start_worker(_env(url), Path(workdir) / f"worker-{n}-{i}.log", concurrency=1, new_session=True))
     return procs
 
 
@@ -126,7 +121,7 @@ def main() -> None:
         ids = world["client_ids"]
         with tempfile.TemporaryDirectory() as workdir:
             port = free_port()
-            api = _start_server({**_env(url), "JOBS_IN_PROCESS": "false"}, port, Path(workdir) / "api.log")
+            api = start_server({**_env(url), "JOBS_IN_PROCESS": "false"}, port, 1, Path(workdir) / "api.log")
             rows = []
             try:
                 for n in (1, 2):

@@ -33,7 +33,6 @@ import gc
 import json
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -49,7 +48,7 @@ import httpx  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from bench._http import free_port  # noqa: E402
+from bench._http import free_port, start_server, start_worker, stop  # noqa: E402
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 API = "/api/v1"
@@ -131,27 +130,6 @@ def create_org(url: str, n_users: int) -> tuple[list[dict[str, str]], list[str]]
                 attorneys.append(str(u.id))
     db.dispose()
     return headers, attorneys
-
-
-def start_server(env: dict[str, str], port: int, workers: int, log_path: Path) -> subprocess.Popen[bytes]:
-    log = open(log_path, "wb")  # noqa: SIM115 - kept open for the server's lifetime
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers",
-         str(workers), "--log-level", "warning"],
-        env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None:
-            break
-        time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("server did not start:\n" + log_path.read_text(errors="replace")[-3000:])
 
 
 # --- seeding through the API --------------------------------------------------------------------------------
@@ -521,9 +499,7 @@ def main() -> None:
         port = free_port()
         proc = start_server(env, port, args.workers, log_path)
         if args.separate_worker:
-            worker = subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], env={**os.environ, **env},
-                                      stdout=open(log_path.with_name("worker.log"), "wb"),  # noqa: SIM115
-                                      stderr=subprocess.STDOUT)
+            worker = start_worker(env, log_path.with_name("worker.log"))
         s = seed(f"http://127.0.0.1:{port}", headers[0], attorneys, args.clients, args.facilities, random.Random(7))
         if not s.rules:
             raise RuntimeError("no deadline rule computes from a trigger date")
@@ -544,18 +520,8 @@ def main() -> None:
         if args.trace:
             write_trace(args.trace, stats)
     finally:
-        if worker is not None:
-            worker.terminate()
-            try:
-                worker.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-        if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop(worker)
+        stop(proc, 15)
         drop_database(args.pg, name)
     sys.exit(0 if ok else 1)
 

@@ -27,8 +27,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench._http import free_port  # noqa: E402
-from bench.filings import JWT_KEY, _start_server, seed  # noqa: E402 - sets the environment the server inherits
+from bench._http import free_port, start_server  # noqa: E402
+from bench.filings import JWT_KEY, seed  # noqa: E402 - sets the environment the server inherits
 
 PACKET_OPTIONS = {"notice_efforts": "At 2:10 a.m. counsel emailed the Civil Chief of the United States Attorney's "
                                     "Office a copy of the petition and this motion.",
@@ -58,7 +58,7 @@ def main() -> None:
     port = free_port()
     env = {"DATABASE_URL": url, "RENDER_WORKERS": "2", "APP_ENV": "test", "JWT_SECRET_KEY": JWT_KEY,
            "RATE_LIMIT_ENABLED": "false", "LOG_LEVEL": "WARNING", "FILING_BATCH_WORKER": "false"}
-    proc = _start_server(env, port, Path(tmp) / "server.log")
+    proc = start_server(env, port, 1, Path(tmp) / "server.log")
     try:
         token, attorney = world["token"], str(world["attorney_id"])
         clients = list(world["client_ids"])
