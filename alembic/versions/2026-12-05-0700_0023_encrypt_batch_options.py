@@ -58,13 +58,23 @@ def _convert(to_ct: bool) -> None:
         last = rows[-1][0]
 
 
+def _keys_or_stop() -> None:
+    """Load the key ring before any change (as 0008 does): without keys (required in production) the migration
+    stops here, with the schema untouched."""
+    from app.core import keyring
+
+    keyring.ring()
+
+
 def upgrade() -> None:
+    _keys_or_stop()
     op.add_column('filing_batch', sa.Column('options_ct', sa.Text(), nullable=True))
     _convert(to_ct=True)
     op.drop_column('filing_batch', 'options')
 
 
 def downgrade() -> None:
+    _keys_or_stop()
     op.add_column('filing_batch', sa.Column('options', sa.JSON(), nullable=True))
     _convert(to_ct=False)
     bind = op.get_bind()
