@@ -23,7 +23,7 @@ from app.auth.models import Organization
 from app.casework import client_records
 from app.clients import service as clients_service
 from app.clients.models import Client, decrypt_a_number, decrypt_privileged_notes
-from app.core import audit
+from app.core import audit, keyring
 from app.core.audit import AuditActor
 from app.core.spreadsheet import csv_text, safe_cell
 from app.core.types import table_of, utcnow
@@ -193,8 +193,20 @@ _SKIP_TABLES = frozenset({"refresh_token", "client_name_token", "audit_chain_hea
                           "mfa_recovery_code"})
 # Encrypted fields that are records, exported decrypted under their plain name (``<name>_ct`` -> ``<name>``):
 # table -> {stored column: decrypt(organization id, row id, stored value)}. The ciphertext itself never is.
-_DECRYPTED: dict[str, dict[str, Callable[[uuid.UUID, uuid.UUID, Any], Any]]] = {
+Decrypt = Callable[[uuid.UUID, uuid.UUID, Any], Any]
+
+
+def _unsealed(table: str, column: str) -> Decrypt:
+    """The decryption of a text field sealed by ``keyring.seal`` (migration 0022's notes)."""
+    return lambda org, rid, stored: keyring.unseal(org, table, column, rid, stored)
+
+
+_DECRYPTED: dict[str, dict[str, Decrypt]] = {
     "client": {"a_number_ct": decrypt_a_number, "privileged_notes_ct": decrypt_privileged_notes},
+    "custody_event": {"location_text_ct": _unsealed("custody_event", "location_text"),
+                      "notes_ct": _unsealed("custody_event", "notes")},
+    "protection_order": {"notes_ct": _unsealed("protection_order", "notes")},
+    "court_order": {"summary_ct": _unsealed("court_order", "summary")},
     "filing_batch": {"options_ct": lambda org, rid, stored: decrypt_batch_options(stored, org, rid)},
 }
 
