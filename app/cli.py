@@ -310,8 +310,9 @@ def audit_checkpoint(
 @keys_cli.command("rotate")
 def keys_rotate() -> None:
     """Re-encrypt A-numbers, privileged notes, custody-event notes and location text, protection-order notes,
-    court-order summaries, filing snapshots, filing PDFs, packet DOCX, TOTP secrets and client documents under
-    DATA_ENCRYPTION_ACTIVE_KEY (old keys still decrypt). Prints totals and one line of counts per table."""
+    court-order summaries, filing snapshots, filing PDFs, filing-batch options, packet DOCX, TOTP secrets and
+    client documents under DATA_ENCRYPTION_ACTIVE_KEY (old keys still decrypt). Prints totals and one line of
+    counts per table."""
     from app.auth.mfa import rotate_mfa_keys
     from app.clients.keys import rotate_client_keys
     from app.core.rotation import rotate_fields

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
@@ -23,12 +23,13 @@ from app.auth.models import Organization
 from app.casework import client_records
 from app.clients import service as clients_service
 from app.clients.models import Client, decrypt_a_number, decrypt_privileged_notes
-from app.core import audit
+from app.core import audit, keyring
 from app.core.audit import AuditActor
 from app.core.spreadsheet import csv_text, safe_cell
 from app.core.types import table_of, utcnow
 from app.custody.models import CustodyEvent, Facility
 from app.deadlines.models import Deadline
+from app.filings.models import decrypt_batch_options
 from app.protection.models import Alert
 
 Format = Literal["csv", "xlsx"]
@@ -181,8 +182,8 @@ def xlsx_bytes(tables: list[Table]) -> bytes:
 
 # --- the whole organization --------------------------------------------------------------------------------
 
-# Never exported: secrets and their hashes, ciphertexts (the decrypted client fields are added instead), blind
-# indexes, and the stored PDFs and encrypted filing inputs (large; re-rendered from the record if needed).
+# Never exported: secrets and their hashes, ciphertexts (the fields of ``_DECRYPTED`` are added decrypted instead),
+# blind indexes, and the stored PDFs and encrypted filing inputs (large; re-rendered from the record if needed).
 # Sessions (refresh tokens), second factors (TOTP secrets, recovery codes) and derived indexes (the name index,
 # the chain head) are not records to move.
 _SECRET_COLUMNS = frozenset({"password_hash", "calendar_token_hash", "token_hash", "claim_token", "a_number_ct",
@@ -190,6 +191,24 @@ _SECRET_COLUMNS = frozenset({"password_hash", "calendar_token_hash", "token_hash
                              "secret_encrypted", "code_hash"})
 _SKIP_TABLES = frozenset({"refresh_token", "client_name_token", "audit_chain_head", "mfa_totp",
                           "mfa_recovery_code"})
+# Encrypted fields that are records, exported decrypted under their plain name (``<name>_ct`` -> ``<name>``):
+# table -> {stored column: decrypt(organization id, row id, stored value)}. The ciphertext itself never is.
+Decrypt = Callable[[uuid.UUID, uuid.UUID, Any], Any]
+
+
+def _unsealed(table: str, column: str) -> Decrypt:
+    """The decryption of a text field sealed by ``keyring.seal`` (migration 0022's notes)."""
+    return lambda org, rid, stored: keyring.unseal(org, table, column, rid, stored)
+
+
+_DECRYPTED: dict[str, dict[str, Decrypt]] = {
+    "client": {"a_number_ct": decrypt_a_number, "privileged_notes_ct": decrypt_privileged_notes},
+    "custody_event": {"location_text_ct": _unsealed("custody_event", "location_text"),
+                      "notes_ct": _unsealed("custody_event", "notes")},
+    "protection_order": {"notes_ct": _unsealed("protection_order", "notes")},
+    "court_order": {"summary_ct": _unsealed("court_order", "summary")},
+    "filing_batch": {"options_ct": lambda org, rid, stored: decrypt_batch_options(stored, org, rid)},
+}
 
 
 def _json_value(value: Any) -> Any:
@@ -210,18 +229,18 @@ def organization_export(ctx: AuditActor, session: Session) -> dict[str, Any]:
     for table in sorted(SQLModel.metadata.sorted_tables, key=lambda t: t.name):
         if "organization_id" not in table.c or table.name in _SKIP_TABLES:
             continue
-        keep = [c for c in table.c if c.name not in _SECRET_COLUMNS]
-        # A client's encrypted fields are read in the same statement and decrypted here (no query per client).
-        sealed = [table.c.a_number_ct, table.c.privileged_notes_ct] if table.name == "client" else []
+        decrypt = _DECRYPTED.get(table.name, {})
+        keep = [c for c in table.c if c.name not in _SECRET_COLUMNS and c.name not in decrypt]
+        # Encrypted fields are read in the same statement and decrypted here (no query per row).
+        sealed = [table.c[name] for name in decrypt]
         order = [c for c in table.primary_key.columns]
         rows = session.execute(sa.select(*keep, *sealed).where(table.c.organization_id == ctx.org_id)
                                .order_by(*order))
         out = []
         for row in rows.mappings():
             item = {c.name: _json_value(row[c.name]) for c in keep}
-            if sealed:
-                item["a_number"] = decrypt_a_number(ctx.org_id, row["id"], row["a_number_ct"])
-                item["privileged_notes"] = decrypt_privileged_notes(ctx.org_id, row["id"], row["privileged_notes_ct"])
+            for name, fn in decrypt.items():
+                item[name.removesuffix("_ct")] = fn(ctx.org_id, row["id"], row[name])
             out.append(item)
         tables[table.name] = out
     audit.record(session, ctx, "export.organization", "organization", ctx.org_id,

@@ -1,5 +1,5 @@
-"""Key rotation for filing input snapshots and PDFs (docs/security-model.md#data-at-rest): re-encrypt under the active
-key.
+"""Key rotation for filing input snapshots, PDFs and batch options (docs/security-model.md#data-at-rest): re-encrypt
+under the active key.
 
 Run by ``dueprocess keys rotate`` after the client fields. Like client rotation it is idempotent and
 resumable: rows already under the active key are skipped (only the ciphertext header is read to find them),
@@ -37,7 +37,8 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from app.core import crypto, keyring
-from app.filings.models import Filing, FilingDocument, pdf_aad, snapshot_aad
+from app.core.rotation import rotate_fields
+from app.filings.models import Filing, FilingBatch, FilingDocument, pdf_aad, snapshot_aad
 
 # The triggers that refuse an UPDATE of a final filing / of a stored PDF (names as created by 0005).
 _UPDATE_TRIGGERS = {
@@ -162,6 +163,7 @@ def rotate_pdfs(session: Session, batch_size: int = PDF_BATCH) -> dict[str, int]
 
 def rotate_filing_keys(session: Session) -> dict[str, dict[str, int]]:
     """Re-encrypt filing snapshots, then PDFs (one table per transaction, so the two table locks are never
-    held together)."""
-    return {"filing": rotate_snapshots(session), "filing_document": rotate_pdfs(session)}
+    held together), then batch options (sealed text like the notes: no trigger guards them)."""
+    return {"filing": rotate_snapshots(session), "filing_document": rotate_pdfs(session),
+            "filing_batch": rotate_fields(session, FilingBatch, ("options",))}
 

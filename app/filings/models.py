@@ -155,7 +155,11 @@ def decrypt_pdf(token: builtins.bytes, org_id: uuid.UUID, filing_id: uuid.UUID) 
 
 
 class FilingBatch(SQLModel, table=True):
-    """One template for many clients (a group or a list), processed in the background."""
+    """One template for many clients (a group or a list), processed in the background.
+
+    The batch's options can carry case facts a lawyer typed (a ``facts`` narrative, ...), so they are stored
+    encrypted like the other privileged text (migration 0023): ``options_ct`` holds the JSON of the options
+    sealed to organization/table/column/row (``keyring.seal``); read and write them through ``options``."""
 
     __tablename__ = "filing_batch"
 
@@ -163,7 +167,9 @@ class FilingBatch(SQLModel, table=True):
     organization_id: uuid.UUID = Field(foreign_key="organization.id", index=True, nullable=False)
     template: str = Field(max_length=60)
     group_id: uuid.UUID | None = Field(default=None, foreign_key="client_group.id")
-    options: dict[str, Any] = Field(default_factory=dict, sa_column=json_col())
+    # Encrypted JSON of the options; read and write through ``options``. Nullable in the schema only because
+    # the migration adds it to existing rows; the model always writes it.
+    options_ct: str | None = Field(default=None, sa_type=sa.Text())
     attorney_id: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
     status: str = Field(sa_column=enum_col(20))
     total: int = Field(nullable=False)
@@ -173,6 +179,39 @@ class FilingBatch(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+
+    def __init__(self, **data: Any) -> None:
+        # ``options`` is a property, which SQLModel's constructor would silently ignore.
+        options = data.pop("options", None)
+        super().__init__(**data)
+        self.options = options if options is not None else {}
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """The batch's options, decrypted (``DecryptionError`` if the ciphertext is not this row's)."""
+        return decrypt_batch_options(self.options_ct, self.organization_id, self.id)
+
+    @options.setter
+    def options(self, value: dict[str, Any]) -> None:
+        self.options_ct = encrypt_batch_options(value, self.organization_id, self.id)
+
+
+def options_aad(org_id: uuid.UUID, batch_id: uuid.UUID) -> builtins.bytes:
+    return crypto.KeyRing.aad(org_id, "filing_batch", "options", batch_id)
+
+
+def encrypt_batch_options(value: dict[str, Any], org_id: uuid.UUID, batch_id: uuid.UUID) -> str:
+    """The stored form of a batch's options: their JSON, sealed like ``keyring.seal`` seals text."""
+    plain = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return keyring.ring().encrypt(plain, options_aad(org_id, batch_id))
+
+
+def decrypt_batch_options(stored: str | None, org_id: uuid.UUID, batch_id: uuid.UUID) -> dict[str, Any]:
+    """The options stored by ``encrypt_batch_options`` (``{}`` for a row without any)."""
+    if stored is None:
+        return {}
+    value: dict[str, Any] = json.loads(keyring.ring().decrypt(stored, options_aad(org_id, batch_id)))
+    return value
 
 
 class FilingBatchItem(SQLModel, table=True):

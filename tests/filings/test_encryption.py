@@ -230,8 +230,8 @@ def test_keys_rotate_command_reports_every_table(settings: Any, monkeypatch: pyt
     assert out.exit_code == 0, out.output
     result = json.loads(out.output)
     assert set(result["tables"]) == {"client", "custody_event", "protection_order", "court_order", "filing",
-                                     "filing_document", "emergency_packet_docx", "mfa_totp", "client_document",
-                                     "client_document_content"}
+                                     "filing_document", "filing_batch", "emergency_packet_docx", "mfa_totp",
+                                     "client_document", "client_document_content"}
     assert result["active_key"] == keyring.ring().active
     assert result["scanned"] == sum(t["scanned"] for t in result["tables"].values())
 

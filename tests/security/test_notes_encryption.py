@@ -103,6 +103,21 @@ def test_ciphertext_moved_to_another_order_does_not_decrypt(client: Any, db: Any
             conn.execute(update, {"c": own, "i": _rid(second["id"])})
 
 
+def test_organization_export_shows_the_notes_decrypted(client: Any, db: Any, make_org: Any) -> None:
+    org = make_org()
+    made = _records(client, db, org, "EXPORTNOTE")
+    r = client.get(f"{API}/organization/export", headers=org.h("admin"))
+    assert r.status_code == 200, r.text
+    tables = r.json()["tables"]
+    event = next(e for e in tables["custody_event"] if e["id"] == made["custody_event"]["id"])
+    assert event["notes"] == "EXPORTNOTE-fears the cousin"
+    assert event["location_text"] == "EXPORTNOTE-county hold room"
+    assert tables["protection_order"][0]["notes"] == "EXPORTNOTE-order notes"
+    assert tables["court_order"][0]["summary"] == "EXPORTNOTE-daily declarations"
+    for name in ("custody_event", "protection_order", "court_order"):  # the ciphertext is not exported
+        assert not [k for row in tables[name] for k in row if k.endswith("_ct")], name
+
+
 @contextmanager
 def _second_key(db: Any) -> Iterator[None]:
     """Make a new key active for the duration; afterwards rotate everything back under the original key so
