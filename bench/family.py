@@ -9,11 +9,14 @@ family sessions with a 1 s think time, optionally beside a staff load on the sam
    loopback);
 4. measures the page with one sequential session (the baseline), then drives ``--sessions`` sessions, each
    reading its client's page and thinking ``--think`` seconds (±20 %), while ``--staff-users`` staff users read
-   ``GET /clients/{id}/status`` back to back (0 = no staff load);
+   ``GET /clients/{id}/status`` back to back (0 = no staff load); with ``--with-load``, instead, bench/load.py's
+   whole staff load (50 users, no think time, its mix and PDFs, its 200 seeded clients) runs on the same server
+   from 5 s before the sessions start, and its own table is printed too;
 5. prints a table (requests, p50, p99, ratio to the baseline's p50/p99) and checks the goal: 0 errors and p99 of
    the page < 300 ms. Stops the server and drops the scratch database.
 
     .venv/bin/python bench/family.py [--seconds 20] [--sessions 50] [--think 1.0] [--staff-users 10]
+                                     [--with-load]
 
 Exit status 0 when the goal is met, 1 otherwise. Fictional data only; loopback only.
 """
@@ -37,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import httpx  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench import load  # noqa: E402
 from bench._http import free_port, start_server, stop  # noqa: E402
 from bench.load import PG_DEFAULT, create_database, create_org, drop_database, pct, server_env  # noqa: E402
 
@@ -159,6 +163,8 @@ def main() -> None:
     ap.add_argument("--think", type=float, default=1.0)
     ap.add_argument("--staff-users", type=int, default=10)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--with-load", action="store_true",
+                    help="run bench/load.py's 50 staff users on the same server (replaces --staff-users)")
     ap.add_argument("--pg", default=os.environ.get("TEST_DATABASE_URL", PG_DEFAULT))
     args = ap.parse_args()
     if not args.pg.startswith("postgresql") or make_url(args.pg).host not in ("127.0.0.1", "localhost", "::1"):
@@ -175,7 +181,7 @@ def main() -> None:
 
         t0 = time.perf_counter()
         upgrade(url, "heads")
-        headers, _ = create_org(url, n_users=max(1, args.staff_users))
+        headers, attorneys = create_org(url, n_users=25 if args.with_load else max(1, args.staff_users))
         attorney = headers[0]  # create_org makes user 0 an attorney
         port = free_port()
         proc = start_server(env, port, args.workers, log_path)
@@ -184,11 +190,27 @@ def main() -> None:
         print(f"setup: {len(sessions)} family sessions signed in, {time.perf_counter() - t0:.1f} s", flush=True)
         baseline = asyncio.run(drive(base, sessions[:1], [], clients, args.baseline, 0.0))["family"][0]
         b = (pct(baseline, 50), pct(baseline, 99))
-        load_avg = os.getloadavg()[0]
-        staff = headers[: args.staff_users] if args.staff_users else []
-        out = asyncio.run(drive(base, sessions, staff, clients, args.seconds, args.think))
+        staff = headers[: args.staff_users] if args.staff_users and not args.with_load else []
+        if args.with_load:
+            seeded = load.seed(base, headers[0], attorneys, 200, 12, random.Random(7))
+            load_avg = os.getloadavg()[0]
+
+            async def both() -> tuple[dict[str, Any], tuple[load.Stats, float]]:
+                staff_load = asyncio.ensure_future(load.drive(port, headers, seeded, 50, args.seconds + 5, 5.0, 0.0))
+                await asyncio.sleep(5.0)  # bench/load.py's own warm-up
+                fam = await drive(base, sessions, [], clients, args.seconds, args.think)
+                return fam, await staff_load
+
+            out, (stats, elapsed) = asyncio.run(both())
+            load.report(stats, elapsed, argparse.Namespace(users=50, think=0.0, seconds=args.seconds + 5, warmup=5.0,
+                                                           workers=args.workers, http_parser="h11",
+                                                           separate_worker=False), seeded, load_avg)
+        else:
+            load_avg = os.getloadavg()[0]
+            out = asyncio.run(drive(base, sessions, staff, clients, args.seconds, args.think))
         fam_lat, fam_err = out["family"]
-        print(f"\nconditions: {args.sessions} family sessions, think {args.think} s, {len(staff)} staff users "
+        beside = "bench/load.py's 50 staff users (table above)" if args.with_load else f"{len(staff)} staff users"
+        print(f"\nconditions: {args.sessions} family sessions, think {args.think} s, {beside} "
               f"back to back, {args.workers} workers, {args.seconds:.0f} s; load average before: {load_avg:.2f} "
               f"on {os.cpu_count()} CPUs\n")
         print("| phase | requests | p50 ms | p99 ms | vs baseline (p50 / p99) | errors |")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,6 +122,48 @@ def mint_headers(settings: Settings, user: Any) -> dict[str, str]:
     tok, _ = create_access_token(key=settings.jwt_secret_key, issuer=settings.jwt_issuer, user_id=user.id,
                                  org_id=user.organization_id, token_version=user.token_version, minutes=15)
     return {"Authorization": f"Bearer {tok}"}
+
+
+@contextmanager
+def own_database(tmp_path_factory: pytest.TempPathFactory, settings: Settings,
+                 **overrides: Any) -> Iterator[tuple[Settings, Database]]:
+    """A database of a module's own (new, migrated to head) with the session's settings and keys pointed at it,
+    ``overrides`` applied: for tests whose job runner or worker processes must see no other module's rows."""
+    from app.migrations import upgrade
+
+    url, cleanup = new_database_url(tmp_path_factory)
+    try:
+        upgrade(url, "heads")
+        own = settings.model_copy(update={"database_url": url, **overrides})
+        database = make_database(own)
+        try:
+            yield own, database
+        finally:
+            database.dispose()
+    finally:
+        cleanup()
+
+
+def staff_org(db: Database, settings: Settings, roles: tuple[str, ...] = ("admin", "attorney", "paralegal"),
+              name: str | None = None) -> OrgFixture:
+    """An organization with one password-less user per role (direct inserts; each with an attorney's bar and
+    office details, so any of them can sign a draft) and minted headers, for a database of its own."""
+    from app.auth import service
+    from app.auth.models import UserAccount
+
+    with db.session(write=True) as s:
+        org = service.create_organization(s, name or f"Test Org {uuid.uuid4().hex[:6]}")
+        fx = OrgFixture(id=org.id, name=org.name)
+        for role in roles:
+            u = UserAccount(organization_id=org.id, email=f"{role}-{uuid.uuid4().hex[:8]}@example.org",
+                            full_name=f"Test {role.title()}", role=role, bar_number="MD-0000",
+                            office_address="100 Example St, Baltimore, MD 21201", phone="+1-410-555-0100")
+            s.add(u)
+            fx.users[role] = u
+        s.commit()
+    for role, u in fx.users.items():
+        fx.headers[role] = mint_headers(settings, u)
+    return fx
 
 
 @pytest.fixture(scope="session")

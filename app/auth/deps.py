@@ -151,13 +151,13 @@ def _principal(request: Request, claims: AccessClaims, found: lookup.UserOrg | N
     return Principal(user=user, org=org)
 
 
-async def admit(request: Request) -> None:
-    """Wait for this request's place in the worker's line (app/core/admission.py); the middleware gives the
-    place up after the response."""
+async def admit(request: Request, *, priority: bool = False) -> None:
+    """Wait for this request's place in the worker's line (app/core/admission.py; ``priority``: the family
+    page's lane); the middleware gives the place up after the response."""
     admission: Admission | None = getattr(request.app.state, "admission", None)
     if admission is None or "dp_ticket" in request.scope.get("state", {}):
         return
-    ticket = await admission.ticket()
+    ticket = await admission.ticket(priority=priority)
     request.scope.setdefault("state", {})["dp_ticket"] = ticket
 
 

@@ -23,6 +23,13 @@ the first event loop that waits on it, and one app can be driven from several lo
 runs one per thread; tests/security/test_faults.py ``_race``), which then failed with "bound to a different
 event loop". This gate hands a place to a waiter on the waiter's own loop (``call_soon_threadsafe``).
 
+**The family page's lane.** A family member reading her relative's page is one person on a phone: a few cheap
+requests a minute. In one line with the staff API she waited behind every burst of it (bench/RESULTS.md: page
+p99 551 ms under bench/load.py's 50 back-to-back staff users). Her requests wait in a lane of their own, and a
+freed place alternates between the two lanes when both have waiters: the page waits for at most about one
+staff request ahead of it, and the staff keep at least every other place however many page requests come
+(a flood through the page cannot starve them; each family account is also rate-limited).
+
 The bound is per worker process; public routes (health, login) are not admitted through it. A route that
 awaits something slow which needs no database (a PDF render) steps out of the line while it waits
 (``Ticket.stepped_out``), and queues again afterwards.
@@ -54,6 +61,7 @@ class Ticket:
 
     admission: Admission
     held: bool = True
+    priority: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def release(self) -> None:
@@ -70,13 +78,14 @@ class Ticket:
         try:
             yield
         finally:
-            await self.admission.acquire()
+            await self.admission.acquire(priority=self.priority)
             with self._lock:
                 self.held = True
 
 
 class Admission:
-    """A first-come-first-served counting gate for coroutines, safe across event loops and threads."""
+    """A first-come-first-served counting gate for coroutines, safe across event loops and threads, with a
+    priority lane that gets every other freed place while both lanes wait."""
 
     def __init__(self, limit: int, timeout_seconds: float) -> None:
         if limit < 1:
@@ -86,6 +95,8 @@ class Admission:
         self._lock = threading.Lock()
         self._active = 0
         self._waiters: deque[_Waiter] = deque()
+        self._priority: deque[_Waiter] = deque()
+        self._last_to_priority = False
 
     @property
     def active(self) -> int:
@@ -93,23 +104,24 @@ class Admission:
 
     @property
     def waiting(self) -> int:
-        return len(self._waiters)
+        return len(self._waiters) + len(self._priority)
 
-    async def acquire(self) -> None:
-        """Wait for a place (FIFO); 503 ``server_busy`` after ``timeout`` seconds in the line."""
+    async def acquire(self, *, priority: bool = False) -> None:
+        """Wait for a place (FIFO within a lane); 503 ``server_busy`` after ``timeout`` seconds in the line."""
         with self._lock:
-            if self._active < self.limit and not self._waiters:
+            if self._active < self.limit and not self._waiters and not self._priority:
                 self._active += 1
                 return
             waiter = _Waiter(asyncio.get_running_loop().create_future())
-            self._waiters.append(waiter)
+            lane = self._priority if priority else self._waiters
+            lane.append(waiter)
         try:
             await asyncio.wait_for(waiter.future, self.timeout)
         except BaseException as exc:
             with self._lock:
                 granted = waiter.granted
                 if not granted:
-                    self._waiters.remove(waiter)
+                    lane.remove(waiter)
             if granted and isinstance(exc, TimeoutError):
                 return  # the place was handed over as the wait ran out: take it
             if granted:
@@ -119,19 +131,23 @@ class Admission:
                                    headers={"Retry-After": str(RETRY_AFTER_SECONDS)}) from None
             raise
 
-    async def ticket(self) -> Ticket:
-        await self.acquire()
-        return Ticket(self)
+    async def ticket(self, *, priority: bool = False) -> Ticket:
+        await self.acquire(priority=priority)
+        return Ticket(self, priority=priority)
 
     def release(self) -> None:
-        """Hand the place to the longest waiter, or free it."""
+        """Hand the place to the longest waiter (alternating lanes while both wait), or free it."""
         with self._lock:
-            if self._waiters:
+            if self._priority and (not self._waiters or not self._last_to_priority):
+                waiter = self._priority.popleft()
+                self._last_to_priority = True
+            elif self._waiters:
                 waiter = self._waiters.popleft()
-                waiter.granted = True  # the place passes over directly: ``_active`` is unchanged
+                self._last_to_priority = False
             else:
                 self._active -= 1
                 return
+            waiter.granted = True  # the place passes over directly: ``_active`` is unchanged
         waiter.future.get_loop().call_soon_threadsafe(_wake, waiter.future)
 
 

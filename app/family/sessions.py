@@ -163,7 +163,7 @@ async def require_family(request: Request) -> FamilyCtx:
     raw = request.cookies.get(SESSION_COOKIE)
     if not raw or len(raw) > 256:
         raise NotSignedIn()
-    await admit(request)
+    await admit(request, priority=True)  # the family page's own lane (app/core/admission.py)
     settings: Settings = request.app.state.settings
     session = _write_session(request)
     fs, user = await run_in_threadpool(_load, session, settings, raw, utcnow())

@@ -60,6 +60,47 @@ def test_at_most_limit_are_admitted_and_the_rest_go_in_arrival_order() -> None:
     assert run(main()) == list(range(8))
 
 
+def test_the_priority_lane_gets_every_other_place_while_both_lanes_wait() -> None:
+    """The family page's lane: served ahead of a long staff line, but never more than every other place, so
+    staff requests are not starved by page requests."""
+    async def main() -> list[str]:
+        gate = Admission(1, timeout_seconds=5)
+        order: list[str] = []
+        await gate.acquire()  # the one place is taken: everyone below waits
+
+        async def request(name: str, priority: bool) -> None:
+            await gate.acquire(priority=priority)
+            order.append(name)
+            await asyncio.sleep(0)
+            gate.release()
+
+        tasks = []
+        for name, priority in [("s1", False), ("s2", False), ("s3", False), ("f1", True), ("f2", True),
+                               ("f3", True), ("f4", True), ("s4", False)]:
+            tasks.append(asyncio.create_task(request(name, priority)))
+            await asyncio.sleep(0)
+        assert gate.waiting == 8
+        gate.release()
+        await asyncio.gather(*tasks)
+        assert gate.active == 0 and gate.waiting == 0
+        return order
+
+    assert run(main()) == ["f1", "s1", "f2", "s2", "f3", "s3", "f4", "s4"]
+
+
+def test_a_priority_waiter_that_times_out_leaves_its_lane() -> None:
+    async def main() -> None:
+        gate = Admission(1, timeout_seconds=0.05)
+        await gate.acquire()
+        with pytest.raises(ProblemError) as exc:
+            await gate.acquire(priority=True)
+        assert exc.value.status == 503 and gate.waiting == 0
+        gate.release()
+        assert gate.active == 0
+
+    run(main())
+
+
 def test_a_request_that_waits_too_long_gets_503_server_busy_and_leaves_the_line() -> None:
     async def main() -> None:
         gate = Admission(1, timeout_seconds=0.05)

@@ -18,7 +18,7 @@ from sqlmodel import select
 from standardwebhooks.webhooks import Webhook
 
 from app.notifications.models import NotificationDelivery
-from tests.conftest import BACKEND, new_database_url, org_factory
+from tests.conftest import BACKEND, org_factory, own_database
 from tests.jobs.conftest import wait_for
 from tests.notifications.conftest import API, critical_alert
 
@@ -27,15 +27,9 @@ TIMEOUT = 60.0
 
 @pytest.fixture(scope="module")
 def engine_db(tmp_path_factory: pytest.TempPathFactory, settings: Any) -> Iterator[tuple[str, Any]]:
-    from app.core.db import make_database
-    from app.migrations import upgrade
-
-    url, cleanup = new_database_url(tmp_path_factory)
-    upgrade(url, "heads")  # on PostgreSQL this includes procrastinate's schema (migration 0015_jobs)
-    database = make_database(settings.model_copy(update={"database_url": url}))
-    yield url, database
-    database.dispose()
-    cleanup()
+    # on PostgreSQL, migrated to head includes procrastinate's schema (migration 0015_jobs)
+    with own_database(tmp_path_factory, settings) as (own, database):
+        yield own.database_url, database
 
 
 def test_the_engine_delivers_a_critical_alert_without_a_sweep(engine_db: tuple[str, Any], settings: Any,
