@@ -20,11 +20,9 @@ from app.core import audit
 from app.core.concurrency import claim_version
 from app.core.errors import ProblemError, conflict
 from app.core.types import utcnow
-from app.core_data.districts import DISTRICTS, district_display_name
 from app.core_data.names import fold_for_search
 from app.custody.facility_import import IMPORT_FIELDS, csv_columns, upsert_facilities, visible_facilities
 from app.custody.facility_overlay import (
-    MergedFacility,
     facility_for,
     invalid,
     merge,
@@ -35,36 +33,15 @@ from app.custody.facility_overlay import (
     visible_row,
 )
 from app.custody.facility_rules import FacilityRuleError, resolve_field_office, resolve_venue
-from app.custody.facility_schemas import FacilityCreate, FacilityPublic, FacilityUpdate
+from app.custody.facility_schemas import FacilityCreate, FacilityUpdate, district_name
+from app.custody.merged_facility import MergedFacility
 from app.custody.models import Facility
 
 __all__ = [
     "IMPORT_FIELDS", "MergedFacility", "create_facility", "csv_columns", "district_name", "facility_for",
-    "list_facilities", "merge", "merge_all", "merged_by_id", "to_public", "update_facility",
+    "list_facilities", "merge", "merge_all", "merged_by_id", "update_facility",
     "upsert_facilities", "visible", "visible_facilities",
 ]
-
-
-def to_public(fac: Facility | MergedFacility) -> FacilityPublic:
-    m = fac if isinstance(fac, MergedFacility) else MergedFacility(fac)
-    row = m.row
-    return FacilityPublic(
-        id=row.id, shared=m.shared, external_id=row.external_id, name=row.name,
-        aliases=list(row.aliases or []), type=row.type, operator=row.operator, address=row.address, city=row.city,
-        state=row.state, zip=row.zip, county=row.county, country=row.country, federal_district=row.federal_district,
-        federal_district_name=district_name(row.federal_district),
-        circuit=row.circuit, ice_field_office=row.ice_field_office, immigration_court=row.immigration_court,
-        ice_detloc_code=row.ice_detloc_code, phone=m.phone, visitation_info=row.visitation_info,
-        custodian_name=m.custodian_name, custodian_title=m.custodian_title, source=row.source, as_of=row.as_of,
-        verified=row.verified, version=row.version, created_at=row.created_at, updated_at=row.updated_at,
-        notes=m.notes, verified_by=m.verified_by, verified_at=m.verified_at, overlay_fields=m.overlay_fields,
-        overlay_version=m.overlay_version,
-    )
-
-
-def district_name(court_id: str | None) -> str | None:
-    """"District of Maryland" for ``mdd``; None for no or an unknown id."""
-    return district_display_name(court_id) if court_id is not None and court_id in DISTRICTS else None
 
 
 # Abbreviations used in ICE's facility names and in everyday speech, matched both ways: "Port Isabel SPC"

@@ -12,7 +12,9 @@ from pydantic_core import PydanticCustomError
 
 from app.core.validation import check_text
 from app.core_data.countries import normalize_country_code
+from app.core_data.districts import DISTRICTS, district_display_name
 from app.core_data.us_states import is_valid_us_state
+from app.custody.merged_facility import MergedFacility
 from app.custody.models import Facility
 from app.custody.statuses import FacilityType
 
@@ -326,6 +328,29 @@ class FacilityPublic(BaseModel):
     verified_at: datetime | None = None
     overlay_fields: list[str] = Field(default_factory=list)  # which fields above come from the overlay
     overlay_version: int | None = None  # the ETag of a shared facility; 0 before the first PATCH
+
+    @classmethod
+    def of(cls, fac: Facility | MergedFacility) -> FacilityPublic:
+        """A facility as the caller's organization sees it (a bare row is shown without an overlay)."""
+        m = fac if isinstance(fac, MergedFacility) else MergedFacility(fac)
+        row = m.row
+        return cls(
+            id=row.id, shared=m.shared, external_id=row.external_id, name=row.name,
+            aliases=list(row.aliases or []), type=row.type, operator=row.operator, address=row.address,
+            city=row.city, state=row.state, zip=row.zip, county=row.county, country=row.country,
+            federal_district=row.federal_district, federal_district_name=district_name(row.federal_district),
+            circuit=row.circuit, ice_field_office=row.ice_field_office, immigration_court=row.immigration_court,
+            ice_detloc_code=row.ice_detloc_code, phone=m.phone, visitation_info=row.visitation_info,
+            custodian_name=m.custodian_name, custodian_title=m.custodian_title, source=row.source,
+            as_of=row.as_of, verified=row.verified, version=row.version, created_at=row.created_at,
+            updated_at=row.updated_at, notes=m.notes, verified_by=m.verified_by, verified_at=m.verified_at,
+            overlay_fields=m.overlay_fields, overlay_version=m.overlay_version,
+        )
+
+
+def district_name(court_id: str | None) -> str | None:
+    """"District of Maryland" for ``mdd``; None for no or an unknown id."""
+    return district_display_name(court_id) if court_id is not None and court_id in DISTRICTS else None
 
 
 class FacilityImportReport(BaseModel):

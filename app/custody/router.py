@@ -45,7 +45,7 @@ def list_facilities(
         ctx.session, ctx.org_id, q=q, state=state, federal_district=federal_district,
         type=type.value if type else None, limit=limit, offset=offset)
     merged = facilities_service.merge_all(ctx.session, ctx.org_id, rows)
-    return Page(items=[facilities_service.to_public(f) for f in merged], total=total, limit=limit, offset=offset)
+    return Page(items=[FacilityPublic.of(f) for f in merged], total=total, limit=limit, offset=offset)
 
 
 @router.post("/facilities", response_model=FacilityPublic, status_code=201)
@@ -54,7 +54,7 @@ def create_facility(body: FacilityCreate, response: Response,
     """Add an organization-owned facility (federal district validated, or derived from the state)."""
     fac = facilities_service.create_facility(ctx, ctx.session, body)
     set_etag(response, fac.version)
-    return facilities_service.to_public(fac)
+    return FacilityPublic.of(fac)
 
 
 @router.post("/facilities/import", response_model=FacilityImportReport)
@@ -97,7 +97,7 @@ def get_facility(facility_id: uuid.UUID, response: Response,
     of a shared facility is its overlay's version ("0" before the first PATCH)."""
     fac = facilities_service.facility_for(ctx.session, ctx.org_id, facility_id)
     set_etag(response, fac.etag_version)
-    return facilities_service.to_public(fac)
+    return FacilityPublic.of(fac)
 
 
 @router.patch("/facilities/{facility_id}", response_model=FacilityPublic)
@@ -109,7 +109,7 @@ def update_facility(facility_id: uuid.UUID, body: FacilityUpdate, request: Reque
     expected = require_if_match(request)
     fac = facilities_service.update_facility(ctx, ctx.session, facility_id, body, expected)
     set_etag(response, fac.etag_version)
-    return facilities_service.to_public(fac)
+    return FacilityPublic.of(fac)
 
 
 # --- custody events ------------------------------------------------------------------------------
