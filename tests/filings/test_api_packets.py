@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from docx import Document
 from pypdf import PdfReader
+from sqlmodel import select
 
 from app.core_data import court_profiles
 from app.core_data.court_profiles import CourtProfile, CourtRule
@@ -254,7 +255,7 @@ def test_a_failed_render_stores_nothing(settings: Any, db: Any, org_a: Any) -> N
     from app.packets.models import EmergencyPacket
 
     with db.session() as s:
-        assert s.query(EmergencyPacket).filter_by(client_id=client.id).count() == 0
+        assert not s.exec(select(EmergencyPacket).where(EmergencyPacket.client_id == client.id)).all()
 
 
 def test_invalid_input(api: Any, db: Any, org_a: Any) -> None:
@@ -319,7 +320,7 @@ def test_key_rotation_re_encrypts_the_docx(api: Any, db: Any, org_a: Any) -> Non
         keyring.configure(f"{old_spec},{new_spec}", "pkt2", crypto._b64e(old.index_key))
         with db.session(write=True) as s:
             assert rotate_packet_keys(s)["emergency_packet_docx"]["rotated"] >= 2
-            rows = s.query(PacketDocx).filter_by(packet_id=uuid.UUID(packet["id"])).all()
+            rows = s.exec(select(PacketDocx).where(PacketDocx.packet_id == uuid.UUID(packet["id"]))).all()
             assert {crypto.KeyRing.key_id_bytes(bytes(r.docx_ct)) for r in rows} == {"pkt2"}
         zf = zipfile.ZipFile(io.BytesIO(api.get(f"{API}/emergency-packets/{packet['id']}/zip",
                                                 headers=org_a.h("admin")).content))
