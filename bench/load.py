@@ -149,6 +149,15 @@ def seed(base: str, h: dict[str, str], attorneys: list[str], n_clients: int, n_f
          rng: random.Random) -> Seed:
     out = Seed(attorneys=attorneys)
     with httpx.Client(base_url=base, headers=h, timeout=30) as c:
+        # An on-call rotation, as an organization in production has one: a high or critical alert e-mails the
+        # person on call (without a rotation the fallback e-mails every attorney; docs/notifications.md).
+        now = datetime.now(UTC)
+        r = c.put(f"{API}/on-call", json={
+            "shifts": [{"user_id": attorneys[0], "starts_at": (now - timedelta(hours=1)).isoformat(),
+                        "ends_at": (now + timedelta(days=1)).isoformat()}],
+            "steps": [{"after_minutes": 0, "notify": "on_call"}, {"after_minutes": 15, "notify": "all_attorneys"}]})
+        if r.status_code != 200:
+            raise RuntimeError(f"PUT /on-call: {r.status_code} {r.text[:300]}")
         for i in range(n_facilities):
             district, city, state = STATES[i % len(STATES)]
             r = c.post(f"{API}/facilities", json={
