@@ -12,6 +12,7 @@ test_engine_delivery.py checks the other half: with the runner on, the engine de
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -78,11 +79,13 @@ def make_org(app: Any, db: Any, settings: Any) -> Any:
 @dataclass
 class Inbox:
     messages: list[Message] = field(default_factory=list)
+    arrived_at: list[float] = field(default_factory=list)  # time.monotonic() of each message
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd API)
         msg = message_from_bytes(envelope.content, policy=policy.default)
         msg["X-Envelope-To"] = ",".join(envelope.rcpt_tos)
         self.messages.append(msg)
+        self.arrived_at.append(time.monotonic())
         return "250 OK"
 
     def to(self, address: str) -> list[Message]:
@@ -107,11 +110,14 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
 
 @dataclass
 class Receiver:
-    """Records every POST (headers, raw body); answers the scripted codes in turn, then 200."""
+    """Records every POST (headers, raw body); answers the scripted codes in turn, then 200, each after
+    ``delay`` seconds (a slow receiver)."""
 
     url: str = ""
     requests: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
     script: list[int] = field(default_factory=list)
+    delay: float = 0.0
+    answered_at: list[float] = field(default_factory=list)  # time.monotonic() of each answer
 
 
 @pytest.fixture
@@ -123,9 +129,12 @@ def receiver() -> Iterator[Receiver]:
             body = self.rfile.read(int(self.headers.get("content-length", "0")))
             rec.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
             code = rec.script.pop(0) if rec.script else 200
+            if rec.delay:
+                time.sleep(rec.delay)
             self.send_response(code)
             self.send_header("content-length", "0")
             self.end_headers()
+            rec.answered_at.append(time.monotonic())
 
         def log_message(self, *args: Any) -> None:
             pass

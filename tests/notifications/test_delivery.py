@@ -340,3 +340,19 @@ def test_without_smtp_an_email_fails_at_once_and_is_not_retried(client: Any, db:
     first = [d for d in log["items"] if d["escalation_step"] == 0]
     assert first and all(d["status"] == "failed" and d["attempts"] == 1 and d["last_error"] == "smtp_not_configured"
                          for d in first), first
+
+
+def test_a_slow_webhook_receiver_does_not_hold_back_the_email(client: Any, db: Any, make_org: Any, smtp: Any,
+                                                            receiver: Any, sweep: Any) -> None:
+    """The deliveries of one intent are sent side by side: the on-call e-mail of a critical alert arrives while
+    a webhook receiver is still taking its time to answer."""
+    inbox, _ = smtp
+    org = make_org()
+    r = client.post(f"{API}/webhook-endpoints", headers=org.h("admin"),
+                    json={"url": receiver.url, "events": ["alert.raised"]})
+    assert r.status_code == 201, r.text
+    receiver.delay = 2.0
+    critical_alert(client, db, org)
+    sweep(now(), org)
+    assert inbox.to(org.users["attorney"].email) and receiver.answered_at
+    assert inbox.arrived_at[0] < receiver.answered_at[0] - 1.0, "the e-mail waited for the webhook's answer"
