@@ -29,7 +29,9 @@ class JobStats(BaseModel):
 
 _PG_DEPTH = sa.text("SELECT queue_name, count(*) FROM procrastinate_jobs WHERE status = 'todo' GROUP BY queue_name")
 _PG_OLDEST = sa.text(
-    "SELECT EXTRACT(EPOCH FROM now() - min(e.at)) FROM procrastinate_jobs j "
+    # waiting since it was (re)queued, or since its scheduled time for a job deferred with ``not_before``
+    "SELECT EXTRACT(EPOCH FROM now() - min(greatest(e.at, coalesce(j.scheduled_at, e.at)))) "
+    "FROM procrastinate_jobs j "
     "JOIN procrastinate_events e ON e.job_id = j.id AND e.type IN ('deferred', 'deferred_for_retry') "
     "WHERE j.status = 'todo' AND (j.scheduled_at IS NULL OR j.scheduled_at <= now()) "
     "AND e.at = (SELECT max(at) FROM procrastinate_events WHERE job_id = j.id "

@@ -118,3 +118,33 @@ def test_job_stats_for_admins(own_db: tuple[Any, Any]) -> None:
     other = new_org(db, settings, roles=("admin",))
     with TestClient(_app(settings, db, jobs_in_process=False), raise_server_exceptions=False) as http:
         assert set(http.get(f"{API}/jobs/stats", headers=other.h("admin")).json()) == set(body)
+
+
+@pytest.mark.skipif(BACKEND != "postgres", reason="procrastinate's scheduled jobs exist on PostgreSQL only")
+def test_a_scheduled_job_waits_from_its_scheduled_time_not_from_its_deferral(own_db: tuple[Any, Any]) -> None:
+    """``jobs.defer(..., not_before=)`` sets procrastinate's ``scheduled_at``; /jobs/stats counts the wait from
+    then (a retry scheduled for 5 hours later is not a job that has been waiting 5 hours)."""
+    from datetime import UTC, datetime, timedelta
+
+    from app.jobs.engine import PostgresBackend
+    from app.jobs.stats import _PG_OLDEST
+
+    settings, db = own_db
+    marker = f"stats-{uuid.uuid4().hex[:8]}"
+    with db.session(write=True) as s:
+        s.execute(sa.text("DELETE FROM procrastinate_jobs WHERE status = 'todo'"))
+        PostgresBackend().defer(s, "test.never_registered", "notify", {"marker": marker},
+                                datetime.now(UTC) - timedelta(seconds=30))
+        # its deferral, an hour ago; it became due 30 seconds ago
+        s.execute(sa.text("UPDATE procrastinate_events SET at = now() - interval '1 hour' WHERE job_id = "
+                          "(SELECT id FROM procrastinate_jobs WHERE args->>'marker' = :m)"), {"m": marker})
+        s.commit()
+    with db.session() as s:
+        scheduled = s.execute(sa.text("SELECT scheduled_at IS NOT NULL FROM procrastinate_jobs "
+                                      "WHERE args->>'marker' = :m"), {"m": marker}).scalar_one()
+        oldest = float(s.execute(_PG_OLDEST).scalar_one())
+    assert scheduled
+    assert 25 <= oldest < 600, oldest
+    with db.session(write=True) as s:
+        s.execute(sa.text("DELETE FROM procrastinate_jobs WHERE args->>'marker' = :m"), {"m": marker})
+        s.commit()
