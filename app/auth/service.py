@@ -26,7 +26,7 @@ from app.core.security import (
     hash_opaque_token,
     new_opaque_token,
 )
-from app.core.types import utcnow
+from app.core.types import table_of, utcnow
 
 INVALID_CREDENTIALS = ("invalid_credentials", "Incorrect e-mail or password.")
 COMMON_PASSWORDS = frozenset(
@@ -153,10 +153,10 @@ def login(session: Session, settings: Settings, passwords: PasswordService, thro
 
 
 def _revoke_family(session: Session, family_id: uuid.UUID) -> None:
+    t = table_of(RefreshToken)
     session.execute(
-        sa.update(RefreshToken.__table__)  # type: ignore[attr-defined]
-        .where(RefreshToken.__table__.c.family_id == family_id,  # type: ignore[attr-defined]
-               RefreshToken.__table__.c.revoked_at.is_(None))  # type: ignore[attr-defined]
+        sa.update(t)
+        .where(t.c.family_id == family_id, t.c.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
 
@@ -207,10 +207,10 @@ def _revoke_all_sessions(session: Session, user: UserAccount) -> None:
     token (a feed URL is a bearer credential too; after "log out everywhere" or a new password it must stop)."""
     user.token_version += 1
     user.calendar_token_hash = None
+    t = table_of(RefreshToken)
     session.execute(
-        sa.update(RefreshToken.__table__)  # type: ignore[attr-defined]
-        .where(RefreshToken.__table__.c.user_id == user.id,  # type: ignore[attr-defined]
-               RefreshToken.__table__.c.revoked_at.is_(None))  # type: ignore[attr-defined]
+        sa.update(t)
+        .where(t.c.user_id == user.id, t.c.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
 

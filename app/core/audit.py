@@ -20,7 +20,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlmodel import Field, Session, SQLModel, select
 
-from app.core.types import UTCDateTime, json_col, utcnow
+from app.core.types import UTCDateTime, json_col, table_of, utcnow
 
 GENESIS_HASH = "0" * 64
 
@@ -185,7 +185,7 @@ def flush_pending(session: Session) -> None:
     pending: list[AuditEvent] = session.info.pop(PENDING_KEY, [])
     if not pending:
         return
-    head_table = AuditChainHead.__table__  # type: ignore[attr-defined]
+    head_table = table_of(AuditChainHead)
     by_org: dict[uuid.UUID, list[AuditEvent]] = {}
     for ev in pending:
         by_org.setdefault(ev.organization_id, []).append(ev)

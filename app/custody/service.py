@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.clients import service as clients_service
 from app.clients.bulk import bulk_insert
@@ -23,7 +23,7 @@ from app.clients.models import Client
 from app.core import audit
 from app.core.audit import AuditActor
 from app.core.errors import ProblemError, conflict, not_found
-from app.core.types import utcnow
+from app.core.types import table_of, utcnow
 from app.custody.models import CustodyCurrent, CustodyEvent, Facility, encrypt_event_row
 from app.custody.rules import RuleError, check_event
 from app.custody.schemas import CustodyEventCreate
@@ -204,13 +204,13 @@ def append_initial_events(session: Session, events: Sequence[dict[str, Any]],
     if not events:
         return []
     rows = [{**EVENT_DEFAULTS, **ev} for ev in events]
-    bulk_insert(session, CustodyEvent.__table__, [encrypt_event_row(r) for r in rows])  # type: ignore[attr-defined]
+    bulk_insert(session, table_of(CustodyEvent), [encrypt_event_row(r) for r in rows])
     fac_ids = {r["facility_id"] for r in rows if r["facility_id"]}
     districts: dict[uuid.UUID, str | None] = {}
     if fac_ids:
         districts = dict(session.execute(sa.select(Facility.id, Facility.federal_district)  # type: ignore[call-overload]
                                          .where(Facility.id.in_(fac_ids))).all())  # type: ignore[attr-defined]
-    bulk_insert(session, CustodyCurrent.__table__, [{  # type: ignore[attr-defined]
+    bulk_insert(session, table_of(CustodyCurrent), [{
         "client_id": r["client_id"], "organization_id": r["organization_id"], "event_id": r["id"],
         "status": r["status"], "facility_id": r["facility_id"], "country": r["country"],
         "federal_district": districts.get(r["facility_id"]) if r["facility_id"] else None,
@@ -221,7 +221,7 @@ def append_initial_events(session: Session, events: Sequence[dict[str, Any]],
 
 def drop_projection(session: Session, client_id: uuid.UUID) -> None:
     """Remove a deleted client's projection row (the projection covers live clients only). No commit."""
-    table = CustodyCurrent.__table__  # type: ignore[attr-defined]
+    table = table_of(CustodyCurrent)
     session.execute(sa.delete(table).where(table.c.client_id == client_id))
 
 
@@ -240,7 +240,7 @@ def retract_event(ctx: AuditActor, session: Session, event_id: uuid.UUID, reason
     """Mark an event retracted with a reason (never edited or deleted); 409 ``already_retracted``."""
     ev = get_event(session, ctx.org_id, event_id)
     clients_service.lock_client(session, ctx.org_id, ev.client_id)
-    table = CustodyEvent.__table__  # type: ignore[attr-defined]
+    table = table_of(CustodyEvent)
     result = session.execute(
         sa.update(table).where(table.c.id == ev.id, table.c.retracted_at.is_(None))
         .values(retracted_at=utcnow(), retracted_by=ctx.user_id, retraction_reason=reason)
@@ -302,14 +302,14 @@ def read_current(session: Session, org_id: uuid.UUID, client_id: uuid.UUID) -> C
     """The client's current custody in one statement (404 ``client_not_found`` for a missing or deleted client):
     the projection names the latest event (it is rebuilt with every change, in the same transaction), joined
     to that event and its facility, with the latest confirmed event's ``reported_at`` beside them."""
-    ct, cc = Client.__table__, CustodyCurrent.__table__  # type: ignore[attr-defined]
+    ct, cc = table_of(Client), table_of(CustodyCurrent)
     confirmed_at = (sa.select(CustodyEvent.reported_at)  # type: ignore[call-overload]
                     .where(*_live(org_id, client_id), CustodyEvent.confidence == Confidence.CONFIRMED.value)
                     .order_by(*_NEWEST_FIRST).limit(1).scalar_subquery())
     stmt = (sa.select(ct.c.id, CustodyEvent, Facility, confirmed_at.label("confirmed_at"))
             .select_from(ct)
             .outerjoin(cc, cc.c.client_id == ct.c.id)
-            .outerjoin(CustodyEvent, CustodyEvent.id == cc.c.event_id)
+            .outerjoin(CustodyEvent, col(CustodyEvent.id) == cc.c.event_id)
             .outerjoin(Facility, Facility.id == CustodyEvent.facility_id)  # type: ignore[arg-type]
             .where(ct.c.id == client_id, ct.c.organization_id == org_id, ct.c.deleted_at.is_(None)))
     row = session.execute(stmt).first()

@@ -26,7 +26,7 @@ from app.clients.models import Client
 from app.core import audit, jobs
 from app.core.db import Database
 from app.core.errors import ProblemError, not_found
-from app.core.types import utcnow
+from app.core.types import table_of, utcnow
 from app.filings import registry
 from app.filings.drafting import (
     ATTORNEY_OPTION,
@@ -178,7 +178,7 @@ def start_item(db: Database, item_id: uuid.UUID) -> FilingBatchItem | None:
     """Mark the item `running` (one more attempt) and its batch started; None if it is already finished
     (a job run again after its item was done: nothing to do)."""
     with db.session(write=True) as s:
-        table = FilingBatchItem.__table__  # type: ignore[attr-defined]
+        table = table_of(FilingBatchItem)
         result = s.execute(sa.update(table).where(table.c.id == item_id, table.c.status.in_(OPEN))
                            .values(status=BatchItemStatus.running.value, attempts=table.c.attempts + 1))
         if result.rowcount != 1:  # type: ignore[attr-defined]
@@ -186,7 +186,7 @@ def start_item(db: Database, item_id: uuid.UUID) -> FilingBatchItem | None:
             return None
         item = s.get(FilingBatchItem, item_id)
         assert item is not None
-        btable = FilingBatch.__table__  # type: ignore[attr-defined]
+        btable = table_of(FilingBatch)
         s.execute(sa.update(btable).where(btable.c.id == item.batch_id, btable.c.status == BatchStatus.queued.value)
                   .values(status=BatchStatus.running.value, started_at=utcnow()))
         s.commit()
@@ -224,7 +224,7 @@ def _maybe_finish_batch(s: Session, batch: FilingBatch) -> None:
     # other worker's committed item. FOR NO KEY UPDATE (key_share): the filing just stored references the
     # batch, so each transaction already holds a KEY SHARE lock on it, which FOR UPDATE would wait on both
     # ways (a deadlock); NO KEY UPDATE waits only for the other finisher.
-    btable = FilingBatch.__table__  # type: ignore[attr-defined]
+    btable = table_of(FilingBatch)
     s.execute(sa.select(btable.c.id).where(btable.c.id == batch.id).with_for_update(key_share=True))
     open_items = s.execute(
         sa.select(sa.func.count()).select_from(FilingBatchItem).where(
@@ -256,7 +256,7 @@ def complete_item(db: Database, item: FilingBatchItem, template: str, draft: Dra
             return False
         batch = get_batch(s, item.organization_id, item.batch_id)
         filing = store_draft(s, _actor(batch), item.client_id, template, draft, result, batch_id=batch.id)
-        table = FilingBatchItem.__table__  # type: ignore[attr-defined]
+        table = table_of(FilingBatchItem)
         s.execute(sa.update(table).where(table.c.id == item.id).values(
             status=BatchItemStatus.done.value, filing_id=filing.id, error=None, finished_at=utcnow()))
         _maybe_finish_batch(s, batch)
@@ -271,7 +271,7 @@ def fail_item(db: Database, item: FilingBatchItem, error: dict[str, Any]) -> Non
             s.rollback()
             return
         batch = get_batch(s, item.organization_id, item.batch_id)
-        table = FilingBatchItem.__table__  # type: ignore[attr-defined]
+        table = table_of(FilingBatchItem)
         s.execute(sa.update(table).where(table.c.id == item.id).values(
             status=BatchItemStatus.failed.value, error=error, finished_at=utcnow()))
         audit.record(s, _actor(batch), "filing_batch.item_failed", "filing_batch", batch.id,
