@@ -23,7 +23,7 @@ from app.clients.models import Client
 from app.core import audit
 from app.core.audit import AuditActor
 from app.core.errors import ProblemError, conflict, not_found
-from app.core.types import table_of, utcnow
+from app.core.types import affected, table_of, utcnow
 from app.custody.models import CustodyCurrent, CustodyEvent, Facility, encrypt_event_row
 from app.custody.rules import RuleError, check_event
 from app.custody.schemas import CustodyEventCreate
@@ -245,7 +245,7 @@ def retract_event(ctx: AuditActor, session: Session, event_id: uuid.UUID, reason
         sa.update(table).where(table.c.id == ev.id, table.c.retracted_at.is_(None))
         .values(retracted_at=utcnow(), retracted_by=ctx.user_id, retraction_reason=reason)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if affected(result) != 1:
         raise conflict("already_retracted", "The event was already retracted.")
     session.refresh(ev)
     rebuild_current(session, ctx.org_id, ev.client_id)

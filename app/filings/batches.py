@@ -26,7 +26,7 @@ from app.clients.models import Client
 from app.core import audit, jobs
 from app.core.db import Database
 from app.core.errors import ProblemError, not_found
-from app.core.types import table_of, utcnow
+from app.core.types import affected, table_of, utcnow
 from app.filings import registry
 from app.filings.drafting import (
     ATTORNEY_OPTION,
@@ -181,7 +181,7 @@ def start_item(db: Database, item_id: uuid.UUID) -> FilingBatchItem | None:
         table = table_of(FilingBatchItem)
         result = s.execute(sa.update(table).where(table.c.id == item_id, table.c.status.in_(OPEN))
                            .values(status=BatchItemStatus.running.value, attempts=table.c.attempts + 1))
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if affected(result) != 1:
             s.rollback()
             return None
         item = s.get(FilingBatchItem, item_id)
@@ -236,7 +236,7 @@ def _maybe_finish_batch(s: Session, batch: FilingBatch) -> None:
         return
     result = s.execute(sa.update(btable).where(btable.c.id == batch.id, btable.c.status != BatchStatus.done.value)
                        .values(status=BatchStatus.done.value, finished_at=utcnow()))
-    if result.rowcount == 1:  # type: ignore[attr-defined]
+    if affected(result) == 1:
         counts: dict[str, int] = {str(k): int(v) for k, v in s.execute(
             sa.select(col(FilingBatchItem.status), sa.func.count()).where(col(FilingBatchItem.batch_id) == batch.id)
             .group_by(col(FilingBatchItem.status))).all()}

@@ -28,7 +28,7 @@ from app.clients.models import Proceeding
 from app.core import audit
 from app.core.audit import Actor, AuditActor
 from app.core.errors import ProblemError, not_found
-from app.core.types import table_of, utcnow
+from app.core.types import affected, table_of, utcnow
 from app.custody import service as custody_service
 from app.custody.models import CustodyEvent, Facility
 from app.custody.statuses import WHEREABOUTS_UNKNOWN_STATUSES
@@ -339,7 +339,7 @@ def acknowledge(ctx: AuditActor, session: Session, alert: Alert, note: str | Non
     result = session.execute(
         sa.update(table).where(table.c.id == alert.id, table.c.open_marker == 1)
         .values(open_marker=None, acknowledged_by=ctx.user_id, acknowledged_at=now, ack_note=note))
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if affected(result) != 1:
         raise ProblemError(409, "alert_already_acknowledged", "The alert was already acknowledged.")
     audit.record(session, ctx, "alert.acknowledged", "alert", alert.id, {"kind": alert.kind})
     # Stops the escalation and cancels pages not yet sent, in the same transaction as the acknowledgement.

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from app.core import audit
 from app.core.audit import Actor, AuditActor
-from app.core.types import table_of
+from app.core.types import affected, table_of
 from app.protection import alerts as alerts_mod
 from app.protection.models import Alert, AlertKind, OrderStatus, ProtectionOrder, ProtectionOrderStatusChange, Severity
 from app.protection.rules import is_active
@@ -81,7 +81,7 @@ def expire_lapsed(session: Session, org_id: uuid.UUID, now: datetime) -> int:
             sa.update(table).where(table.c.id == order.id, table.c.status == OrderStatus.active,
                                    table.c.expires_at <= now)
             .values(status=OrderStatus.expired, status_changed_at=now, updated_at=now, version=table.c.version + 1))
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if affected(result) != 1:
             continue
         assert order.expires_at is not None  # noqa: S101
         session.add(history_row(order, OrderStatus.active, OrderStatus.expired,

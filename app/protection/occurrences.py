@@ -24,7 +24,7 @@ from app.clients.models import Client
 from app.core import audit
 from app.core.audit import AuditActor
 from app.core.errors import not_found, unprocessable
-from app.core.types import table_of
+from app.core.types import affected, table_of
 from app.protection import alerts as alerts_mod
 from app.protection.models import (
     AlertKind,
@@ -174,7 +174,7 @@ def mark_missed(actor: AuditActor, session: Session, org_id: uuid.UUID, now: dat
     for occ in session.exec(stmt.order_by(ObligationOccurrence.due_at)).all():  # type: ignore[arg-type]
         result = session.execute(sa.update(table).where(table.c.id == occ.id, table.c.status == OccurrenceStatus.due)
                                  .values(status=OccurrenceStatus.not_filed, updated_at=now))
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if affected(result) != 1:
             continue  # a filing was recorded meanwhile
         marked += 1
         session.expire(occ)
