@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 import sqlalchemy as sa
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from app.core.types import UTCDateTime, json_col, table_of, utcnow
 
@@ -103,7 +103,7 @@ def list_events(session: Session, org_id: uuid.UUID, f: EventFilters, *, limit: 
     if f.until:
         conds.append(AuditEvent.occurred_at < f.until)
     total = int(session.execute(sa.select(sa.func.count()).select_from(AuditEvent).where(*conds)).scalar_one())
-    rows = list(session.exec(select(AuditEvent).where(*conds).order_by(AuditEvent.seq.desc())  # type: ignore[attr-defined]
+    rows = list(session.exec(select(AuditEvent).where(*conds).order_by(col(AuditEvent.seq).desc())
                              .limit(limit).offset(offset)).all())
     return rows, total
 

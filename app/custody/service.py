@@ -43,12 +43,12 @@ def _live(org_id: uuid.UUID, client_id: uuid.UUID) -> list[Any]:
     return [
         CustodyEvent.organization_id == org_id,
         CustodyEvent.client_id == client_id,
-        CustodyEvent.retracted_at.is_(None),  # type: ignore[union-attr]
+        col(CustodyEvent.retracted_at).is_(None),
     ]
 
 
-_NEWEST_FIRST = (CustodyEvent.effective_at.desc(), CustodyEvent.reported_at.desc(),  # type: ignore[attr-defined]
-                 CustodyEvent.id.desc())  # type: ignore[attr-defined]
+_NEWEST_FIRST = (col(CustodyEvent.effective_at).desc(), col(CustodyEvent.reported_at).desc(),
+                 col(CustodyEvent.id).desc())
 
 
 def latest_event(session: Session, org_id: uuid.UUID, client_id: uuid.UUID,
@@ -183,7 +183,7 @@ def confirmed_report_ids(session: Session, ids: set[uuid.UUID]) -> set[uuid.UUID
     if not ids:
         return set()
     rows = session.execute(sa.select(CustodyEvent.confirms_event_id).where(  # type: ignore[call-overload]
-        CustodyEvent.confirms_event_id.in_(ids), CustodyEvent.retracted_at.is_(None))).all()  # type: ignore[union-attr]
+        col(CustodyEvent.confirms_event_id).in_(ids), col(CustodyEvent.retracted_at).is_(None))).all()
     return {r[0] for r in rows}
 
 
@@ -209,7 +209,7 @@ def append_initial_events(session: Session, events: Sequence[dict[str, Any]],
     districts: dict[uuid.UUID, str | None] = {}
     if fac_ids:
         districts = dict(session.execute(sa.select(Facility.id, Facility.federal_district)  # type: ignore[call-overload]
-                                         .where(Facility.id.in_(fac_ids))).all())  # type: ignore[attr-defined]
+                                         .where(col(Facility.id).in_(fac_ids))).all())
     bulk_insert(session, table_of(CustodyCurrent), [{
         "client_id": r["client_id"], "organization_id": r["organization_id"], "event_id": r["id"],
         "status": r["status"], "facility_id": r["facility_id"], "country": r["country"],
@@ -260,7 +260,7 @@ def list_events(session: Session, org_id: uuid.UUID, client_id: uuid.UUID, *, li
     """The client's history, newest first (retracted events flagged, or left out)."""
     conds: list[Any] = [CustodyEvent.organization_id == org_id, CustodyEvent.client_id == client_id]
     if not include_retracted:
-        conds.append(CustodyEvent.retracted_at.is_(None))  # type: ignore[union-attr]
+        conds.append(col(CustodyEvent.retracted_at).is_(None))
     total = int(session.execute(sa.select(sa.func.count()).select_from(CustodyEvent).where(*conds)).scalar_one())
     rows = list(session.exec(select(CustodyEvent).where(*conds).order_by(*_NEWEST_FIRST)
                              .limit(limit).offset(offset)).all())
@@ -270,7 +270,7 @@ def list_events(session: Session, org_id: uuid.UUID, client_id: uuid.UUID, *, li
 def facilities_by_id(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, Facility]:
     if not ids:
         return {}
-    return {f.id: f for f in session.exec(select(Facility).where(Facility.id.in_(ids))).all()}  # type: ignore[attr-defined]
+    return {f.id: f for f in session.exec(select(Facility).where(col(Facility.id).in_(ids))).all()}
 
 
 # --- status view ---------------------------------------------------------------------------------

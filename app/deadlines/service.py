@@ -288,15 +288,15 @@ def _conditions(org_id: uuid.UUID, f: DeadlineFilters) -> list[Any]:
         c.append(Deadline.status == f.statuses[0] if len(f.statuses) == 1
                  else col(Deadline.status).in_(f.statuses))
     if f.unowned:
-        c.append(Deadline.owner_id.is_(None))  # type: ignore[union-attr]
+        c.append(col(Deadline.owner_id).is_(None))
     elif f.owner_id is not None:
         c.append(Deadline.owner_id == f.owner_id)
     if f.client_id is not None:
         c.append(Deadline.client_id == f.client_id)
     if f.jurisdictional is not None:
-        c.append(Deadline.jurisdictional.is_(f.jurisdictional))  # type: ignore[attr-defined]
+        c.append(col(Deadline.jurisdictional).is_(f.jurisdictional))
     if f.proposed is not None:
-        c.append(Deadline.proposed.is_(f.proposed))  # type: ignore[attr-defined]
+        c.append(col(Deadline.proposed).is_(f.proposed))
     if f.rule is not None:
         c.append(Deadline.rule_id == f.rule)
     return c

@@ -41,7 +41,7 @@ def dependents(session: Session, te: TriggerEvent, *, current_only: bool = False
     """Deadlines spawned by the event (with proposals unless ``current_only``), in due order."""
     stmt = select(Deadline).where(Deadline.organization_id == te.organization_id, Deadline.trigger_event_id == te.id)
     if current_only:
-        stmt = stmt.where(Deadline.proposed.is_(False),  # type: ignore[attr-defined]
+        stmt = stmt.where(col(Deadline.proposed).is_(False),
                           col(Deadline.superseded_by_id).is_(None))
     return list(session.exec(stmt.order_by(Deadline.due_at, Deadline.id)).all())  # type: ignore[arg-type]
 

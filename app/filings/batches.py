@@ -61,7 +61,7 @@ def _selected_clients(session: Session, org_id: uuid.UUID, body: BatchCreate) ->
     wanted = list(dict.fromkeys(body.client_ids or []))
     found = set(session.execute(
         clients_service.scoped(org_id).with_only_columns(Client.id)
-        .where(Client.id.in_(wanted))  # type: ignore[attr-defined]
+        .where(col(Client.id).in_(wanted))
     ).scalars().all())
     if len(found) != len(wanted):
         # Another organization's client is indistinguishable from a missing one; nothing is created.

@@ -76,7 +76,7 @@ def get_grant(session: Session, org_id: uuid.UUID, grant_id: uuid.UUID) -> Liais
 def liaisons_by_id(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, UserAccount]:
     if not ids:
         return {}
-    rows = session.exec(select(UserAccount).where(UserAccount.id.in_(ids))).all()  # type: ignore[attr-defined]
+    rows = session.exec(select(UserAccount).where(col(UserAccount.id).in_(ids))).all()
     return {u.id: u for u in rows}
 
 

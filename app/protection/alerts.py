@@ -314,7 +314,7 @@ def list_alerts(org_id: uuid.UUID, *, client_id: uuid.UUID | None = None, kind: 
     if severity is not None:
         stmt = stmt.where(Alert.severity == severity)
     if acknowledged is True:
-        stmt = stmt.where(Alert.open_marker.is_(None))  # type: ignore[union-attr]
+        stmt = stmt.where(col(Alert.open_marker).is_(None))
     elif acknowledged is False:
         stmt = stmt.where(Alert.open_marker == 1)
     return stmt
