@@ -56,7 +56,7 @@ def list_groups(session: Session, org_id: uuid.UUID, limit: int, offset: int) ->
     cond: Any = ClientGroup.organization_id == org_id
     total = int(session.execute(sa.select(sa.func.count()).select_from(ClientGroup).where(cond)).scalar_one())
     groups = list(session.exec(select(ClientGroup).where(cond)
-                               .order_by(ClientGroup.created_at, ClientGroup.id)  # type: ignore[arg-type]
+                               .order_by(col(ClientGroup.created_at), col(ClientGroup.id))
                                .limit(limit).offset(offset)).all())
     counts = _live_member_count(session, org_id, [g.id for g in groups])
     return [GroupPublic.of(g, counts.get(g.id, 0)) for g in groups], total

@@ -21,7 +21,7 @@ def rotate_client_keys(session: Session, batch_size: int = 500) -> dict[str, int
         stmt = select(Client).where(col(Client.a_number_ct).is_not(None) | col(Client.privileged_notes_ct).is_not(None))
         if last_id is not None:
             stmt = stmt.where(Client.id > last_id)
-        batch = list(session.exec(stmt.order_by(Client.id).limit(batch_size)).all())  # type: ignore[arg-type]
+        batch = list(session.exec(stmt.order_by(col(Client.id)).limit(batch_size)).all())
         if not batch:
             break
         for client in batch:

@@ -255,7 +255,7 @@ def verify_chain(session: Session, org_id: uuid.UUID) -> dict[str, Any]:
     prev = GENESIS_HASH
     count = 0
     expected_seq = 1
-    stmt = select(AuditEvent).where(AuditEvent.organization_id == org_id).order_by(AuditEvent.seq)  # type: ignore[arg-type]
+    stmt = select(AuditEvent).where(col(AuditEvent.organization_id) == org_id).order_by(col(AuditEvent.seq))
     for ev in session.exec(stmt).yield_per(1000):
         count += 1
         if ev.seq != expected_seq:

@@ -310,7 +310,7 @@ def read_current(session: Session, org_id: uuid.UUID, client_id: uuid.UUID) -> C
             .select_from(ct)
             .outerjoin(cc, cc.c.client_id == ct.c.id)
             .outerjoin(CustodyEvent, col(CustodyEvent.id) == cc.c.event_id)
-            .outerjoin(Facility, Facility.id == CustodyEvent.facility_id)  # type: ignore[arg-type]
+            .outerjoin(Facility, col(Facility.id) == CustodyEvent.facility_id)
             .where(ct.c.id == client_id, ct.c.organization_id == org_id, ct.c.deleted_at.is_(None)))
     row = session.execute(stmt).first()
     if row is None:

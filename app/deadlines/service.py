@@ -308,7 +308,7 @@ def list_deadlines(session: Session, org_id: uuid.UUID, f: DeadlineFilters, limi
     conds = _conditions(org_id, f)
     stmt = (select(Deadline).where(*conds)
             .options(defer(Deadline.trace), defer(Deadline.computation_notes), defer(Deadline.notes))  # type: ignore[arg-type]
-            .order_by(Deadline.due_at, Deadline.id).limit(limit).offset(offset))  # type: ignore[arg-type]
+            .order_by(col(Deadline.due_at), col(Deadline.id)).limit(limit).offset(offset))
     rows = list(session.exec(stmt).all())
     capped_ids = select(Deadline.id).where(*conds).limit(COUNT_CAP + 1).subquery()
     total = int(session.exec(select(sa.func.count()).select_from(capped_ids)).one())

@@ -43,7 +43,7 @@ def dependents(session: Session, te: TriggerEvent, *, current_only: bool = False
     if current_only:
         stmt = stmt.where(col(Deadline.proposed).is_(False),
                           col(Deadline.superseded_by_id).is_(None))
-    return list(session.exec(stmt.order_by(Deadline.due_at, Deadline.id)).all())  # type: ignore[arg-type]
+    return list(session.exec(stmt.order_by(col(Deadline.due_at), col(Deadline.id))).all())
 
 
 def _when(occurred_on: Any, occurred_at: datetime | None, tz: str) -> tuple[Any, datetime | None]:

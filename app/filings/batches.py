@@ -128,7 +128,7 @@ def batch_view(session: Session, org_id: uuid.UUID, batch_id: uuid.UUID) -> Batc
     items = session.exec(
         select(FilingBatchItem).where(FilingBatchItem.organization_id == org_id,
                                       FilingBatchItem.batch_id == batch.id)
-        .order_by(FilingBatchItem.position)  # type: ignore[arg-type]
+        .order_by(col(FilingBatchItem.position))
     ).all()
     out, done, failed, started = [], 0, 0, False
     for it in items:

@@ -265,7 +265,7 @@ def liaison_access_query(org_id: uuid.UUID, client_id: uuid.UUID, liaison_user_i
     """Portal reads of one client, from the audit trail (actor left-joined for name and e-mail)."""
     stmt = (
         select(AuditEvent, UserAccount)
-        .join(UserAccount, UserAccount.id == AuditEvent.actor_user_id, isouter=True)  # type: ignore[arg-type]
+        .join(UserAccount, col(UserAccount.id) == AuditEvent.actor_user_id, isouter=True)
         .where(AuditEvent.organization_id == org_id, AuditEvent.action == PORTAL_VIEWED,
                AuditEvent.entity_type == "client", AuditEvent.entity_id == str(client_id))
     )

@@ -79,7 +79,7 @@ def active_grant(session: Session, org_id: uuid.UUID, user_id: uuid.UUID, client
     """The caller's active grant for a live client of their organization, or 404 ``client_not_found``."""
     stmt = (
         select(LiaisonGrant, Client)
-        .join(Client, Client.id == LiaisonGrant.client_id)  # type: ignore[arg-type]
+        .join(Client, col(Client.id) == LiaisonGrant.client_id)
         .where(
             LiaisonGrant.organization_id == org_id, LiaisonGrant.liaison_user_id == user_id,
             LiaisonGrant.client_id == client_id, Client.organization_id == org_id,
@@ -209,9 +209,9 @@ def _hearing(session: Session, org_id: uuid.UUID, client_id: uuid.UUID, now: dat
     stmt = (
         select(Proceeding)
         .where(Proceeding.organization_id == org_id, Proceeding.client_id == client_id,
-               Proceeding.next_hearing_at > now,  # type: ignore[operator]
+               col(Proceeding.next_hearing_at) > now,
                Proceeding.sealed == False)  # noqa: E712 - sealed proceedings never reach the portal
-        .order_by(Proceeding.next_hearing_at, Proceeding.id)  # type: ignore[arg-type]
+        .order_by(col(Proceeding.next_hearing_at), col(Proceeding.id))
         .limit(1)
     )
     proc = session.exec(stmt).first()

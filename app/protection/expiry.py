@@ -43,7 +43,7 @@ def expiring_alerts(actor: AuditActor, session: Session, org_id: uuid.UUID, now:
     if orders is None:
         stmt = select(ProtectionOrder).where(
             ProtectionOrder.organization_id == org_id, ProtectionOrder.status == OrderStatus.active,
-            ProtectionOrder.expires_at > now, ProtectionOrder.expires_at <= now + EXPIRING_WINDOW)  # type: ignore[operator]
+            col(ProtectionOrder.expires_at) > now, col(ProtectionOrder.expires_at) <= now + EXPIRING_WINDOW)
         orders = list(session.exec(stmt).all())
     raised = []
     for o in expiring_candidates(orders, now):
@@ -72,7 +72,7 @@ def expire_lapsed(session: Session, org_id: uuid.UUID, now: datetime) -> int:
     """Record ``active -> expired`` for orders past expires_at (history row + audit). No commit."""
     stmt = select(ProtectionOrder).where(
         ProtectionOrder.organization_id == org_id, ProtectionOrder.status == OrderStatus.active,
-        ProtectionOrder.expires_at <= now)  # type: ignore[operator]
+        col(ProtectionOrder.expires_at) <= now)
     table = table_of(ProtectionOrder)
     count = 0
     for order in session.exec(stmt).all():
