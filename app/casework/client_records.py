@@ -156,7 +156,7 @@ def list_clients(session: Session, org_id: uuid.UUID, f: ClientFilters, limit: i
         together = len(words) > 1 or bool(extra or custody) or (
             not sole and session.get_bind().dialect.name == "postgresql")
     elif custody and not extra:
-        matches = sa.select(CustodyCurrent.client_id, CustodyCurrent.client_created_at).where(*custody)  # type: ignore[call-overload]
+        matches = sa.select(col(CustodyCurrent.client_id), col(CustodyCurrent.client_created_at)).where(*custody)
         together = False
     elif not extra and not custody:
         count, page = _all_live_statements()

@@ -45,8 +45,8 @@ def get_client(session: Session, org_id: uuid.UUID, client_id: uuid.UUID) -> Cli
 
 def ensure_client(session: Session, org_id: uuid.UUID, client_id: uuid.UUID) -> None:
     """``get_client`` for routes that need only to know the client exists (one indexed read, no ORM object)."""
-    found = session.execute(sa.select(Client.id).where(  # type: ignore[call-overload]
-        Client.id == client_id, Client.organization_id == org_id, col(Client.deleted_at).is_(None))).first()
+    found = session.execute(sa.select(col(Client.id)).where(
+        col(Client.id) == client_id, col(Client.organization_id) == org_id, col(Client.deleted_at).is_(None))).first()
     if found is None:
         raise not_found("client_not_found", "No such client.")
 

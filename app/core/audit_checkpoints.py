@@ -236,8 +236,8 @@ def hashes_at(session: Session, org_id: uuid.UUID, seqs: set[int]) -> dict[int, 
     wanted = sorted(s for s in seqs if s > 0)
     for i in range(0, len(wanted), 500):
         rows = session.execute(
-            sa.select(AuditEvent.seq, AuditEvent.hash)  # type: ignore[call-overload]
-            .where(AuditEvent.organization_id == org_id, col(AuditEvent.seq).in_(wanted[i:i + 500]))
+            sa.select(col(AuditEvent.seq), col(AuditEvent.hash))
+            .where(col(AuditEvent.organization_id) == org_id, col(AuditEvent.seq).in_(wanted[i:i + 500]))
         ).all()
         found.update({int(r[0]): str(r[1]) for r in rows})
     return found

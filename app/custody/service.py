@@ -182,7 +182,7 @@ def confirmed_report_ids(session: Session, ids: set[uuid.UUID]) -> set[uuid.UUID
     """Which of these events a live (not retracted) event confirms."""
     if not ids:
         return set()
-    rows = session.execute(sa.select(CustodyEvent.confirms_event_id).where(  # type: ignore[call-overload]
+    rows = session.execute(sa.select(col(CustodyEvent.confirms_event_id)).where(
         col(CustodyEvent.confirms_event_id).in_(ids), col(CustodyEvent.retracted_at).is_(None))).all()
     return {r[0] for r in rows}
 
@@ -208,7 +208,7 @@ def append_initial_events(session: Session, events: Sequence[dict[str, Any]],
     fac_ids = {r["facility_id"] for r in rows if r["facility_id"]}
     districts: dict[uuid.UUID, str | None] = {}
     if fac_ids:
-        districts = dict(session.execute(sa.select(Facility.id, Facility.federal_district)  # type: ignore[call-overload]
+        districts = dict(session.execute(sa.select(col(Facility.id), col(Facility.federal_district))
                                          .where(col(Facility.id).in_(fac_ids))).all())
     bulk_insert(session, table_of(CustodyCurrent), [{
         "client_id": r["client_id"], "organization_id": r["organization_id"], "event_id": r["id"],
@@ -303,8 +303,8 @@ def read_current(session: Session, org_id: uuid.UUID, client_id: uuid.UUID) -> C
     the projection names the latest event (it is rebuilt with every change, in the same transaction), joined
     to that event and its facility, with the latest confirmed event's ``reported_at`` beside them."""
     ct, cc = table_of(Client), table_of(CustodyCurrent)
-    confirmed_at = (sa.select(CustodyEvent.reported_at)  # type: ignore[call-overload]
-                    .where(*_live(org_id, client_id), CustodyEvent.confidence == Confidence.CONFIRMED.value)
+    confirmed_at = (sa.select(col(CustodyEvent.reported_at))
+                    .where(*_live(org_id, client_id), col(CustodyEvent.confidence) == Confidence.CONFIRMED.value)
                     .order_by(*_NEWEST_FIRST).limit(1).scalar_subquery())
     stmt = (sa.select(ct.c.id, CustodyEvent, Facility, confirmed_at.label("confirmed_at"))
             .select_from(ct)
