@@ -321,16 +321,16 @@ def next_deadlines_for_client(session: Session, org_id: uuid.UUID, client_id: uu
     """The client's next open deadlines as JSON-ready summaries, soonest first (proposed versions excluded)."""
     limit = max(1, min(int(limit), 50))
     # The summary's columns only, as plain rows: this runs on every status view (no ORM objects needed).
-    stmt = (sa.select(*_SUMMARY_COLUMNS)  # type: ignore[call-overload]
-            .where(Deadline.organization_id == org_id, Deadline.client_id == client_id,
-                   Deadline.status == DeadlineStatus.open.value, col(Deadline.proposed).is_(False))
-            .order_by(Deadline.due_at, Deadline.id).limit(limit))
+    stmt = (sa.select(*_SUMMARY_COLUMNS)
+            .where(col(Deadline.organization_id) == org_id, col(Deadline.client_id) == client_id,
+                   col(Deadline.status) == DeadlineStatus.open.value, col(Deadline.proposed).is_(False))
+            .order_by(col(Deadline.due_at), col(Deadline.id)).limit(limit))
     return [summary(d) for d in session.execute(stmt).all()]
 
 
-_SUMMARY_COLUMNS = (Deadline.id, Deadline.title, Deadline.due_at, Deadline.due_earliest_safe_date,
-                    Deadline.due_latest_arguable_date, Deadline.jurisdictional, Deadline.status, Deadline.rule_id,
-                    Deadline.obligated_party)
+_SUMMARY_COLUMNS = (col(Deadline.id), col(Deadline.title), col(Deadline.due_at), col(Deadline.due_earliest_safe_date),
+                    col(Deadline.due_latest_arguable_date), col(Deadline.jurisdictional), col(Deadline.status),
+                    col(Deadline.rule_id), col(Deadline.obligated_party))
 
 
 def summary(d: Any) -> dict[str, Any]:

@@ -292,15 +292,15 @@ _ORDER: tuple[Any, ...] = (col(Alert.severity_rank), col(Alert.created_at).desc(
 def open_alerts_for_client(session: Session, org_id: uuid.UUID, client_id: uuid.UUID) -> list[dict[str, Any]]:
     """Open (unacknowledged) alerts of a client as JSON-ready summaries, most severe first."""
     # The summary's columns only, as plain rows: this runs on every status view (no ORM objects needed).
-    stmt = sa.select(*_SUMMARY_COLUMNS).where(  # type: ignore[call-overload]
-        Alert.organization_id == org_id, Alert.client_id == client_id, Alert.open_marker == 1,
+    stmt = sa.select(*_SUMMARY_COLUMNS).where(
+        col(Alert.organization_id) == org_id, col(Alert.client_id) == client_id, col(Alert.open_marker) == 1,
     ).order_by(*_ORDER).limit(200)
     return [alert_summary(a) for a in session.execute(stmt).all()]
 
 
-_SUMMARY_COLUMNS = (Alert.id, Alert.client_id, Alert.kind, Alert.severity, Alert.dedupe_key, Alert.trigger_type,
-                    Alert.trigger_id, Alert.details, Alert.created_at, Alert.open_marker, Alert.acknowledged_at,
-                    Alert.acknowledged_by, Alert.ack_note)
+_SUMMARY_COLUMNS = (col(Alert.id), col(Alert.client_id), col(Alert.kind), col(Alert.severity), col(Alert.dedupe_key),
+                    col(Alert.trigger_type), col(Alert.trigger_id), col(Alert.details), col(Alert.created_at),
+                    col(Alert.open_marker), col(Alert.acknowledged_at), col(Alert.acknowledged_by), col(Alert.ack_note))
 
 
 def list_alerts(org_id: uuid.UUID, *, client_id: uuid.UUID | None = None, kind: str | None = None,
