@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.auth.emails import fold_email, normalize_email
 from app.auth.i18n import too_many_attempts
@@ -280,7 +281,7 @@ def _like(q: str) -> str:
 
 
 def list_users(session: Session, org_id: uuid.UUID, *, role: str | None, is_active: bool | None,
-               q: str | None, name_q: str | None = None) -> sa.Select:  # type: ignore[type-arg]
+               q: str | None, name_q: str | None = None) -> SelectOfScalar[UserAccount]:
     """``q`` matches e-mail or name (admins); ``name_q`` matches the name only (the staff directory)."""
     stmt = select(UserAccount).where(UserAccount.organization_id == org_id)
     if role:
