@@ -217,9 +217,9 @@ def _hearing(session: Session, org_id: uuid.UUID, client_id: uuid.UUID, now: dat
     proc = session.exec(stmt).first()
     if proc is None or proc.next_hearing_at is None:
         return PortalHearing(at=None, text=t("no_hearing_scheduled", lang), court=None)
-    has_district = bool(proc.federal_district) and is_valid_district(proc.federal_district)
-    tz: tzinfo = ZoneInfo(district_timezone(proc.federal_district)) if has_district else org_tz  # type: ignore[arg-type]
-    court = proc.court_name or (district_court_name(proc.federal_district) if has_district else None)  # type: ignore[arg-type]
+    district = proc.federal_district if proc.federal_district and is_valid_district(proc.federal_district) else None
+    tz: tzinfo = ZoneInfo(district_timezone(district)) if district else org_tz
+    court = proc.court_name or (district_court_name(district) if district else None)
     return PortalHearing(at=proc.next_hearing_at, court=court,
                          text=t("next_hearing_at", lang, datetime=format_datetime(proc.next_hearing_at, lang, tz)))
 
