@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.clients import name_index
 from app.clients.anumber import InvalidANumber, display_a_number, normalize_a_number
@@ -30,7 +31,7 @@ from app.core_data.names import fold_for_search
 SEARCH_NAME_MAX = 2000
 
 
-def scoped(org_id: uuid.UUID):  # type: ignore[no-untyped-def]
+def scoped(org_id: uuid.UUID) -> SelectOfScalar[Client]:
     """Every client query starts here: the caller's organization, not deleted."""
     return select(Client).where(Client.organization_id == org_id, col(Client.deleted_at).is_(None))
 

@@ -60,7 +60,7 @@ def _selected_clients(session: Session, org_id: uuid.UUID, body: BatchCreate) ->
         return [m.client_id for m in clients_groups.to_detail(session, group).members]
     wanted = list(dict.fromkeys(body.client_ids or []))
     found = set(session.execute(
-        clients_service.scoped(org_id).with_only_columns(Client.id)
+        clients_service.scoped(org_id).with_only_columns(col(Client.id))
         .where(col(Client.id).in_(wanted))
     ).scalars().all())
     if len(found) != len(wanted):
