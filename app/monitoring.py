@@ -22,6 +22,7 @@ from fastapi import Request, Response
 from app.core import metrics
 from app.core.errors import ProblemError, unauthorized
 from app.core.routing import api_router
+from app.core.types import table_of
 from app.protection.models import Alert
 
 router = api_router(tags=["operations"])
@@ -65,7 +66,7 @@ def _app_sources(request: Request) -> list[metrics.GaugeSource]:
                                                 (pid[0], "idle"): pool.checkedin()}))
 
     def alerts() -> dict[tuple[str, ...], float]:
-        table = Alert.__table__  # type: ignore[attr-defined]
+        table = table_of(Alert)
         with engine.connect() as conn:
             rows = conn.execute(sa.select(table.c.kind, sa.func.count()).group_by(table.c.kind)).all()
         return {(str(kind),): float(n) for kind, n in rows}

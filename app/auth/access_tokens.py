@@ -13,8 +13,8 @@ import secrets
 import uuid
 from datetime import timedelta
 
-import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.auth.credential_models import AccessTokenCreate, PersonalAccessToken
 from app.auth.deps import PAT_PREFIX
@@ -71,7 +71,7 @@ def create(ctx: audit.AuditActor, session: Session, settings: Settings, user: Us
     return row, raw
 
 
-def list_tokens(user_id: uuid.UUID) -> sa.Select:  # type: ignore[type-arg]
+def list_tokens(user_id: uuid.UUID) -> SelectOfScalar[PersonalAccessToken]:
     return select(PersonalAccessToken).where(PersonalAccessToken.user_id == user_id)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from fastapi import Request, Response, status
+from sqlmodel import col
 from starlette.datastructures import State
 
 from app.auth import access_tokens, mfa, mfa_login, service
@@ -103,7 +104,7 @@ def reset_user_mfa(user_id: uuid.UUID, ctx: ManageUsers) -> Response:
 def list_access_tokens(ctx: ManageAccessTokens, limit: Limit = 50, offset: Offset = 0) -> Page[AccessTokenPublic]:
     """The caller's personal access tokens (never the tokens themselves), newest first."""
     rows, total = paginate(ctx.session, access_tokens.list_tokens(ctx.user_id),
-                           PersonalAccessToken.created_at.desc(),  # type: ignore[attr-defined]
+                           col(PersonalAccessToken.created_at).desc(),
                            PersonalAccessToken.id, limit=limit, offset=offset)
     return Page[AccessTokenPublic](items=[AccessTokenPublic.model_validate(r) for r in rows], total=total,
                                    limit=limit, offset=offset)

@@ -27,7 +27,7 @@ from app.auth.totp import matching_step, new_secret, normalize_code, provisionin
 from app.core import audit, crypto, keyring
 from app.core.errors import ProblemError, conflict, unprocessable
 from app.core.security import PasswordService, hash_opaque_token
-from app.core.types import table_of, utcnow
+from app.core.types import affected, table_of, utcnow
 
 ISSUER = "Due Process"
 RECOVERY_CODE_COUNT = 10
@@ -106,7 +106,7 @@ def _use_totp(session: Session, row: MfaTotp, code: str, now: float) -> bool:
         _TOTP.update().where(_TOTP.c.user_id == row.user_id,
                              sa.or_(_TOTP.c.last_used_step.is_(None), _TOTP.c.last_used_step < step))
         .values(last_used_step=step))
-    return bool(claimed.rowcount == 1)  # type: ignore[attr-defined]
+    return affected(claimed) == 1
 
 
 def _use_recovery_code(session: Session, user: UserAccount, code: str) -> bool:
@@ -115,7 +115,7 @@ def _use_recovery_code(session: Session, user: UserAccount, code: str) -> bool:
     used = session.execute(
         _CODES.update().where(_CODES.c.user_id == user.id, _CODES.c.code_hash == _recovery_digest(code),
                               _CODES.c.used_at.is_(None)).values(used_at=utcnow()))
-    return bool(used.rowcount == 1)  # type: ignore[attr-defined]
+    return affected(used) == 1
 
 
 def verify(session: Session, user: UserAccount, code: str, *, allow_recovery: bool = True,

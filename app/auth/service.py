@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.auth.emails import fold_email, normalize_email
 from app.auth.i18n import too_many_attempts
@@ -26,7 +27,7 @@ from app.core.security import (
     hash_opaque_token,
     new_opaque_token,
 )
-from app.core.types import utcnow
+from app.core.types import table_of, utcnow
 
 INVALID_CREDENTIALS = ("invalid_credentials", "Incorrect e-mail or password.")
 COMMON_PASSWORDS = frozenset(
@@ -153,10 +154,10 @@ def login(session: Session, settings: Settings, passwords: PasswordService, thro
 
 
 def _revoke_family(session: Session, family_id: uuid.UUID) -> None:
+    t = table_of(RefreshToken)
     session.execute(
-        sa.update(RefreshToken.__table__)  # type: ignore[attr-defined]
-        .where(RefreshToken.__table__.c.family_id == family_id,  # type: ignore[attr-defined]
-               RefreshToken.__table__.c.revoked_at.is_(None))  # type: ignore[attr-defined]
+        sa.update(t)
+        .where(t.c.family_id == family_id, t.c.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
 
@@ -207,10 +208,10 @@ def _revoke_all_sessions(session: Session, user: UserAccount) -> None:
     token (a feed URL is a bearer credential too; after "log out everywhere" or a new password it must stop)."""
     user.token_version += 1
     user.calendar_token_hash = None
+    t = table_of(RefreshToken)
     session.execute(
-        sa.update(RefreshToken.__table__)  # type: ignore[attr-defined]
-        .where(RefreshToken.__table__.c.user_id == user.id,  # type: ignore[attr-defined]
-               RefreshToken.__table__.c.revoked_at.is_(None))  # type: ignore[attr-defined]
+        sa.update(t)
+        .where(t.c.user_id == user.id, t.c.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
 
@@ -280,7 +281,7 @@ def _like(q: str) -> str:
 
 
 def list_users(session: Session, org_id: uuid.UUID, *, role: str | None, is_active: bool | None,
-               q: str | None, name_q: str | None = None) -> sa.Select:  # type: ignore[type-arg]
+               q: str | None, name_q: str | None = None) -> SelectOfScalar[UserAccount]:
     """``q`` matches e-mail or name (admins); ``name_q`` matches the name only (the staff directory)."""
     stmt = select(UserAccount).where(UserAccount.organization_id == org_id)
     if role:

@@ -39,6 +39,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Field, SQLModel
 
 from app.auth.throttle import AttemptCounter, BackoffCounter, LoginAttempt, LoginThrottle, ResetThrottle
+from app.core.types import table_of
 
 CLEANUP_EVERY = 500  # on average, one cleanup per this many reservations per instance
 
@@ -56,7 +57,7 @@ class LoginCounter(SQLModel, table=True):
     expires: float = Field(default=0.0, index=True)  # after this the row means nothing and may be deleted
 
 
-_T = LoginCounter.__table__  # type: ignore[attr-defined]
+_T = table_of(LoginCounter)
 
 _WINDOW_UPSERT = sa.text("""
 INSERT INTO login_counter (key, count, started, last, prev, expires)

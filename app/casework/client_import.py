@@ -99,8 +99,8 @@ def _existing_by_name_dob(session: Session, org_id: uuid.UUID,
     base = select(*cols).where(  # type: ignore[call-overload]
         Client.organization_id == org_id, col(Client.deleted_at).is_(None))
     # Few distinct dates: look them up; many: one pass over the organization's clients is cheaper.
-    stmts = ([base.where(Client.date_of_birth.in_(c)) for c in _chunks(dobs)] if len(dobs) <= 2 * CHUNK  # type: ignore[union-attr]
-             else [base.where(Client.date_of_birth.is_not(None))])  # type: ignore[union-attr]
+    stmts = ([base.where(col(Client.date_of_birth).in_(c)) for c in _chunks(dobs)] if len(dobs) <= 2 * CHUNK
+             else [base.where(col(Client.date_of_birth).is_not(None))])
     wanted = set(dobs)
     for stmt in stmts:
         for cid, given, first, second, dob, a_number in session.exec(stmt.order_by(Client.created_at)).all():

@@ -79,14 +79,14 @@ def _conditions(session: Session, org_id: uuid.UUID, f: ClientFilters) -> tuple[
     if f.country is not None:
         # citizenships is a JSON list of validated upper-case codes: '["SV", "GT"]' on both backends.
         conds.append(sa.or_(
-            Client.country_of_birth == f.country,  # type: ignore[arg-type]
+            col(Client.country_of_birth) == f.country,
             sa.cast(Client.citizenships, sa.String).like(f'%"{f.country}"%'),
         ))
     if f.group is not None:
         conds.append(sa.exists().where(
-            ClientGroupMember.group_id == f.group,  # type: ignore[arg-type]
-            ClientGroupMember.client_id == Client.id,  # type: ignore[arg-type]
-            ClientGroupMember.organization_id == org_id,  # type: ignore[arg-type]
+            col(ClientGroupMember.group_id) == f.group,
+            col(ClientGroupMember.client_id) == Client.id,
+            col(ClientGroupMember.organization_id) == org_id,
         ))
     if f.has_active_protection is not None:
         ids = protection_service.client_ids_with_active_protection(session, org_id)
@@ -146,9 +146,9 @@ def list_clients(session: Session, org_id: uuid.UUID, f: ClientFilters, limit: i
         m = name_index.match_query(org_id, words, sole).subquery()
         matches = sa.select(m.c.client_id, m.c.client_created_at)
         if extra or custody:  # the other filters are checked on each match
-            matches = matches.join(Client, Client.id == m.c.client_id)  # type: ignore[arg-type]
+            matches = matches.join(Client, col(Client.id) == m.c.client_id)
             if custody:
-                matches = matches.join(CustodyCurrent, CustodyCurrent.client_id == m.c.client_id)  # type: ignore[arg-type]
+                matches = matches.join(CustodyCurrent, col(CustodyCurrent.client_id) == m.c.client_id)
             matches = matches.where(*conds)
         # One statement for an INTERSECT or joins (costly twice, small results) and on PostgreSQL (cheaper there
         # even for one word); SQLite counts a single word's thousands of matches faster without the window.
@@ -156,7 +156,7 @@ def list_clients(session: Session, org_id: uuid.UUID, f: ClientFilters, limit: i
         together = len(words) > 1 or bool(extra or custody) or (
             not sole and session.get_bind().dialect.name == "postgresql")
     elif custody and not extra:
-        matches = sa.select(CustodyCurrent.client_id, CustodyCurrent.client_created_at).where(*custody)  # type: ignore[call-overload]
+        matches = sa.select(col(CustodyCurrent.client_id), col(CustodyCurrent.client_created_at)).where(*custody)
         together = False
     elif not extra and not custody:
         count, page = _all_live_statements()
@@ -165,7 +165,7 @@ def list_clients(session: Session, org_id: uuid.UUID, f: ClientFilters, limit: i
     else:
         matches = sa.select(col(Client.id).label("client_id"), col(Client.created_at).label("client_created_at"))
         if custody:
-            matches = matches.join(CustodyCurrent, CustodyCurrent.client_id == Client.id)  # type: ignore[arg-type]
+            matches = matches.join(CustodyCurrent, col(CustodyCurrent.client_id) == Client.id)
         matches = matches.where(*conds)
         together = False
     page_ids, total = _count_and_page(session, matches.subquery(), limit, offset, together=together)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.clients.models import Client
 from app.core import audit
@@ -84,7 +84,7 @@ def record_initial_events(ctx: AuditActor, session: Session, events: Sequence[di
     raised = 0
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start:start + _CHUNK]
-        loaded = session.exec(select(CustodyEvent, Client).join(Client, Client.id == CustodyEvent.client_id)  # type: ignore[arg-type]
-                              .where(CustodyEvent.id.in_(chunk))).all()  # type: ignore[attr-defined]
+        loaded = session.exec(select(CustodyEvent, Client).join(Client, col(Client.id) == CustodyEvent.client_id)
+                              .where(col(CustodyEvent.id).in_(chunk))).all()
         raised += protection_alerts.evaluate_new_client_events(ctx, session, [(c, ev) for ev, c in loaded])
     return raised

@@ -31,22 +31,23 @@ def get_group(session: Session, org_id: uuid.UUID, group_id: uuid.UUID) -> Clien
 def _live_member_count(session: Session, org_id: uuid.UUID, group_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
     if not group_ids:
         return {}
-    stmt = (sa.select(ClientGroupMember.group_id, sa.func.count())  # type: ignore[call-overload]
-            .join(Client, Client.id == ClientGroupMember.client_id)
-            .where(ClientGroupMember.organization_id == org_id,
+    stmt = (sa.select(col(ClientGroupMember.group_id), sa.func.count())
+            .join(Client, col(Client.id) == ClientGroupMember.client_id)
+            .where(col(ClientGroupMember.organization_id) == org_id,
                    col(ClientGroupMember.group_id).in_(group_ids),
                    col(Client.deleted_at).is_(None))
-            .group_by(ClientGroupMember.group_id))
+            .group_by(col(ClientGroupMember.group_id)))
     return {gid: int(n) for gid, n in session.execute(stmt).all()}
 
 
 def to_detail(session: Session, group: ClientGroup) -> GroupDetail:
     rows = session.execute(
-        sa.select(Client, ClientGroupMember.added_at)  # type: ignore[call-overload]
-        .join(ClientGroupMember, ClientGroupMember.client_id == Client.id)
-        .where(ClientGroupMember.group_id == group.id, ClientGroupMember.organization_id == group.organization_id,
+        sa.select(Client, col(ClientGroupMember.added_at))
+        .join(ClientGroupMember, col(ClientGroupMember.client_id) == Client.id)
+        .where(col(ClientGroupMember.group_id) == group.id,
+               col(ClientGroupMember.organization_id) == group.organization_id,
                col(Client.deleted_at).is_(None))
-        .order_by(ClientGroupMember.added_at, Client.id)
+        .order_by(col(ClientGroupMember.added_at), col(Client.id))
     ).all()
     members = [GroupMember(client_id=c.id, display_name=display_name(c), added_at=added) for c, added in rows]
     return GroupDetail(**GroupPublic.of(group, len(members)).model_dump(), members=members)
@@ -56,7 +57,7 @@ def list_groups(session: Session, org_id: uuid.UUID, limit: int, offset: int) ->
     cond: Any = ClientGroup.organization_id == org_id
     total = int(session.execute(sa.select(sa.func.count()).select_from(ClientGroup).where(cond)).scalar_one())
     groups = list(session.exec(select(ClientGroup).where(cond)
-                               .order_by(ClientGroup.created_at, ClientGroup.id)  # type: ignore[arg-type]
+                               .order_by(col(ClientGroup.created_at), col(ClientGroup.id))
                                .limit(limit).offset(offset)).all())
     counts = _live_member_count(session, org_id, [g.id for g in groups])
     return [GroupPublic.of(g, counts.get(g.id, 0)) for g in groups], total

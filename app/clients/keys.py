@@ -6,7 +6,7 @@ is idempotent and can be resumed. Each batch commits on its own.
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.clients.models import Client
 from app.core import crypto, keyring
@@ -18,10 +18,10 @@ def rotate_client_keys(session: Session, batch_size: int = 500) -> dict[str, int
     rotated = scanned = failed = 0
     last_id = None
     while True:
-        stmt = select(Client).where((Client.a_number_ct.is_not(None)) | (Client.privileged_notes_ct.is_not(None)))  # type: ignore[union-attr]
+        stmt = select(Client).where(col(Client.a_number_ct).is_not(None) | col(Client.privileged_notes_ct).is_not(None))
         if last_id is not None:
             stmt = stmt.where(Client.id > last_id)
-        batch = list(session.exec(stmt.order_by(Client.id).limit(batch_size)).all())  # type: ignore[arg-type]
+        batch = list(session.exec(stmt.order_by(col(Client.id)).limit(batch_size)).all())
         if not batch:
             break
         for client in batch:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.clients.models import Client, Proceeding
 from app.clients.proceeding_schemas import ProceedingCreate, ProceedingUpdate
@@ -50,7 +50,7 @@ def list_proceedings(session: Session, org_id: uuid.UUID, client_id: uuid.UUID, 
     conds: list[Any] = [Proceeding.organization_id == org_id, Proceeding.client_id == client_id]
     total = int(session.execute(sa.select(sa.func.count()).select_from(Proceeding).where(*conds)).scalar_one())
     rows = session.exec(select(Proceeding).where(*conds)
-                        .order_by(Proceeding.created_at, Proceeding.id)  # type: ignore[arg-type]
+                        .order_by(col(Proceeding.created_at), col(Proceeding.id))
                         .limit(limit).offset(offset)).all()
     return list(rows), total
 

@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.clients import name_index
 from app.clients.anumber import InvalidANumber, display_a_number, normalize_a_number
@@ -30,7 +31,7 @@ from app.core_data.names import fold_for_search
 SEARCH_NAME_MAX = 2000
 
 
-def scoped(org_id: uuid.UUID):  # type: ignore[no-untyped-def]
+def scoped(org_id: uuid.UUID) -> SelectOfScalar[Client]:
     """Every client query starts here: the caller's organization, not deleted."""
     return select(Client).where(Client.organization_id == org_id, col(Client.deleted_at).is_(None))
 
@@ -45,8 +46,8 @@ def get_client(session: Session, org_id: uuid.UUID, client_id: uuid.UUID) -> Cli
 
 def ensure_client(session: Session, org_id: uuid.UUID, client_id: uuid.UUID) -> None:
     """``get_client`` for routes that need only to know the client exists (one indexed read, no ORM object)."""
-    found = session.execute(sa.select(Client.id).where(  # type: ignore[call-overload]
-        Client.id == client_id, Client.organization_id == org_id, col(Client.deleted_at).is_(None))).first()
+    found = session.execute(sa.select(col(Client.id)).where(
+        col(Client.id) == client_id, col(Client.organization_id) == org_id, col(Client.deleted_at).is_(None))).first()
     if found is None:
         raise not_found("client_not_found", "No such client.")
 

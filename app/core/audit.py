@@ -18,9 +18,9 @@ from datetime import datetime
 from typing import Any, Protocol
 
 import sqlalchemy as sa
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
-from app.core.types import UTCDateTime, json_col, utcnow
+from app.core.types import UTCDateTime, json_col, table_of, utcnow
 
 GENESIS_HASH = "0" * 64
 
@@ -103,7 +103,7 @@ def list_events(session: Session, org_id: uuid.UUID, f: EventFilters, *, limit: 
     if f.until:
         conds.append(AuditEvent.occurred_at < f.until)
     total = int(session.execute(sa.select(sa.func.count()).select_from(AuditEvent).where(*conds)).scalar_one())
-    rows = list(session.exec(select(AuditEvent).where(*conds).order_by(AuditEvent.seq.desc())  # type: ignore[attr-defined]
+    rows = list(session.exec(select(AuditEvent).where(*conds).order_by(col(AuditEvent.seq).desc())
                              .limit(limit).offset(offset)).all())
     return rows, total
 
@@ -185,7 +185,7 @@ def flush_pending(session: Session) -> None:
     pending: list[AuditEvent] = session.info.pop(PENDING_KEY, [])
     if not pending:
         return
-    head_table = AuditChainHead.__table__  # type: ignore[attr-defined]
+    head_table = table_of(AuditChainHead)
     by_org: dict[uuid.UUID, list[AuditEvent]] = {}
     for ev in pending:
         by_org.setdefault(ev.organization_id, []).append(ev)
@@ -255,7 +255,7 @@ def verify_chain(session: Session, org_id: uuid.UUID) -> dict[str, Any]:
     prev = GENESIS_HASH
     count = 0
     expected_seq = 1
-    stmt = select(AuditEvent).where(AuditEvent.organization_id == org_id).order_by(AuditEvent.seq)  # type: ignore[arg-type]
+    stmt = select(AuditEvent).where(col(AuditEvent.organization_id) == org_id).order_by(col(AuditEvent.seq))
     for ev in session.exec(stmt).yield_per(1000):
         count += 1
         if ev.seq != expected_seq:

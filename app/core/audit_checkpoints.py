@@ -40,7 +40,7 @@ import sqlalchemy as sa
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.core.audit import GENESIS_HASH, AuditChainHead, AuditEvent, canonical_json, verify_chain
 from app.core.types import utcnow
@@ -236,8 +236,8 @@ def hashes_at(session: Session, org_id: uuid.UUID, seqs: set[int]) -> dict[int, 
     wanted = sorted(s for s in seqs if s > 0)
     for i in range(0, len(wanted), 500):
         rows = session.execute(
-            sa.select(AuditEvent.seq, AuditEvent.hash)  # type: ignore[call-overload]
-            .where(AuditEvent.organization_id == org_id, AuditEvent.seq.in_(wanted[i:i + 500]))  # type: ignore[attr-defined]
+            sa.select(col(AuditEvent.seq), col(AuditEvent.hash))
+            .where(col(AuditEvent.organization_id) == org_id, col(AuditEvent.seq).in_(wanted[i:i + 500]))
         ).all()
         found.update({int(r[0]): str(r[1]) for r in rows})
     return found

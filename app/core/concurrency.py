@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import uuid
+from typing import TYPE_CHECKING, Protocol
+
 from fastapi import Request, Response
 
 from app.core.errors import ProblemError
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+
+class _Identified(Protocol):
+    """A table model instance (``claim_version`` reads its ``id``; its table has a ``version`` column)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
 
 
 def etag(version: int) -> str:
@@ -37,7 +50,7 @@ def check_version(expected: int, current: int) -> None:
         )
 
 
-def claim_version(session: object, obj: object, expected: int) -> None:
+def claim_version(session: Session, obj: _Identified, expected: int) -> None:
     """Atomically bump ``version`` from ``expected`` (compare-and-set) or raise 412.
 
     ``UPDATE ... SET version = version + 1 WHERE id = :id AND version = :expected`` holds the row lock
@@ -46,13 +59,15 @@ def claim_version(session: object, obj: object, expected: int) -> None:
     """
     import sqlalchemy as sa
 
-    table = obj.__table__  # type: ignore[attr-defined]
-    result = session.execute(  # type: ignore[attr-defined]
+    from app.core.types import affected, table_of
+
+    table = table_of(type(obj))
+    result = session.execute(
         sa.update(table)
-        .where(table.c.id == obj.id, table.c.version == expected)  # type: ignore[attr-defined]
+        .where(table.c.id == obj.id, table.c.version == expected)
         .values(version=table.c.version + 1)
     )
-    if result.rowcount != 1:
+    if affected(result) != 1:
         current = getattr(obj, "version", None)
         raise ProblemError(
             412, "version_conflict", "The record changed since you read it; reload and try again.",

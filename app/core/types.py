@@ -4,21 +4,34 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.engine import CursorResult
 from sqlmodel import Field
 from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
 import app.core.base  # noqa: F401  (naming convention before any table)
 
-__all__ = ["UTCDateTime", "AutoString", "table_of", "utcnow", "new_id", "id_field", "org_field", "enum_col", "json_col"]
+__all__ = [
+    "UTCDateTime", "AutoString", "table_of", "affected", "utcnow", "new_id", "id_field", "org_field", "enum_col",
+    "json_col",
+]
 
 
 def table_of(model: type[Any]) -> sa.Table:
     """A table model's ``Table`` (SQLModel declares ``__table__`` without a type, so each use needed an ignore)."""
     table: sa.Table = model.__table__
     return table
+
+
+def affected(result: sa.Result[*tuple[Any, ...]]) -> int:
+    """Rows matched by the UPDATE or DELETE that produced ``result`` (its ``rowcount``).
+
+    ``Session.execute`` is typed to return ``Result``, which has no ``rowcount``; for a DML statement the
+    object is a ``CursorResult``, which has. A cast only (no check, no conversion), so nothing changes at run time.
+    """
+    return cast("CursorResult[*tuple[Any, ...]]", result).rowcount
 
 
 def utcnow() -> datetime:

@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from pydantic import ValidationError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.core import audit
 from app.core.concurrency import claim_version
@@ -100,14 +100,14 @@ def list_facilities(session: Session, org_id: uuid.UUID, *, q: str | None = None
         conds.append(Facility.federal_district == federal_district.strip().lower())
     if type:
         conds.append(Facility.type == type)
-    order = (Facility.name, Facility.id)
+    order = (col(Facility.name), col(Facility.id))
     tokens = search_words(q) if q else []
     if tokens:
-        rows = [f for f in session.exec(select(Facility).where(*conds).order_by(*order)).all()  # type: ignore[arg-type]
+        rows = [f for f in session.exec(select(Facility).where(*conds).order_by(*order)).all()
                 if _matches(f, tokens)]
         return rows[offset:offset + limit], len(rows)
     total = int(session.execute(sa.select(sa.func.count()).select_from(Facility).where(*conds)).scalar_one())
-    rows = list(session.exec(select(Facility).where(*conds).order_by(*order)  # type: ignore[arg-type]
+    rows = list(session.exec(select(Facility).where(*conds).order_by(*order)
                              .limit(limit).offset(offset)).all())
     return rows, total
 

@@ -38,7 +38,7 @@ def invalid(field: str, code: str, message: str) -> ProblemError:
 
 def visible(org_id: uuid.UUID) -> Any:
     """Shared facilities and the organization's own."""
-    return sa.or_(Facility.organization_id.is_(None), Facility.organization_id == org_id)  # type: ignore[union-attr,arg-type]
+    return sa.or_(col(Facility.organization_id).is_(None), col(Facility.organization_id) == org_id)
 
 
 def _overlays(session: Session, org_id: uuid.UUID, ids: set[uuid.UUID]) -> dict[uuid.UUID, FacilityOverlay]:
@@ -76,7 +76,7 @@ def merged_by_id(session: Session, org_id: uuid.UUID, ids: set[uuid.UUID]) -> di
     """Several facilities by id, as the organization sees them (ids it may not see are left out)."""
     if not ids:
         return {}
-    rows = session.exec(select(Facility).where(Facility.id.in_(ids), visible(org_id))).all()  # type: ignore[attr-defined]
+    rows = session.exec(select(Facility).where(col(Facility.id).in_(ids), visible(org_id))).all()
     return {m.id: m for m in merge_all(session, org_id, list(rows))}
 
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.clients import service as clients_service
 from app.clients.bulk import bulk_insert
@@ -23,7 +23,7 @@ from app.clients.models import Client
 from app.core import audit
 from app.core.audit import AuditActor
 from app.core.errors import ProblemError, conflict, not_found
-from app.core.types import utcnow
+from app.core.types import affected, table_of, utcnow
 from app.custody.models import CustodyCurrent, CustodyEvent, Facility, encrypt_event_row
 from app.custody.rules import RuleError, check_event
 from app.custody.schemas import CustodyEventCreate
@@ -43,12 +43,12 @@ def _live(org_id: uuid.UUID, client_id: uuid.UUID) -> list[Any]:
     return [
         CustodyEvent.organization_id == org_id,
         CustodyEvent.client_id == client_id,
-        CustodyEvent.retracted_at.is_(None),  # type: ignore[union-attr]
+        col(CustodyEvent.retracted_at).is_(None),
     ]
 
 
-_NEWEST_FIRST = (CustodyEvent.effective_at.desc(), CustodyEvent.reported_at.desc(),  # type: ignore[attr-defined]
-                 CustodyEvent.id.desc())  # type: ignore[attr-defined]
+_NEWEST_FIRST = (col(CustodyEvent.effective_at).desc(), col(CustodyEvent.reported_at).desc(),
+                 col(CustodyEvent.id).desc())
 
 
 def latest_event(session: Session, org_id: uuid.UUID, client_id: uuid.UUID,
@@ -182,8 +182,8 @@ def confirmed_report_ids(session: Session, ids: set[uuid.UUID]) -> set[uuid.UUID
     """Which of these events a live (not retracted) event confirms."""
     if not ids:
         return set()
-    rows = session.execute(sa.select(CustodyEvent.confirms_event_id).where(  # type: ignore[call-overload]
-        CustodyEvent.confirms_event_id.in_(ids), CustodyEvent.retracted_at.is_(None))).all()  # type: ignore[union-attr]
+    rows = session.execute(sa.select(col(CustodyEvent.confirms_event_id)).where(
+        col(CustodyEvent.confirms_event_id).in_(ids), col(CustodyEvent.retracted_at).is_(None))).all()
     return {r[0] for r in rows}
 
 
@@ -204,13 +204,13 @@ def append_initial_events(session: Session, events: Sequence[dict[str, Any]],
     if not events:
         return []
     rows = [{**EVENT_DEFAULTS, **ev} for ev in events]
-    bulk_insert(session, CustodyEvent.__table__, [encrypt_event_row(r) for r in rows])  # type: ignore[attr-defined]
+    bulk_insert(session, table_of(CustodyEvent), [encrypt_event_row(r) for r in rows])
     fac_ids = {r["facility_id"] for r in rows if r["facility_id"]}
     districts: dict[uuid.UUID, str | None] = {}
     if fac_ids:
-        districts = dict(session.execute(sa.select(Facility.id, Facility.federal_district)  # type: ignore[call-overload]
-                                         .where(Facility.id.in_(fac_ids))).all())  # type: ignore[attr-defined]
-    bulk_insert(session, CustodyCurrent.__table__, [{  # type: ignore[attr-defined]
+        districts = dict(session.execute(sa.select(col(Facility.id), col(Facility.federal_district))
+                                         .where(col(Facility.id).in_(fac_ids))).all())
+    bulk_insert(session, table_of(CustodyCurrent), [{
         "client_id": r["client_id"], "organization_id": r["organization_id"], "event_id": r["id"],
         "status": r["status"], "facility_id": r["facility_id"], "country": r["country"],
         "federal_district": districts.get(r["facility_id"]) if r["facility_id"] else None,
@@ -221,7 +221,7 @@ def append_initial_events(session: Session, events: Sequence[dict[str, Any]],
 
 def drop_projection(session: Session, client_id: uuid.UUID) -> None:
     """Remove a deleted client's projection row (the projection covers live clients only). No commit."""
-    table = CustodyCurrent.__table__  # type: ignore[attr-defined]
+    table = table_of(CustodyCurrent)
     session.execute(sa.delete(table).where(table.c.client_id == client_id))
 
 
@@ -240,12 +240,12 @@ def retract_event(ctx: AuditActor, session: Session, event_id: uuid.UUID, reason
     """Mark an event retracted with a reason (never edited or deleted); 409 ``already_retracted``."""
     ev = get_event(session, ctx.org_id, event_id)
     clients_service.lock_client(session, ctx.org_id, ev.client_id)
-    table = CustodyEvent.__table__  # type: ignore[attr-defined]
+    table = table_of(CustodyEvent)
     result = session.execute(
         sa.update(table).where(table.c.id == ev.id, table.c.retracted_at.is_(None))
         .values(retracted_at=utcnow(), retracted_by=ctx.user_id, retraction_reason=reason)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if affected(result) != 1:
         raise conflict("already_retracted", "The event was already retracted.")
     session.refresh(ev)
     rebuild_current(session, ctx.org_id, ev.client_id)
@@ -260,7 +260,7 @@ def list_events(session: Session, org_id: uuid.UUID, client_id: uuid.UUID, *, li
     """The client's history, newest first (retracted events flagged, or left out)."""
     conds: list[Any] = [CustodyEvent.organization_id == org_id, CustodyEvent.client_id == client_id]
     if not include_retracted:
-        conds.append(CustodyEvent.retracted_at.is_(None))  # type: ignore[union-attr]
+        conds.append(col(CustodyEvent.retracted_at).is_(None))
     total = int(session.execute(sa.select(sa.func.count()).select_from(CustodyEvent).where(*conds)).scalar_one())
     rows = list(session.exec(select(CustodyEvent).where(*conds).order_by(*_NEWEST_FIRST)
                              .limit(limit).offset(offset)).all())
@@ -270,7 +270,7 @@ def list_events(session: Session, org_id: uuid.UUID, client_id: uuid.UUID, *, li
 def facilities_by_id(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, Facility]:
     if not ids:
         return {}
-    return {f.id: f for f in session.exec(select(Facility).where(Facility.id.in_(ids))).all()}  # type: ignore[attr-defined]
+    return {f.id: f for f in session.exec(select(Facility).where(col(Facility.id).in_(ids))).all()}
 
 
 # --- status view ---------------------------------------------------------------------------------
@@ -302,15 +302,15 @@ def read_current(session: Session, org_id: uuid.UUID, client_id: uuid.UUID) -> C
     """The client's current custody in one statement (404 ``client_not_found`` for a missing or deleted client):
     the projection names the latest event (it is rebuilt with every change, in the same transaction), joined
     to that event and its facility, with the latest confirmed event's ``reported_at`` beside them."""
-    ct, cc = Client.__table__, CustodyCurrent.__table__  # type: ignore[attr-defined]
-    confirmed_at = (sa.select(CustodyEvent.reported_at)  # type: ignore[call-overload]
-                    .where(*_live(org_id, client_id), CustodyEvent.confidence == Confidence.CONFIRMED.value)
+    ct, cc = table_of(Client), table_of(CustodyCurrent)
+    confirmed_at = (sa.select(col(CustodyEvent.reported_at))
+                    .where(*_live(org_id, client_id), col(CustodyEvent.confidence) == Confidence.CONFIRMED.value)
                     .order_by(*_NEWEST_FIRST).limit(1).scalar_subquery())
     stmt = (sa.select(ct.c.id, CustodyEvent, Facility, confirmed_at.label("confirmed_at"))
             .select_from(ct)
             .outerjoin(cc, cc.c.client_id == ct.c.id)
-            .outerjoin(CustodyEvent, CustodyEvent.id == cc.c.event_id)
-            .outerjoin(Facility, Facility.id == CustodyEvent.facility_id)  # type: ignore[arg-type]
+            .outerjoin(CustodyEvent, col(CustodyEvent.id) == cc.c.event_id)
+            .outerjoin(Facility, col(Facility.id) == CustodyEvent.facility_id)
             .where(ct.c.id == client_id, ct.c.organization_id == org_id, ct.c.deleted_at.is_(None)))
     row = session.execute(stmt).first()
     if row is None:

@@ -84,14 +84,14 @@ def _event(uid: str, summary: str, due: datetime, tz: ZoneInfo, *, stamp: dateti
 
 
 def _deadline_rows(session: Session, user: UserAccount, now: datetime) -> list[tuple[Deadline, Client]]:
-    stmt = (select(Deadline, Client).join(Client, Client.id == Deadline.client_id)  # type: ignore[arg-type]
+    stmt = (select(Deadline, Client).join(Client, col(Client.id) == Deadline.client_id)
             .where(Deadline.organization_id == user.organization_id,
                    Deadline.status == DeadlineStatus.open.value,
                    sa.or_(col(Deadline.owner_id) == user.id, col(Deadline.owner_id).is_(None)),
                    Deadline.due_at >= now - LOOKBACK,
                    col(Client.deleted_at).is_(None))
             .options(defer(Deadline.trace), defer(Deadline.notes))  # type: ignore[arg-type]
-            .order_by(Deadline.due_at, Deadline.id).limit(MAX_EVENTS))  # type: ignore[arg-type]
+            .order_by(col(Deadline.due_at), col(Deadline.id)).limit(MAX_EVENTS))
     return [(d, c) for d, c in session.exec(stmt).all()]
 
 
@@ -122,11 +122,11 @@ def _occurrence_events(session: Session, org_id: uuid.UUID, now: datetime) -> li
     """Open compliance-filing occurrences of the organization (protection domain)."""
     occ, ob = ObligationOccurrence, ComplianceObligation
     stmt = (select(occ, ob, Client)
-            .join(ob, ob.id == occ.obligation_id)  # type: ignore[arg-type]
-            .join(Client, Client.id == occ.client_id)  # type: ignore[arg-type]
+            .join(ob, col(ob.id) == occ.obligation_id)
+            .join(Client, col(Client.id) == occ.client_id)
             .where(occ.organization_id == org_id, occ.status == "due", occ.due_at >= now - OCCURRENCE_LOOKBACK,
                    col(Client.deleted_at).is_(None))
-            .order_by(occ.due_at, occ.id).limit(MAX_EVENTS))  # type: ignore[arg-type]
+            .order_by(col(occ.due_at), col(occ.id)).limit(MAX_EVENTS))
     out = []
     for o, obligation, client in session.exec(stmt).all():
         ours = obligation.obligated_party == "us"

@@ -288,15 +288,15 @@ def _conditions(org_id: uuid.UUID, f: DeadlineFilters) -> list[Any]:
         c.append(Deadline.status == f.statuses[0] if len(f.statuses) == 1
                  else col(Deadline.status).in_(f.statuses))
     if f.unowned:
-        c.append(Deadline.owner_id.is_(None))  # type: ignore[union-attr]
+        c.append(col(Deadline.owner_id).is_(None))
     elif f.owner_id is not None:
         c.append(Deadline.owner_id == f.owner_id)
     if f.client_id is not None:
         c.append(Deadline.client_id == f.client_id)
     if f.jurisdictional is not None:
-        c.append(Deadline.jurisdictional.is_(f.jurisdictional))  # type: ignore[attr-defined]
+        c.append(col(Deadline.jurisdictional).is_(f.jurisdictional))
     if f.proposed is not None:
-        c.append(Deadline.proposed.is_(f.proposed))  # type: ignore[attr-defined]
+        c.append(col(Deadline.proposed).is_(f.proposed))
     if f.rule is not None:
         c.append(Deadline.rule_id == f.rule)
     return c
@@ -308,7 +308,7 @@ def list_deadlines(session: Session, org_id: uuid.UUID, f: DeadlineFilters, limi
     conds = _conditions(org_id, f)
     stmt = (select(Deadline).where(*conds)
             .options(defer(Deadline.trace), defer(Deadline.computation_notes), defer(Deadline.notes))  # type: ignore[arg-type]
-            .order_by(Deadline.due_at, Deadline.id).limit(limit).offset(offset))  # type: ignore[arg-type]
+            .order_by(col(Deadline.due_at), col(Deadline.id)).limit(limit).offset(offset))
     rows = list(session.exec(stmt).all())
     capped_ids = select(Deadline.id).where(*conds).limit(COUNT_CAP + 1).subquery()
     total = int(session.exec(select(sa.func.count()).select_from(capped_ids)).one())
@@ -321,16 +321,16 @@ def next_deadlines_for_client(session: Session, org_id: uuid.UUID, client_id: uu
     """The client's next open deadlines as JSON-ready summaries, soonest first (proposed versions excluded)."""
     limit = max(1, min(int(limit), 50))
     # The summary's columns only, as plain rows: this runs on every status view (no ORM objects needed).
-    stmt = (sa.select(*_SUMMARY_COLUMNS)  # type: ignore[call-overload]
-            .where(Deadline.organization_id == org_id, Deadline.client_id == client_id,
-                   Deadline.status == DeadlineStatus.open.value, col(Deadline.proposed).is_(False))
-            .order_by(Deadline.due_at, Deadline.id).limit(limit))
+    stmt = (sa.select(*_SUMMARY_COLUMNS)
+            .where(col(Deadline.organization_id) == org_id, col(Deadline.client_id) == client_id,
+                   col(Deadline.status) == DeadlineStatus.open.value, col(Deadline.proposed).is_(False))
+            .order_by(col(Deadline.due_at), col(Deadline.id)).limit(limit))
     return [summary(d) for d in session.execute(stmt).all()]
 
 
-_SUMMARY_COLUMNS = (Deadline.id, Deadline.title, Deadline.due_at, Deadline.due_earliest_safe_date,
-                    Deadline.due_latest_arguable_date, Deadline.jurisdictional, Deadline.status, Deadline.rule_id,
-                    Deadline.obligated_party)
+_SUMMARY_COLUMNS = (col(Deadline.id), col(Deadline.title), col(Deadline.due_at), col(Deadline.due_earliest_safe_date),
+                    col(Deadline.due_latest_arguable_date), col(Deadline.jurisdictional), col(Deadline.status),
+                    col(Deadline.rule_id), col(Deadline.obligated_party))
 
 
 def summary(d: Any) -> dict[str, Any]:

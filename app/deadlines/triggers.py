@@ -41,9 +41,9 @@ def dependents(session: Session, te: TriggerEvent, *, current_only: bool = False
     """Deadlines spawned by the event (with proposals unless ``current_only``), in due order."""
     stmt = select(Deadline).where(Deadline.organization_id == te.organization_id, Deadline.trigger_event_id == te.id)
     if current_only:
-        stmt = stmt.where(Deadline.proposed.is_(False),  # type: ignore[attr-defined]
+        stmt = stmt.where(col(Deadline.proposed).is_(False),
                           col(Deadline.superseded_by_id).is_(None))
-    return list(session.exec(stmt.order_by(Deadline.due_at, Deadline.id)).all())  # type: ignore[arg-type]
+    return list(session.exec(stmt.order_by(col(Deadline.due_at), col(Deadline.id))).all())
 
 
 def _when(occurred_on: Any, occurred_at: datetime | None, tz: str) -> tuple[Any, datetime | None]:

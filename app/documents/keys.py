@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from app.core import crypto, keyring
+from app.core.types import table_of
 from app.documents.models import ClientDocument, ClientDocumentContent, content_aad, title_aad
 
 PAGE = 200
@@ -21,8 +22,8 @@ PAGE = 200
 def rotate_document_keys(session: Session) -> dict[str, dict[str, int]]:
     ring = keyring.ring()
     active = ring.active
-    docs = ClientDocument.__table__  # type: ignore[attr-defined]
-    contents = ClientDocumentContent.__table__  # type: ignore[attr-defined]
+    docs = table_of(ClientDocument)
+    contents = table_of(ClientDocumentContent)
     title = {"scanned": 0, "rotated": 0, "failed": 0}
     content = {"scanned": 0, "rotated": 0, "failed": 0}
     last = None

@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.clients import service as clients_service
 from app.clients.models import Client
@@ -86,7 +87,7 @@ def create_document(session: Session, actor: Any, client_id: uuid.UUID, upload: 
     return doc
 
 
-def _live(org_id: uuid.UUID) -> Any:
+def _live(org_id: uuid.UUID) -> SelectOfScalar[ClientDocument]:
     return (select(ClientDocument).join(Client, col(Client.id) == col(ClientDocument.client_id))
             .where(col(ClientDocument.organization_id) == org_id, col(ClientDocument.deleted_at).is_(None),
                    col(Client.deleted_at).is_(None)))
@@ -96,7 +97,7 @@ def get_document(session: Session, org_id: uuid.UUID, document_id: uuid.UUID) ->
     doc = session.exec(_live(org_id).where(col(ClientDocument.id) == document_id)).first()
     if doc is None:
         raise not_found("document_not_found", "No such document.")
-    return doc  # type: ignore[no-any-return]
+    return doc
 
 
 def list_documents(session: Session, org_id: uuid.UUID, client_id: uuid.UUID, *, limit: int,

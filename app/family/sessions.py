@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from fastapi import Request, Response
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
 from app.auth.deps import admit, client_ip
@@ -130,7 +130,7 @@ def end(session: Session, raw: str) -> uuid.UUID | None:
 
 def _load(session: Session, settings: Settings, raw: str, now: datetime) -> tuple[FamilySession, UserAccount]:
     row = session.exec(
-        select(FamilySession, UserAccount).join(UserAccount, UserAccount.id == FamilySession.user_id)  # type: ignore[arg-type]
+        select(FamilySession, UserAccount).join(UserAccount, col(UserAccount.id) == FamilySession.user_id)
         .where(FamilySession.token_hash == hash_opaque_token(raw))
     ).first()
     if row is None:

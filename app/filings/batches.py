@@ -26,7 +26,7 @@ from app.clients.models import Client
 from app.core import audit, jobs
 from app.core.db import Database
 from app.core.errors import ProblemError, not_found
-from app.core.types import utcnow
+from app.core.types import affected, table_of, utcnow
 from app.filings import registry
 from app.filings.drafting import (
     ATTORNEY_OPTION,
@@ -60,8 +60,8 @@ def _selected_clients(session: Session, org_id: uuid.UUID, body: BatchCreate) ->
         return [m.client_id for m in clients_groups.to_detail(session, group).members]
     wanted = list(dict.fromkeys(body.client_ids or []))
     found = set(session.execute(
-        clients_service.scoped(org_id).with_only_columns(Client.id)
-        .where(Client.id.in_(wanted))  # type: ignore[attr-defined]
+        clients_service.scoped(org_id).with_only_columns(col(Client.id))
+        .where(col(Client.id).in_(wanted))
     ).scalars().all())
     if len(found) != len(wanted):
         # Another organization's client is indistinguishable from a missing one; nothing is created.
@@ -128,7 +128,7 @@ def batch_view(session: Session, org_id: uuid.UUID, batch_id: uuid.UUID) -> Batc
     items = session.exec(
         select(FilingBatchItem).where(FilingBatchItem.organization_id == org_id,
                                       FilingBatchItem.batch_id == batch.id)
-        .order_by(FilingBatchItem.position)  # type: ignore[arg-type]
+        .order_by(col(FilingBatchItem.position))
     ).all()
     out, done, failed, started = [], 0, 0, False
     for it in items:
@@ -178,15 +178,15 @@ def start_item(db: Database, item_id: uuid.UUID) -> FilingBatchItem | None:
     """Mark the item `running` (one more attempt) and its batch started; None if it is already finished
     (a job run again after its item was done: nothing to do)."""
     with db.session(write=True) as s:
-        table = FilingBatchItem.__table__  # type: ignore[attr-defined]
+        table = table_of(FilingBatchItem)
         result = s.execute(sa.update(table).where(table.c.id == item_id, table.c.status.in_(OPEN))
                            .values(status=BatchItemStatus.running.value, attempts=table.c.attempts + 1))
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if affected(result) != 1:
             s.rollback()
             return None
         item = s.get(FilingBatchItem, item_id)
         assert item is not None
-        btable = FilingBatch.__table__  # type: ignore[attr-defined]
+        btable = table_of(FilingBatch)
         s.execute(sa.update(btable).where(btable.c.id == item.batch_id, btable.c.status == BatchStatus.queued.value)
                   .values(status=BatchStatus.running.value, started_at=utcnow()))
         s.commit()
@@ -224,7 +224,7 @@ def _maybe_finish_batch(s: Session, batch: FilingBatch) -> None:
     # other worker's committed item. FOR NO KEY UPDATE (key_share): the filing just stored references the
     # batch, so each transaction already holds a KEY SHARE lock on it, which FOR UPDATE would wait on both
     # ways (a deadlock); NO KEY UPDATE waits only for the other finisher.
-    btable = FilingBatch.__table__  # type: ignore[attr-defined]
+    btable = table_of(FilingBatch)
     s.execute(sa.select(btable.c.id).where(btable.c.id == batch.id).with_for_update(key_share=True))
     open_items = s.execute(
         sa.select(sa.func.count()).select_from(FilingBatchItem).where(
@@ -236,7 +236,7 @@ def _maybe_finish_batch(s: Session, batch: FilingBatch) -> None:
         return
     result = s.execute(sa.update(btable).where(btable.c.id == batch.id, btable.c.status != BatchStatus.done.value)
                        .values(status=BatchStatus.done.value, finished_at=utcnow()))
-    if result.rowcount == 1:  # type: ignore[attr-defined]
+    if affected(result) == 1:
         counts: dict[str, int] = {str(k): int(v) for k, v in s.execute(
             sa.select(col(FilingBatchItem.status), sa.func.count()).where(col(FilingBatchItem.batch_id) == batch.id)
             .group_by(col(FilingBatchItem.status))).all()}
@@ -256,7 +256,7 @@ def complete_item(db: Database, item: FilingBatchItem, template: str, draft: Dra
             return False
         batch = get_batch(s, item.organization_id, item.batch_id)
         filing = store_draft(s, _actor(batch), item.client_id, template, draft, result, batch_id=batch.id)
-        table = FilingBatchItem.__table__  # type: ignore[attr-defined]
+        table = table_of(FilingBatchItem)
         s.execute(sa.update(table).where(table.c.id == item.id).values(
             status=BatchItemStatus.done.value, filing_id=filing.id, error=None, finished_at=utcnow()))
         _maybe_finish_batch(s, batch)
@@ -271,7 +271,7 @@ def fail_item(db: Database, item: FilingBatchItem, error: dict[str, Any]) -> Non
             s.rollback()
             return
         batch = get_batch(s, item.organization_id, item.batch_id)
-        table = FilingBatchItem.__table__  # type: ignore[attr-defined]
+        table = table_of(FilingBatchItem)
         s.execute(sa.update(table).where(table.c.id == item.id).values(
             status=BatchItemStatus.failed.value, error=error, finished_at=utcnow()))
         audit.record(s, _actor(batch), "filing_batch.item_failed", "filing_batch", batch.id,

@@ -19,7 +19,9 @@ def country_name(code: str | None) -> str:
 
 
 def is_valid_country(code: str | None) -> bool:
-    return bool(code) and _countries.is_valid_country(code.strip().upper())  # type: ignore[union-attr]
+    if not code:
+        return False
+    return _countries.is_valid_country(code.strip().upper())
 
 
 def executed_within_united_states(code: str) -> bool:

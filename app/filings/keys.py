@@ -38,6 +38,7 @@ from sqlmodel import Session
 
 from app.core import crypto, keyring
 from app.core.rotation import rotate_fields
+from app.core.types import table_of
 from app.filings.models import Filing, FilingBatch, FilingDocument, pdf_aad, snapshot_aad
 
 # The triggers that refuse an UPDATE of a final filing / of a stored PDF (names as created by 0005).
@@ -105,7 +106,7 @@ def _chunks(ids: list[Any], size: int) -> Iterator[list[Any]]:
 def rotate_snapshots(session: Session, batch_size: int = SNAPSHOT_BATCH) -> dict[str, int]:
     ring = keyring.ring()
     prefix = f"{crypto.VERSION}.{ring.active}.".encode()
-    table = Filing.__table__  # type: ignore[attr-defined]
+    table = table_of(Filing)
     scanned = rotated = failed = 0
     for seen, stale in _stale_ids(session, table.c.id, table.c.input_snapshot_ct, prefix):
         scanned += seen
@@ -131,8 +132,8 @@ def rotate_snapshots(session: Session, batch_size: int = SNAPSHOT_BATCH) -> dict
 def rotate_pdfs(session: Session, batch_size: int = PDF_BATCH) -> dict[str, int]:
     ring = keyring.ring()
     prefix = f"{crypto.VERSION}.{ring.active}.".encode()
-    docs = FilingDocument.__table__  # type: ignore[attr-defined]
-    filings = Filing.__table__  # type: ignore[attr-defined]
+    docs = table_of(FilingDocument)
+    filings = table_of(Filing)
     scanned = rotated = failed = 0
     for seen, stale in _stale_ids(session, docs.c.filing_id, docs.c.pdf_ct, prefix):
         scanned += seen

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from app.clients import service as clients_service
 from app.core import audit
 from app.core.errors import ProblemError, conflict, not_found
-from app.core.types import utcnow
+from app.core.types import affected, table_of, utcnow
 from app.filings import exhibits as exhibits_mod
 from app.filings.drafting import Draft, Drafter, build_record
 from app.filings.models import Filing, FilingDocument, FilingStatus
@@ -201,13 +201,13 @@ def finalize(session: Session, actor: Any, filing_id: uuid.UUID, if_match: str |
         raise conflict("preflight_failed", "The PDF failed the court-filing preflight and cannot be finalized.",
                        failed_checks=failed)
     now = utcnow()
-    table = Filing.__table__  # type: ignore[attr-defined]
+    table = table_of(Filing)
     # Compare-and-set: of two concurrent finalizations exactly one changes the row.
     result = session.execute(
         sa.update(table).where(table.c.id == filing.id, table.c.status == FilingStatus.draft.value)
         .values(status=FilingStatus.final.value, finalized_by=actor.user_id, finalized_at=now)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if affected(result) != 1:
         session.rollback()
         raise conflict("already_final", "The filing is already final; draft a new version instead.")
     audit.record(session, actor, "filing.finalize", "filing", filing.id,

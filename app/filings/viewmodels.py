@@ -92,7 +92,9 @@ class PersonName(_View):
     @property
     def charging_name_differs(self) -> bool:
         doc = self.name_on_charging_document
-        return bool(doc) and doc.casefold() != self.full_name.casefold()  # type: ignore[union-attr]
+        if not doc:
+            return False
+        return doc.casefold() != self.full_name.casefold()
 
 
 class CountryView(_View):

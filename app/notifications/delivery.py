@@ -27,7 +27,7 @@ from app.core import audit, mail
 from app.core.audit import Actor
 from app.core.config import Settings
 from app.core.keyring import ring
-from app.core.types import table_of
+from app.core.types import affected, table_of
 from app.notifications import messages, oncall, outbox, webhooks
 from app.notifications.models import NotificationDelivery, NotificationIntent, WebhookEndpoint
 
@@ -185,7 +185,7 @@ def attempt_all(session: Session, settings: Settings, claimed: list[tuple[uuid.U
         values = _outcome_values(settings, outcome, n, now)
         fenced = session.execute(sa.update(_D).where(_D.c.id == d_id, _D.c.status == "in_progress",
                                                      _D.c.attempts == n).values(**values))
-        if fenced.rowcount != 1:  # type: ignore[attr-defined]
+        if affected(fenced) != 1:
             result[d_id] = "superseded"  # our lease expired and someone else holds the claim: theirs to record
             continue
         ok, code, error = outcome
@@ -269,7 +269,7 @@ def escalate(session: Session, now: datetime, org_ids: list[uuid.UUID] | None = 
         won = session.execute(sa.update(it).where(it.c.id == intent_id, it.c.escalation_step == step - 1,
                                                   it.c.acknowledged_at.is_(None))
                               .values(escalation_step=step, next_escalation_at=nxt))
-        if won.rowcount != 1:  # type: ignore[attr-defined]
+        if affected(won) != 1:
             session.rollback()
             continue
         target = str(oncall.step_for(steps, step)["notify"])

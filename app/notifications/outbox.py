@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 
 from app.auth.models import UserAccount
 from app.core import jobs
-from app.core.types import table_of, utcnow
+from app.core.types import affected, table_of, utcnow
 from app.notifications import oncall, preferences
 from app.notifications.models import NotificationDelivery, NotificationIntent, OnCallRotation, WebhookEndpoint
 
@@ -179,7 +179,7 @@ def acknowledge(session: Session, *, org_id: uuid.UUID, subject_type: str, subje
         result = session.execute(sa.update(dt).where(dt.c.intent_id.in_(ids), dt.c.channel == "email",
                                                      dt.c.status == "pending")
                                  .values(status="cancelled", last_error="acknowledged"))
-        cancelled = int(result.rowcount)  # type: ignore[attr-defined]
+        cancelled = affected(result)
     record(session, org_id=org_id, event=f"{subject_type}.acknowledged", subject_type=subject_type,
            subject_id=subject_id, client_id=client_id, payload=payload, recipients=[], now=now)
     return cancelled

@@ -76,7 +76,7 @@ def get_grant(session: Session, org_id: uuid.UUID, grant_id: uuid.UUID) -> Liais
 def liaisons_by_id(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, UserAccount]:
     if not ids:
         return {}
-    rows = session.exec(select(UserAccount).where(UserAccount.id.in_(ids))).all()  # type: ignore[attr-defined]
+    rows = session.exec(select(UserAccount).where(col(UserAccount.id).in_(ids))).all()
     return {u.id: u for u in rows}
 
 
@@ -265,7 +265,7 @@ def liaison_access_query(org_id: uuid.UUID, client_id: uuid.UUID, liaison_user_i
     """Portal reads of one client, from the audit trail (actor left-joined for name and e-mail)."""
     stmt = (
         select(AuditEvent, UserAccount)
-        .join(UserAccount, UserAccount.id == AuditEvent.actor_user_id, isouter=True)  # type: ignore[arg-type]
+        .join(UserAccount, col(UserAccount.id) == AuditEvent.actor_user_id, isouter=True)
         .where(AuditEvent.organization_id == org_id, AuditEvent.action == PORTAL_VIEWED,
                AuditEvent.entity_type == "client", AuditEvent.entity_id == str(client_id))
     )

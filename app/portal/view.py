@@ -79,7 +79,7 @@ def active_grant(session: Session, org_id: uuid.UUID, user_id: uuid.UUID, client
     """The caller's active grant for a live client of their organization, or 404 ``client_not_found``."""
     stmt = (
         select(LiaisonGrant, Client)
-        .join(Client, Client.id == LiaisonGrant.client_id)  # type: ignore[arg-type]
+        .join(Client, col(Client.id) == LiaisonGrant.client_id)
         .where(
             LiaisonGrant.organization_id == org_id, LiaisonGrant.liaison_user_id == user_id,
             LiaisonGrant.client_id == client_id, Client.organization_id == org_id,
@@ -209,17 +209,17 @@ def _hearing(session: Session, org_id: uuid.UUID, client_id: uuid.UUID, now: dat
     stmt = (
         select(Proceeding)
         .where(Proceeding.organization_id == org_id, Proceeding.client_id == client_id,
-               Proceeding.next_hearing_at > now,  # type: ignore[operator]
+               col(Proceeding.next_hearing_at) > now,
                Proceeding.sealed == False)  # noqa: E712 - sealed proceedings never reach the portal
-        .order_by(Proceeding.next_hearing_at, Proceeding.id)  # type: ignore[arg-type]
+        .order_by(col(Proceeding.next_hearing_at), col(Proceeding.id))
         .limit(1)
     )
     proc = session.exec(stmt).first()
     if proc is None or proc.next_hearing_at is None:
         return PortalHearing(at=None, text=t("no_hearing_scheduled", lang), court=None)
-    has_district = bool(proc.federal_district) and is_valid_district(proc.federal_district)
-    tz: tzinfo = ZoneInfo(district_timezone(proc.federal_district)) if has_district else org_tz  # type: ignore[arg-type]
-    court = proc.court_name or (district_court_name(proc.federal_district) if has_district else None)  # type: ignore[arg-type]
+    district = proc.federal_district if proc.federal_district and is_valid_district(proc.federal_district) else None
+    tz: tzinfo = ZoneInfo(district_timezone(district)) if district else org_tz
+    court = proc.court_name or (district_court_name(district) if district else None)
     return PortalHearing(at=proc.next_hearing_at, court=court,
                          text=t("next_hearing_at", lang, datetime=format_datetime(proc.next_hearing_at, lang, tz)))
 

@@ -28,7 +28,7 @@ from app.clients.models import Proceeding
 from app.core import audit
 from app.core.audit import Actor, AuditActor
 from app.core.errors import ProblemError, not_found
-from app.core.types import table_of, utcnow
+from app.core.types import affected, table_of, utcnow
 from app.custody import service as custody_service
 from app.custody.models import CustodyEvent, Facility
 from app.custody.statuses import WHEREABOUTS_UNKNOWN_STATUSES
@@ -292,15 +292,15 @@ _ORDER: tuple[Any, ...] = (col(Alert.severity_rank), col(Alert.created_at).desc(
 def open_alerts_for_client(session: Session, org_id: uuid.UUID, client_id: uuid.UUID) -> list[dict[str, Any]]:
     """Open (unacknowledged) alerts of a client as JSON-ready summaries, most severe first."""
     # The summary's columns only, as plain rows: this runs on every status view (no ORM objects needed).
-    stmt = sa.select(*_SUMMARY_COLUMNS).where(  # type: ignore[call-overload]
-        Alert.organization_id == org_id, Alert.client_id == client_id, Alert.open_marker == 1,
+    stmt = sa.select(*_SUMMARY_COLUMNS).where(
+        col(Alert.organization_id) == org_id, col(Alert.client_id) == client_id, col(Alert.open_marker) == 1,
     ).order_by(*_ORDER).limit(200)
     return [alert_summary(a) for a in session.execute(stmt).all()]
 
 
-_SUMMARY_COLUMNS = (Alert.id, Alert.client_id, Alert.kind, Alert.severity, Alert.dedupe_key, Alert.trigger_type,
-                    Alert.trigger_id, Alert.details, Alert.created_at, Alert.open_marker, Alert.acknowledged_at,
-                    Alert.acknowledged_by, Alert.ack_note)
+_SUMMARY_COLUMNS = (col(Alert.id), col(Alert.client_id), col(Alert.kind), col(Alert.severity), col(Alert.dedupe_key),
+                    col(Alert.trigger_type), col(Alert.trigger_id), col(Alert.details), col(Alert.created_at),
+                    col(Alert.open_marker), col(Alert.acknowledged_at), col(Alert.acknowledged_by), col(Alert.ack_note))
 
 
 def list_alerts(org_id: uuid.UUID, *, client_id: uuid.UUID | None = None, kind: str | None = None,
@@ -314,7 +314,7 @@ def list_alerts(org_id: uuid.UUID, *, client_id: uuid.UUID | None = None, kind: 
     if severity is not None:
         stmt = stmt.where(Alert.severity == severity)
     if acknowledged is True:
-        stmt = stmt.where(Alert.open_marker.is_(None))  # type: ignore[union-attr]
+        stmt = stmt.where(col(Alert.open_marker).is_(None))
     elif acknowledged is False:
         stmt = stmt.where(Alert.open_marker == 1)
     return stmt
@@ -339,7 +339,7 @@ def acknowledge(ctx: AuditActor, session: Session, alert: Alert, note: str | Non
     result = session.execute(
         sa.update(table).where(table.c.id == alert.id, table.c.open_marker == 1)
         .values(open_marker=None, acknowledged_by=ctx.user_id, acknowledged_at=now, ack_note=note))
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if affected(result) != 1:
         raise ProblemError(409, "alert_already_acknowledged", "The alert was already acknowledged.")
     audit.record(session, ctx, "alert.acknowledged", "alert", alert.id, {"kind": alert.kind})
     # Stops the escalation and cancels pages not yet sent, in the same transaction as the acknowledgement.

@@ -47,7 +47,7 @@ def get_obligation(session: Session, org_id: uuid.UUID, obligation_id: uuid.UUID
 
 def obligations_of(session: Session, court_order_id: uuid.UUID) -> list[ComplianceObligation]:
     stmt = select(ComplianceObligation).where(ComplianceObligation.court_order_id == court_order_id).order_by(
-        ComplianceObligation.first_due_at, ComplianceObligation.id)  # type: ignore[arg-type]
+        col(ComplianceObligation.first_due_at), col(ComplianceObligation.id))
     return list(session.exec(stmt).all())
 
 

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from app.core import audit
 from app.core.audit import Actor, AuditActor
-from app.core.types import table_of
+from app.core.types import affected, table_of
 from app.protection import alerts as alerts_mod
 from app.protection.models import Alert, AlertKind, OrderStatus, ProtectionOrder, ProtectionOrderStatusChange, Severity
 from app.protection.rules import is_active
@@ -43,7 +43,7 @@ def expiring_alerts(actor: AuditActor, session: Session, org_id: uuid.UUID, now:
     if orders is None:
         stmt = select(ProtectionOrder).where(
             ProtectionOrder.organization_id == org_id, ProtectionOrder.status == OrderStatus.active,
-            ProtectionOrder.expires_at > now, ProtectionOrder.expires_at <= now + EXPIRING_WINDOW)  # type: ignore[operator]
+            col(ProtectionOrder.expires_at) > now, col(ProtectionOrder.expires_at) <= now + EXPIRING_WINDOW)
         orders = list(session.exec(stmt).all())
     raised = []
     for o in expiring_candidates(orders, now):
@@ -72,7 +72,7 @@ def expire_lapsed(session: Session, org_id: uuid.UUID, now: datetime) -> int:
     """Record ``active -> expired`` for orders past expires_at (history row + audit). No commit."""
     stmt = select(ProtectionOrder).where(
         ProtectionOrder.organization_id == org_id, ProtectionOrder.status == OrderStatus.active,
-        ProtectionOrder.expires_at <= now)  # type: ignore[operator]
+        col(ProtectionOrder.expires_at) <= now)
     table = table_of(ProtectionOrder)
     count = 0
     for order in session.exec(stmt).all():
@@ -81,7 +81,7 @@ def expire_lapsed(session: Session, org_id: uuid.UUID, now: datetime) -> int:
             sa.update(table).where(table.c.id == order.id, table.c.status == OrderStatus.active,
                                    table.c.expires_at <= now)
             .values(status=OrderStatus.expired, status_changed_at=now, updated_at=now, version=table.c.version + 1))
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if affected(result) != 1:
             continue
         assert order.expires_at is not None  # noqa: S101
         session.add(history_row(order, OrderStatus.active, OrderStatus.expired,

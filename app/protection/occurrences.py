@@ -18,13 +18,13 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from dateutil.rrule import rrule, rrulestr
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.clients.models import Client
 from app.core import audit
 from app.core.audit import AuditActor
 from app.core.errors import not_found, unprocessable
-from app.core.types import table_of
+from app.core.types import affected, table_of
 from app.protection import alerts as alerts_mod
 from app.protection.models import (
     AlertKind,
@@ -171,10 +171,10 @@ def mark_missed(actor: AuditActor, session: Session, org_id: uuid.UUID, now: dat
         stmt = stmt.where(ObligationOccurrence.obligation_id == obligation_id)
     table = table_of(ObligationOccurrence)
     marked, raised = 0, []
-    for occ in session.exec(stmt.order_by(ObligationOccurrence.due_at)).all():  # type: ignore[arg-type]
+    for occ in session.exec(stmt.order_by(col(ObligationOccurrence.due_at))).all():
         result = session.execute(sa.update(table).where(table.c.id == occ.id, table.c.status == OccurrenceStatus.due)
                                  .values(status=OccurrenceStatus.not_filed, updated_at=now))
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if affected(result) != 1:
             continue  # a filing was recorded meanwhile
         marked += 1
         session.expire(occ)
@@ -214,7 +214,7 @@ def get_occurrence(session: Session, org_id: uuid.UUID, occurrence_id: uuid.UUID
 
 def filings_of(session: Session, occurrence_id: uuid.UUID) -> list[ObligationFiling]:
     stmt = select(ObligationFiling).where(ObligationFiling.occurrence_id == occurrence_id).order_by(
-        ObligationFiling.filed_at, ObligationFiling.id)  # type: ignore[arg-type]
+        col(ObligationFiling.filed_at), col(ObligationFiling.id))
     return list(session.exec(stmt).all())
 
 

@@ -165,7 +165,7 @@ def orders_stmt(org_id: uuid.UUID, client_id: uuid.UUID, status: str | None = No
 
 def history(session: Session, order_id: uuid.UUID) -> list[ProtectionOrderStatusChange]:
     stmt = select(ProtectionOrderStatusChange).where(ProtectionOrderStatusChange.order_id == order_id).order_by(
-        ProtectionOrderStatusChange.changed_at, ProtectionOrderStatusChange.id)  # type: ignore[arg-type]
+        col(ProtectionOrderStatusChange.changed_at), col(ProtectionOrderStatusChange.id))
     return list(session.exec(stmt).all())
 
 

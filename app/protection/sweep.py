@@ -48,7 +48,7 @@ def sweep_organization(session: Session, org_id: uuid.UUID, now: datetime) -> Co
     marked, missed = occ_mod.mark_missed(actor, session, org_id, now)
     counts["occurrences_not_filed"] += marked
     counts["alert:obligation_missed"] += len(missed)
-    unknown = select(CustodyCurrent.client_id).join(Client, Client.id == CustodyCurrent.client_id).where(  # type: ignore[arg-type]
+    unknown = select(CustodyCurrent.client_id).join(Client, col(Client.id) == CustodyCurrent.client_id).where(
         CustodyCurrent.organization_id == org_id,
         col(CustodyCurrent.status).in_([str(s) for s in WHEREABOUTS_UNKNOWN_STATUSES]),
         col(Client.deleted_at).is_(None))

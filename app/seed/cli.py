@@ -28,7 +28,7 @@ def commands(cli: typer.Typer) -> None:
                                                help="Organization slug or name (default: the first).")) -> None:
         """Load fictional demo clients, custody events, a protection order, a court order and deadlines."""
         from fastapi.testclient import TestClient
-        from sqlmodel import select
+        from sqlmodel import col, select
 
         from app.auth.models import Organization, UserAccount
         from app.auth.sweep_cli import organization_for_option
@@ -41,7 +41,7 @@ def commands(cli: typer.Typer) -> None:
         db = app.state.db
         with db.session(write=True) as s:
             org = (organization_for_option(s, org_slug) if org_slug else
-                   s.exec(select(Organization).order_by(Organization.created_at)).first())  # type: ignore[arg-type]
+                   s.exec(select(Organization).order_by(col(Organization.created_at))).first())
             if org is None:
                 typer.echo("no organization: run `dueprocess create-admin` (or `make run`) first", err=True)
                 raise typer.Exit(2)
