@@ -111,7 +111,64 @@ def _iso_date(value: Any) -> Any:
 
 # --- facilities ----------------------------------------------------------------------------------
 
-class FacilityCreate(BaseModel):
+class _FacilityFieldRules(BaseModel):
+    """The field rules a facility's fields follow wherever they are written (create, update; the CSV import
+    validates its rows with ``FacilityCreate``): one definition, so the API and the import cannot disagree."""
+
+    @field_validator("name", "operator", "address", "city", "zip", "county", "ice_field_office",
+                     "immigration_court", "phone", "custodian_name", "custodian_title", "source", mode="before",
+                     check_fields=False)
+    @classmethod
+    def _line(cls, v: Any) -> Any:
+        return _ftext(v)
+
+    @field_validator("visitation_info", "notes", mode="before", check_fields=False)
+    @classmethod
+    def _multi(cls, v: Any) -> Any:
+        return _ftext(v, multiline=True)
+
+    @field_validator("type", mode="before", check_fields=False)
+    @classmethod
+    def _type(cls, v: Any) -> Any:
+        return _facility_type(v)
+
+    @field_validator("aliases", mode="before", check_fields=False)
+    @classmethod
+    def _aliases(cls, v: Any) -> Any:
+        return _aliases(v)
+
+    @field_validator("country", mode="before", check_fields=False)
+    @classmethod
+    def _c(cls, v: Any) -> Any:
+        return _fcountry(v)
+
+    @field_validator("state", mode="before", check_fields=False)
+    @classmethod
+    def _state(cls, v: Any) -> Any:
+        return _state(v)
+
+    @field_validator("federal_district", mode="before", check_fields=False)
+    @classmethod
+    def _district(cls, v: Any) -> Any:
+        return _district(v)
+
+    @field_validator("external_id", mode="before", check_fields=False)
+    @classmethod
+    def _ext(cls, v: Any) -> Any:
+        return _external_id(_ftext(v))
+
+    @field_validator("ice_detloc_code", mode="before", check_fields=False)
+    @classmethod
+    def _detloc(cls, v: Any) -> Any:
+        return _detloc(v)
+
+    @field_validator("as_of", mode="before", check_fields=False)
+    @classmethod
+    def _as_of(cls, v: Any) -> Any:
+        return _iso_date(v)
+
+
+class FacilityCreate(_FacilityFieldRules):
     """An organization's own facility (hospital, hold room, airport staging, foreign prison, ...).
 
     U.S. facilities need a ``federal_district`` (habeas venue is the district of confinement); it is
@@ -141,57 +198,6 @@ class FacilityCreate(BaseModel):
     source: str | None = Field(default=None, max_length=300)
     as_of: date | None = None
 
-    @field_validator("name", "operator", "address", "city", "zip", "county", "ice_field_office",
-                     "immigration_court", "phone", "custodian_name", "custodian_title", "source", mode="before")
-    @classmethod
-    def _line(cls, v: Any) -> Any:
-        return _ftext(v)
-
-    @field_validator("visitation_info", mode="before")
-    @classmethod
-    def _multi(cls, v: Any) -> Any:
-        return _ftext(v, multiline=True)
-
-    @field_validator("type", mode="before")
-    @classmethod
-    def _type(cls, v: Any) -> Any:
-        return _facility_type(v)
-
-    @field_validator("aliases", mode="before")
-    @classmethod
-    def _aliases(cls, v: Any) -> Any:
-        return _aliases(v)
-
-    @field_validator("country", mode="before")
-    @classmethod
-    def _c(cls, v: Any) -> Any:
-        return _fcountry(v)
-
-    @field_validator("state", mode="before")
-    @classmethod
-    def _state(cls, v: Any) -> Any:
-        return _state(v)
-
-    @field_validator("federal_district", mode="before")
-    @classmethod
-    def _district(cls, v: Any) -> Any:
-        return _district(v)
-
-    @field_validator("external_id", mode="before")
-    @classmethod
-    def _ext(cls, v: Any) -> Any:
-        return _external_id(_ftext(v))
-
-    @field_validator("ice_detloc_code", mode="before")
-    @classmethod
-    def _detloc(cls, v: Any) -> Any:
-        return _detloc(v)
-
-    @field_validator("as_of", mode="before")
-    @classmethod
-    def _as_of(cls, v: Any) -> Any:
-        return _iso_date(v)
-
     @field_validator("zip", mode="after")
     @classmethod
     def _zip(cls, v: Any, info: ValidationInfo) -> Any:
@@ -204,7 +210,7 @@ class FacilityCreate(BaseModel):
 OVERLAY_FIELDS: tuple[str, ...] = ("custodian_name", "custodian_title", "phone", "notes", "verified", "verified_at")
 
 
-class FacilityUpdate(BaseModel):
+class FacilityUpdate(_FacilityFieldRules):
     """``PATCH /facilities/{id}`` (If-Match required). Every field is optional; only those sent change.
 
     On an organization's own facility: any field of ``FacilityCreate`` (district re-validated). On a
@@ -238,57 +244,6 @@ class FacilityUpdate(BaseModel):
     notes: str | None = Field(default=None, max_length=2000)
     verified: bool | None = None
     verified_at: AwareDatetime | None = None
-
-    @field_validator("name", "operator", "address", "city", "zip", "county", "ice_field_office",
-                     "immigration_court", "phone", "custodian_name", "custodian_title", "source", mode="before")
-    @classmethod
-    def _line(cls, v: Any) -> Any:
-        return _ftext(v)
-
-    @field_validator("visitation_info", "notes", mode="before")
-    @classmethod
-    def _multi(cls, v: Any) -> Any:
-        return _ftext(v, multiline=True)
-
-    @field_validator("type", mode="before")
-    @classmethod
-    def _type(cls, v: Any) -> Any:
-        return _facility_type(v)
-
-    @field_validator("aliases", mode="before")
-    @classmethod
-    def _aliases(cls, v: Any) -> Any:
-        return _aliases(v)
-
-    @field_validator("country", mode="before")
-    @classmethod
-    def _c(cls, v: Any) -> Any:
-        return _fcountry(v)
-
-    @field_validator("state", mode="before")
-    @classmethod
-    def _state(cls, v: Any) -> Any:
-        return _state(v)
-
-    @field_validator("federal_district", mode="before")
-    @classmethod
-    def _district(cls, v: Any) -> Any:
-        return _district(v)
-
-    @field_validator("external_id", mode="before")
-    @classmethod
-    def _ext(cls, v: Any) -> Any:
-        return _external_id(_ftext(v))
-
-    @field_validator("ice_detloc_code", mode="before")
-    @classmethod
-    def _detloc(cls, v: Any) -> Any:
-        return _detloc(v)
-
-    @field_validator("as_of", mode="before")
-    @classmethod
-    def _as_of(cls, v: Any) -> Any:
-        return _iso_date(v)
 
 
 class FacilityPublic(BaseModel):
