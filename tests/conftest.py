@@ -145,9 +145,11 @@ def own_database(tmp_path_factory: pytest.TempPathFactory, settings: Settings,
 
 
 def staff_org(db: Database, settings: Settings, roles: tuple[str, ...] = ("admin", "attorney", "paralegal"),
-              name: str | None = None) -> OrgFixture:
-    """An organization with one password-less user per role (direct inserts; each with an attorney's bar and
-    office details, so any of them can sign a draft) and minted headers, for a database of its own."""
+              name: str | None = None, *, password_hash: str | None = None,
+              every_role_signs: bool = True) -> OrgFixture:
+    """An organization with one user per role (direct inserts) and minted headers. ``every_role_signs``: each
+    user has an attorney's bar and office details, so any of them can sign a draft (databases of their own);
+    otherwise only the attorney has them (``make_org``)."""
     from app.auth import service
     from app.auth.models import UserAccount
 
@@ -155,9 +157,14 @@ def staff_org(db: Database, settings: Settings, roles: tuple[str, ...] = ("admin
         org = service.create_organization(s, name or f"Test Org {uuid.uuid4().hex[:6]}")
         fx = OrgFixture(id=org.id, name=org.name)
         for role in roles:
+            signs = every_role_signs or role == "attorney"
             u = UserAccount(organization_id=org.id, email=f"{role}-{uuid.uuid4().hex[:8]}@example.org",
-                            full_name=f"Test {role.title()}", role=role, bar_number="MD-0000",
-                            office_address="100 Example St, Baltimore, MD 21201", phone="+1-410-555-0100")
+                            full_name=f"Test {role.title()}", role=role, password_hash=password_hash,
+                            bar_number="MD-0000" if signs else None,
+                            bar_state="MD" if role == "attorney" else None,
+                            firm_name="Fictional Defense Collective" if role == "attorney" else None,
+                            office_address="100 Example St, Baltimore, MD 21201" if signs else None,
+                            phone="+1-410-555-0100" if signs else None)
             s.add(u)
             fx.users[role] = u
         s.commit()
@@ -174,32 +181,12 @@ def make_org(app: Any, db: Database, settings: Settings) -> Any:
 
 def org_factory(app: Any, db: Database, settings: Settings) -> Any:
     """``make_org`` for a given application and database (test packages with a database of their own)."""
-    from app.auth import service
-    from app.auth.models import UserAccount
-
-    passwords = app.state.passwords
-    pw_hash = passwords.hash(PASSWORD)
+    pw_hash = app.state.passwords.hash(PASSWORD)
 
     def factory(name: str | None = None,
                 roles: tuple[str, ...] = ("admin", "attorney", "paralegal", "family_liaison")) -> OrgFixture:
-        name = name or f"Test Org {uuid.uuid4().hex[:6]}"
-        with db.session(write=True) as s:
-            org = service.create_organization(s, name)
-            fx = OrgFixture(id=org.id, name=name)
-            for role in roles:
-                u = UserAccount(organization_id=org.id, email=f"{role}-{uuid.uuid4().hex[:8]}@example.org",
-                                full_name=f"Test {role.title()}", role=role, password_hash=pw_hash,
-                                bar_number="MD-0000" if role == "attorney" else None,
-                                bar_state="MD" if role == "attorney" else None,
-                                firm_name="Fictional Defense Collective" if role == "attorney" else None,
-                                office_address="100 Example St, Baltimore, MD 21201" if role == "attorney" else None,
-                                phone="+1-410-555-0100" if role == "attorney" else None)
-                s.add(u)
-                fx.users[role] = u
-            s.commit()
-        for role, u in fx.users.items():
-            fx.headers[role] = mint_headers(settings, u)
-        return fx
+        return staff_org(db, settings, roles, name or f"Test Org {uuid.uuid4().hex[:6]}", password_hash=pw_hash,
+                         every_role_signs=False)
 
     return factory
 
