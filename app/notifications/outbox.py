@@ -94,6 +94,7 @@ def email_users(session: Session, intent: NotificationIntent, users: list[UserAc
                 step: int = 0, fresh: bool = False) -> list[NotificationDelivery]:
     """E-mail deliveries for those of ``users`` whose preferences ask for this severity (one query for all
     their preferences), each held back to the end of the person's quiet hours where they apply."""
+    users = list({u.id: u for u in users}.values())  # one e-mail per person, even if named twice
     prefs = preferences.get_many(session, [u.id for u in users])
     out = []
     for user in users:
