@@ -1,14 +1,14 @@
 """The templates only the emergency packet uses (docs/filings-packet.md): proposed orders, the civil cover
 sheet, the sealed-identifiers notice, the supplemental motion in a pending case and a separate TRO memorandum.
 
-Imported by ``app.filings.specs`` (which lists every template in ``TEMPLATES``); import that module, not
-this one. The law each template pleads is cited in the template itself and in docs/filings-packet.md.
+Listed with every other template in ``app.filings.specs.TEMPLATES``; import that, not this module. The law
+each template pleads is cited in the template itself and in docs/filings-packet.md.
 """
 
 from __future__ import annotations
 
 from app.filings.options import OptionSpec
-from app.filings.specs import _ATTORNEY, COMMON, NOTICE_METHODS, TemplateSpec
+from app.filings.spec_model import ATTORNEY_FIELDS, COMMON, NOTICE_METHODS, TemplateSpec
 
 # Fed. R. Civ. P. 65(b)(2): a TRO issued without notice expires "at the time after entry—not to exceed 14
 # days—that the court sets"; the proposed order asks for at most that.
@@ -28,7 +28,7 @@ _PROPOSED_ORDER = TemplateSpec(
         "the court; a \"Submitted by\" block instead of counsel's /s/. Also delivered as DOCX."
     ),
     template="proposed_order.html",
-    required_fields=("client.current_facility", "facility.ice_field_office", *_ATTORNEY),
+    required_fields=("client.current_facility", "facility.ice_field_office", *ATTORNEY_FIELDS),
     court_from="either",
     options=(
         OptionSpec("irreparable_harm", "text", "The injury and why it is irreparable (default: from the "
@@ -50,7 +50,7 @@ _ORDER_TO_SHOW_CAUSE = TemplateSpec(
         "more than five days after the return (28 U.S.C. § 2243). \"Submitted by\" block; also DOCX."
     ),
     template="proposed_order_to_show_cause.html",
-    required_fields=("client.current_facility", "facility.ice_field_office", *_ATTORNEY),
+    required_fields=("client.current_facility", "facility.ice_field_office", *ATTORNEY_FIELDS),
     court_from="either",
     options=COMMON,
 )
@@ -64,7 +64,7 @@ _COVER_SHEET = TemplateSpec(
         "Alien Detainee, origin 1, cause 28 U.S.C. § 2241 with a brief description, related cases."
     ),
     template="civil_cover_sheet.html",
-    required_fields=("client.current_facility", "facility.ice_field_office", *_ATTORNEY),
+    required_fields=("client.current_facility", "facility.ice_field_office", *ATTORNEY_FIELDS),
     court_from="facility",
     options=(
         OptionSpec("plaintiff_county", "string", "County of residence of the petitioner as the form asks it "
@@ -83,7 +83,7 @@ _SEALED_IDENTIFIERS = TemplateSpec(
         "public petition; the public documents then say \"A-number filed under seal\"."
     ),
     template="sealed_identifiers.html",
-    required_fields=("client.current_facility", *_ATTORNEY),
+    required_fields=("client.current_facility", *ATTORNEY_FIELDS),
     court_from="either",
     options=(
         OptionSpec("a_number", "string", "The A-number, as it appears on the immigration papers.", required=True,
@@ -104,7 +104,7 @@ _SUPPLEMENTAL = TemplateSpec(
         "65(b)(1)(B) certification."
     ),
     template="supplemental_motion.html",
-    required_fields=("proceeding.docket_number", *_ATTORNEY),
+    required_fields=("proceeding.docket_number", *ATTORNEY_FIELDS),
     court_from="proceeding",
     options=(
         _NOTICE_EFFORTS,
@@ -123,7 +123,7 @@ _MEMORANDUM = TemplateSpec(
     description="The legal standard and argument of the TRO motion, as its own document where the court "
                 "profile requires a separate memorandum.",
     template="tro_memorandum.html",
-    required_fields=("client.current_facility", "facility.ice_field_office", *_ATTORNEY),
+    required_fields=("client.current_facility", "facility.ice_field_office", *ATTORNEY_FIELDS),
     court_from="either",
     options=(
         OptionSpec("irreparable_harm", "text", "Case-specific irreparable harm.", max_length=20_000),

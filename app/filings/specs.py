@@ -2,57 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from app.filings.options import OptionSpec
-
-VERSION = "2026.12.1"
-
-_ATTORNEY = (
-    "attorney",
-    "attorney.bar_number",
-    "attorney.address_lines",
-    "attorney.phone",
-    "attorney.email",
+from app.filings.packet_specs import PACKET_SPECS
+from app.filings.spec_model import (
+    ATTORNEY_FIELDS,
+    COMMON,
+    DETENTION_AUTHORITIES,
+    NOTICE_METHODS,
+    SERVICE_METHODS,
+    TemplateSpec,
 )
 
-DETENTION_AUTHORITIES = ("ina_236a", "ina_236c", "ina_235b", "ina_241a", "aea", "unknown")
-SERVICE_METHODS = (
-    "cm_ecf",
-    "email",
-    "first_class_mail",
-    "certified_mail",
-    "overnight_courier",
-    "hand_delivery",
-)
-
-
-VENUE_BASES = ("custodian_unknown", "transferred_after_filing", "held_abroad", "in_transit")
-NOTICE_METHODS = ("email", "telephone", "email_and_telephone", "hand_delivery", "cm_ecf")
-
-# Options every template accepts: the venue engine and the document date are the same for all of them.
-COMMON = (
-    OptionSpec("venue_basis", "enum", "Why a new filing is captioned in the proceeding's district rather than "
-               "the district of (last) confinement; without it a difference is a venue_conflict.",
-               choices=VENUE_BASES),
-    OptionSpec("timezone", "string", "IANA time zone the document is dated in (default: the court's).",
-               max_length=64),
-    OptionSpec("document_date", "date", "Date the document bears (default: today in the court's time zone); "
-               "never before an event it reports."),
-)
-
-
-@dataclass(frozen=True)
-class TemplateSpec:
-    key: str
-    title: str
-    description: str
-    template: str  # file under templates/filings/
-    required_fields: tuple[str, ...]
-    options: tuple[OptionSpec, ...]
-    court_from: str  # "facility" (district of confinement), "proceeding", or "either"
-    version: str = VERSION
-
+__all__ = ["TEMPLATES", "TemplateSpec"]
 
 _HABEAS = TemplateSpec(
     key="habeas_2241",
@@ -70,7 +31,7 @@ _HABEAS = TemplateSpec(
         "facility.federal_district",
         "facility.custodian_name",
         "facility.ice_field_office",
-        *_ATTORNEY,
+        *ATTORNEY_FIELDS,
     ),
     court_from="facility",
     options=(
@@ -107,7 +68,7 @@ _TRO = TemplateSpec(
         "65(b)(1) certification of notice efforts, and a proposed order on its own page."
     ),
     template="tro_motion.html",
-    required_fields=("client.current_facility", "facility.ice_field_office", *_ATTORNEY),
+    required_fields=("client.current_facility", "facility.ice_field_office", *ATTORNEY_FIELDS),
     court_from="either",
     options=(
         OptionSpec("notice_efforts", "text", "Counsel's FRCP 65(b)(1)(B) certification: the "
@@ -138,7 +99,7 @@ _STATUS = TemplateSpec(
     title="Status Report",
     description="Status report answering a court order, item by item, with next steps.",
     template="status_report.html",
-    required_fields=("proceeding.docket_number", *_ATTORNEY),
+    required_fields=("proceeding.docket_number", *ATTORNEY_FIELDS),
     court_from="proceeding",
     options=(
         OptionSpec("order_reference", "string", "The order requiring the report, e.g. "
@@ -158,7 +119,7 @@ _NOTICE = TemplateSpec(
     title="Notice of Compliance",
     description="Tells the court that an ordered act was done: what, when and by whom.",
     template="notice_of_compliance.html",
-    required_fields=("proceeding.docket_number", *_ATTORNEY),
+    required_fields=("proceeding.docket_number", *ATTORNEY_FIELDS),
     court_from="proceeding",
     options=(
         OptionSpec("order_reference", "string", "The order and directive complied with.",
@@ -212,7 +173,7 @@ _SERVICE = TemplateSpec(
     title="Certificate of Service",
     description="Proof of service: document, date, method and the parties served.",
     template="certificate_of_service.html",
-    required_fields=_ATTORNEY,
+    required_fields=ATTORNEY_FIELDS,
     court_from="either",
     options=(
         OptionSpec("document_title", "string", "Title of the document served.", required=True),
@@ -224,8 +185,6 @@ _SERVICE = TemplateSpec(
         *COMMON,
     ),
 )
-
-from app.filings.packet_specs import PACKET_SPECS  # noqa: E402 - they build on the definitions above
 
 TEMPLATES: dict[str, TemplateSpec] = {
     s.key: s for s in (_HABEAS, _TRO, _STATUS, _NOTICE, _DECLARATION, _SERVICE, *PACKET_SPECS)
