@@ -148,7 +148,9 @@ def test_batch_tenancy(api: Any, db: Any, org_a: Any, org_b: Any) -> None:
 def test_interactive_draft_is_not_stuck_behind_a_batch(api: Any, db: Any, org_a: Any) -> None:
     from .test_api_filings import draft
 
-    clients = [detained_client(db, org_a.id, a_number=f"{210000000 + i:09d}")[0] for i in range(16)]
+    # A batch long enough (48 renders) that a draft which waited behind it could not finish first on a fast
+    # machine; with priority the draft waits for at most one batch render.
+    clients = [detained_client(db, org_a.id, a_number=f"{210000000 + i:09d}")[0] for i in range(48)]
     urgent, _ = detained_client(db, org_a.id, a_number="219999999")
     r = api.post(f"{API}/filing-batches", headers=org_a.h("attorney"),
                  json={"template": "habeas_2241", "client_ids": [str(c.id) for c in clients]})
@@ -162,7 +164,7 @@ def test_interactive_draft_is_not_stuck_behind_a_batch(api: Any, db: Any, org_a:
     assert d.status_code == 201, d.text
     progress = api.get(f"{API}/filing-batches/{batch_id}", headers=org_a.h("attorney")).json()
     assert progress["status"] == "running" and progress["pending"] > 0, progress["pending"]
-    assert wait_done(api, org_a, batch_id)["done"] == 16
+    assert wait_done(api, org_a, batch_id)["done"] == 48
 
 
 def test_two_workers_finishing_the_last_items_at_once_still_finish_the_batch(db: Any, org_a: Any) -> None:
