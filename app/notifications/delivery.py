@@ -241,9 +241,15 @@ def deliver(session: Session, settings: Settings, delivery_id: uuid.UUID, now: d
 def deliver_intent(session: Session, settings: Settings, intent_id: uuid.UUID, now: datetime) -> Counter[str]:
     """The ``notifications.deliver_intent`` job's body: every due delivery of one intent (an alert reaching
     twelve attorneys is one job, not twelve)."""
+    return _drain(session, settings, now, intent_id=intent_id)
+
+
+def _drain(session: Session, settings: Settings, now: datetime, *, org_ids: list[uuid.UUID] | None = None,
+           intent_id: uuid.UUID | None = None) -> Counter[str]:
+    """Claim and attempt due deliveries in batches of 100 until none is left; the outcomes counted."""
     outcomes: Counter[str] = Counter()
-    for _ in range(1000):  # bounded, as the sweep
-        claimed = claim_due(session, settings, now, intent_id=intent_id)
+    for _ in range(1000):  # bounded: a zero gap in a test schedule must not spin forever
+        claimed = claim_due(session, settings, now, org_ids=org_ids, intent_id=intent_id)
         outcomes.update(attempt_all(session, settings, claimed, now).values())
         if len(claimed) < 100:
             break
@@ -291,12 +297,7 @@ def sweep(session: Session, now: datetime, org_ids: list[uuid.UUID] | None = Non
 
     settings = settings or get_settings()
     escalated = escalate(session, now, org_ids)
-    outcomes: Counter[str] = Counter()
-    for _ in range(1000):  # bounded: a zero gap in a test schedule must not spin forever
-        claimed = claim_due(session, settings, now, org_ids=org_ids)
-        outcomes.update(attempt_all(session, settings, claimed, now).values())
-        if len(claimed) < 100:
-            break
+    outcomes = _drain(session, settings, now, org_ids=org_ids)
     return {"escalation_steps": escalated, **{k: int(v) for k, v in sorted(outcomes.items())}}
 
 

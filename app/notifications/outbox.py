@@ -114,7 +114,6 @@ def queue_deliveries(session: Session, intent: NotificationIntent, deliveries: l
     """Queue the intent's job: now for what is due now, later for what waits for quiet hours to end."""
     if not deliveries:
         return
-    session.flush()
     if any(d.next_attempt_at is None or d.next_attempt_at <= now for d in deliveries):
         queue(session, intent.id)
     later = [d.next_attempt_at for d in deliveries if d.next_attempt_at is not None and d.next_attempt_at > now]
