@@ -28,6 +28,7 @@ from app.core.audit import Actor
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.errors import ProblemError, unauthorized
+from app.core.routing import route_reads_only
 from app.core.security import AccessClaims, InvalidToken, decode_access_token, hash_opaque_token
 from app.core.types import table_of, utcnow
 
@@ -122,7 +123,7 @@ def open_session(request: Request) -> Session:
     """A session for this request. It is closed by RequestContextMiddleware once the response is sent
     (a plain dependency instead of a ``yield`` one saves two thread-pool hops per request)."""
     db: Database = request.app.state.db
-    session = db.session(write=request.method in WRITE_METHODS)
+    session = db.session(write=request.method in WRITE_METHODS and not route_reads_only(request.scope))
     request.scope.setdefault("state", {}).setdefault("dp_sessions", []).append(session)
     return session
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +20,7 @@ from app.clients.models import Client
 from app.core import audit
 from app.core.audit import AuditActor
 from app.custody import service as custody_service
-from app.custody.models import CustodyEvent
+from app.custody.models import CustodyEvent, Facility
 from app.custody.schemas import CustodyEventCreate
 from app.notifications import outbox, preferences
 from app.portal.labels import status_label
@@ -35,17 +36,25 @@ def _serialize_alert(alert: Any) -> Any:
     return dump(mode="json") if callable(dump) else alert
 
 
+@dataclass(frozen=True)
+class RecordedEvent:
+    event: CustodyEvent
+    facility: Facility | None
+    alerts: list[Any]  # JSON-ready summaries of the alerts the event raised
+
+
 def record_custody_event(ctx: AuditActor, session: Session, client_id: uuid.UUID,
-                         body: CustodyEventCreate) -> tuple[CustodyEvent, list[Any]]:
-    """Append a custody event, evaluate the alerts it raises, audit; one commit. Returns the event and the
-    alerts (as JSON-ready summaries) for the answer."""
-    client, ev = custody_service.append_event(ctx, session, client_id, body)
+                         body: CustodyEventCreate) -> RecordedEvent:
+    """Append a custody event, evaluate the alerts it raises, audit; one commit. Returns the event, its
+    facility and the alerts, everything the answer needs: nothing is read after the commit (a read there would
+    open a transaction of its own, only to roll it back)."""
+    client, ev, facility = custody_service.append_event(ctx, session, client_id, body)
     alerts = list(protection_alerts.evaluate_custody_event(ctx, session, client, ev) or [])
     audit.record(session, ctx, "custody_event.create", "custody_event", ev.id,
                  {"client_id": str(client.id), "alerts": len(alerts)})
     notify_custody_event(session, ev)
     session.commit()
-    return ev, [_serialize_alert(a) for a in alerts]
+    return RecordedEvent(ev, facility, [_serialize_alert(a) for a in alerts])
 
 
 def _liaisons_to_tell(session: Session, ev: CustodyEvent) -> list[uuid.UUID]:

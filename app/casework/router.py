@@ -34,7 +34,6 @@ from app.core.pagination import Limit, Offset, Page
 from app.core.routing import api_router, attachment
 from app.core.spreadsheet import csv_text
 from app.core_data.countries import normalize_country_code
-from app.custody import service as custody_service
 from app.custody.schemas import CustodyEventCreate, CustodyEventCreated, CustodyEventPublic, StatusView
 from app.custody.statuses import CustodyStatus
 
@@ -205,10 +204,9 @@ def delete_client(client_id: uuid.UUID, request: Request, ctx: DeleteClients) ->
              tags=["custody"])
 def create_custody_event(client_id: uuid.UUID, body: CustodyEventCreate, ctx: WriteCustody) -> CustodyEventCreated:
     """Record where a client is (append-only); the answer carries the alerts the event raised."""
-    ev, alerts = custody_events.record_custody_event(ctx, ctx.session, client_id, body)
-    fac = custody_service.facilities_by_id(ctx.session, {ev.facility_id}) if ev.facility_id else {}
-    return CustodyEventCreated(event=CustodyEventPublic.of(ev, fac.get(ev.facility_id) if ev.facility_id
-                                                           else None), alerts=alerts)
+    recorded = custody_events.record_custody_event(ctx, ctx.session, client_id, body)
+    return CustodyEventCreated(event=CustodyEventPublic.of(recorded.event, recorded.facility),
+                               alerts=recorded.alerts)
 
 
 @router.get("/clients/{client_id}/status", response_model=StatusView, tags=["custody"])

@@ -34,6 +34,21 @@ def one_hop(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
+def reads_only(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a POST route that writes nothing (a calculator, a preview): its request gets a read session like a
+    GET's. Why it matters on PostgreSQL: a write session that only read ends in a ROLLBACK, and psycopg forgets
+    every statement it had prepared on that connection at a ROLLBACK, so the next requests on it were planned
+    anew; read sessions run in autocommit (app/core/db.py). The read pool refuses a write, so a route marked by
+    mistake fails loudly instead of writing."""
+    endpoint.__dict__["reads_only"] = True
+    return endpoint
+
+
+def route_reads_only(scope: Any) -> bool:
+    """Whether the matched route of this request is marked ``reads_only``."""
+    return bool(getattr(getattr(scope.get("route"), "endpoint", None), "reads_only", False))
+
+
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 

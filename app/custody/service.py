@@ -135,9 +135,12 @@ def rule_problem(errors: Sequence[RuleError]) -> ProblemError:
 
 
 def append_event(ctx: AuditActor, session: Session, client_id: uuid.UUID,
-                 body: CustodyEventCreate) -> tuple[Client, CustodyEvent]:
+                 body: CustodyEventCreate) -> tuple[Client, CustodyEvent, Facility | None]:
     """Append a custody event for a live client (locked) and bring the projection up to date. No commit: what
-    follows an event (alerts, deadlines) is the caller's (``app.casework.custody_events``)."""
+    follows an event (alerts, deadlines) is the caller's (``app.casework.custody_events``).
+
+    Returns the event's facility too: the session's identity map holds rows only while something refers to
+    them, so a caller that keeps it reads it from memory (the alert rules, the answer) instead of again."""
     client = clients_service.lock_client(session, ctx.org_id, client_id)
     facility = get_facility(session, ctx.org_id, body.facility_id) if body.facility_id else None
     now = utcnow()
@@ -163,7 +166,7 @@ def append_event(ctx: AuditActor, session: Session, client_id: uuid.UUID,
     session.add(ev)
     apply_appended(session, ctx.org_id, client.id, ev, facility)
     session.flush()
-    return client, ev
+    return client, ev, facility
 
 
 def _check_confirmation(session: Session, org_id: uuid.UUID, client_id: uuid.UUID, body: CustodyEventCreate) -> None:

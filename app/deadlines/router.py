@@ -17,7 +17,7 @@ from app.core.clock import Now
 from app.core.concurrency import require_if_match, set_etag
 from app.core.errors import ProblemError, conflict
 from app.core.pagination import Limit, Offset, Page, paginate
-from app.core.routing import api_router
+from app.core.routing import api_router, reads_only
 from app.deadlines import feed as feed_mod
 from app.deadlines import recompute as rc
 from app.deadlines import rule_specs, rules_service, service, triggers
@@ -95,6 +95,7 @@ def update_rule(rule_id: Annotated[str, RuleIdPath], body: RuleUpdate, request: 
 
 
 @router.post("/deadlines/compute", response_model=ComputeResponse)
+@reads_only
 def compute_preview(body: ComputeRequest, ctx: ReadDeadlines) -> ComputeResponse:
     """Preview a rule for a trigger: dates, due instant and the trace. Nothing is saved."""
     spec = rule_specs.resolve_rule(ctx.session, ctx.org_id, body.rule)

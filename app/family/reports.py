@@ -113,5 +113,4 @@ def record_report(fctx: FamilyCtx, client_id: uuid.UUID, form: ReportForm) -> uu
         )
     except ValidationError:
         raise ReportRefused("report_rejected") from None
-    event, _alerts = record_custody_event(fctx.actor, fctx.session, client_id, body)
-    return event.id
+    return record_custody_event(fctx.actor, fctx.session, client_id, body).event.id

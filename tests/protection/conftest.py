@@ -85,8 +85,8 @@ def record_event_service(db: Any, org: Any, client_id: uuid.UUID, **fields: Any)
     user = org.users["paralegal"]
     body = CustodyEventCreate(**{"source_type": "attorney_visit", "confidence": "confirmed", **fields})
     with db.session(write=True) as s:
-        ev, alerts = create_event(Actor(org.id, user_id=user.id, role=user.role), s, client_id, body)
-        return ev.id, list(alerts)
+        recorded = create_event(Actor(org.id, user_id=user.id, role=user.role), s, client_id, body)
+        return recorded.event.id, list(recorded.alerts)
 
 
 @pytest.fixture
