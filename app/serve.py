@@ -7,13 +7,12 @@ fails at start-up and stops every worker on SIGINT/SIGTERM), with two difference
 - the socket is bound here first, so a busy port is one plain line (``PortInUse``) instead of a log record;
 - the application's settings are checked in the parent first (``app.cli``), so bad settings are one plain line
   too, before any worker starts;
-- the HTTP parser is h11 by default, with ``HTTP_MAX_HEADER_BYTES`` as its cap on an incomplete request head:
-  httptools accepts any number and size of headers (8 MB headers and 100,000 header lines were accepted,
-  docs/SECURITY.md), and h11's ``max_incomplete_event_size`` is the server's own setting for exactly this.
-  Behind a reverse proxy that caps request heads itself (deploy/Caddyfile), ``HTTP_PARSER=httptools`` buys the
-  faster parser (bench/RESULTS.md, "HTTP parser"); production refuses it without ``TRUSTED_PROXIES``. uvicorn
-  has no timeout for reading a request head (slowloris): in production the server runs behind the reverse proxy
-  of deploy/Caddyfile, which has one (docs/operations.md "Reverse proxy").
+- the HTTP parser is httptools with a cap on the request head, ``HTTP_MAX_HEADER_BYTES``
+  (app/http_head_cap.py): plain httptools accepts any number and size of headers (8 MB headers and 100,000
+  header lines were accepted, docs/SECURITY.md). ``HTTP_PARSER=h11`` is the alternative, with h11's own cap
+  (``max_incomplete_event_size``, the same setting); it is slower (bench/RESULTS.md, "HTTP parser"). uvicorn has
+  no timeout for reading a request head (slowloris): in production the server runs behind the reverse proxy of
+  deploy/Caddyfile, which has one (docs/operations.md "Reverse proxy").
 
 Why uvicorn's manager and not gunicorn's, and what was measured: docs/DECISIONS.md, "Serving with uvicorn's
 process manager"; figures in bench/RESULTS.md.
@@ -37,6 +36,8 @@ from uvicorn.supervisors import Multiprocess
 from uvicorn.supervisors import multiprocess as uvicorn_multiprocess
 
 APP = "app.main:build"
+# HTTP_PARSER -> uvicorn's protocol class; both cap the request head at HTTP_MAX_HEADER_BYTES.
+PARSERS = {"httptools": "app.http_head_cap:CappedHttpToolsProtocol", "h11": "h11"}
 
 
 class PortInUse(RuntimeError):
@@ -83,12 +84,13 @@ class ReusePortProcess(uvicorn_multiprocess.Process):
 
 
 def config(host: str, port: int, workers: int, log_level: str, *, max_header_bytes: int = 16_384,
-           keep_alive_seconds: int = 5, parser: str = "h11") -> uvicorn.Config:
+           keep_alive_seconds: int = 5, parser: str = "httptools") -> uvicorn.Config:
     """uvicorn's settings for the API. ``proxy_headers=False``: uvicorn would otherwise believe
     ``X-Forwarded-For`` from its own ``forwarded_allow_ips``; the application decides that with
-    ``TRUSTED_PROXIES`` in one place (app/core/client_address.py)."""
+    ``TRUSTED_PROXIES`` in one place (app/core/client_address.py). ``max_header_bytes`` caps the request head
+    with either parser (uvicorn's h11 setting of that name, which app/http_head_cap.py reads too)."""
     return uvicorn.Config(APP, factory=True, host=host, port=port, workers=workers, access_log=False,
-                          proxy_headers=False, log_level=log_level, http=parser,
+                          proxy_headers=False, log_level=log_level, http=PARSERS[parser],
                           h11_max_incomplete_event_size=max_header_bytes, timeout_keep_alive=keep_alive_seconds)
 
 

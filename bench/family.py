@@ -203,7 +203,7 @@ def main() -> None:
 
             out, (stats, elapsed) = asyncio.run(both())
             load.report(stats, elapsed, argparse.Namespace(users=50, think=0.0, seconds=args.seconds + 5, warmup=5.0,
-                                                           workers=args.workers, http_parser="h11",
+                                                           workers=args.workers, http_parser="httptools",
                                                            separate_worker=False), seeded, load_avg)
         else:
             load_avg = os.getloadavg()[0]

@@ -1,5 +1,5 @@
-"""Benchmark: the cost of uvicorn's h11 parser (what ``dueprocess serve`` uses, for its header cap) against
-httptools (uvicorn's default, no header cap). See app/serve.py and docs/DECISIONS.md "Header limits".
+"""Benchmark: the two HTTP parsers ``dueprocess serve`` offers, httptools with its head cap (the default,
+app/http_head_cap.py) against uvicorn's h11. See app/serve.py and docs/DECISIONS.md "Header limits".
 
 Starts two API servers side by side on one scratch SQLite database, one uvicorn worker each, built from the
 same ``app.serve.config`` and differing only in ``http``; then drives ``GET /healthz`` (parser-bound: no
@@ -29,7 +29,7 @@ from bench._http import Result, build_request, free_port, run_load  # noqa: E402
 
 PARSERS = ("httptools", "h11")
 LAUNCH = ("import sys, uvicorn; from app import serve; "
-          "c = serve.config('127.0.0.1', int(sys.argv[1]), 1, 'warning'); c.http = sys.argv[2]; "
+          "c = serve.config('127.0.0.1', int(sys.argv[1]), 1, 'warning', parser=sys.argv[2]); "
           "uvicorn.Server(c).run()")
 
 

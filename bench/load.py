@@ -475,9 +475,8 @@ def main() -> None:
                     help="mean think time between one user's requests in seconds (0 = back-to-back)")
     ap.add_argument("--baseline", type=float, default=3.0, help="seconds of the 1-user baseline (0 = skip)")
     ap.add_argument("--no-pdf", action="store_true", help="leave the one PDF per user per minute out of the mix")
-    ap.add_argument("--http-parser", choices=("h11", "httptools"), default="h11",
-                    help="the server's HTTP_PARSER; httptools as behind the Compose proxy (TRUSTED_PROXIES is then "
-                         "set to the loopback, which stands for the proxy)")
+    ap.add_argument("--http-parser", choices=("h11", "httptools"), default="httptools",
+                    help="the server's HTTP_PARSER (httptools, the default, with its head cap; or h11)")
     ap.add_argument("--separate-worker", action="store_true",
                     help="as docker-compose.yml runs it: the API with JOBS_IN_PROCESS=false and one "
                          "`dueprocess worker` process beside it (on the same CPUs)")
@@ -490,8 +489,6 @@ def main() -> None:
 
     env = server_env("")
     env["HTTP_PARSER"] = args.http_parser
-    if args.http_parser == "httptools":
-        env["TRUSTED_PROXIES"] = '["127.0.0.1/32"]'
     if args.separate_worker:
         env["JOBS_IN_PROCESS"] = "false"
     os.environ.update({k: v for k, v in env.items() if k != "DATABASE_URL"})

@@ -91,8 +91,8 @@ class Settings(BaseSettings):
         description="largest request head (request line + headers) the server reads; larger: 400 and the "
                     "connection closed (app/serve.py)")
     http_parser: Literal["h11", "httptools"] = Field(
-        default="h11", description="h11 enforces HTTP_MAX_HEADER_BYTES itself; httptools is faster but has no cap on "
-                                   "request heads, so use it only behind a reverse proxy that caps them (app/serve.py)")
+        default="httptools", description="both enforce HTTP_MAX_HEADER_BYTES (httptools with app/http_head_cap.py); "
+                                         "httptools is faster, h11 the pure-Python alternative (app/serve.py)")
     http_keep_alive_seconds: int = Field(default=5, ge=1, le=300,
                                          description="an idle keep-alive connection is closed after this")
     redis_url: str = Field(default="", repr=False, description="Redis for the general rate limits shared by every "
@@ -207,10 +207,6 @@ class Settings(BaseSettings):
         parse_networks(self.trusted_proxies)  # a typo must stop the start, not silently trust nobody
         if self.metrics_token and len(self.metrics_token.strip()) < 32:
             raise ValueError("METRICS_TOKEN must be at least 32 characters (or empty: admins only)")
-        if self.app_env == AppEnv.production and self.http_parser == "httptools" and not self.trusted_proxies:
-            # httptools reads any number and size of headers: only a reverse proxy in front may cap them.
-            raise ValueError("HTTP_PARSER=httptools needs a reverse proxy in front (set TRUSTED_PROXIES), "
-                             "or keep h11")
         key = self.jwt_secret_key
         if self.app_env == AppEnv.development and (not key or key in PLACEHOLDER_KEYS):
             self.jwt_secret_key = _dev_key()

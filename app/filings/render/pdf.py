@@ -40,8 +40,8 @@ DEFAULT_MAX_PAGES = 200
 # ``None`` asks for a plain PDF explicitly.
 DEFAULT_VARIANT = "default"
 
-# When HarfBuzz-Subset is missing (it is not among the README's packages), WeasyPrint subsets fonts with
-# fontTools, which stamps each subset's `head.modified` with the current time: two renders of one
+# When HarfBuzz-Subset (libharfbuzz-subset0, among the README's packages; it subsets about twice as fast) is
+# missing, WeasyPrint subsets fonts with fontTools, which stamps each subset's `head.modified` with the current time: two renders of one
 # snapshot a second apart differed in bytes (the "flaky" same-bytes test on a loaded machine). fontTools
 # takes the time from SOURCE_DATE_EPOCH when set (the reproducible-builds convention), so the write step
 # runs with it fixed: 2021-10-21, the date of the bundled Liberation Serif 2.1.5 files.
