@@ -14,6 +14,7 @@ from app.auth.shared_throttle import counter_engine, shared_throttles
 from app.auth.throttle import LoginThrottle, password_change_throttle
 from app.core import keyring
 from app.core.admission import Admission
+from app.core.async_reads import AsyncReader
 from app.core.client_address import parse_networks
 from app.core.config import Settings, get_settings
 from app.core.db import Database, make_database
@@ -35,6 +36,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if app.state.async_reader is not None:
+            await app.state.async_reader.open()
         for hook in list(app.state.startup_hooks):
             await hook(app)
         if settings.gc_freeze:
@@ -46,6 +49,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             await app.state.rate_limiter.close()
         if getattr(app.state, "counter_engine", None) is not None:
             app.state.counter_engine.dispose()
+        if app.state.async_reader is not None:
+            await app.state.async_reader.close()
         if app.state.owns_db:
             app.state.db.dispose()
 
@@ -61,6 +66,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.settings = settings
     app.state.owns_db = db is None
     app.state.db = db or make_database(settings)
+    # The per-request principal read on the event loop (app/core/async_reads.py); SQLite reads it inline instead.
+    app.state.async_reader = (AsyncReader(str(app.state.db.engine.url.render_as_string(hide_password=False)), settings)
+                              if app.state.db.dialect == "postgresql" else None)
     app.state.passwords = PasswordService(settings.password_hash_profile, settings.password_hash_concurrency)
     app.state.login_throttle = LoginThrottle(
         settings.login_max_failures_per_account, settings.login_max_failures_per_ip, settings.login_window_seconds,

@@ -24,6 +24,7 @@ from app.auth.models import UserAccount
 from app.auth.permissions import Permission, has_permission
 from app.core import client_address
 from app.core.admission import Admission, Ticket
+from app.core.async_reads import AsyncReader
 from app.core.audit import Actor
 from app.core.config import Settings
 from app.core.db import Database
@@ -202,8 +203,11 @@ async def _authenticate_token(request: Request, raw: str) -> tuple[Principal, Se
     await admit(request)
     db: Database = request.app.state.db
     session: Session | None = None
+    reader = _async_reader(request)
     if db.inline_sqlite_path is not None:
         found = lookup.fetch_token_inline(db, digest)
+    elif reader is not None:
+        found = await lookup.fetch_token_async(db, reader, digest)
     else:
         session = open_session(request)
         found = await run_in_threadpool(lookup.fetch_token_with_session, session, digest)
@@ -214,10 +218,17 @@ async def _authenticate_token(request: Request, raw: str) -> tuple[Principal, Se
     return principal, session
 
 
+def _async_reader(request: Request) -> AsyncReader | None:
+    """The PostgreSQL pool for reads on the event loop, when this process has one open on this loop."""
+    reader: AsyncReader | None = getattr(request.app.state, "async_reader", None)
+    return reader if reader is not None and reader.usable() else None
+
+
 async def authenticate(request: Request) -> tuple[Principal, Session | None]:
     """Verify the bearer token, wait for the request's turn, then read the account and organization (role,
-    active flag, token version) from the database: inline on SQLite files, else on the request's session in
-    the thread pool (which is returned, to be reused by the route). See app/auth/lookup.py.
+    active flag, token version) from the database: inline on SQLite files, on the event loop on PostgreSQL
+    (app/core/async_reads.py), else on the request's session in the thread pool (which is returned, to be reused
+    by the route). See app/auth/lookup.py.
 
     A bearer token that starts with ``dp_pat_`` is a personal access token (app/auth/access_tokens.py)."""
     raw = _bearer(request)
@@ -228,6 +239,9 @@ async def authenticate(request: Request) -> tuple[Principal, Session | None]:
     db: Database = request.app.state.db
     if db.inline_sqlite_path is not None:
         return _principal(request, claims, lookup.fetch_inline(db, claims.user_id)), None
+    reader = _async_reader(request)
+    if reader is not None:
+        return _principal(request, claims, await lookup.fetch_async(db, reader, claims.user_id)), None
     session = open_session(request)
     row = await run_in_threadpool(lookup.fetch_with_session, session, claims.user_id)
     return _principal(request, claims, row), session

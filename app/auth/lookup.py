@@ -1,10 +1,12 @@
 """Reading the caller's account and organization on every request (docs/design.md#permissions-and-roles: revocation is
 immediate).
 
-Two paths, one answer (tests/auth/test_lookup.py compares them row for row):
+Three paths, one answer (tests/auth/test_lookup.py compares them row for row):
 
-- ``fetch_with_session``: one Core query (user JOIN organization) on the request's session. Used on
-  PostgreSQL, inside the thread pool, so the round trip never blocks the event loop.
+- ``fetch_with_session``: one Core query (user JOIN organization) on the request's session, in the thread pool.
+  The fallback on PostgreSQL when the asynchronous pool is not usable (a test client without a lifespan).
+- ``fetch_async``: PostgreSQL. The same statement, compiled once, on the event loop over psycopg's asynchronous
+  connection (app/core/async_reads.py): no thread-pool hop before the route's own.
 - ``fetch_inline``: SQLite files only. The same statement, compiled once, run on the database's read-only
   autocommit connection (``Database.inline_sqlite``) directly on the event loop. It is a primary-key read of
   one local row (~20 µs); the thread-pool hop and ORM session it replaces cost ten times that, and were most
@@ -28,6 +30,7 @@ from sqlmodel import Session
 
 from app.auth.credential_models import PersonalAccessToken
 from app.auth.models import Organization, UserAccount
+from app.core.async_reads import AsyncReader
 from app.core.db import Database
 from app.core.types import table_of
 
@@ -95,8 +98,9 @@ class _Compiled:
 
 
 def _compile(dialect: Dialect, query: sa.Select[Any], key_column: sa.Column[Any]) -> _Compiled:
-    """The statement as SQLite text plus the type processors SQLAlchemy would apply (UUID as hex text,
-    booleans as integers, UTC datetimes), so ``fetch_inline`` returns exactly what the Core query returns."""
+    """The statement as the dialect's text plus the type processors SQLAlchemy would apply (on SQLite: UUID as hex
+    text, booleans as integers; UTC datetimes), so ``fetch_inline`` and ``fetch_async`` return exactly what the
+    Core query returns."""
     compiled = query.compile(dialect=dialect)
     bind = key_column.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
     columns = list(query.selected_columns)
@@ -115,12 +119,20 @@ _STATEMENTS: dict[str, tuple[sa.Select[Any], sa.Column[Any]]] = {
 }
 
 
-def _run_inline(db: Database, name: str, key: Any) -> list[Any] | None:
-    dialect = db.engine.dialect
+def _compiled(dialect: Dialect, name: str) -> _Compiled:
     by_name = _compiled_by_dialect.setdefault(dialect, {})
     c = by_name.get(name)
     if c is None:
         c = by_name[name] = _compile(dialect, *_STATEMENTS[name])
+    return c
+
+
+def _processed(c: _Compiled, row: Any) -> list[Any]:
+    return [p(v) if p is not None else v for p, v in zip(c.processors, row, strict=True)]
+
+
+def _run_inline(db: Database, name: str, key: Any) -> list[Any] | None:
+    c = _compiled(db.engine.dialect, name)
     with db.inline_lock:
         try:
             # fetchall: the statement runs to completion here, so its read transaction ends before the lock
@@ -131,7 +143,14 @@ def _run_inline(db: Database, name: str, key: Any) -> list[Any] | None:
             raise OperationalError(c.sql, None, exc) from exc
     if not rows:
         return None
-    return [p(v) if p is not None else v for p, v in zip(c.processors, rows[0], strict=True)]
+    return _processed(c, rows[0])
+
+
+async def _run_async(db: Database, reader: AsyncReader, name: str, key: Any) -> list[Any] | None:
+    c = _compiled(db.engine.dialect, name)
+    key_name = "user_id" if name == "principal" else "token_hash"
+    row = await reader.first_row(c.sql, {key_name: c.bind(key)})
+    return None if row is None else _processed(c, row)
 
 
 def fetch_inline(db: Database, user_id: uuid.UUID) -> UserOrg | None:
@@ -145,4 +164,18 @@ def fetch_inline(db: Database, user_id: uuid.UUID) -> UserOrg | None:
 def fetch_token_inline(db: Database, token_hash: str) -> UserOrgToken | None:
     """``fetch_token_with_session`` on the event loop (SQLite files only)."""
     values = _run_inline(db, "token", token_hash)
+    return None if values is None else _split_token_row(values)
+
+
+async def fetch_async(db: Database, reader: AsyncReader, user_id: uuid.UUID) -> UserOrg | None:
+    """The principal row read on the event loop (PostgreSQL; see the module docstring)."""
+    values = await _run_async(db, reader, "principal", user_id)
+    if values is None:
+        return None
+    return dict(zip(_USER_KEYS, values[:_N_USER], strict=True)), dict(zip(_ORG_KEYS, values[_N_USER:], strict=True))
+
+
+async def fetch_token_async(db: Database, reader: AsyncReader, token_hash: str) -> UserOrgToken | None:
+    """``fetch_token_with_session`` on the event loop (PostgreSQL)."""
+    values = await _run_async(db, reader, "token", token_hash)
     return None if values is None else _split_token_row(values)

@@ -40,11 +40,12 @@ DEFAULT_MAX_PAGES = 200
 # ``None`` asks for a plain PDF explicitly.
 DEFAULT_VARIANT = "default"
 
-# When HarfBuzz-Subset (libharfbuzz-subset0, among the README's packages; it subsets about twice as fast) is
-# missing, WeasyPrint subsets fonts with fontTools, which stamps each subset's `head.modified` with the current time: two renders of one
-# snapshot a second apart differed in bytes (the "flaky" same-bytes test on a loaded machine). fontTools
-# takes the time from SOURCE_DATE_EPOCH when set (the reproducible-builds convention), so the write step
-# runs with it fixed: 2021-10-21, the date of the bundled Liberation Serif 2.1.5 files.
+# When HarfBuzz-Subset (libharfbuzz-subset0, among the README's packages; it subsets about twice as fast)
+# is missing, WeasyPrint subsets fonts with fontTools, which stamps each subset's `head.modified` with the
+# current time: two renders of one snapshot a second apart differed in bytes (the "flaky" same-bytes test on
+# a loaded machine). fontTools takes the time from SOURCE_DATE_EPOCH when set (the reproducible-builds
+# convention), so the write step runs with it fixed: 2021-10-21, the date of the bundled Liberation Serif
+# 2.1.5 files.
 FONT_TIMESTAMP_EPOCH = "1634774400"
 
 __all__ = ["BASE_URL", "DEFAULT_MAX_PAGES", "DEFAULT_VARIANT", "PDF_VARIANTS", "layout_and_write",
