@@ -25,8 +25,11 @@ from app.portal.router import router as portal_router
 from app.protection.router import router as protection_router
 
 API_PREFIX = "/api/v1"
+# In matching order: FastAPI tries the routes one by one, so the routes every client calls most come first
+# (/auth/me, then the client list, status and custody events); routers whose paths overlap (/clients/...) keep
+# their relative order.
 DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
-    auth_router, credentials_router, users_router, audit_router, casework_router, clients_router, custody_router,
+    auth_router, casework_router, credentials_router, users_router, audit_router, clients_router, custody_router,
     protection_router, deadlines_router, filings_router, packets_router, portal_router, jobs_router,
     notifications_router, documents_router, court_profiles_router,
 )

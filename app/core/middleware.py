@@ -169,11 +169,12 @@ class RequestContextMiddleware:
             template = _route_template(path, scope.get("route"))
             metrics.observe_request("HEAD" if head else str(scope.get("method")), template,
                                     status_holder["status"], elapsed)
-            log.info("request", extra={
-                "method": "HEAD" if head else scope.get("method"), "path": _loggable(path),
-                "status": status_holder["status"],
-                "duration_ms": round(elapsed * 1000, 2),
-            })
+            if log.isEnabledFor(logging.INFO):  # the fields are not even built under LOG_LEVEL=WARNING
+                log.info("request", extra={
+                    "method": "HEAD" if head else scope.get("method"), "path": _loggable(path),
+                    "status": status_holder["status"],
+                    "duration_ms": round(elapsed * 1000, 2),
+                })
             request_id_var.reset(token)
 
     @staticmethod

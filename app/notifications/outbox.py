@@ -77,9 +77,12 @@ def rotation(session: Session, org_id: uuid.UUID) -> tuple[list[dict[str, Any]],
     return list(row.shifts), list(row.steps) or oncall.DEFAULT_STEPS, row.repeat_minutes
 
 
-def step_recipients(session: Session, org_id: uuid.UUID, target: str, now: datetime) -> list[UserAccount]:
-    """The active staff one escalation step reaches; every attorney when the step names nobody."""
-    shifts, _, _ = rotation(session, org_id)
+def step_recipients(session: Session, org_id: uuid.UUID, target: str, now: datetime,
+                    shifts: list[dict[str, Any]] | None = None) -> list[UserAccount]:
+    """The active staff one escalation step reaches; every attorney when the step names nobody. ``shifts``:
+    the rotation's, when the caller has read it already (each ``rotation`` call is a query)."""
+    if shifts is None:
+        shifts, _, _ = rotation(session, org_id)
     ids = oncall.step_users(shifts, target, now)
     if ids is None:
         roles = {"all_attorneys": ("attorney",), "all_admins": ("admin",)}.get(target, STAFF_ROLES)
@@ -147,10 +150,10 @@ def record(session: Session, *, org_id: uuid.UUID, event: str, subject_type: str
     if recipients is not None:
         users = active_users(session, org_id, ids=[str(r) for r in recipients])
     elif event == "alert.raised" and severity in (ESCALATING, "high"):
-        _, steps, _ = rotation(session, org_id)
-        users = step_recipients(session, org_id, str(oncall.step_for(steps, 0)["notify"]), now)
+        shifts, steps, repeat_minutes = rotation(session, org_id)  # read once for the whole intent
+        users = step_recipients(session, org_id, str(oncall.step_for(steps, 0)["notify"]), now, shifts=shifts)
         if severity == ESCALATING:
-            intent.next_escalation_at = oncall.next_step_at(steps, 0, now, now, rotation(session, org_id)[2])
+            intent.next_escalation_at = oncall.next_step_at(steps, 0, now, now, repeat_minutes)
     elif event == "alert.raised":
         users = active_users(session, org_id, roles=STAFF_ROLES)
     else:
