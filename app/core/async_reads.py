@@ -76,7 +76,7 @@ class AsyncReader:
                     return await cur.fetchone()
             except psycopg.OperationalError as exc:
                 if attempt == 2:
-                    raise OperationalError(sql, dict(params), exc) from exc
+                    raise OperationalError(sql, None, exc) from exc  # no parameters: a digest stays out of logs
             except PoolTimeout as exc:
-                raise OperationalError(sql, dict(params), exc) from exc
+                raise OperationalError(sql, None, exc) from exc
         return None  # not reached: the second attempt returns or raises
