@@ -69,6 +69,10 @@ _ORG_KEYS = tuple(c.name for c in _ORG_COLS)
 _PAT_KEYS = tuple(c.name for c in _PAT_COLS)
 
 
+def _split_principal_row(values: Any) -> UserOrg:
+    return dict(zip(_USER_KEYS, values[:_N_USER], strict=True)), dict(zip(_ORG_KEYS, values[_N_USER:], strict=True))
+
+
 def _split_token_row(values: Any) -> UserOrgToken:
     user_end, org_end = _N_USER, _N_USER + _N_ORG
     return (dict(zip(_USER_KEYS, values[:user_end], strict=True)),
@@ -85,14 +89,13 @@ def fetch_token_with_session(session: Session, token_hash: str) -> UserOrgToken 
 def fetch_with_session(session: Session, user_id: uuid.UUID) -> UserOrg | None:
     """(user columns, organization columns) of the account, or None."""
     row = session.execute(PRINCIPAL_QUERY, {"user_id": user_id}).first()
-    if row is None:
-        return None
-    return dict(zip(_USER_KEYS, row[:_N_USER], strict=True)), dict(zip(_ORG_KEYS, row[_N_USER:], strict=True))
+    return None if row is None else _split_principal_row(tuple(row))
 
 
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
+    param: str  # the statement's one bind parameter (``user_id`` or ``token_hash``)
     bind: Callable[[Any], Any]
     processors: tuple[Callable[[Any], Any] | None, ...]
 
@@ -104,8 +107,10 @@ def _compile(dialect: Dialect, query: sa.Select[Any], key_column: sa.Column[Any]
     compiled = query.compile(dialect=dialect)
     bind = key_column.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
     columns = list(query.selected_columns)
+    (param,) = compiled.binds
     return _Compiled(
         sql=compiled.string,
+        param=param,
         bind=bind,
         processors=tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns),
     )
@@ -148,17 +153,14 @@ def _run_inline(db: Database, name: str, key: Any) -> list[Any] | None:
 
 async def _run_async(db: Database, reader: AsyncReader, name: str, key: Any) -> list[Any] | None:
     c = _compiled(db.engine.dialect, name)
-    key_name = "user_id" if name == "principal" else "token_hash"
-    row = await reader.first_row(c.sql, {key_name: c.bind(key)})
+    row = await reader.first_row(c.sql, {c.param: c.bind(key)})
     return None if row is None else _processed(c, row)
 
 
 def fetch_inline(db: Database, user_id: uuid.UUID) -> UserOrg | None:
     """The principal row read on the event loop (SQLite files only; see the module docstring)."""
     values = _run_inline(db, "principal", user_id)
-    if values is None:
-        return None
-    return dict(zip(_USER_KEYS, values[:_N_USER], strict=True)), dict(zip(_ORG_KEYS, values[_N_USER:], strict=True))
+    return None if values is None else _split_principal_row(values)
 
 
 def fetch_token_inline(db: Database, token_hash: str) -> UserOrgToken | None:
@@ -170,9 +172,7 @@ def fetch_token_inline(db: Database, token_hash: str) -> UserOrgToken | None:
 async def fetch_async(db: Database, reader: AsyncReader, user_id: uuid.UUID) -> UserOrg | None:
     """The principal row read on the event loop (PostgreSQL; see the module docstring)."""
     values = await _run_async(db, reader, "principal", user_id)
-    if values is None:
-        return None
-    return dict(zip(_USER_KEYS, values[:_N_USER], strict=True)), dict(zip(_ORG_KEYS, values[_N_USER:], strict=True))
+    return None if values is None else _split_principal_row(values)
 
 
 async def fetch_token_async(db: Database, reader: AsyncReader, token_hash: str) -> UserOrgToken | None:

@@ -69,14 +69,18 @@ class AsyncReader:
         failure the synchronous pool would have hidden too (it pings a connection idle for a second). A server
         that cannot be reached raises SQLAlchemy's ``OperationalError``: the same 503 (``database_unavailable``)
         as the synchronous path."""
-        for attempt in (1, 2):
-            try:
-                async with self.pool.connection() as conn:
-                    cur = await conn.execute(sql, params)
-                    return await cur.fetchone()
-            except psycopg.OperationalError as exc:
-                if attempt == 2:
-                    raise OperationalError(sql, None, exc) from exc  # no parameters: a digest stays out of logs
-            except PoolTimeout as exc:
-                raise OperationalError(sql, None, exc) from exc
-        return None  # not reached: the second attempt returns or raises
+        try:
+            return await self._first_row(sql, params)
+        except psycopg.OperationalError:
+            pass  # a dead pooled connection, now dropped by the pool: once more, on another
+        except PoolTimeout as exc:
+            raise OperationalError(sql, None, exc) from exc  # no parameters: a digest stays out of logs
+        try:
+            return await self._first_row(sql, params)
+        except (psycopg.OperationalError, PoolTimeout) as exc:
+            raise OperationalError(sql, None, exc) from exc
+
+    async def _first_row(self, sql: str, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(sql, params)
+            return await cur.fetchone()

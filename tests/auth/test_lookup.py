@@ -128,8 +128,7 @@ def test_an_unreachable_database_is_a_503_on_the_async_path(db: Any, settings: S
     async def down() -> None:
         url = db.engine.url.set(port=1).render_as_string(hide_password=False)  # nothing listens on port 1
         reader = AsyncReader(url, settings)
-        await reader.pool.open(wait=False)
-        reader._loop = asyncio.get_running_loop()
+        await reader.open()  # does not wait for a connection: an instance starts while the server is down
         try:
             with pytest.raises(OperationalError):
                 await lookup.fetch_async(db, reader, org_a.users["paralegal"].id)
