@@ -23,21 +23,32 @@ worker that happens to be waiting in ``accept`` takes the connection, so the bus
 the other's (bench/RESULTS.md: per-user mean latencies 121 ms on one worker, 193 ms on the other). The parent
 holds the address (bound, never listening) so nothing else can take it between worker restarts; a worker that
 dies loses the connections still waiting in its own accept queue (they are reset), the price of the even spread.
+
+The kernel spreads *new* connections; a keep-alive connection then stays with one worker for as long as its
+client keeps it, so 50 connections may sit 19/31, and after a worker dies they all sit on the survivors. The
+workers share a table of their open connections, and a worker over its share closes a connection after its
+response (``Connection: close``) so that the client's next connection is spread again (app/connection_balance.py).
 """
 
 from __future__ import annotations
 
 import errno
+import os
+import shutil
 import socket
+import tempfile
 
 import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess
 from uvicorn.supervisors import multiprocess as uvicorn_multiprocess
 
+from app import connection_balance
+
 APP = "app.main:build"
-# HTTP_PARSER -> uvicorn's protocol class; both cap the request head at HTTP_MAX_HEADER_BYTES.
-PARSERS = {"httptools": "app.http_head_cap:CappedHttpToolsProtocol", "h11": "h11"}
+# HTTP_PARSER -> uvicorn's protocol class; both cap the request head at HTTP_MAX_HEADER_BYTES. With several
+# workers, httptools also spreads keep-alive connections evenly over them (app/connection_balance.py).
+PARSERS = {"httptools": "app.connection_balance:BalancedHttpToolsProtocol", "h11": "h11"}
 
 
 class PortInUse(RuntimeError):
@@ -72,7 +83,8 @@ def reuse_port_socket(host: str, port: int) -> socket.socket:
 
 
 class ReusePortProcess(uvicorn_multiprocess.Process):
-    """uvicorn's worker process, listening on a ``SO_REUSEPORT`` socket of its own instead of the parent's."""
+    """uvicorn's worker process, listening on a ``SO_REUSEPORT`` socket of its own instead of the parent's, and
+    taking a slot in the table of open connections (app/connection_balance.py)."""
 
     def target(self, sockets: list[socket.socket] | None = None) -> None:  # pragma: no cover - in the worker
         own = []
@@ -80,7 +92,26 @@ class ReusePortProcess(uvicorn_multiprocess.Process):
             host, port = inherited.getsockname()[:2]
             inherited.close()  # the parent's placeholder: bound, never listening, not ours to serve
             own.append(reuse_port_socket(host, port))
+        connection_balance.join_from_environment()
         super().target(own)
+
+    @property
+    def server(self) -> uvicorn.Server:
+        if self._server is None:
+            self._server = _WorkerServer(config=self.config)
+        return self._server
+
+
+class _WorkerServer(uvicorn.Server):
+    """uvicorn's server, clearing its slot in the connection table once it has shut down. (Not in a ``finally``
+    after ``run``: uvicorn re-raises the signal that stopped it once the server is down, and a worker stopped by
+    SIGTERM ends there.)"""
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        try:
+            await super().shutdown(sockets)
+        finally:
+            connection_balance.leave()
 
 
 def config(host: str, port: int, workers: int, log_level: str, *, max_header_bytes: int = 16_384,
@@ -112,7 +143,16 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, log_level
         # on SIGTTIN); this process only ever runs this one manager, so the class is swapped for the manager's run.
         uvicorn_multiprocess.Process = ReusePortProcess  # type: ignore[misc]
         manager = Multiprocess(config_, sockets=[sock])
-        manager.run()
+        # The workers' table of open connections, private to this server (the workers inherit the environment).
+        table_dir = tempfile.mkdtemp(prefix="dueprocess-")
+        table = os.path.join(table_dir, "connections")
+        connection_balance.ConnectionTable.create(table)
+        os.environ[connection_balance.TABLE_ENV] = table
+        try:
+            manager.run()
+        finally:
+            os.environ.pop(connection_balance.TABLE_ENV, None)
+            shutil.rmtree(table_dir, ignore_errors=True)
         return STARTUP_FAILURE if any(p.exitcode == STARTUP_FAILURE for p in manager.processes) else 0
     server = uvicorn.Server(config_)
     server.run(sockets=[sock])

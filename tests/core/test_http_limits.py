@@ -119,12 +119,16 @@ def test_an_oversized_head_after_a_served_request_is_refused(server: int, reques
 
 
 def test_the_server_configuration_caps_heads_with_either_parser() -> None:
-    """httptools (the default) is uvicorn's protocol with the cap of app/http_head_cap.py; h11 is uvicorn's own,
-    with its cap. Both get HTTP_MAX_HEADER_BYTES."""
+    """httptools (the default) is uvicorn's protocol with the cap of app/http_head_cap.py (and the connection
+    spread of app/connection_balance.py on top); h11 is uvicorn's own, with its cap. Both get
+    HTTP_MAX_HEADER_BYTES."""
+    from app.connection_balance import BalancedHttpToolsProtocol
     from app.core.config import Settings
+    from app.http_head_cap import CappedHttpToolsProtocol
 
     assert Settings().http_parser == "httptools"
-    for parser, protocol in (("httptools", "app.http_head_cap:CappedHttpToolsProtocol"), ("h11", "h11")):
+    assert issubclass(BalancedHttpToolsProtocol, CappedHttpToolsProtocol)
+    for parser, protocol in (("httptools", "app.connection_balance:BalancedHttpToolsProtocol"), ("h11", "h11")):
         cfg: Any = serve.config("127.0.0.1", 0, 1, "warning", max_header_bytes=20_000, parser=parser)
         assert cfg.http == protocol
         assert cfg.h11_max_incomplete_event_size == 20_000
