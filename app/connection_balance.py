@@ -22,12 +22,16 @@ kernel put them (uvicorn's h11 protocol closes without announcing it, which woul
 A single worker has no table and nothing here runs. A request that is pipelined behind another is never the one
 to close its connection (the requests after it would be lost).
 
-The table. ``SLOTS`` slots of two 64-bit integers each: process ids, then open-connection counts. A worker claims
+The table. ``SLOTS`` slots of three 64-bit integers each (process ids, then open connections, then connections
+closed to even out the split, each a column of ``SLOTS`` numbers). A worker claims
 the first slot it can lock (``fcntl.lockf`` on the slot's bytes; the kernel drops the lock when the process
 exits, however it exits) and clears, on the way, any other unlocked slot (a worker that was killed left its
 numbers behind). Only a slot's owner writes it; the others read it, and a number that is a moment old only
 delays a decision by one request. The slots beyond ``--workers`` leave room for uvicorn's SIGTTIN (one worker
 more) and for the replacement that SIGHUP starts before it stops the old worker.
+
+Metrics: ``dueprocess_http_connections{pid}`` (open connections) and ``dueprocess_http_connections_rebalanced_total
+{pid}`` (closed to even out the split) for every worker in the table, whichever worker answers the scrape.
 """
 
 from __future__ import annotations
@@ -40,12 +44,15 @@ import os
 from pathlib import Path
 from typing import Any
 
+from app.core import metrics
 from app.http_head_cap import CappedHttpToolsProtocol
 
 # Environment variable through which ``dueprocess serve`` hands the table's path to its worker processes.
 TABLE_ENV = "DUEPROCESS_CONNECTION_TABLE"
 SLOTS = 64
 _INT = 8  # bytes per number
+_PID, _OPEN, _REBALANCED = 0, SLOTS, 2 * SLOTS  # where each column of numbers starts
+_SIZE = 3 * SLOTS * _INT
 
 log = logging.getLogger("app.connection_balance")
 
@@ -68,7 +75,7 @@ class ConnectionTable:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self._fd = os.open(self.path, os.O_RDWR)
-        self._map = mmap.mmap(self._fd, SLOTS * 2 * _INT)
+        self._map = mmap.mmap(self._fd, _SIZE)
         self._numbers = memoryview(self._map).cast("q")
         self.slot: int | None = None
 
@@ -76,7 +83,7 @@ class ConnectionTable:
     def create(path: str | os.PathLike[str]) -> None:
         """A zeroed table at ``path`` (by the parent, before any worker starts)."""
         with open(path, "wb") as f:
-            f.write(bytes(SLOTS * 2 * _INT))
+            f.write(bytes(_SIZE))
 
     def _lock(self, slot: int, op: int) -> bool:
         try:
@@ -92,11 +99,10 @@ class ConnectionTable:
         for slot in range(SLOTS):
             if not self._lock(slot, fcntl.LOCK_EX | fcntl.LOCK_NB):
                 continue  # a live worker's slot
-            self._numbers[SLOTS + slot] = 0
-            self._numbers[slot] = 0
+            self._clear(slot)
             if mine is None:
                 mine = slot
-                self._numbers[slot] = os.getpid()
+                self._numbers[_PID + slot] = os.getpid()
             else:
                 self._lock(slot, fcntl.LOCK_UN)
         if mine is None:
@@ -104,25 +110,37 @@ class ConnectionTable:
         self.slot = mine
         return mine
 
+    def _clear(self, slot: int) -> None:
+        for column in (_PID, _OPEN, _REBALANCED):
+            self._numbers[column + slot] = 0
+
     def publish(self, open_connections: int) -> None:
         if self.slot is not None:
-            self._numbers[SLOTS + self.slot] = open_connections
+            self._numbers[_OPEN + self.slot] = open_connections
+
+    def count_rebalanced(self) -> None:
+        if self.slot is not None:
+            self._numbers[_REBALANCED + self.slot] += 1
 
     def totals(self) -> tuple[int, int]:
         """(open connections of all workers, live workers)."""
-        numbers = self._numbers
-        pids = numbers[:SLOTS]
-        return sum(numbers[SLOTS:]), SLOTS - pids.tolist().count(0)
+        numbers = self._numbers[:_REBALANCED].tolist()  # one copy: cheaper than reading them one by one
+        return sum(numbers[_OPEN:]), SLOTS - numbers[:_OPEN].count(0)
 
     def slots(self) -> list[tuple[int, int]]:
         """(process id, open connections) of every claimed slot."""
-        return [(self._numbers[i], self._numbers[SLOTS + i]) for i in range(SLOTS) if self._numbers[i]]
+        n = self._numbers
+        return [(n[_PID + i], n[_OPEN + i]) for i in range(SLOTS) if n[_PID + i]]
+
+    def rebalanced(self) -> dict[int, int]:
+        """Connections each worker (by process id) has closed to even out the split since it started."""
+        n = self._numbers
+        return {n[_PID + i]: n[_REBALANCED + i] for i in range(SLOTS) if n[_PID + i]}
 
     def release(self) -> None:
         """Clear this process's slot (a clean exit; after a crash the next worker to start clears it)."""
         if self.slot is not None:
-            self._numbers[SLOTS + self.slot] = 0
-            self._numbers[self.slot] = 0
+            self._clear(self.slot)
             self._lock(self.slot, fcntl.LOCK_UN)
             self.slot = None
 
@@ -144,6 +162,11 @@ class _Worker:
     def join(cls, path: str) -> None:
         cls.table = ConnectionTable(path)
         cls.table.claim()
+        metrics.register_gauge("dueprocess_http_connections", "Open HTTP connections of each worker process",
+                               ("pid",), _open_by_worker)
+        metrics.register_counter("dueprocess_http_connections_rebalanced_total",
+                                 "Connections a worker closed after a response to even out the split",
+                                 ("pid",), _rebalanced_by_worker)
 
     @classmethod
     def opened(cls) -> None:
@@ -167,6 +190,16 @@ class _Worker:
         return over_share(cls.open - cls.closing, total, live)
 
 
+def _open_by_worker() -> dict[tuple[str, ...], float]:
+    table = _Worker.table
+    return {} if table is None else {(str(pid),): n for pid, n in table.slots()}
+
+
+def _rebalanced_by_worker() -> dict[tuple[str, ...], float]:
+    table = _Worker.table
+    return {} if table is None else {(str(pid),): n for pid, n in table.rebalanced().items()}
+
+
 def join_from_environment() -> None:
     """In a worker process: take a slot in the table that ``dueprocess serve`` named, if it named one."""
     path = os.environ.get(TABLE_ENV)
@@ -179,6 +212,8 @@ def leave() -> None:
     if _Worker.table is not None:
         _Worker.table.close()
         _Worker.table = None
+        metrics.unregister_gauge("dueprocess_http_connections")
+        metrics.unregister_gauge("dueprocess_http_connections_rebalanced_total")
 
 
 class BalancedHttpToolsProtocol(CappedHttpToolsProtocol):
@@ -208,4 +243,6 @@ class BalancedHttpToolsProtocol(CappedHttpToolsProtocol):
             cycle.keep_alive = False
             self._told_to_close = True
             _Worker.closing += 1
+            if _Worker.table is not None:
+                _Worker.table.count_rebalanced()
             log.debug("closing a connection after its response: this worker holds more than its share")

@@ -64,6 +64,11 @@ def register_gauge(name: str, documentation: str, labels: Sequence[str], read: R
     _SOURCES[name] = GaugeSource(name, documentation, tuple(labels), read)
 
 
+def register_counter(name: str, documentation: str, labels: Sequence[str], read: Reader) -> None:
+    """``register_gauge`` for a total that only grows (exported as a counter; ``name`` ends in ``_total``)."""
+    _SOURCES[name] = GaugeSource(name, documentation, tuple(labels), read, counter=True)
+
+
 def unregister_gauge(name: str) -> None:
     _SOURCES.pop(name, None)
 

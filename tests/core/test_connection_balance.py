@@ -60,7 +60,7 @@ def _claim_in_child(path: Path, connections: int) -> tuple[subprocess.Popen[str]
 def test_each_process_claims_its_own_slot_and_a_dead_ones_slot_is_cleared(tmp_path: Path) -> None:
     path = tmp_path / "connections"
     ConnectionTable.create(path)
-    assert path.stat().st_size == SLOTS * 16
+    assert path.stat().st_size == SLOTS * 3 * 8
     children = []
     try:
         first, slot_a = _claim_in_child(path, 30)
@@ -155,6 +155,30 @@ class _Clients:
             c.close()
 
 
+METRICS_TOKEN = "metrics-" + "m" * 40
+
+
+def _metrics(port: int) -> str:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=GENEROUS)
+    try:
+        conn.request("GET", "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+        r = conn.getresponse()
+        assert r.status == 200
+        return r.read().decode()
+    finally:
+        conn.close()
+
+
+def _samples(text: str, name: str) -> dict[str, float]:
+    """{pid label: value} of one metric's samples."""
+    out = {}
+    for line in text.splitlines():
+        if line.startswith(name + "{"):
+            labels, value = line.rsplit(" ", 1)
+            out[labels.split('pid="', 1)[1].split('"', 1)[0]] = float(value)
+    return out
+
+
 def _split(table: ConnectionTable, workers: set[int]) -> list[int]:
     by_pid = dict(table.slots())
     return sorted(by_pid.get(pid, 0) for pid in workers)
@@ -176,7 +200,8 @@ def _rounds_until(clients: _Clients, table: ConnectionTable, server: subprocess.
 def test_workers_even_out_their_keep_alive_connections(database_url: str, tmp_path: Path) -> None:
     n = 24
     port = free_port()
-    server = _serve(database_url, "--port", str(port), "--workers", "2", env={"TMPDIR": str(tmp_path)})
+    server = _serve(database_url, "--port", str(port), "--workers", "2",
+                    env={"TMPDIR": str(tmp_path), "METRICS_TOKEN": METRICS_TOKEN})
     clients = None
     table = None
     try:
@@ -208,6 +233,16 @@ def test_workers_even_out_their_keep_alive_connections(database_url: str, tmp_pa
         before = clients.told_to_close
         _rounds_until(clients, table, server, [12, 12])
         assert clients.told_to_close - before >= 12, "12 connections moved without being told to close"
+
+        # Whichever worker answers the scrape reports both: their open connections and what each has closed.
+        text = _metrics(port)
+        workers = _workers(server.pid)
+        open_by_pid = _samples(text, "dueprocess_http_connections")
+        assert set(open_by_pid) == {str(pid) for pid in workers}
+        assert sorted(open_by_pid.values()) == [12.0, 13.0]  # the scrape's own connection is the 25th
+        rebalanced = _samples(text, "dueprocess_http_connections_rebalanced_total")
+        assert set(rebalanced) == {str(pid) for pid in workers}
+        assert sum(rebalanced.values()) >= 12
 
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=GENEROUS) == 0
