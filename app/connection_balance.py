@@ -70,7 +70,7 @@ def over_share(mine: int, total: int, live: int) -> bool:
 
 
 class ConnectionTable:
-    """The shared table: one slot (process id, open connections) per worker process."""
+    """The shared table: one slot (process id, open connections, connections closed for balance) per worker."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
@@ -92,9 +92,10 @@ class ConnectionTable:
             return False
         return True
 
-    def claim(self) -> int:
-        """This process's slot: the first free one (set to this process id and 0 connections). Every other free
-        slot is cleared on the way: a worker that was killed left its numbers behind."""
+    def claim(self) -> int | None:
+        """This process's slot: the first free one (set to this process id and 0 connections), or None when all
+        are taken. Every other free slot is cleared on the way: a worker that was killed left its numbers
+        behind."""
         mine = None
         for slot in range(SLOTS):
             if not self._lock(slot, fcntl.LOCK_EX | fcntl.LOCK_NB):
@@ -105,8 +106,6 @@ class ConnectionTable:
                 self._numbers[_PID + slot] = os.getpid()
             else:
                 self._lock(slot, fcntl.LOCK_UN)
-        if mine is None:
-            raise RuntimeError(f"no free slot in the connection table {self.path} ({SLOTS} workers at most)")
         self.slot = mine
         return mine
 
@@ -160,8 +159,13 @@ class _Worker:
 
     @classmethod
     def join(cls, path: str) -> None:
-        cls.table = ConnectionTable(path)
-        cls.table.claim()
+        table = ConnectionTable(path)
+        if table.claim() is None:
+            # More workers than slots: this one serves as before, without taking part (nothing else breaks).
+            log.warning("connection table full (%d workers): this worker's connections are not balanced", SLOTS)
+            table.close()
+            return
+        cls.table = table
         metrics.register_gauge("dueprocess_http_connections", "Open HTTP connections of each worker process",
                                ("pid",), _open_by_worker)
         metrics.register_counter("dueprocess_http_connections_rebalanced_total",

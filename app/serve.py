@@ -119,8 +119,10 @@ def config(host: str, port: int, workers: int, log_level: str, *, max_header_byt
     """uvicorn's settings for the API. ``proxy_headers=False``: uvicorn would otherwise believe
     ``X-Forwarded-For`` from its own ``forwarded_allow_ips``; the application decides that with
     ``TRUSTED_PROXIES`` in one place (app/core/client_address.py). ``max_header_bytes`` caps the request head
-    with either parser (uvicorn's h11 setting of that name, which app/http_head_cap.py reads too)."""
-    return uvicorn.Config(APP, factory=True, host=host, port=port, workers=workers, access_log=False,
+    with either parser (uvicorn's h11 setting of that name, which app/http_head_cap.py reads too). ``ws="none"``:
+    the API has no WebSocket route, so an ``Upgrade: websocket`` request stays an HTTP request (uvicorn would
+    otherwise hand the connection to a WebSocket protocol, outside the head cap and the connection count)."""
+    return uvicorn.Config(APP, factory=True, host=host, port=port, workers=workers, access_log=False, ws="none",
                           proxy_headers=False, log_level=log_level, http=PARSERS[parser],
                           h11_max_incomplete_event_size=max_header_bytes, timeout_keep_alive=keep_alive_seconds)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -91,6 +92,33 @@ def test_each_process_claims_its_own_slot_and_a_dead_ones_slot_is_cleared(tmp_pa
             child.wait()
 
 
+_HOLD_ALL = textwrap.dedent("""
+    import fcntl, os, sys, time
+    fd = os.open(sys.argv[1], os.O_RDWR)
+    for slot in range(int(sys.argv[2])):
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 8, slot * 8, os.SEEK_SET)
+    print("holding", flush=True)
+    time.sleep(600)
+""")
+
+
+def test_a_full_table_leaves_the_worker_out_instead_of_failing_it(tmp_path: Path,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "connections"
+    ConnectionTable.create(path)
+    holder = subprocess.Popen([sys.executable, "-c", _HOLD_ALL, str(path), str(SLOTS)], stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        connection_balance._Worker.join(str(path))
+        assert connection_balance._Worker.table is None  # serves on, without taking part
+        assert "connection table full" in caplog.text
+    finally:
+        holder.kill()
+        holder.wait()
+        connection_balance.leave()
+
+
 def test_a_worker_that_leaves_clears_its_slot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "connections"
     ConnectionTable.create(path)
@@ -158,6 +186,13 @@ class _Clients:
 METRICS_TOKEN = "metrics-" + "m" * 40
 
 
+def _upgrade_status(port: int) -> int:
+    with socket.create_connection(("127.0.0.1", port), timeout=GENEROUS) as s:
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                  b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        return int(s.recv(65536).split(b" ", 2)[1])
+
+
 def _metrics(port: int) -> str:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=GENEROUS)
     try:
@@ -209,6 +244,10 @@ def test_workers_even_out_their_keep_alive_connections(database_url: str, tmp_pa
         _until(lambda: len(_workers(server.pid)) == 2, "two workers", server)
         table = _table_of(tmp_path)
         _until(lambda: len(table.slots()) == 2, "both workers in the table", server)
+
+        # An "Upgrade: websocket" request stays HTTP (no WebSocket protocol takes the connection out of the count).
+        assert _upgrade_status(port) == 200
+        _until(lambda: sum(n for _, n in table.slots()) == 0, "the upgrade's connection closed", server)
 
         # However the kernel spread the 24 connections, they end up 12/12.
         clients = _Clients(port, n)
