@@ -455,6 +455,20 @@ def tail_summary(stats: Stats, elapsed: float, window: float = 0.25) -> str:
             f"{window * 1000:.0f}-ms windows{rate_note}.")
 
 
+def connection_spread(port: int, token: str) -> str:
+    """What the server says about its workers' connections (app/connection_balance.py), from /metrics."""
+    try:
+        r = httpx.get(f"http://127.0.0.1:{port}/metrics", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    except httpx.HTTPError as exc:
+        return f"Connection spread: /metrics unreachable ({exc!r})."
+    closed = [line for line in r.text.splitlines() if line.startswith("dueprocess_http_connections_rebalanced_total{")]
+    if r.status_code != 200 or not closed:
+        return "Connection spread: not reported by this server."
+    counts = [int(float(line.rsplit(" ", 1)[1])) for line in closed]
+    return (f"Connections the workers closed to even out their split (whole run, setup included): {sum(counts)} "
+            f"({' + '.join(map(str, counts))}).")
+
+
 def write_trace(path: Path, stats: Stats) -> None:
     with path.open("w", encoding="utf-8") as f:
         f.write("end_s,endpoint,ms,status,user\n")
@@ -489,6 +503,7 @@ def main() -> None:
 
     env = server_env("")
     env["HTTP_PARSER"] = args.http_parser
+    env["METRICS_TOKEN"] = "bench-metrics-" + uuid.uuid4().hex  # to read the workers' connection counts at the end
     if args.separate_worker:
         env["JOBS_IN_PROCESS"] = "false"
     os.environ.update({k: v for k, v in env.items() if k != "DATABASE_URL"})
@@ -523,6 +538,7 @@ def main() -> None:
         gc.freeze()
         stats, elapsed = asyncio.run(drive(port, headers, s, args.users, args.seconds, args.warmup, args.think))
         ok = report(stats, elapsed, args, s, load_avg)
+        print(connection_spread(port, env["METRICS_TOKEN"]))
         if args.trace:
             write_trace(args.trace, stats)
     finally:
