@@ -145,16 +145,19 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, log_level
         # on SIGTTIN); this process only ever runs this one manager, so the class is swapped for the manager's run.
         uvicorn_multiprocess.Process = ReusePortProcess  # type: ignore[misc]
         manager = Multiprocess(config_, sockets=[sock])
-        # The workers' table of open connections, private to this server (the workers inherit the environment).
-        table_dir = tempfile.mkdtemp(prefix="dueprocess-")
-        table = os.path.join(table_dir, "connections")
-        connection_balance.ConnectionTable.create(table)
-        os.environ[connection_balance.TABLE_ENV] = table
+        # The workers' table of open connections, private to this server (the workers inherit the environment);
+        # only the httptools protocol counts and balances connections.
+        table_dir = tempfile.mkdtemp(prefix="dueprocess-") if settings.http_parser == "httptools" else None
+        if table_dir is not None:
+            table = os.path.join(table_dir, "connections")
+            connection_balance.ConnectionTable.create(table)
+            os.environ[connection_balance.TABLE_ENV] = table
         try:
             manager.run()
         finally:
-            os.environ.pop(connection_balance.TABLE_ENV, None)
-            shutil.rmtree(table_dir, ignore_errors=True)
+            if table_dir is not None:
+                os.environ.pop(connection_balance.TABLE_ENV, None)
+                shutil.rmtree(table_dir, ignore_errors=True)
         return STARTUP_FAILURE if any(p.exitcode == STARTUP_FAILURE for p in manager.processes) else 0
     server = uvicorn.Server(config_)
     server.run(sockets=[sock])

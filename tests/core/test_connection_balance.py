@@ -294,3 +294,18 @@ def test_workers_even_out_their_keep_alive_connections(database_url: str, tmp_pa
         if server.poll() is None:
             server.kill()
             server.wait()
+
+
+def test_with_h11_there_is_no_table(database_url: str, tmp_path: Path) -> None:
+    """uvicorn's h11 protocol does not count connections, so the server makes no table (whose zeros would show
+    in /metrics as if no connection were open)."""
+    port = free_port()
+    server = _serve(database_url, "--port", str(port), "--workers", "2",
+                    env={"TMPDIR": str(tmp_path), "HTTP_PARSER": "h11"})
+    try:
+        _until(lambda: _healthy(port), "the first answer", server)
+        _until(lambda: len(_workers(server.pid)) == 2, "two workers", server)
+        assert not list(tmp_path.glob("dueprocess-*"))
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=GENEROUS)
