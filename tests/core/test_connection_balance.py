@@ -20,7 +20,7 @@ import pytest
 
 from app import connection_balance
 from app.connection_balance import SLOTS, ConnectionTable, over_share, share
-from tests.core.test_serve import GENEROUS, _healthy, _serve, _until, _workers, free_port
+from tests.core.test_serve import GENEROUS, _healthy, _kill_with_workers, _serve, _until, _workers, free_port
 
 
 def test_the_share_is_an_even_split_rounded_up() -> None:
@@ -292,8 +292,7 @@ def test_workers_even_out_their_keep_alive_connections(database_url: str, tmp_pa
         if table is not None:
             table.close()
         if server.poll() is None:
-            server.kill()
-            server.wait()
+            _kill_with_workers(server)
 
 
 def test_with_h11_there_is_no_table(database_url: str, tmp_path: Path) -> None:
@@ -308,4 +307,7 @@ def test_with_h11_there_is_no_table(database_url: str, tmp_path: Path) -> None:
         assert not list(tmp_path.glob("dueprocess-*"))
     finally:
         server.send_signal(signal.SIGTERM)
-        server.wait(timeout=GENEROUS)
+        try:
+            server.wait(timeout=GENEROUS)
+        except subprocess.TimeoutExpired:
+            _kill_with_workers(server)

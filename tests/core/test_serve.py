@@ -71,6 +71,17 @@ def _healthy(port: int) -> bool:
         return False
 
 
+def _kill_with_workers(proc: subprocess.Popen[bytes]) -> None:
+    """After a failure: the workers too (killing only uvicorn's manager would leave them running)."""
+    for pid in _workers(proc.pid):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    proc.kill()
+    proc.wait()
+
+
 def _serve(database_url: str, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     full_env = {**os.environ, "DATABASE_URL": database_url, "FILING_BATCH_WORKER": "false", "RENDER_WORKERS": "1",
                 **(env or {})}
@@ -103,8 +114,7 @@ def test_two_workers_serve_restart_and_stop(database_url: str) -> None:
         assert not _children(proc.pid)
     finally:
         if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+            _kill_with_workers(proc)
 
 
 def test_bad_settings_stop_the_server_with_one_line_before_any_worker_starts(database_url: str) -> None:
