@@ -166,6 +166,7 @@ class _Worker:
             table.close()
             return
         cls.table = table
+        table.publish(cls.open)  # connections accepted between listening and joining
         metrics.register_gauge("dueprocess_http_connections", "Open HTTP connections of each worker process",
                                ("pid",), _open_by_worker)
         metrics.register_counter("dueprocess_http_connections_rebalanced_total",

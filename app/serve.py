@@ -84,7 +84,7 @@ def reuse_port_socket(host: str, port: int) -> socket.socket:
 
 class ReusePortProcess(uvicorn_multiprocess.Process):
     """uvicorn's worker process, listening on a ``SO_REUSEPORT`` socket of its own instead of the parent's, and
-    taking a slot in the table of open connections (app/connection_balance.py)."""
+    taking part in the table of open connections (app/connection_balance.py) through its server."""
 
     def target(self, sockets: list[socket.socket] | None = None) -> None:  # pragma: no cover - in the worker
         own = []
@@ -92,7 +92,6 @@ class ReusePortProcess(uvicorn_multiprocess.Process):
             host, port = inherited.getsockname()[:2]
             inherited.close()  # the parent's placeholder: bound, never listening, not ours to serve
             own.append(reuse_port_socket(host, port))
-        connection_balance.join_from_environment()
         super().target(own)
 
     @property
@@ -103,9 +102,15 @@ class ReusePortProcess(uvicorn_multiprocess.Process):
 
 
 class _WorkerServer(uvicorn.Server):
-    """uvicorn's server, clearing its slot in the connection table once it has shut down. (Not in a ``finally``
-    after ``run``: uvicorn re-raises the signal that stopped it once the server is down, and a worker stopped by
-    SIGTERM ends there.)"""
+    """uvicorn's server, taking a slot in the connection table once it listens (a worker counted before it can
+    accept would only make the others close connections that come straight back to them) and clearing it once it
+    has shut down (not in a ``finally`` after ``run``: uvicorn re-raises the signal that stopped it once the server
+    is down, and a worker stopped by SIGTERM ends there)."""
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if not self.should_exit:  # started: listening
+            connection_balance.join_from_environment()
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         try:
