@@ -188,6 +188,12 @@ class _Worker:
             cls.table.publish(cls.open)
 
     @classmethod
+    def told_one_to_close(cls) -> None:
+        cls.closing += 1
+        if cls.table is not None:
+            cls.table.count_rebalanced()
+
+    @classmethod
     def should_close_one(cls) -> bool:
         if cls.table is None:
             return False
@@ -247,7 +253,5 @@ class BalancedHttpToolsProtocol(CappedHttpToolsProtocol):
             # uvicorn then sends "connection: close" with the response and closes the connection after it.
             cycle.keep_alive = False
             self._told_to_close = True
-            _Worker.closing += 1
-            if _Worker.table is not None:
-                _Worker.table.count_rebalanced()
+            _Worker.told_one_to_close()
             log.debug("closing a connection after its response: this worker holds more than its share")

@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.owns_db = db is None
     app.state.db = db or make_database(settings)
     # The per-request principal read on the event loop (app/core/async_reads.py); SQLite reads it inline instead.
-    app.state.async_reader = (AsyncReader(app.state.db.engine.url.render_as_string(hide_password=False), settings)
+    app.state.async_reader = (AsyncReader(app.state.db.engine.url, settings)
                               if app.state.db.dialect == "postgresql" else None)
     app.state.passwords = PasswordService(settings.password_hash_profile, settings.password_hash_concurrency)
     app.state.login_throttle = LoginThrottle(

@@ -19,7 +19,7 @@ from typing import Any
 
 import psycopg
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
 
 from app.core.config import Settings
@@ -31,13 +31,13 @@ APPLICATION_NAME = "dueprocess-principal-reads"  # in pg_stat_activity
 POOL_WAIT_SECONDS = 1.0
 
 
-def conninfo(url: str) -> str:
+def conninfo(url: str | URL) -> str:
     """A libpq connection string for a SQLAlchemy ``postgresql+psycopg://`` URL."""
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 class AsyncReader:
-    def __init__(self, url: str, settings: Settings) -> None:
+    def __init__(self, url: str | URL, settings: Settings) -> None:
         options = f"-c statement_timeout={int(settings.db_statement_timeout_ms)} -c default_transaction_read_only=on"
         # At most max_active_requests requests read at once per process: the read comes after admission.
         self.pool = AsyncConnectionPool(conninfo(url), min_size=1, max_size=max(2, settings.max_active_requests),
