@@ -1,7 +1,8 @@
 """A Python client generated from the app's own OpenAPI document performs an optimistic-locking PATCH against a
-live server (DESIGN §10.7: If-Match and ETag documented; a generated client performs a PATCH with If-Match).
+live server (docs/design.md, "Optimistic locking": If-Match and ETag are documented, so a generated client can
+perform a PATCH with If-Match).
 
-openapi-python-client runs in its own virtualenv (its pins differ from the project's; DESIGN §10.9), created
+openapi-python-client runs in its own virtualenv (its pins differ from the project's; docs/DECISIONS.md), created
 once under ``.cache/`` (gitignored) and reused. The test skips, saying why, only when that virtualenv cannot be
 created (no route to the package registry); everything else — a generator failure, a dropped operation, a
 wrong status — fails. It is part of the normal suite (and CI); deselect it locally with

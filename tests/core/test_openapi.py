@@ -13,7 +13,8 @@ import pytest
 from app.core.openapi import operation_id
 from app.core.route_inventory import iter_routes
 
-# The optimistic-locking routes of the API (DESIGN §7: PATCH/DELETE with If-Match, 428 without, 412 stale).
+# The optimistic-locking routes of the API (docs/design.md, "Optimistic locking": PATCH/DELETE
+# with If-Match, 428 without, 412 stale).
 LOCKING = [
     ("patch", "/api/v1/organization"), ("patch", "/api/v1/users/{user_id}"),
     ("patch", "/api/v1/clients/{client_id}"), ("delete", "/api/v1/clients/{client_id}"),

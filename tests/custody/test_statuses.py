@@ -23,7 +23,8 @@ from app.custody.statuses import (
     requires_location,
 )
 
-DESIGN_STATUSES = [
+# The statuses listed in docs/domain/custody.md, in that order.
+DOCUMENTED_STATUSES = [
     "not_detained", "arrested_unlocated", "detained_ice", "detained_other_us", "hospitalized",
     "in_transit", "released_bond", "released_parole", "released_osup", "released_atd_or_or",
     "removed_to_designated_country", "removed_to_third_country", "held_by_foreign_government",
@@ -31,8 +32,8 @@ DESIGN_STATUSES = [
 ]  # fmt: skip
 
 
-def test_exactly_the_design_statuses() -> None:
-    assert [s.value for s in CustodyStatus] == DESIGN_STATUSES
+def test_exactly_the_documented_statuses() -> None:
+    assert [s.value for s in CustodyStatus] == DOCUMENTED_STATUSES
     assert CustodyStatus("detained_ice") == "detained_ice"  # StrEnum compares as its value
 
 
