@@ -42,21 +42,24 @@ def _see_other(url: str) -> RedirectResponse:
 
 
 def _message(request: Request, lang: str, key: str, status: int, *, link: tuple[str, str] | None = None,
-             code: str | None = None, signed_in: bool = False, csrf: str | None = None) -> Response:
+             code: str | None = None, signed_in: bool = False, csrf: str | None = None,
+             values: dict[str, object] | None = None) -> Response:
     """A plain message page (browsers) or problem+json with a stable code (other clients); the same words."""
     response: Response
+    text = say(key, lang, **(values or {}))
     if not _wants_html(request) and code is not None:
         body = {"type": f"https://dueprocess.invalid/problems/{code}", "title": code.replace("_", " "),
-                "status": status, "detail": say(key, lang), "code": code}
+                "status": status, "detail": text, "code": code}
         response = JSONResponse(body, status_code=status, media_type="application/problem+json",
                                 headers={"Content-Language": lang})
         return response
-    return render(request, "message.html", lang, status=status, message=say(key, lang), link=link,
+    return render(request, "message.html", lang, status=status, message=text, link=link,
                   signed_in=signed_in, csrf=csrf)
 
 
 def setup(app: FastAPI) -> None:
-    """Mount the pages at /family and answer their two refusals (no session; a bad CSRF token)."""
+    """Mount the pages at /family and answer their three refusals (no session; a bad CSRF token; too many
+    requests from one account, the per-user rate limit)."""
     app.include_router(router)
 
     async def not_signed_in(request: Request, exc: Exception) -> Response:
@@ -72,8 +75,17 @@ def setup(app: FastAPI) -> None:
     async def csrf_refused(request: Request, exc: Exception) -> Response:
         return _message(request, page_lang(request), "csrf", 403, link=(HOME, "back"), code="csrf_refused")
 
+    async def slow_down(request: Request, exc: Exception) -> Response:
+        headers = exc.headers if isinstance(exc, sessions.SlowDown) else {}
+        lang = page_lang(request)
+        wait = wait_text(int(headers.get("Retry-After", "60")), lang)
+        response = _message(request, lang, "slow_down", 429, code="rate_limited", values={"wait": wait})
+        response.headers.update(headers)
+        return response
+
     app.add_exception_handler(sessions.NotSignedIn, not_signed_in)
     app.add_exception_handler(sessions.CsrfRefused, csrf_refused)
+    app.add_exception_handler(sessions.SlowDown, slow_down)
 
 
 # --- public: stylesheet, language, sign-in ---------------------------------------------------------------------

@@ -29,6 +29,8 @@ from app.auth.models import UserAccount
 from app.auth.permissions import Permission, Role
 from app.core.audit import Actor
 from app.core.config import AppEnv, Settings
+from app.core.errors import ProblemError
+from app.core.ratelimit import RateLimiter
 from app.core.security import hash_opaque_token, new_opaque_token
 from app.core.types import utcnow
 from app.family.models import FamilySession
@@ -47,6 +49,14 @@ class NotSignedIn(Exception):
 
 class CsrfRefused(Exception):
     """A form post without the right CSRF token (403)."""
+
+
+class SlowDown(Exception):
+    """The account went over the per-user rate limit (429; the pages say so in her language)."""
+
+    def __init__(self, headers: dict[str, str]) -> None:
+        super().__init__("rate limited")
+        self.headers = headers
 
 
 @dataclass
@@ -167,9 +177,14 @@ async def require_family(request: Request) -> FamilyCtx:
     settings: Settings = request.app.state.settings
     session = _write_session(request)
     fs, user = await run_in_threadpool(_load, session, settings, raw, utcnow())
-    limiter = getattr(request.app.state, "rate_limiter", None)
+    limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
     if limiter is not None:
-        limiter.check_user(request, str(user.id))
+        try:
+            await limiter.check_user(request, str(user.id))
+        except ProblemError as exc:
+            if exc.status != 429:
+                raise
+            raise SlowDown(exc.headers) from exc
     request.state.user_id = str(user.id)
     actor = Actor(user.organization_id, user.id, user.role, getattr(request.state, "request_id", None),
                   client_ip(request))

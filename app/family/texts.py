@@ -116,6 +116,8 @@ TEXTS: dict[str, tuple[str, str]] = {
              "Este formulario es demasiado antiguo o no se envió desde esta página. Vuelva, recargue la página e "
              "inténtelo otra vez."),
     "signed_out": ("You have signed out.", "Usted cerró la sesión."),
+    "slow_down": ("Too many pages were opened in a short time. Wait {wait} and open the page again.",
+                  "Se abrieron demasiadas páginas en poco tiempo. Espere {wait} y vuelva a abrir la página."),
     "session_ended": ("Your session ended. Sign in again.", "Su sesión terminó. Inicie sesión otra vez."),
     "not_found": ("This page does not exist.", "Esta página no existe."),
     "error": ("Something went wrong on our side. Try again in a moment.",

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from app.core.ratelimit import RateLimiter
 from app.family.models import FamilySession
 from app.portal.models import LiaisonGrant, LiaisonInvitation
 from tests.conftest import assert_problem
@@ -236,6 +237,31 @@ def test_sign_in_errors_and_throttle_in_her_language(browser: Any, invite: Any, 
             break
     assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
     assert "Demasiados intentos" in r.text and 'href="/family/password-reset"' in r.text
+
+
+def test_too_many_pages_from_one_account_slow_down_in_her_language(browser: Any, invite: Any, org_a: Any,
+                                                                   app: Any) -> None:
+    # The per-user rate limit covers the family page too (a page session is an account like a staff token):
+    # the fourth page in a minute is a 429 with Retry-After, in her language for a browser and as problem+json
+    # with the stable code for a script; another account is not affected, and the next minute opens again.
+    fam, other = invite(org_a), invite(org_a, lang="en")
+    b, b2 = browser(), browser()
+    accept(b, fam.token)
+    accept(b2, other.token)
+    now = [600.0]
+    before = app.state.rate_limiter  # the session's app runs without a limiter; put one in for this test only
+    app.state.rate_limiter = RateLimiter(per_user=3, per_ip=10_000, clock=lambda: now[0])
+    try:
+        rs = [b.get("/family/") for _ in range(4)]
+        assert [r.status_code for r in rs] == [200, 200, 200, 429]
+        assert "Se abrieron demasiadas páginas en poco tiempo" in rs[3].text and '<html lang="es">' in rs[3].text
+        assert int(rs[3].headers["retry-after"]) >= 1 and rs[3].headers["x-ratelimit-limit"] == "3"
+        assert_problem(b.get("/family/", headers={"Accept": "application/json"}), 429, "rate_limited")
+        assert b2.get("/family/").status_code == 200
+        now[0] += 60
+        assert b.get("/family/").status_code == 200
+    finally:
+        app.state.rate_limiter = before
 
 
 def test_language_switch_stays_on_the_family_page(browser: Any) -> None:
