@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from app.core.db import Database
     from app.core.security import PasswordService
 
@@ -307,12 +309,9 @@ def audit_checkpoint(
         raise typer.Exit(1)
 
 
-@keys_cli.command("rotate")
-def keys_rotate() -> None:
-    """Re-encrypt A-numbers, privileged notes, custody-event notes and location text, protection-order notes,
-    court-order summaries, filing snapshots, filing PDFs, filing-batch options, packet DOCX, TOTP secrets and
-    client documents under DATA_ENCRYPTION_ACTIVE_KEY (old keys still decrypt). Prints totals and one line of
-    counts per table."""
+def rotate_every_table(session: Session) -> tuple[str, dict[str, dict[str, int]]]:
+    """Re-encrypt every encrypted column of the database under the active key (old keys still decrypt):
+    (the active key's id, counts per table). One commit per batch of rows."""
     from app.auth.mfa import rotate_mfa_keys
     from app.clients.keys import rotate_client_keys
     from app.core.rotation import rotate_fields
@@ -322,19 +321,29 @@ def keys_rotate() -> None:
     from app.packets.keys import rotate_packet_keys
     from app.protection.models import CourtOrder, ProtectionOrder
 
+    clients = rotate_client_keys(session)
+    active = str(clients.pop("active_key"))
+    tables: dict[str, dict[str, int]] = {"client": clients}
+    tables["custody_event"] = rotate_fields(session, CustodyEvent, ENCRYPTED_EVENT_FIELDS)
+    tables["protection_order"] = rotate_fields(session, ProtectionOrder, ("notes",))
+    tables["court_order"] = rotate_fields(session, CourtOrder, ("summary",))
+    tables.update(rotate_filing_keys(session))
+    tables.update(rotate_packet_keys(session))
+    tables.update(rotate_mfa_keys(session))
+    tables.update(rotate_document_keys(session))
+    return active, tables
+
+
+@keys_cli.command("rotate")
+def keys_rotate() -> None:
+    """Re-encrypt A-numbers, privileged notes, custody-event notes and location text, protection-order notes,
+    court-order summaries, filing snapshots, filing PDFs, filing-batch options, packet DOCX, TOTP secrets and
+    client documents under DATA_ENCRYPTION_ACTIVE_KEY (old keys still decrypt). Prints totals and one line of
+    counts per table."""
     db = _db(owner=True)
     try:
         with db.session(write=True) as session:
-            clients = rotate_client_keys(session)
-            active = clients.pop("active_key")
-            tables: dict[str, dict[str, int]] = {"client": clients}
-            tables["custody_event"] = rotate_fields(session, CustodyEvent, ENCRYPTED_EVENT_FIELDS)
-            tables["protection_order"] = rotate_fields(session, ProtectionOrder, ("notes",))
-            tables["court_order"] = rotate_fields(session, CourtOrder, ("summary",))
-            tables.update(rotate_filing_keys(session))
-            tables.update(rotate_packet_keys(session))
-            tables.update(rotate_mfa_keys(session))
-            tables.update(rotate_document_keys(session))
+            active, tables = rotate_every_table(session)
     finally:
         db.dispose()
     totals = {k: sum(t[k] for t in tables.values()) for k in ("scanned", "rotated", "failed")}

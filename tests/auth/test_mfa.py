@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from app.auth import totp
 from tests.conftest import ALL_ROLES, PASSWORD, assert_problem
+from tests.key_ring import restore, spec_of
 
 TOKEN = "/api/v1/auth/token"
 TOKEN_MFA = "/api/v1/auth/token/mfa"
@@ -276,7 +277,7 @@ def test_key_rotation_re_encrypts_totp_secrets_and_sign_in_still_works(client: A
     secret = enroll(client, org_a.h("attorney"))["secret"]
     old = keyring.ring()
     new_spec = crypto.new_key_spec("rotm")
-    old_spec = ",".join(f"{k}:{crypto._b64e(v)}" for k, v in old.keys.items())
+    old_spec = spec_of(old)
     try:
         keyring.configure(f"{old_spec},{new_spec}", "rotm", crypto._b64e(old.index_key))
         with db.session(write=True) as s:
@@ -291,8 +292,4 @@ def test_key_rotation_re_encrypts_totp_secrets_and_sign_in_still_works(client: A
         with db.session(write=True) as s:
             assert rotate_mfa_keys(s)["mfa_totp"]["rotated"] == 0  # idempotent
     finally:
-        # Back under the original key, so the rest of the suite sees the usual key ring.
-        keyring.configure(f"{old_spec},{new_spec}", old.active, crypto._b64e(old.index_key))
-        with db.session(write=True) as s:
-            rotate_mfa_keys(s)
-        keyring.configure(old_spec, old.active, crypto._b64e(old.index_key))
+        restore(db, old, new_spec)

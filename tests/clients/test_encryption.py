@@ -9,6 +9,7 @@ from sqlalchemy import create_engine, text
 
 from app.core import crypto, keyring
 from tests.conftest import BACKEND, assert_problem, new_database_url
+from tests.key_ring import restore, spec_of
 
 NUM = "209876543"
 
@@ -72,7 +73,7 @@ def test_key_rotation_re_encrypts_and_old_keys_still_decrypt(client: Any, db: An
     c = _create(client, org_a, f"6{uuid.uuid4().int % 10**8:08d}", "rotate me")
     old = keyring.ring()
     new_spec = crypto.new_key_spec("rot2")
-    old_spec = ",".join(f"{k}:{crypto._b64e(v)}" for k, v in old.keys.items())
+    old_spec = spec_of(old)
     try:
         keyring.configure(f"{old_spec},{new_spec}", "rot2", crypto._b64e(old.index_key))
         # before rotation the row is still under the old key and reads fine
@@ -89,11 +90,7 @@ def test_key_rotation_re_encrypts_and_old_keys_still_decrypt(client: Any, db: An
         with db.session(write=True) as s:
             assert rotate_client_keys(s)["rotated"] == 0  # idempotent
     finally:
-        # Rotate everything back under the original key so the rest of the suite sees the usual key ring.
-        keyring.configure(f"{old_spec},{new_spec}", old.active, crypto._b64e(old.index_key))
-        with db.session(write=True) as s:
-            rotate_client_keys(s)
-        keyring.configure(old_spec, old.active, crypto._b64e(old.index_key))
+        restore(db, old, new_spec)
 
 
 def test_migration_encrypts_existing_rows_and_downgrade_restores(tmp_path_factory: Any) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from tests.conftest import BACKEND, assert_problem
 from tests.factories import make_client
+from tests.key_ring import restore, spec_of
 
 from . import samples
 
@@ -163,7 +164,7 @@ def test_key_rotation_re_encrypts_documents_and_they_still_download(client: Any,
     data = samples.png(90, 90)
     doc = upload(client, org_a.h("attorney"), c.id, data, title="Passport page").json()
     old = keyring.ring()
-    old_spec = ",".join(f"{k}:{crypto._b64e(v)}" for k, v in old.keys.items())
+    old_spec = spec_of(old)
     rot_spec = crypto.new_key_spec("docrot")
     try:
         keyring.configure(f"{old_spec},{rot_spec}", "docrot", crypto._b64e(old.index_key))
@@ -179,9 +180,5 @@ def test_key_rotation_re_encrypts_documents_and_they_still_download(client: Any,
         with db.session(write=True) as s:  # idempotent
             assert rotate_document_keys(s)["client_document_content"]["rotated"] == 0
     finally:
-        # Everything back under the original key so the rest of the suite sees the usual key ring.
-        keyring.configure(f"{old_spec},{rot_spec}", old.active, crypto._b64e(old.index_key))
-        with db.session(write=True) as s:
-            rotate_document_keys(s)
-        keyring.configure(old_spec, old.active, crypto._b64e(old.index_key))
+        restore(db, old, rot_spec)
     assert client.get(f"{API}/documents/{doc['id']}/content", headers=org_a.h("attorney")).content == data

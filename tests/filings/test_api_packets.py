@@ -20,6 +20,7 @@ from app.core_data import court_profiles
 from app.core_data.court_profiles import CourtProfile, CourtRule
 from tests.conftest import assert_problem
 from tests.factories import add_custody_event, make_client, make_facility, make_proceeding
+from tests.key_ring import restore, spec_of
 
 from .conftest import API, detained_client, flat, running_app
 from .test_api_venue import MD_RESPONDENTS
@@ -314,7 +315,7 @@ def test_key_rotation_re_encrypts_the_docx(api: Any, db: Any, org_a: Any) -> Non
                                                     headers=org_a.h("admin")).content))
     before = {n: zip_before.read(n) for n in zip_before.namelist() if n.endswith(".docx")}
     old = keyring.ring()
-    old_spec = ",".join(f"{k}:{crypto._b64e(v)}" for k, v in old.keys.items())
+    old_spec = spec_of(old)
     new_spec = crypto.new_key_spec("pkt2")
     try:
         keyring.configure(f"{old_spec},{new_spec}", "pkt2", crypto._b64e(old.index_key))
@@ -328,10 +329,7 @@ def test_key_rotation_re_encrypts_the_docx(api: Any, db: Any, org_a: Any) -> Non
         with db.session(write=True) as s:
             assert rotate_packet_keys(s)["emergency_packet_docx"]["rotated"] == 0  # idempotent
     finally:
-        keyring.configure(f"{old_spec},{new_spec}", old.active, crypto._b64e(old.index_key))
-        with db.session(write=True) as s:
-            rotate_packet_keys(s)
-        keyring.configure(old_spec, old.active, crypto._b64e(old.index_key))
+        restore(db, old, new_spec)
 
 
 def test_exhibits_ride_with_the_lead_document(api: Any, db: Any, org_a: Any) -> None:

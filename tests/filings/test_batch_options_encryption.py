@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, text
 
 from app.core import crypto, keyring
 from tests.conftest import BACKEND, new_database_url
+from tests.key_ring import restore, spec_of
 
 from .conftest import API, detained_client
 from .test_api_filings import fetch_pdf
@@ -82,21 +83,14 @@ def test_options_ciphertext_is_bound_to_its_batch(api: Any, db: Any, org_a: Any)
 @contextmanager
 def _second_key(db: Any) -> Iterator[None]:
     """Make a new key active for the duration; afterwards rotate the filings back under the original key so
-    the rest of the suite sees the usual key ring."""
-    from app.filings.keys import rotate_filing_keys
-
+    the rest of the suite sees the usual key ring (tests/key_ring.py)."""
     old = keyring.ring()
-    old_spec = ",".join(f"{k}:{crypto._b64e(v)}" for k, v in old.keys.items())
-    both = f"{old_spec},{crypto.new_key_spec('rot4')}"
-    index = crypto._b64e(old.index_key)
+    added = crypto.new_key_spec("rot4")
     try:
-        keyring.configure(both, "rot4", index)
+        keyring.configure(f"{spec_of(old)},{added}", "rot4", crypto._b64e(old.index_key))
         yield
     finally:
-        keyring.configure(both, old.active, index)
-        with db.session(write=True) as s:
-            rotate_filing_keys(s)
-        keyring.configure(old_spec, old.active, index)
+        restore(db, old, added)
 
 
 def test_key_rotation_re_encrypts_batch_options(api: Any, db: Any, org_a: Any, settings: Any,

@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, text
 from app.core import crypto, keyring
 from tests.conftest import BACKEND, assert_problem, new_database_url
 from tests.factories import make_client, make_group
+from tests.key_ring import restore, spec_of
 
 from .conftest import API, detained_client
 from .test_api_filings import audit_actions, draft, fetch_pdf
@@ -162,7 +163,6 @@ def _trigger_state(db: Any) -> Any:
 
 def test_key_rotation_re_encrypts_final_filings_and_old_keys_still_decrypt(api: Any, db: Any,
                                                                              org_a: Any) -> None:
-    from app.clients.keys import rotate_client_keys
     from app.filings.keys import rotate_filing_keys
 
     client, _ = detained_client(db, org_a.id, a_number=f"5{uuid.uuid4().int % 10**8:08d}")
@@ -179,7 +179,7 @@ def test_key_rotation_re_encrypts_final_filings_and_old_keys_still_decrypt(api: 
         assert len(triggers) == 3
 
     old = keyring.ring()
-    old_spec = ",".join(f"{k}:{crypto._b64e(v)}" for k, v in old.keys.items())
+    old_spec = spec_of(old)
     new_spec = crypto.new_key_spec("rot3")
     try:
         keyring.configure(f"{old_spec},{new_spec}", "rot3", crypto._b64e(old.index_key))
@@ -211,12 +211,7 @@ def test_key_rotation_re_encrypts_final_filings_and_old_keys_still_decrypt(api: 
             s.execute(sa.update(docs).where(docs.c.filing_id == uuid.UUID(pending["id"])).values(pdf_ct=b"x"))
             s.commit()
     finally:
-        # Everything back under the original key so the rest of the suite sees the usual key ring.
-        keyring.configure(f"{old_spec},{new_spec}", old.active, crypto._b64e(old.index_key))
-        with db.session(write=True) as s:
-            rotate_filing_keys(s)
-            rotate_client_keys(s)
-        keyring.configure(old_spec, old.active, crypto._b64e(old.index_key))
+        restore(db, old, new_spec)
     assert fetch_pdf(api, org_a, final["id"])[0] == before[final["id"]]
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, text
 from app.core import crypto, keyring
 from tests.conftest import BACKEND, new_database_url
 from tests.factories import make_client
+from tests.key_ring import restore, spec_of
 from tests.protection.conftest import order_body
 
 API = "/api/v1"
@@ -122,24 +123,14 @@ def test_organization_export_shows_the_notes_decrypted(client: Any, db: Any, mak
 def _second_key(db: Any) -> Iterator[None]:
     """Make a new key active for the duration; afterwards rotate everything back under the original key so
     the rest of the suite sees the usual key ring."""
-    from app.core.rotation import rotate_fields
-    from app.custody.models import ENCRYPTED_EVENT_FIELDS, CustodyEvent
-    from app.protection.models import CourtOrder, ProtectionOrder
 
     old = keyring.ring()
-    old_spec = ",".join(f"{k}:{crypto._b64e(v)}" for k, v in old.keys.items())
-    both = f"{old_spec},{crypto.new_key_spec('rot3')}"
-    index = crypto._b64e(old.index_key)
+    added = crypto.new_key_spec("rot3")
     try:
-        keyring.configure(both, "rot3", index)
+        keyring.configure(f"{spec_of(old)},{added}", "rot3", crypto._b64e(old.index_key))
         yield
     finally:
-        keyring.configure(both, old.active, index)
-        with db.session(write=True) as s:
-            rotate_fields(s, CustodyEvent, ENCRYPTED_EVENT_FIELDS)
-            rotate_fields(s, ProtectionOrder, ("notes",))
-            rotate_fields(s, CourtOrder, ("summary",))
-        keyring.configure(old_spec, old.active, index)
+        restore(db, old, added)
 
 
 def test_key_rotation_re_encrypts_the_new_columns(client: Any, db: Any, org_a: Any) -> None:
