@@ -105,7 +105,7 @@ def list_access_tokens(ctx: ManageAccessTokens, limit: Limit = 50, offset: Offse
     """The caller's personal access tokens (never the tokens themselves), newest first."""
     rows, total = paginate(ctx.session, access_tokens.list_tokens(ctx.user_id),
                            col(PersonalAccessToken.created_at).desc(),
-                           PersonalAccessToken.id, limit=limit, offset=offset)
+                           col(PersonalAccessToken.id), limit=limit, offset=offset)
     return Page[AccessTokenPublic](items=[AccessTokenPublic.model_validate(r) for r in rows], total=total,
                                    limit=limit, offset=offset)
 

@@ -6,9 +6,10 @@ from sqlmodel import Session
 
 from app.auth import mfa
 from app.auth.models import UserAccount
-from app.auth.service import Actor, TokenPair, issue_tokens
+from app.auth.service import TokenPair, issue_tokens
 from app.auth.throttle import BackoffCounter
 from app.core import audit
+from app.core.audit import Actor
 from app.core.config import Settings
 from app.core.errors import unauthorized
 from app.core.security import InvalidToken, decode_mfa_token

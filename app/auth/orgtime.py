@@ -11,10 +11,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, TypeAlias
 from zoneinfo import ZoneInfo, available_timezones
 
+if TYPE_CHECKING:
+    from app.auth.models import Organization
+
 DEFAULT_TIMEZONE = "America/New_York"
+
+# What a caller may hold of its organization: the row, the principal's mapping, a zone name, or nothing.
+OrgLike: TypeAlias = "Organization | Mapping[str, object] | str | None"
 
 
 @lru_cache(maxsize=1)
@@ -35,17 +41,14 @@ def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
-def _timezone_name(org: Any) -> str | None:
-    if org is None:
-        return None
-    if isinstance(org, str):
+def _timezone_name(org: OrgLike) -> str | None:
+    if org is None or isinstance(org, str):
         return org
-    if isinstance(org, Mapping):
-        return org.get("timezone")
-    return getattr(org, "timezone", None)
+    value = org.get("timezone") if isinstance(org, Mapping) else org.timezone
+    return value if isinstance(value, str) else None
 
 
-def org_zone(org: Any) -> ZoneInfo:
+def org_zone(org: OrgLike) -> ZoneInfo:
     """The organization's zone; the default zone when it has none or an unknown one (old data)."""
     name = _timezone_name(org)
     if name and is_valid_timezone(name):
@@ -53,19 +56,21 @@ def org_zone(org: Any) -> ZoneInfo:
     return _zone(DEFAULT_TIMEZONE)
 
 
-def org_now(org: Any, now: datetime) -> datetime:
+def org_now(org: OrgLike, now: datetime) -> datetime:
     """``now`` (timezone-aware) on the organization's wall clock."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     return now.astimezone(org_zone(org))
 
 
-def org_today(org: Any, now: datetime) -> date:
+def org_today(org: OrgLike, now: datetime) -> date:
     """The organization's calendar date at the instant ``now``."""
     return org_now(org, now).date()
 
 
-def date_order(org: Any) -> str:
+def date_order(org: OrgLike) -> str:
     """How the organization writes numeric dates: ``MDY`` (default) or ``DMY``."""
-    value = org.get("date_order") if isinstance(org, Mapping) else getattr(org, "date_order", None)
+    if org is None or isinstance(org, str):
+        return "MDY"
+    value = org.get("date_order") if isinstance(org, Mapping) else org.date_order
     return value if value in ("MDY", "DMY") else "MDY"

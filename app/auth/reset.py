@@ -22,9 +22,10 @@ from sqlmodel import Session, select
 from app.auth.emails import fold_email
 from app.auth.i18n import too_many_attempts
 from app.auth.models import PasswordResetToken, UserAccount
-from app.auth.service import Actor, _revoke_all_sessions, check_password_policy, find_user_by_email
+from app.auth.service import _revoke_all_sessions, check_password_policy, find_user_by_email
 from app.auth.throttle import ResetThrottle
 from app.core import audit
+from app.core.audit import Actor
 from app.core.config import Settings
 from app.core.errors import ProblemError, conflict
 from app.core.mail import Mail, mail_configured

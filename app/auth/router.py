@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import BackgroundTasks, Form, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
+from sqlmodel import col
 
 from app.auth import organization as org_service
 from app.auth import reset, reset_page, service
@@ -146,7 +147,7 @@ def list_users(
 
     if has_permission(ctx.role, Permission.users_manage):
         stmt = service.list_users(ctx.session, ctx.org_id, role=role, is_active=is_active, q=q)
-        rows, total = paginate(ctx.session, stmt, UserAccount.created_at, UserAccount.id, limit=limit,
+        rows, total = paginate(ctx.session, stmt, col(UserAccount.created_at), col(UserAccount.id), limit=limit,
                                offset=offset)
         return Page[UserPublic](items=[UserPublic.model_validate(u) for u in rows], total=total,
                                 limit=limit, offset=offset)
@@ -155,7 +156,7 @@ def list_users(
     # Only names are searched here: matching e-mails would let a caller test which addresses exist.
     stmt = service.list_users(ctx.session, ctx.org_id, role=Role.attorney, is_active=True, q=None,
                               name_q=q)
-    rows, total = paginate(ctx.session, stmt, UserAccount.full_name, UserAccount.id, limit=limit,
+    rows, total = paginate(ctx.session, stmt, col(UserAccount.full_name), col(UserAccount.id), limit=limit,
                            offset=offset)
     return Page[StaffDirectoryEntry](items=[StaffDirectoryEntry.model_validate(u) for u in rows], total=total,
                                      limit=limit, offset=offset)

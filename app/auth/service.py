@@ -17,6 +17,7 @@ from app.auth.models import Organization, RefreshToken, UserAccount, UserCreate,
 from app.auth.permissions import Role
 from app.auth.throttle import BackoffCounter, LoginThrottle
 from app.core import audit
+from app.core.audit import Actor
 from app.core.concurrency import claim_version
 from app.core.config import Settings
 from app.core.errors import ProblemError, conflict, not_found, unauthorized
@@ -40,17 +41,6 @@ class TokenPair:
     access_token: str
     expires_in: int
     refresh_token: str
-
-
-@dataclass
-class Actor:
-    """Minimal audit actor for flows without an authenticated context (login)."""
-
-    org_id: uuid.UUID
-    user_id: uuid.UUID | None
-    role: str | None
-    request_id: str | None
-    ip: str | None
 
 
 def check_password_policy(password: str) -> None:

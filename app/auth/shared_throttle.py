@@ -32,7 +32,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -40,6 +40,9 @@ from sqlmodel import Field, SQLModel
 
 from app.auth.throttle import AttemptCounter, BackoffCounter, LoginAttempt, LoginThrottle, ResetThrottle
 from app.core.types import table_of
+
+if TYPE_CHECKING:
+    from app.core.config import Settings
 
 CLEANUP_EVERY = 500  # on average, one cleanup per this many reservations per instance
 
@@ -276,7 +279,7 @@ class SharedAttemptCounter(AttemptCounter):
             return wait
 
 
-def counter_engine(engine: Engine, settings: Any) -> Engine:
+def counter_engine(engine: Engine, settings: Settings) -> Engine:
     """A small pool of its own for the counters. A sign-in holds a request connection (the user lookup) while it
     records its failure; with the counters on the same pool, as many parallel sign-ins as the pool has
     connections would each hold one and wait for a second, until the pool timeout. The counter transactions
@@ -286,7 +289,8 @@ def counter_engine(engine: Engine, settings: Any) -> Engine:
                             connect_args={"options": options})
 
 
-def shared_throttles(engine: Engine, settings: Any) -> tuple[SharedLoginThrottle, SharedBackoffCounter, ResetThrottle]:
+def shared_throttles(engine: Engine,
+                     settings: Settings) -> tuple[SharedLoginThrottle, SharedBackoffCounter, ResetThrottle]:
     """The sign-in, password-change and password-reset throttles of a PostgreSQL installation (app.main);
     ``engine`` is the counters' own (``counter_engine``)."""
     login = SharedLoginThrottle(

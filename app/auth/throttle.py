@@ -32,7 +32,10 @@ import time
 from collections import OrderedDict, defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.core.config import Settings
 
 _MAX_KEYS = 100_000  # bound memory: past this, forget keys with nothing left to remember
 
@@ -294,7 +297,7 @@ class ResetThrottle:
         return self.counter.hit(f"c:{user_id}", self.per_account + 2)
 
 
-def password_change_throttle(settings: Any) -> BackoffCounter:
+def password_change_throttle(settings: Settings) -> BackoffCounter:
     """Wrong current passwords at ``POST /auth/password``, per account: a stolen access token must not be a
     free password oracle. ``PASSWORD_CHANGE_MAX_FAILURES`` free failures, then the sign-in backoff."""
     return BackoffCounter(settings.password_change_max_failures, settings.login_backoff_base_seconds,

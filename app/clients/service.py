@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -72,9 +72,17 @@ def get_proceeding(session: Session, org_id: uuid.UUID, proceeding_id: uuid.UUID
     return proc
 
 
-def display_name(client: Client) -> str:
+def display_name(client: Client | sa.Row[Any]) -> str:
     """Given names and both surnames, as one line."""
     return join_names(client.given_names, client.first_surname, client.second_surname)
+
+
+class ClientLabelled(Protocol):
+    """A list item that names its client (an alert, a deadline); ``label_items`` fills in the two labels."""
+
+    client_id: uuid.UUID
+    client_display_name: str | None
+    a_number_display: str | None
 
 
 @dataclass(frozen=True)
@@ -102,7 +110,7 @@ def labels(session: Session, org_id: uuid.UUID, client_ids: Iterable[uuid.UUID])
     return out
 
 
-def label_items(session: Session, org_id: uuid.UUID, items: Sequence[Any]) -> None:
+def label_items(session: Session, org_id: uuid.UUID, items: Sequence[ClientLabelled]) -> None:
     """Fill ``client_display_name`` and ``a_number_display`` of list items that carry a ``client_id`` (alerts,
     deadlines), in place, with one query."""
     named = labels(session, org_id, (i.client_id for i in items))
@@ -278,7 +286,7 @@ def group_ids_of(session: Session, org_id: uuid.UUID, client_id: uuid.UUID) -> l
     return sorted(session.exec(stmt).all(), key=str)
 
 
-def base_fields(client: Any, a_number: str | None) -> dict[str, Any]:
+def base_fields(client: Client | sa.Row[Any], a_number: str | None) -> dict[str, Any]:
     """The list fields of a ``Client`` or of a row with the same column names (``a_number`` decrypted)."""
     return {
         "id": client.id, "version": client.version, "a_number": a_number,

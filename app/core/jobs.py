@@ -117,7 +117,7 @@ def is_last_attempt() -> bool:
     return _attempt.get() >= MAX_ATTEMPTS - 1
 
 
-def provide(name: str, value: Any) -> None:
+def provide(name: str, value: object) -> None:
     """The engine hands tasks the process's shared services (``database``, ``filings.renderer``)."""
     _resources[name] = value
 

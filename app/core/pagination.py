@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeAlias, TypeVar, overload
 
 from fastapi import Query
 from pydantic import AwareDatetime, BaseModel, BeforeValidator
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, select
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
 T = TypeVar("T")
 MAX_LIMIT = 200
@@ -40,8 +42,20 @@ class Page(BaseModel, Generic[T]):
     offset: int
 
 
-def paginate(session: Session, stmt: Any, *order_by: Any, limit: int, offset: int) -> tuple[list[Any], int]:
-    """Run a scoped select (built by a service) with a stable order; return (rows of the page, total)."""
+# A column of the stable order: ``col(Model.field)`` or an expression such as ``col(Model.field).desc()``.
+OrderBy: TypeAlias = "ColumnElement[Any] | Mapped[Any]"
+
+
+@overload
+def paginate(session: Session, stmt: SelectOfScalar[T], *order_by: OrderBy, limit: int,
+             offset: int) -> tuple[list[T], int]: ...
+@overload
+def paginate(session: Session, stmt: Select[*tuple[Any, ...]], *order_by: OrderBy, limit: int,
+             offset: int) -> tuple[list[Any], int]: ...
+def paginate(session: Session, stmt: SelectOfScalar[Any] | Select[*tuple[Any, ...]], *order_by: OrderBy,
+             limit: int, offset: int) -> tuple[list[Any], int]:
+    """Run a scoped select (built by a service) with a stable order; return (rows of the page, total): the
+    model instances of a one-entity select, rows of a select of several."""
     total = session.exec(select(func.count()).select_from(stmt.order_by(None).subquery())).one()
     rows = list(session.exec(stmt.order_by(*order_by).limit(limit).offset(offset)).all())
     return rows, int(total)

@@ -26,9 +26,14 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.core.errors import ProblemError
+
+if TYPE_CHECKING:
+    from starlette.requests import HTTPConnection
+
+    from app.core.config import Settings
 
 WINDOW_SECONDS = 60.0
 log = logging.getLogger("app.ratelimit")
@@ -68,7 +73,7 @@ class RateLimiter:
         allowed, remaining, reset = await self._hit(f"ip:{ip}", self.per_ip)
         return allowed, _headers(self.per_ip, remaining, reset)
 
-    async def check_user(self, request: Any, user_id: str) -> None:
+    async def check_user(self, request: HTTPConnection, user_id: str) -> None:
         allowed, remaining, reset = await self._hit(f"user:{user_id}", self.per_user)
         headers = _headers(self.per_user, remaining, reset)
         request.scope.setdefault("state", {})["dp_ratelimit"] = headers
@@ -124,7 +129,7 @@ class RedisRateLimiter(RateLimiter):
             self._client = None
 
 
-def make_rate_limiter(settings: Any) -> RateLimiter | None:
+def make_rate_limiter(settings: Settings) -> RateLimiter | None:
     if not settings.rate_limit_enabled:
         return None
     if settings.redis_url:

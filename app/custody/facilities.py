@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
 from app.core import audit
+from app.core.audit import AuditActor
 from app.core.concurrency import claim_version
 from app.core.errors import ProblemError, conflict
 from app.core.types import utcnow
@@ -134,7 +135,7 @@ def _check_external_id_free(session: Session, org_id: uuid.UUID, external_id: st
         raise conflict("facility_exists", "The organization already has a facility with this external_id.")
 
 
-def create_facility(ctx: Any, session: Session, body: FacilityCreate) -> Facility:
+def create_facility(ctx: AuditActor, session: Session, body: FacilityCreate) -> Facility:
     """Create an organization-owned facility (district validated or derived); audited; one commit."""
     district, circuit = _venue(body)
     office = _field_office(body.ice_field_office)
@@ -155,7 +156,7 @@ def create_facility(ctx: Any, session: Session, body: FacilityCreate) -> Facilit
 _OVERLAY_ONLY = frozenset({"notes", "verified", "verified_at"})
 
 
-def update_facility(ctx: Any, session: Session, facility_id: uuid.UUID, body: FacilityUpdate,
+def update_facility(ctx: AuditActor, session: Session, facility_id: uuid.UUID, body: FacilityUpdate,
                     expected_version: int) -> MergedFacility:
     """Apply a PATCH (If-Match ``expected_version``): the caller organization's overlay on a shared
     facility, or the fields of one of its own facilities. Audited with field names only; one commit."""
@@ -168,7 +169,7 @@ def update_facility(ctx: Any, session: Session, facility_id: uuid.UUID, body: Fa
     return _update_own(ctx, session, fac, body, fields, expected_version)
 
 
-def _update_own(ctx: Any, session: Session, fac: Facility, body: FacilityUpdate, fields: set[str],
+def _update_own(ctx: AuditActor, session: Session, fac: Facility, body: FacilityUpdate, fields: set[str],
                 expected_version: int) -> MergedFacility:
     overlay_only = sorted(fields & _OVERLAY_ONLY)
     if overlay_only:

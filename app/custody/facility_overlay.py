@@ -11,14 +11,14 @@ on that organization's reads (docs/facilities.md). Other domains read facilities
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.core import audit
+from app.core.audit import AuditActor
 from app.core.concurrency import check_version, claim_version
 from app.core.errors import ProblemError, not_found
 from app.core.types import utcnow
@@ -36,7 +36,7 @@ def invalid(field: str, code: str, message: str) -> ProblemError:
                                                                "type": code}]})
 
 
-def visible(org_id: uuid.UUID) -> Any:
+def visible(org_id: uuid.UUID) -> sa.ColumnElement[bool]:
     """Shared facilities and the organization's own."""
     return sa.or_(col(Facility.organization_id).is_(None), col(Facility.organization_id) == org_id)
 
@@ -80,7 +80,7 @@ def merged_by_id(session: Session, org_id: uuid.UUID, ids: set[uuid.UUID]) -> di
     return {m.id: m for m in merge_all(session, org_id, list(rows))}
 
 
-def update_overlay(ctx: Any, session: Session, fac: Facility, body: FacilityUpdate, fields: set[str],
+def update_overlay(ctx: AuditActor, session: Session, fac: Facility, body: FacilityUpdate, fields: set[str],
                    expected_version: int) -> MergedFacility:
     """PATCH on a shared facility: write the caller organization's overlay (created on the first PATCH, with
     If-Match "0"), never the shared row. Audited with field names only; one commit."""
@@ -120,7 +120,8 @@ def update_overlay(ctx: Any, session: Session, fac: Facility, body: FacilityUpda
     return MergedFacility(fac, overlay)
 
 
-def _verification(ctx: Any, body: FacilityUpdate, fields: set[str], now: Any) -> tuple[uuid.UUID | None, Any]:
+def _verification(ctx: AuditActor, body: FacilityUpdate, fields: set[str],
+                  now: datetime) -> tuple[uuid.UUID | None, datetime | None]:
     """(verified_by, verified_at) after this PATCH: the caller checked the overlay now (``verified: true``)
     or at ``verified_at``; ``verified: false`` or ``verified_at: null`` clears both."""
     if "verified" in fields and body.verified is False:

@@ -12,9 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from app.custody.statuses import allows_country, requires_country, requires_location
+
+if TYPE_CHECKING:
+    from app.custody.merged_facility import MergedFacility
+    from app.custody.models import Facility
 
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -26,7 +30,8 @@ class RuleError:
     message: str
 
 
-def check_event(*, status: str, effective_at: datetime, reported_at: datetime | None, facility: Any | None,
+def check_event(*, status: str, effective_at: datetime, reported_at: datetime | None,
+                facility: Facility | MergedFacility | None,
                 location_text: str | None, country: str | None, now: datetime) -> tuple[str | None, list[RuleError]]:
     """Validate one event; returns (country to store, errors)."""
     errors: list[RuleError] = []
@@ -43,7 +48,7 @@ def check_event(*, status: str, effective_at: datetime, reported_at: datetime | 
     if requires_location(status) and facility is None and not location_text:
         errors.append(RuleError("facility_id", "location_required",
                                 f"Status {status!r} needs a facility_id or a location_text."))
-    facility_country = getattr(facility, "country", None) if facility is not None else None
+    facility_country = facility.country if facility is not None else None
     if requires_country(status):
         if country is None and facility_country and facility_country != "US":
             country = facility_country

@@ -213,7 +213,7 @@ def list_trigger_events(client_id: uuid.UUID, ctx: ReadDeadlines,
     """A client's trigger events, newest first."""
     client = clients_service.get_client(ctx.session, ctx.org_id, client_id)
     rows, total = paginate(ctx.session, triggers.list_stmt(ctx.org_id, client.id),
-                           col(TriggerEvent.occurred_date).desc(), TriggerEvent.id, limit=limit, offset=offset)
+                           col(TriggerEvent.occurred_date).desc(), col(TriggerEvent.id), limit=limit, offset=offset)
     return Page(items=[TriggerEventPublic.of(te) for te in rows], total=total, limit=limit,
                 offset=offset)
 

@@ -6,6 +6,7 @@ up by code and validated by building its ``RuleSpec``. Pure lookups (no writes),
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 from sqlmodel import Session, select
@@ -22,7 +23,7 @@ SPEC_FIELDS = ("title", "trigger", "period", "unit", "direction", "regime", "cit
 
 
 
-def spec_from_values(code: str, values: dict[str, Any], as_of: Any) -> RuleSpec:
+def spec_from_values(code: str, values: dict[str, Any], as_of: date | None) -> RuleSpec:
     """Build (= validate) a RuleSpec; 422 ``invalid_rule`` with the engine's reasons."""
     try:
         return RuleSpec(id=code, as_of=as_of, **{k: values[k] for k in SPEC_FIELDS})

@@ -333,7 +333,7 @@ _SUMMARY_COLUMNS = (col(Deadline.id), col(Deadline.title), col(Deadline.due_at),
                     col(Deadline.rule_id), col(Deadline.obligated_party))
 
 
-def summary(d: Any) -> dict[str, Any]:
+def summary(d: Deadline | sa.Row[Any]) -> dict[str, Any]:
     """A deadline (or a row of ``_SUMMARY_COLUMNS``) as the JSON-ready summary other views embed."""
     return {
         "id": str(d.id), "title": d.title, "due_at": d.due_at.isoformat(),

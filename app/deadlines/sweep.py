@@ -59,7 +59,7 @@ def _details(row: Any) -> dict[str, Any]:
             "proposed": row.proposed}
 
 
-def mark_missed(actor: AuditActor, session: Session, org_id: uuid.UUID, now: datetime) -> list[Any]:
+def mark_missed(actor: AuditActor, session: Session, org_id: uuid.UUID, now: datetime) -> list[sa.Row[Any]]:
     """One UPDATE ... RETURNING: race-free against concurrent edits (a row edited first no longer matches)."""
     t = table_of(Deadline)
     stmt = (sa.update(t)
@@ -74,7 +74,7 @@ def mark_missed(actor: AuditActor, session: Session, org_id: uuid.UUID, now: dat
     return rows
 
 
-def due_soon(session: Session, org_id: uuid.UUID, now: datetime) -> list[Any]:
+def due_soon(session: Session, org_id: uuid.UUID, now: datetime) -> list[sa.Row[Any]]:
     t = table_of(Deadline)
     stmt = (sa.select(t.c.id, t.c.client_id, t.c.rule_id, t.c.due_at, t.c.due_latest_arguable_at,
                       t.c.jurisdictional, t.c.proposed)

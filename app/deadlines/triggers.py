@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.auth.deps import Caller
 from app.clients.models import Client
@@ -33,7 +34,7 @@ def get_trigger_event(session: Session, org_id: uuid.UUID, event_id: uuid.UUID) 
     return te
 
 
-def list_stmt(org_id: uuid.UUID, client_id: uuid.UUID) -> Any:
+def list_stmt(org_id: uuid.UUID, client_id: uuid.UUID) -> SelectOfScalar[TriggerEvent]:
     return select(TriggerEvent).where(TriggerEvent.organization_id == org_id, TriggerEvent.client_id == client_id)
 
 

@@ -20,6 +20,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from app.clients import service as clients_service
 from app.clients.models import Client
 from app.core import audit
+from app.core.audit import AuditActor
 from app.core.errors import ProblemError, not_found, unprocessable
 from app.core.types import utcnow
 from app.documents.inspect import DocumentRejected, inspect
@@ -57,7 +58,7 @@ def validate_upload(title: str, kind: str | None, document_date: str | None) -> 
     return clean, kind_value, parsed
 
 
-def create_document(session: Session, actor: Any, client_id: uuid.UUID, upload: Upload, *,
+def create_document(session: Session, actor: AuditActor, client_id: uuid.UUID, upload: Upload, *,
                     max_bytes: int) -> ClientDocument:
     """Inspect the bytes, then store metadata, encrypted content and the audit entry in one commit.
 
@@ -113,7 +114,7 @@ def list_documents(session: Session, org_id: uuid.UUID, client_id: uuid.UUID, *,
     return list(session.exec(stmt).all()), total
 
 
-def read_content(session: Session, actor: Any, document_id: uuid.UUID) -> tuple[ClientDocument, bytes]:
+def read_content(session: Session, actor: AuditActor, document_id: uuid.UUID) -> tuple[ClientDocument, bytes]:
     """The decrypted bytes; the download is audited (``document.content_read``) and committed first."""
     doc = get_document(session, actor.org_id, document_id)
     data = content_of(session, doc)
@@ -131,7 +132,7 @@ def content_of(session: Session, doc: ClientDocument) -> bytes:
     return row.content
 
 
-def delete_document(session: Session, actor: Any, document_id: uuid.UUID, now: datetime | None = None) -> None:
+def delete_document(session: Session, actor: AuditActor, document_id: uuid.UUID, now: datetime | None = None) -> None:
     """Soft delete (audited). The bytes stay: a filing that lists it as an exhibit must still reproduce its
     exhibits PDF (docs/documents.md#deletion)."""
     doc = get_document(session, actor.org_id, document_id)

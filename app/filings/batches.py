@@ -24,6 +24,7 @@ from app.clients import groups as clients_groups
 from app.clients import service as clients_service
 from app.clients.models import Client
 from app.core import audit, jobs
+from app.core.audit import Actor, AuditActor
 from app.core.db import Database
 from app.core.errors import ProblemError, not_found
 from app.core.types import affected, table_of, utcnow
@@ -41,7 +42,7 @@ from app.filings.drafting import (
 from app.filings.errors import RenderBusy, RenderError, RenderFailed
 from app.filings.models import BatchItemStatus, BatchStatus, FilingBatch, FilingBatchItem
 from app.filings.schemas import MAX_BATCH_CLIENTS, BatchCreate, BatchItemPublic, BatchPublic
-from app.filings.service import Actor, problem_dict, render_problem, store_draft
+from app.filings.service import problem_dict, render_problem, store_draft
 from app.notifications import outbox
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ def _selected_clients(session: Session, org_id: uuid.UUID, body: BatchCreate) ->
     return wanted
 
 
-def create_batch(session: Session, ctx: Any, caller: Drafter, body: BatchCreate) -> FilingBatch:
+def create_batch(session: Session, ctx: AuditActor, caller: Drafter, body: BatchCreate) -> FilingBatch:
     """Validate the template, options and selection, and queue one item per client (one commit)."""
     check_template(body.template)
     options, attorney_id = split_options(body.options)

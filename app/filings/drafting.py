@@ -19,7 +19,7 @@ import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -51,6 +51,11 @@ from app.filings.viewmodels import (
     FilingRecord,
 )
 from app.protection import service as protection_service
+
+if TYPE_CHECKING:
+    from app.auth.models import UserAccount
+    from app.custody.merged_facility import MergedFacility
+    from app.custody.models import CustodyEvent
 
 #: Option read by the API, not by templates: the attorney who signs when the caller is not one.
 ATTORNEY_OPTION = "attorney_id"
@@ -89,7 +94,7 @@ def check_template(key: str) -> None:
         raise unknown_template(key)
 
 
-def split_options(options: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+def split_options(options: dict[str, Any]) -> tuple[dict[str, Any], object]:
     """(template options, raw attorney_id option)."""
     if not isinstance(options, dict):
         return options, None
@@ -138,7 +143,8 @@ def clean_options(options: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
 
 # --- lookups -------------------------------------------------------------------------------------
 
-def resolve_attorney(session: Session, caller: Drafter, attorney_id: Any) -> tuple[Any | None, list[str]]:
+def resolve_attorney(session: Session, caller: Drafter,
+                     attorney_id: object) -> tuple[UserAccount | None, list[str]]:
     """(signing attorney row or None, invalid-option messages). An explicit `attorney_id` wins; else the
     caller signs when the caller is an attorney."""
     if attorney_id is not None:
@@ -160,10 +166,10 @@ def resolve_attorney(session: Session, caller: Drafter, attorney_id: Any) -> tup
 
 @dataclass(frozen=True)
 class _Record:
-    current: Any | None  # facility row where the client is held now
-    last_us: Any | None  # last U.S. facility of the current custody (removed / in transit)
-    events: list[Any]  # custody event rows up to the drafting instant, newest first
-    facilities: dict[uuid.UUID, Any]
+    current: MergedFacility | None  # facility where the client is held now, as the organization sees it
+    last_us: MergedFacility | None  # last U.S. facility of the current custody (removed / in transit)
+    events: list[CustodyEvent]  # custody events up to the drafting instant, newest first
+    facilities: dict[uuid.UUID, MergedFacility]
     removed: bool
     status: str | None
 
@@ -172,13 +178,13 @@ def _custody_record(session: Session, org_id: uuid.UUID, client_id: uuid.UUID, a
     loc = custody_service.location_at(session, org_id, client_id, at=at)
     status = loc.event.status if loc.event is not None else None
     removed = status in ABROAD_STATUSES
-    current: Any = loc.facility if loc.event is not None and (status in IN_US_CUSTODY_STATUSES or removed) else None
-    if current is not None:  # as the organization sees it: its overlay (custodian, phone) over the shared row
-        current = facilities_service.merge(session, org_id, current)
+    held = loc.facility if loc.event is not None and (status in IN_US_CUSTODY_STATUSES or removed) else None
+    # As the organization sees it: its overlay (custodian, phone) over the shared row.
+    current = facilities_service.merge(session, org_id, held) if held is not None else None
     events, _ = custody_service.list_events(session, org_id, client_id, limit=MAX_EVENTS, offset=0,
                                             include_retracted=False)
     events = [e for e in events if e.effective_at <= at]  # newest first
-    facilities: dict[uuid.UUID, Any] = dict(facilities_service.merged_by_id(
+    facilities = dict(facilities_service.merged_by_id(
         session, org_id, {e.facility_id for e in events if e.facility_id}))
     last_us = None
     # Removed: venue is the last U.S. facility the client was held at. In transit with no facility on record:
@@ -199,9 +205,9 @@ def _custody_record(session: Session, org_id: uuid.UUID, client_id: uuid.UUID, a
     return _Record(current, last_us, events, facilities, removed, status)
 
 
-def _current_detention(events: list[Any]) -> list[Any]:
+def _current_detention(events: list[CustodyEvent]) -> list[CustodyEvent]:
     """The events of the present continuous U.S. custody, newest first (empty when not held)."""
-    out: list[Any] = []
+    out: list[CustodyEvent] = []
     for e in events:  # newest first
         if e.status not in IN_US_CUSTODY_STATUSES:
             break
@@ -209,10 +215,10 @@ def _current_detention(events: list[Any]) -> list[Any]:
     return out
 
 
-def _record_authority(events: list[Any]) -> str | None:
+def _record_authority(events: list[CustodyEvent]) -> str | None:
     """The detention authority most recently recorded during the present (or, once removed, last) custody."""
     for e in events:
-        if e.status in IN_US_CUSTODY_STATUSES and getattr(e, "detention_authority", None):
+        if e.status in IN_US_CUSTODY_STATUSES and e.detention_authority:
             return str(e.detention_authority)
         if e.status not in IN_US_CUSTODY_STATUSES and e.status not in ABROAD_STATUSES:
             return None

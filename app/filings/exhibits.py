@@ -12,11 +12,11 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
 from sqlmodel import Session
 
 from app.core import audit
+from app.core.audit import AuditActor
 from app.core.errors import ProblemError, unprocessable
 from app.documents import service as documents_service
 from app.documents.merge import exhibit_label, merge_pdfs
@@ -41,7 +41,7 @@ def attach(session: Session, org_id: uuid.UUID, client_id: uuid.UUID, draft: Dra
     return dataclasses.replace(draft, context=draft.context.model_copy(update={"exhibits": views}))
 
 
-def exhibits_pdf(session: Session, actor: Any, filing: Filing) -> bytes:
+def exhibits_pdf(session: Session, actor: AuditActor, filing: Filing) -> bytes:
     """The filing's exhibits as one PDF (slip sheet "Exhibit A — title" before each, one bookmark each); the
     read is audited (``filing.exhibits_read``) and committed before the bytes are returned."""
     exhibits = filing.input_snapshot.get("exhibits") or []

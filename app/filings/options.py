@@ -120,7 +120,7 @@ WRAP_CHARACTERS = 90
 LAYOUT_LINE_BUDGET = 2_000
 
 
-def layout_lines(value: Any) -> int:
+def layout_lines(value: object) -> int:
     """Printed lines a text (or a list of texts) will take, roughly: each line wraps every WRAP_CHARACTERS."""
     texts = value if isinstance(value, list) else [value]
     lines = 0

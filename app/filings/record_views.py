@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -31,6 +31,12 @@ from app.filings.viewmodels import (
     RemovalOrderView,
     RespondentView,
 )
+
+if TYPE_CHECKING:
+    from app.auth.models import UserAccount
+    from app.clients.models import Client, Proceeding
+    from app.custody.merged_facility import MergedFacility
+    from app.custody.models import CustodyEvent
 
 STATUS_LABELS = {
     "not_detained": "Not detained",
@@ -127,7 +133,7 @@ def _short(value: str | None, limit: int = 300) -> str | None:
     return value[:limit] if value else None
 
 
-def facility_view(fac: Any) -> FacilityView:
+def facility_view(fac: MergedFacility) -> FacilityView:
     """A custody-domain Facility row as the view model templates read."""
     district = fac.federal_district.lower() if fac.federal_district else None
     return FacilityView(
@@ -181,7 +187,7 @@ def _languages(raw: Any) -> list[str]:
     return out[:10]
 
 
-def client_view(client: Any, facility: FacilityView | None, today: date) -> ClientView:
+def client_view(client: Client, facility: FacilityView | None, today: date) -> ClientView:
     sealed = bool(client.a_number_sealed)
     return ClientView(
         name=PersonName(
@@ -214,7 +220,7 @@ def _clock(instant: datetime, tz: str) -> str:
             f"{'a.m.' if local.hour < 12 else 'p.m.'} {local.tzname()}")
 
 
-def flight_view(raw: Any, tz: str) -> FlightView | None:
+def flight_view(raw: object, tz: str) -> FlightView | None:
     """Flight facts of an `in_transit` event (stored as JSON on the event), for pleading."""
     if not isinstance(raw, dict) or not is_valid_country(raw.get("destination_country")):
         return None
@@ -234,9 +240,9 @@ def flight_view(raw: Any, tz: str) -> FlightView | None:
     )
 
 
-def event_view(ev: Any, fac: Any | None, tz: str) -> CustodyEventView:
+def event_view(ev: CustodyEvent, fac: MergedFacility | None, tz: str) -> CustodyEventView:
     location = fac.name if fac is not None else _short(ev.location_text)
-    flight = flight_view(getattr(ev, "flight", None), tz) if ev.status == "in_transit" else None
+    flight = flight_view(ev.flight, tz) if ev.status == "in_transit" else None
     label = STATUS_LABELS.get(ev.status, ev.status.replace("_", " "))
     if flight is not None:
         # A flight bound abroad is not a move "between facilities": say what the record shows.
@@ -276,7 +282,7 @@ def protection_view(order: dict[str, Any], tz: str = "America/New_York") -> Prot
     )
 
 
-def proceeding_view(proc: Any) -> ProceedingView:
+def proceeding_view(proc: Proceeding) -> ProceedingView:
     respondents = []
     for r in (proc.respondents or [])[:20]:
         if not isinstance(r, dict) or not str(r.get("title") or "").strip():
@@ -310,14 +316,14 @@ def _address_lines(address: str | None) -> list[str]:
     return lines[:6]
 
 
-def attorney_view(user: Any) -> AttorneyView:
+def attorney_view(user: UserAccount) -> AttorneyView:
     return AttorneyView(
         full_name=user.full_name,
         bar_number=_short(user.bar_number, 60),
         bar_state=_short(user.bar_state, 60),
         admissions=[AdmissionView(court=str(a.get("court"))[:40], bar_number=_short(a.get("bar_number"), 60),
                                   status=str(a.get("status") or "active")[:40])
-                    for a in (getattr(user, "admissions", None) or [])[:60]
+                    for a in (user.admissions or [])[:60]
                     if isinstance(a, dict) and a.get("court")],
         firm=_short(user.firm_name),
         address_lines=_address_lines(user.office_address),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import uuid
 from contextlib import nullcontext
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import FastAPI, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -37,6 +37,9 @@ from app.filings.schemas import (
     FilingPublic,
     TemplateInfo,
 )
+
+if TYPE_CHECKING:
+    from app.filings.render.renderer import Renderer
 
 log = logging.getLogger("app.filings")
 router = api_router(tags=["filings"])
@@ -182,7 +185,7 @@ def get_batch(batch_id: uuid.UUID, ctx: ReadFilings) -> BatchPublic:
 
 # --- start-up / shutdown ---------------------------------------------------------------------------
 
-def make_renderer(settings: Settings) -> Any:
+def make_renderer(settings: Settings) -> Renderer:
     """The renderer pool configured from settings (`render_workers` 0 = one per CPU)."""
     from app.filings.render.renderer import Renderer
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from app.clients import service as clients_service
 from app.core import audit
+from app.core.audit import AuditActor
 from app.core.errors import ProblemError, conflict, not_found
 from app.core.types import affected, table_of, utcnow
 from app.filings import exhibits as exhibits_mod
@@ -28,21 +28,11 @@ from app.filings.registry import get_spec
 from app.filings.schemas import ExhibitRef
 
 if TYPE_CHECKING:  # the renderer imports WeasyPrint; the service only needs the types
+    from app.auth.deps import Caller
     from app.filings.render.renderer import Renderer, RenderResult
 
 
-@dataclass(frozen=True)
-class Actor:
-    """Audit actor for work done outside a request (batch worker, CLI, bench)."""
-
-    org_id: uuid.UUID
-    user_id: uuid.UUID | None
-    role: str | None
-    request_id: str | None = None
-    ip: str | None = None
-
-
-def caller_of(ctx: Any) -> Drafter:
+def caller_of(ctx: Caller) -> Drafter:
     """The drafting caller of a request context (`app.auth.deps.Caller`)."""
     tz = ctx.principal.org.get("timezone") or "America/New_York"
     return Drafter(org_id=ctx.org_id, user_id=ctx.user_id, role=ctx.role, org_timezone=tz)
@@ -83,7 +73,7 @@ def next_version(session: Session, org_id: uuid.UUID, client_id: uuid.UUID, temp
     return int(current or 0) + 1
 
 
-def store_draft(session: Session, actor: Any, client_id: uuid.UUID, template: str, draft: Draft,
+def store_draft(session: Session, actor: AuditActor, client_id: uuid.UUID, template: str, draft: Draft,
                 result: RenderResult, *, batch_id: uuid.UUID | None = None) -> Filing:
     """Insert the filing, its PDF and the audit event (no commit). Versions are numbered under the client's
     row lock, so concurrent drafts of one template get 1, 2, ... without gaps or duplicates."""
@@ -112,7 +102,7 @@ def store_draft(session: Session, actor: Any, client_id: uuid.UUID, template: st
     return filing
 
 
-def create_draft(session: Session, actor: Any, client_id: uuid.UUID, template: str, draft: Draft,
+def create_draft(session: Session, actor: AuditActor, client_id: uuid.UUID, template: str, draft: Draft,
                  result: RenderResult) -> Filing:
     """Store a rendered draft and commit."""
     filing = store_draft(session, actor, client_id, template, draft, result)
@@ -120,7 +110,7 @@ def create_draft(session: Session, actor: Any, client_id: uuid.UUID, template: s
     return filing
 
 
-def draft_sync(session: Session, actor: Any, caller: Drafter, renderer: Renderer, client_id: uuid.UUID,
+def draft_sync(session: Session, actor: AuditActor, caller: Drafter, renderer: Renderer, client_id: uuid.UUID,
                template: str, proceeding_id: uuid.UUID | None = None,
                options: dict[str, Any] | None = None) -> Filing:
     """The whole use case in this thread (CLI, bench): context, render (blocking), store."""
@@ -155,7 +145,7 @@ def list_filings(session: Session, org_id: uuid.UUID, client_id: uuid.UUID, *, t
     return list(session.exec(stmt).all()), total
 
 
-def read_pdf(session: Session, actor: Any, filing_id: uuid.UUID) -> tuple[Filing, bytes]:
+def read_pdf(session: Session, actor: AuditActor, filing_id: uuid.UUID) -> tuple[Filing, bytes]:
     """The PDF bytes (decrypted); the read is audited (``filing.pdf_read``) and committed before they are
     returned."""
     filing = get_filing(session, actor.org_id, filing_id)
@@ -180,7 +170,7 @@ def _parse_if_match(raw: str | None) -> str | None:
     return value.strip().strip('"')
 
 
-def finalize(session: Session, actor: Any, filing_id: uuid.UUID, if_match: str | None = None) -> Filing:
+def finalize(session: Session, actor: AuditActor, filing_id: uuid.UUID, if_match: str | None = None) -> Filing:
     """Make a draft final (attorney). 403 ``not_signer`` unless the caller is the attorney whose /s/ the
     document carries; 409 ``already_final`` / ``preflight_failed``; with If-Match, 412 ``version_conflict``
     unless it names this document (its SHA-256)."""

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.core import audit
 from app.core.audit import AuditActor
@@ -102,7 +103,7 @@ def put_rotation(actor: AuditActor, session: Session, *, user_id: uuid.UUID, shi
 
 
 def list_deliveries(org_id: uuid.UUID, *, alert_id: uuid.UUID | None, channel: str | None,
-                    status: str | None) -> Any:
+                    status: str | None) -> SelectOfScalar[NotificationDelivery]:
     from app.notifications.models import NotificationIntent
 
     stmt = select(NotificationDelivery).where(NotificationDelivery.organization_id == org_id)

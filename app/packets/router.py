@@ -12,7 +12,7 @@ import asyncio
 import logging
 import uuid
 from contextlib import nullcontext
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fastapi import Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -24,39 +24,46 @@ from app.filings import service as filings_service
 from app.packets import service
 from app.packets.schemas import PacketCreate, PacketPublic
 
+if TYPE_CHECKING:
+    from app.filings.drafting import Draft
+    from app.filings.render.renderer import Renderer, RenderResult
+
 log = logging.getLogger("app.packets")
 router = api_router(tags=["emergency packets"])
 
 
-def _renderer(request: Request) -> Any:
-    renderer = getattr(request.app.state, "filing_renderer", None)
+def _renderer(request: Request) -> Renderer:
+    renderer: Renderer | None = getattr(request.app.state, "filing_renderer", None)
     if renderer is None:
         raise ProblemError(503, "render_unavailable", "The PDF renderer is not running.",
                            headers={"Retry-After": "5"})
     return renderer
 
 
-async def render_all(request: Request, packet_plan: service.PacketPlan, owner: str = "") -> list[Any]:
+async def render_all(request: Request, packet_plan: service.PacketPlan, owner: str = "") -> list[RenderResult]:
     """Render every document of the plan in parallel; the first failure is raised as a problem (nothing is
     stored: the caller stores only when every document rendered)."""
     renderer = _renderer(request)
     gate = request.app.state.filing_render_gate
     parallel = asyncio.Semaphore(max(1, int(renderer.max_workers)))
 
-    async def one(kind: str, draft: Any) -> Any:
+    async def one(kind: str, draft: Draft) -> RenderResult:
         async with parallel, gate.slot(interactive=True, owner=owner):
             return await renderer.render_async(kind, draft.context)
 
     results = await asyncio.gather(*(one(k, d) for k, d in packet_plan.drafts), return_exceptions=True)
-    failed = next((r for r in results if isinstance(r, BaseException)), None)
-    if failed is not None:
-        if isinstance(failed, asyncio.CancelledError):
-            raise failed
-        problem = filings_service.render_problem(failed)  # type: ignore[arg-type]
-        if problem.status >= 500 and problem.code == "internal_error":
-            log.error("packet render failed", exc_info=failed)
-        raise problem from None
-    return list(results)
+    done: list[RenderResult] = []
+    for r in results:
+        if not isinstance(r, BaseException):
+            done.append(r)
+        elif not isinstance(r, Exception):  # cancelled (the client went away) or the process is stopping
+            raise r
+        else:
+            problem = filings_service.render_problem(r)
+            if problem.status >= 500 and problem.code == "internal_error":
+                log.error("packet render failed", exc_info=r)
+            raise problem from None
+    return done
 
 
 @router.post("/clients/{client_id}/emergency-packets", response_model=PacketPublic, status_code=201)

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from app.clients import service as clients_service
 from app.clients.anumber import display_a_number
 from app.core import audit
+from app.core.audit import AuditActor
 from app.core.errors import ProblemError, not_found
 from app.core.types import utcnow
 from app.core_data.court_profiles import CourtProfile, court_profile
@@ -217,7 +218,7 @@ def chambers_copies(packet_plan: PacketPlan) -> dict[str, bytes]:
             for kind, d in packet_plan.drafts if kind in plan.DOCX_KINDS}
 
 
-def store_packet(session: Session, actor: Any, packet_plan: PacketPlan, results: list[RenderResult],
+def store_packet(session: Session, actor: AuditActor, packet_plan: PacketPlan, results: list[RenderResult],
                  docx: dict[str, bytes]) -> EmergencyPacket:
     """Every filing, the packet, the DOCX copies and the audit events, in one transaction (committed)."""
     try:
@@ -287,13 +288,13 @@ def _exhibits_pdf(session: Session, packet: EmergencyPacket) -> bytes | None:
     return None
 
 
-def _audit_read(session: Session, actor: Any, packet: EmergencyPacket, action: str) -> None:
+def _audit_read(session: Session, actor: AuditActor, packet: EmergencyPacket, action: str) -> None:
     audit.record(session, actor, action, "emergency_packet", packet.id,
                  {"client_id": str(packet.client_id), "filing_ids": [d["filing_id"] for d in packet.documents]})
     session.commit()
 
 
-def packet_zip(session: Session, actor: Any, packet_id: uuid.UUID) -> tuple[bytes, str]:
+def packet_zip(session: Session, actor: AuditActor, packet_id: uuid.UUID) -> tuple[bytes, str]:
     """Exactly the packet's PDFs, the proposed orders' DOCX and manifest.json; audited like reading each PDF."""
     packet = get_packet(session, actor.org_id, packet_id)
     parts: list[tuple[str, bytes]] = []
@@ -317,7 +318,7 @@ def packet_zip(session: Session, actor: Any, packet_id: uuid.UUID) -> tuple[byte
     return files.packet_zip(parts, manifest), f"emergency-packet-{packet.id.hex[:8]}.zip"
 
 
-def review_pdf(session: Session, actor: Any, packet_id: uuid.UUID) -> tuple[bytes, str]:
+def review_pdf(session: Session, actor: AuditActor, packet_id: uuid.UUID) -> tuple[bytes, str]:
     """Every document merged in filing order, one bookmark per document, then the exhibits behind their slip
     sheets (bookmarked under "Exhibits"); audited."""
     packet = get_packet(session, actor.org_id, packet_id)

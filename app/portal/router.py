@@ -56,7 +56,7 @@ def list_grants(
     clients_service.ensure_client(ctx.session, ctx.org_id, client_id)
     stmt = service.grants_for_client(ctx.org_id, client_id, grant_status)
     rows, total = paginate(ctx.session, stmt, col(LiaisonGrant.created_at).desc(),
-                           LiaisonGrant.id, limit=limit, offset=offset)
+                           col(LiaisonGrant.id), limit=limit, offset=offset)
     users = service.liaisons_by_id(ctx.session, {g.liaison_user_id for g in rows})
     return Page(items=[GrantPublic.of(g, users.get(g.liaison_user_id)) for g in rows], total=total,
                 limit=limit, offset=offset)

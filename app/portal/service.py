@@ -9,10 +9,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from app.auth import service as auth_service
 from app.auth.emails import normalize_email
@@ -45,7 +45,7 @@ class GrantResult:
 
 # --- queries ---------------------------------------------------------------------------------
 
-def active_grant_filter(now: datetime) -> Any:
+def active_grant_filter(now: datetime) -> sa.ColumnElement[bool]:
     """SQL condition: the grant is neither revoked nor expired at ``now``."""
     return sa.and_(
         col(LiaisonGrant.revoked_at).is_(None),
@@ -53,7 +53,8 @@ def active_grant_filter(now: datetime) -> Any:
     )
 
 
-def grants_for_client(org_id: uuid.UUID, client_id: uuid.UUID, status: GrantStatus | None = None) -> Any:
+def grants_for_client(org_id: uuid.UUID, client_id: uuid.UUID,
+                      status: GrantStatus | None = None) -> SelectOfScalar[LiaisonGrant]:
     stmt = select(LiaisonGrant).where(LiaisonGrant.organization_id == org_id, LiaisonGrant.client_id == client_id)
     now = utcnow()
     if status == GrantStatus.active:
@@ -253,7 +254,7 @@ def accept_invitation(session: Session, passwords: PasswordService, *, raw_token
     inv.used_at = now
     session.add(user)
     session.add(inv)
-    actor = auth_service.Actor(user.organization_id, user.id, user.role, request_id, ip)
+    actor = audit.Actor(user.organization_id, user.id, user.role, request_id, ip)
     audit.record(session, actor, "liaison_invitation.accepted", "user_account", user.id,
                  {"invitation_id": str(inv.id)})
     session.commit()
@@ -261,7 +262,8 @@ def accept_invitation(session: Session, passwords: PasswordService, *, raw_token
 
 # --- who looked ------------------------------------------------------------------------------
 
-def liaison_access_query(org_id: uuid.UUID, client_id: uuid.UUID, liaison_user_id: uuid.UUID | None) -> Any:
+def liaison_access_query(org_id: uuid.UUID, client_id: uuid.UUID,
+                         liaison_user_id: uuid.UUID | None) -> Select[AuditEvent, UserAccount]:
     """Portal reads of one client, from the audit trail (actor left-joined for name and e-mail)."""
     stmt = (
         select(AuditEvent, UserAccount)

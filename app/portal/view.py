@@ -64,7 +64,8 @@ def list_clients(ctx: audit.AuditActor, session: Session, *, limit: int,
         col(Client.id).in_(_granted_client_ids(ctx.org_id, ctx.user_id, now)),  # type: ignore[arg-type]
     )
     rows, total = paginate(session, stmt,
-                           Client.first_surname, Client.given_names, Client.id, limit=limit, offset=offset)
+                           col(Client.first_surname), col(Client.given_names), col(Client.id), limit=limit,
+                           offset=offset)
     for c in rows:
         audit.record(session, ctx, PORTAL_VIEWED, "client", c.id, {"view": "list"})
     if not rows:

@@ -22,9 +22,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.auth.models import Organization
-from app.clients.models import Proceeding
+from app.clients.models import Client, Proceeding
 from app.core import audit
 from app.core.audit import Actor, AuditActor
 from app.core.errors import ProblemError, not_found
@@ -143,7 +144,7 @@ def _build_statements() -> tuple[Any, Any]:
 _ORDERS_STMT, _ORDERS_AND_HABEAS_STMT = _build_statements()
 
 
-def orders_for_client(session: Session, org_id: uuid.UUID, client_id: uuid.UUID) -> list[Any]:
+def orders_for_client(session: Session, org_id: uuid.UUID, client_id: uuid.UUID) -> list[sa.Row[Any]]:
     """All orders of a client as light rows (one probe of ix_protection_order_client)."""
     return list(session.execute(_ORDERS_STMT, {"client_id": client_id, "org_id": org_id}).all())
 
@@ -156,7 +157,7 @@ def _orders_and_habeas(session: Session, org_id: uuid.UUID,
             [(r.id, str(r.federal_district)) for r in rows if r.src == "p"])
 
 
-def _conflicts(session: Session, org_id: uuid.UUID, client: Any, event: CustodyEvent,
+def _conflicts(session: Session, org_id: uuid.UUID, client: Client, event: CustodyEvent,
                at: datetime, *, new_client: bool = False) -> list[rules.Finding]:
     """``new_client``: the client was created in this very transaction, so it has no orders and no proceedings
     yet and the lookups are skipped (the rules still judge the event itself, e.g. a third-country removal)."""
@@ -177,7 +178,7 @@ def _conflicts(session: Session, org_id: uuid.UUID, client: Any, event: CustodyE
         orders=orders, citizenships=list(client.citizenships or []), at=at, pending_habeas=habeas)
 
 
-def evaluate_custody_event(ctx: AuditActor, session: Session, client: Any, event: Any) -> list[Any]:
+def evaluate_custody_event(ctx: AuditActor, session: Session, client: Client, event: CustodyEvent) -> list[Alert]:
     """Evaluate a just-recorded custody event against the client's orders; return the alerts raised."""
     if event.retracted_at is not None:
         return []
@@ -195,7 +196,7 @@ def evaluate_custody_event(ctx: AuditActor, session: Session, client: Any, event
     return raised
 
 
-def evaluate_new_client_events(ctx: AuditActor, session: Session, pairs: list[tuple[Any, Any]]) -> int:
+def evaluate_new_client_events(ctx: AuditActor, session: Session, pairs: list[tuple[Client, CustodyEvent]]) -> int:
     """Bulk path of the CSV intake: evaluate the first custody event of clients created in this transaction.
 
     Same findings as ``evaluate_custody_event``, without its per-event lookups and savepoints: a new client has
@@ -204,8 +205,8 @@ def evaluate_new_client_events(ctx: AuditActor, session: Session, pairs: list[tu
     events. Returns the number of alerts raised. No commit."""
     now = utcnow()
     raised: list[Alert] = []
-    unknown: list[tuple[Any, Any]] = []
-    by_client: list[tuple[Any, Any, list[Alert]]] = []
+    unknown: list[tuple[Client, CustodyEvent]] = []
+    by_client: list[tuple[Client, CustodyEvent, list[Alert]]] = []
     for client, event in pairs:
         if event.retracted_at is not None:
             continue
@@ -230,7 +231,7 @@ def evaluate_new_client_events(ctx: AuditActor, session: Session, pairs: list[tu
     return count
 
 
-def evaluate_client_now(ctx: AuditActor, session: Session, client: Any, trigger_type: str, trigger_id: uuid.UUID,
+def evaluate_client_now(ctx: AuditActor, session: Session, client: Client, trigger_type: str, trigger_id: uuid.UUID,
                         now: datetime) -> list[Alert]:
     """Re-check the client's current custody against the orders in force now (after an order is saved)."""
     event = custody_service.latest_event(session, client.organization_id, client.id)
@@ -273,7 +274,7 @@ def check_whereabouts(session: Session, org_id: uuid.UUID, client_id: uuid.UUID,
 # --- reads ------------------------------------------------------------------------------------------------
 
 
-def alert_summary(alert: Any) -> dict[str, Any]:
+def alert_summary(alert: Alert | sa.Row[Any]) -> dict[str, Any]:
     """JSON-ready form of an alert, or of a row of ``_SUMMARY_COLUMNS`` (custody/status responses embed these)."""
     return {
         "id": str(alert.id), "client_id": str(alert.client_id), "kind": alert.kind, "severity": alert.severity,
@@ -304,7 +305,7 @@ _SUMMARY_COLUMNS = (col(Alert.id), col(Alert.client_id), col(Alert.kind), col(Al
 
 
 def list_alerts(org_id: uuid.UUID, *, client_id: uuid.UUID | None = None, kind: str | None = None,
-                severity: str | None = None, acknowledged: bool | None = None) -> Any:
+                severity: str | None = None, acknowledged: bool | None = None) -> SelectOfScalar[Alert]:
     """Scoped SELECT of alerts with filters (paginate with ``alert_order``)."""
     stmt = select(Alert).where(Alert.organization_id == org_id)
     if client_id is not None:

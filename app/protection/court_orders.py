@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.clients.models import Client
 from app.core import audit
@@ -51,7 +51,7 @@ def obligations_of(session: Session, court_order_id: uuid.UUID) -> list[Complian
     return list(session.exec(stmt).all())
 
 
-def court_orders_stmt(org_id: uuid.UUID, client_id: uuid.UUID) -> Any:
+def court_orders_stmt(org_id: uuid.UUID, client_id: uuid.UUID) -> SelectOfScalar[CourtOrder]:
     return select(CourtOrder).where(CourtOrder.organization_id == org_id, CourtOrder.client_id == client_id)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from fastapi import Request, Response
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.auth.deps import ReadClients, WriteCourtOrders, read_actor, run_side_effects
 from app.clients import service as clients_service
@@ -111,7 +111,8 @@ def list_occurrences(obligation_id: uuid.UUID, request: Request,
         ob = court_orders.get_obligation(ctx.session, ctx.org_id, obligation_id)
     stmt = occ_mod.occurrences_stmt(ctx.org_id, ob.id, since=since, until=until, status=status)
     rows, total = paginate(ctx.session, stmt,
-                           ObligationOccurrence.due_at, ObligationOccurrence.id, limit=limit, offset=offset)
+                           col(ObligationOccurrence.due_at), col(ObligationOccurrence.id), limit=limit,
+                           offset=offset)
     return Page(items=[OccurrencePublic.of(o, ob) for o in rows], total=total, limit=limit,
                 offset=offset)
 

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from dateutil.rrule import rrule, rrulestr
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.clients.models import Client
 from app.core import audit
@@ -27,6 +28,7 @@ from app.core.errors import not_found, unprocessable
 from app.core.types import affected, table_of
 from app.protection import alerts as alerts_mod
 from app.protection.models import (
+    Alert,
     AlertKind,
     ComplianceObligation,
     ObligationFiling,
@@ -162,7 +164,7 @@ def needs_refresh(session: Session, ob: ComplianceObligation, target: datetime, 
 
 
 def mark_missed(actor: AuditActor, session: Session, org_id: uuid.UUID, now: datetime,
-                obligation_id: uuid.UUID | None = None) -> tuple[int, list[Any]]:
+                obligation_id: uuid.UUID | None = None) -> tuple[int, list[Alert]]:
     """Past-due occurrences without a filing become ``not_filed`` and raise ``obligation_missed``. No commit."""
     stmt = select(ObligationOccurrence).where(ObligationOccurrence.organization_id == org_id,
                                               ObligationOccurrence.status == OccurrenceStatus.due,
@@ -170,7 +172,8 @@ def mark_missed(actor: AuditActor, session: Session, org_id: uuid.UUID, now: dat
     if obligation_id is not None:
         stmt = stmt.where(ObligationOccurrence.obligation_id == obligation_id)
     table = table_of(ObligationOccurrence)
-    marked, raised = 0, []
+    marked = 0
+    raised: list[Alert] = []
     for occ in session.exec(stmt.order_by(col(ObligationOccurrence.due_at))).all():
         result = session.execute(sa.update(table).where(table.c.id == occ.id, table.c.status == OccurrenceStatus.due)
                                  .values(status=OccurrenceStatus.not_filed, updated_at=now))
@@ -265,7 +268,7 @@ def record_filing(ctx: AuditActor, session: Session, occ: ObligationOccurrence, 
 
 
 def occurrences_stmt(org_id: uuid.UUID, obligation_id: uuid.UUID, *, since: datetime | None,
-                     until: datetime | None, status: str | None) -> Any:
+                     until: datetime | None, status: str | None) -> SelectOfScalar[ObligationOccurrence]:
     stmt = select(ObligationOccurrence).where(ObligationOccurrence.organization_id == org_id,
                                               ObligationOccurrence.obligation_id == obligation_id)
     if since is not None:

@@ -64,7 +64,7 @@ def list_protection_orders(client_id: uuid.UUID, request: Request,
     active = list(ctx.session.exec(service.orders_stmt(ctx.org_id, client.id, OrderStatus.active)).all())
     _raise_expiring_on_read(request, ctx, active, now)
     rows, total = paginate(ctx.session, service.orders_stmt(ctx.org_id, client_id, status),
-                           col(ProtectionOrder.issued_at).desc(), ProtectionOrder.id, limit=limit, offset=offset)
+                           col(ProtectionOrder.issued_at).desc(), col(ProtectionOrder.id), limit=limit, offset=offset)
     return Page(items=[ProtectionOrderPublic.of(o, now) for o in rows], total=total, limit=limit,
                 offset=offset)
 

@@ -50,18 +50,18 @@ class Finding:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-def is_active(order: Any, at: datetime) -> bool:
+def is_active(order: OrderLike, at: datetime) -> bool:
     """Active = status active AND not past its own expiry (a TRO lapses without anyone recording it)."""
     return order.status == OrderStatus.active and (order.expires_at is None or order.expires_at > at)
 
 
-def effective_status(order: Any, now: datetime) -> str:
+def effective_status(order: OrderLike, now: datetime) -> str:
     if order.status == OrderStatus.active and order.expires_at is not None and order.expires_at <= now:
         return OrderStatus.expired
     return str(order.status)
 
 
-def is_country_scoped(order: Any) -> bool:
+def is_country_scoped(order: OrderLike) -> bool:
     """Protects against removal to the listed countries (withholding, CAT, listed-country scope, asylum)."""
     return bool(order.countries) and (
         order.scope == OrderScope.removal_to_listed_countries
@@ -82,12 +82,12 @@ def may_conflict(status: str, country: str | None, has_facility: bool) -> bool:
             or (is_detention_status(status) and has_facility))
 
 
-def _order_facts(o: Any) -> dict[str, Any]:
+def _order_facts(o: OrderLike) -> dict[str, Any]:
     return {"order_id": str(o.id), "order_type": str(o.type), "order_scope": str(o.scope)}
 
 
 def custody_findings(*, client_id: uuid.UUID, status: str, country: str | None, facility_district: str | None,
-                     facility_state: str | None, event_id: uuid.UUID, orders: list[Any], citizenships: list[str],
+                     facility_state: str | None, event_id: uuid.UUID, orders: list[OrderLike], citizenships: list[str],
                      at: datetime, pending_habeas: list[tuple[uuid.UUID, str]]) -> list[Finding]:
     """Every conflict between one custody event and the client's orders in force at ``at``."""
     country = country.upper() if country else None

@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.auth.permissions import Permission, has_permission
 from app.clients import service as clients_service
@@ -155,7 +156,8 @@ def get_order(session: Session, org_id: uuid.UUID, order_id: uuid.UUID) -> Prote
     return order
 
 
-def orders_stmt(org_id: uuid.UUID, client_id: uuid.UUID, status: str | None = None) -> Any:
+def orders_stmt(org_id: uuid.UUID, client_id: uuid.UUID,
+                status: str | None = None) -> SelectOfScalar[ProtectionOrder]:
     stmt = select(ProtectionOrder).where(ProtectionOrder.organization_id == org_id,
                                          ProtectionOrder.client_id == client_id)
     if status is not None:
@@ -255,7 +257,7 @@ def active_protections_for_client(session: Session, org_id: uuid.UUID, client_id
     """Active protection orders of a client as JSON-ready summaries."""
     now = now or utcnow()
     stmt = orders_stmt(org_id, client_id, OrderStatus.active).order_by(
-        ProtectionOrder.issued_at, ProtectionOrder.id)
+        col(ProtectionOrder.issued_at), col(ProtectionOrder.id))
     out = []
     for o in session.exec(stmt).all():
         if not is_active(o, now):
@@ -271,7 +273,8 @@ def active_protections_for_client(session: Session, org_id: uuid.UUID, client_id
     return out
 
 
-def client_ids_with_active_protection(session: Session, org_id: uuid.UUID, now: datetime | None = None) -> Any:
+def client_ids_with_active_protection(session: Session, org_id: uuid.UUID,
+                                      now: datetime | None = None) -> SelectOfScalar[uuid.UUID]:
     """A SELECT of client ids having an active protection order (for the ``has_active_protection`` filter),
     e.g. ``Client.id.in_(client_ids_with_active_protection(session, org_id))``."""
     now = now or utcnow()
