@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from tests.conftest import PASSWORD, assert_problem
 from tests.factories import make_client
@@ -65,7 +65,8 @@ def test_create_use_list_and_revoke(client: Any, db: Any, org_a: Any) -> None:
     from app.core.audit import AuditEvent
 
     with db.session() as s:
-        actions = [e.action for e in s.exec(select(AuditEvent).where(AuditEvent.entity_id == body["id"]))]
+        actions = [e.action for e in s.exec(select(AuditEvent).where(AuditEvent.entity_id == body["id"])
+                                            .order_by(col(AuditEvent.seq)))]
     assert actions == ["access_token.created", "access_token.revoked"]
 
 
