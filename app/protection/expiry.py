@@ -57,6 +57,15 @@ def expiring_alerts(actor: AuditActor, session: Session, org_id: uuid.UUID, now:
     return raised
 
 
+def raise_expiring_for(actor: AuditActor, session: Session, org_id: uuid.UUID, order_ids: list[uuid.UUID],
+                       now: datetime) -> list[Alert]:
+    """``expiring_alerts`` for these orders, read again in ``session`` (the write session of a read that found
+    alerts missing). No commit."""
+    orders = list(session.exec(select(ProtectionOrder).where(ProtectionOrder.organization_id == org_id,
+                                                             col(ProtectionOrder.id).in_(order_ids))).all())
+    return expiring_alerts(actor, session, org_id, now, orders=orders)
+
+
 def missing_expiring_alerts(session: Session, org_id: uuid.UUID, orders: list[ProtectionOrder],
                             now: datetime) -> bool:
     """True if some order is about to lapse and has no alert yet (a read then opens a write transaction)."""

@@ -45,8 +45,7 @@ def _raise_expiring_on_read(request: Request, ctx: Caller, orders: list[Protecti
     ids = [o.id for o in orders]
 
     def effects(ws: Session) -> None:
-        fresh = [o for o in (ws.get(ProtectionOrder, i) for i in ids) if o is not None]
-        expiry.expiring_alerts(read_actor(ctx), ws, ctx.org_id, now, orders=fresh)
+        expiry.raise_expiring_for(read_actor(ctx), ws, ctx.org_id, ids, now)
 
     run_side_effects(request, ctx, effects)
 
@@ -61,7 +60,7 @@ def list_protection_orders(client_id: uuid.UUID, request: Request,
                            status: OrderStatus | None = None) -> Page[ProtectionOrderPublic]:
     """A client's protection orders (newest issued first); `effective_status` shows lapsed TROs as expired."""
     client = clients_service.get_client(ctx.session, ctx.org_id, client_id)
-    active = list(ctx.session.exec(service.orders_stmt(ctx.org_id, client.id, OrderStatus.active)).all())
+    active = service.active_orders(ctx.session, ctx.org_id, client.id)
     _raise_expiring_on_read(request, ctx, active, now)
     rows, total = paginate(ctx.session, service.orders_stmt(ctx.org_id, client_id, status),
                            col(ProtectionOrder.issued_at).desc(), col(ProtectionOrder.id), limit=limit, offset=offset)

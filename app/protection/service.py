@@ -165,6 +165,11 @@ def orders_stmt(org_id: uuid.UUID, client_id: uuid.UUID,
     return stmt
 
 
+def active_orders(session: Session, org_id: uuid.UUID, client_id: uuid.UUID) -> list[ProtectionOrder]:
+    """The client's orders recorded as active (a lapsed TRO among them until the sweep marks it expired)."""
+    return list(session.exec(orders_stmt(org_id, client_id, OrderStatus.active)).all())
+
+
 def history(session: Session, order_id: uuid.UUID) -> list[ProtectionOrderStatusChange]:
     stmt = select(ProtectionOrderStatusChange).where(ProtectionOrderStatusChange.order_id == order_id).order_by(
         col(ProtectionOrderStatusChange.changed_at), col(ProtectionOrderStatusChange.id))
