@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Annotated, Any
 
@@ -169,19 +169,17 @@ def ticket_of(request: Request) -> Ticket | None:
     return ticket
 
 
-def _token_principal(request: Request, found: lookup.UserOrgToken | None) -> Principal:
+def _token_principal(request: Request, found: lookup.UserOrgToken | None, now: datetime) -> Principal:
     """A personal access token is good while it is unrevoked, unexpired, its account active, and the account's
     token version unchanged since it was made (log out everywhere, a new password, a role change or a
     deactivation end it: docs/auth.md)."""
-    invalid = unauthorized("invalid_token", "The access token is invalid or expired.")
     if found is None:
-        raise invalid
+        raise unauthorized("invalid_token", "The access token is invalid or expired.")
     user, org, tok = found
-    if (tok["revoked_at"] is not None or tok["expires_at"] <= utcnow() or not user["is_active"]
+    if (tok["revoked_at"] is not None or tok["expires_at"] <= now or not user["is_active"]
             or user["token_version"] != tok["token_version"]):
-        raise invalid
+        raise unauthorized("invalid_token", "The access token is invalid or expired.")
     request.state.user_id = str(user["id"])
-    request.state.access_token_id = str(tok["id"])
     return Principal(user=user, org=org, token_id=tok["id"], scopes=frozenset(tok["scopes"] or ()))
 
 
@@ -211,9 +209,10 @@ async def _authenticate_token(request: Request, raw: str) -> tuple[Principal, Se
     else:
         session = open_session(request)
         found = await run_in_threadpool(lookup.fetch_token_with_session, session, digest)
-    principal = _token_principal(request, found)
+    now = utcnow()
+    principal = _token_principal(request, found, now)
     last_used = found[2]["last_used_at"] if found is not None else None
-    if last_used is None or last_used < utcnow() - PAT_TOUCH_INTERVAL:
+    if last_used is None or last_used < now - PAT_TOUCH_INTERVAL:
         await run_in_threadpool(_touch_token, db, principal.token_id)
     return principal, session
 
