@@ -107,12 +107,28 @@ async def _embedded_worker(papp: procrastinate.App, settings: Settings) -> None:
             await asyncio.sleep(5)
 
 
+# How long shutdown waits for the embedded worker and its jobs in flight. A job that never returns must not hold
+# a deploy (or a test run) forever: past this the worker is left behind with a warning that shows where each of
+# its tasks waits, and the job, still marked as started, is run again by the stalled-job recovery
+# (app/jobs/engine.py, ``recover``).
+STOP_TIMEOUT_SECONDS = 30.0
+
+
+def _where(task: asyncio.Task[Any]) -> str:
+    frames = task.get_stack(limit=3)
+    return f"{task.get_name()} at " + " < ".join(f"{f.f_code.co_name}:{f.f_lineno}" for f in frames)
+
+
 async def _stop(app: FastAPI) -> None:
     task = getattr(app.state, "jobs_worker", None)
     if task is not None:
         # procrastinate stops fetching and waits for the jobs in flight (run_worker_async on cancel).
         task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        done, _ = await asyncio.wait({task}, timeout=STOP_TIMEOUT_SECONDS)
+        if not done:
+            waiting = [_where(t) for t in asyncio.all_tasks() if not t.done() and t is not asyncio.current_task()]
+            log.warning("embedded job worker did not stop within %.0f s; leaving it (waiting: %s)",
+                        STOP_TIMEOUT_SECONDS, "; ".join(waiting))
         app.state.jobs_worker = None
         try:
             await app.state.jobs_app.close_async()
