@@ -223,8 +223,8 @@ def leave() -> None:
     if _Worker.table is not None:
         _Worker.table.close()
         _Worker.table = None
-        metrics.unregister_gauge("dueprocess_http_connections")
-        metrics.unregister_gauge("dueprocess_http_connections_rebalanced_total")
+        metrics.unregister("dueprocess_http_connections")
+        metrics.unregister("dueprocess_http_connections_rebalanced_total")
 
 
 class BalancedHttpToolsProtocol(CappedHttpToolsProtocol):

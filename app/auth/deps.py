@@ -55,6 +55,11 @@ class Principal:
     scopes: frozenset[str] | None = None
 
 
+def _invalid_token() -> ProblemError:
+    """The one refusal of a bearer token, whatever is wrong with it (nothing to tell a guesser apart)."""
+    return unauthorized("invalid_token", "The access token is invalid or expired.")
+
+
 @dataclass
 class Caller:
     """Who is calling, for which organization, with which session (opened on first use)."""
@@ -96,7 +101,7 @@ class Caller:
         if self._user is None:
             user = self.session.get(UserAccount, self.user_id)
             if user is None:  # deleted between the auth query and now
-                raise unauthorized("invalid_token", "The access token is invalid or expired.")
+                raise _invalid_token()
             self._user = user
         return self._user
 
@@ -139,16 +144,16 @@ def _claims(request: Request) -> AccessClaims:
     try:
         return decode_access_token(_bearer(request), key=settings.jwt_secret_key, issuer=settings.jwt_issuer)
     except InvalidToken:
-        raise unauthorized("invalid_token", "The access token is invalid or expired.") from None
+        raise _invalid_token() from None
 
 
 def _principal(request: Request, claims: AccessClaims, found: lookup.UserOrg | None) -> Principal:
     if found is None:
-        raise unauthorized("invalid_token", "The access token is invalid or expired.")
+        raise _invalid_token()
     user, org = found
     if (not user["is_active"] or user["organization_id"] != claims.org_id
             or user["token_version"] != claims.token_version):
-        raise unauthorized("invalid_token", "The access token is invalid or expired.")
+        raise _invalid_token()
     request.state.user_id = str(user["id"])
     return Principal(user=user, org=org)
 
@@ -174,11 +179,11 @@ def _token_principal(request: Request, found: lookup.UserOrgToken | None, now: d
     token version unchanged since it was made (log out everywhere, a new password, a role change or a
     deactivation end it: docs/auth.md)."""
     if found is None:
-        raise unauthorized("invalid_token", "The access token is invalid or expired.")
+        raise _invalid_token()
     user, org, tok = found
     if (tok["revoked_at"] is not None or tok["expires_at"] <= now or not user["is_active"]
             or user["token_version"] != tok["token_version"]):
-        raise unauthorized("invalid_token", "The access token is invalid or expired.")
+        raise _invalid_token()
     request.state.user_id = str(user["id"])
     return Principal(user=user, org=org, token_id=tok["id"], scopes=frozenset(tok["scopes"] or ()))
 
@@ -196,7 +201,7 @@ def _touch_token(db: Database, token_id: uuid.UUID | None) -> None:
 
 async def _authenticate_token(request: Request, raw: str) -> tuple[Principal, Session | None]:
     if len(raw) > 128:
-        raise unauthorized("invalid_token", "The access token is invalid or expired.")
+        raise _invalid_token()
     digest = hash_opaque_token(raw)  # SHA-256 of 256 random bits: no slow hash needed (docs/DECISIONS.md)
     await admit(request)
     db: Database = request.app.state.db

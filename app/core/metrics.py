@@ -69,7 +69,8 @@ def register_counter(name: str, documentation: str, labels: Sequence[str], read:
     _SOURCES[name] = GaugeSource(name, documentation, tuple(labels), read, counter=True)
 
 
-def unregister_gauge(name: str) -> None:
+def unregister(name: str) -> None:
+    """Remove a gauge or counter registered with ``register_gauge`` or ``register_counter``."""
     _SOURCES.pop(name, None)
 
 

@@ -74,7 +74,7 @@ def test_pools_alerts_and_registered_gauges_are_exported(scraped: TestClient) ->
         metrics.sweep_ran("alerts", at=1_700_000_000.0)
         fams = _scrape(scraped)
     finally:
-        metrics.unregister_gauge("dueprocess_job_queue_depth")
+        metrics.unregister("dueprocess_job_queue_depth")
     depth = {s.labels["queue"]: s.value for s in fams["dueprocess_job_queue_depth"].samples}
     assert depth == {"render": 3.0, "notify": 0.0}
     sweeps = {s.labels["sweep"]: s.value for s in fams["dueprocess_sweep_last_run_timestamp_seconds"].samples}
@@ -93,7 +93,7 @@ def test_a_failing_source_does_not_hide_the_others(scraped: TestClient) -> None:
     try:
         fams = _scrape(scraped)
     finally:
-        metrics.unregister_gauge("dueprocess_test_broken")
+        metrics.unregister("dueprocess_test_broken")
     assert "dueprocess_request_duration_seconds" in fams
 
 
